@@ -1,0 +1,40 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Memtrace.Schemas.Archive;
+
+/// <summary>One imported source file, as recorded in manifest.json.</summary>
+public sealed class SourceEntry
+{
+    public required string SourceId { get; init; }
+    public required string Path { get; init; }
+    public required string Sha256 { get; init; }
+    public required long Bytes { get; init; }
+    public required string Importer { get; init; }
+    public required int ImporterVersion { get; init; }
+    /// <summary>realtime (UTC), monotonic, process-relative, local-time, … as the importer established it.</summary>
+    public required string ClockDomain { get; init; }
+    public bool ClockAligned { get; init; } = true;
+    public long? TimeStartNs { get; init; }
+    public long? TimeEndNs { get; init; }
+    public SortedDictionary<string, long> Rows { get; init; } = new(StringComparer.Ordinal);
+    public SortedDictionary<string, long> Stats { get; init; } = new(StringComparer.Ordinal);
+    /// <summary>Importer-specific facts worth keeping (e.g. the date RMM times were anchored to).</summary>
+    public SortedDictionary<string, string> Notes { get; init; } = new(StringComparer.Ordinal);
+}
+
+public sealed class Manifest
+{
+    public const int CurrentFormat = 1;
+
+    public int Format { get; init; } = CurrentFormat;
+    public string Tool { get; init; } = "memtrace";
+    public List<SourceEntry> Sources { get; init; } = new();
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+}

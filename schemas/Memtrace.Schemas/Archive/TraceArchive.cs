@@ -1,0 +1,105 @@
+using System.Text.Json;
+using Memtrace.Schemas.IO;
+using Memtrace.Schemas.Model;
+
+namespace Memtrace.Schemas.Archive;
+
+/// <summary>
+/// A trace archive directory: manifest.json plus tables/&lt;table&gt;/&lt;source_id&gt;.parquet.
+/// Table files are written before the manifest names them, and the manifest is replaced
+/// atomically, so a crash leaves either the old archive or the new one.
+/// </summary>
+public sealed class TraceArchive
+{
+    private TraceArchive(string root, Manifest manifest)
+    {
+        Root = Path.GetFullPath(root);
+        Manifest = manifest;
+    }
+
+    public string Root { get; }
+    public Manifest Manifest { get; private set; }
+    public string ManifestPath => Path.Combine(Root, "manifest.json");
+
+    /// <summary>Opens an archive, creating an empty one if the directory has no manifest.</summary>
+    public static TraceArchive OpenOrCreate(string root)
+    {
+        Directory.CreateDirectory(root);
+        var path = Path.Combine(root, "manifest.json");
+        return File.Exists(path) ? Open(root) : new TraceArchive(root, new Manifest());
+    }
+
+    public static TraceArchive Open(string root)
+    {
+        var path = Path.Combine(root, "manifest.json");
+        if (!File.Exists(path)) throw new ArchiveException($"{root}: not a memtrace archive (no manifest.json)");
+        Manifest? m;
+        try
+        {
+            m = JsonSerializer.Deserialize<Manifest>(File.ReadAllBytes(path), Manifest.Json);
+        }
+        catch (JsonException e)
+        {
+            throw new ArchiveException($"{path}: unreadable manifest: {e.Message}");
+        }
+        if (m is null) throw new ArchiveException($"{path}: empty manifest");
+        if (m.Format > Manifest.CurrentFormat) throw new ArchiveException($"{path}: manifest format {m.Format} is newer than this memtrace ({Manifest.CurrentFormat})");
+        foreach (var s in m.Sources)
+        {
+            if (!IsSafeId(s.SourceId)) throw new ArchiveException($"{path}: source id '{s.SourceId}' is not a plain name");
+        }
+        return new TraceArchive(root, m);
+    }
+
+    public SourceEntry? FindBySha(string sha256) => Manifest.Sources.FirstOrDefault(s => s.Sha256 == sha256);
+
+    /// <summary>Source ids are derived from content, so re-importing the same bytes anywhere gives the same id.</summary>
+    public static string SourceIdFor(string sha256) => "s" + sha256[..16];
+
+    public string TablePath(string table, string sourceId)
+    {
+        if (!IsSafeId(table) || !IsSafeId(sourceId)) throw new ArchiveException($"table path '{table}/{sourceId}' escapes the archive");
+        return Path.Combine(Root, "tables", table, sourceId + ".parquet");
+    }
+
+    /// <summary>Writes one source's tables, then appends its entry to the manifest (atomically).</summary>
+    public void AddSource(SourceEntry entry, IEnumerable<Table> tables)
+    {
+        foreach (var t in tables)
+        {
+            if (t.RowCount == 0) continue;
+            var sorted = TableSort.ByKey(t);
+            AtomicFile.Write(TablePath(t.Def.Name, entry.SourceId), s => ParquetIo.Write(sorted, s));
+            entry.Rows[t.Def.Name] = t.RowCount;
+        }
+        var m = new Manifest { Format = Manifest.Format, Tool = Manifest.Tool, Sources = Manifest.Sources.Append(entry).OrderBy(s => s.SourceId, StringComparer.Ordinal).ToList() };
+        AtomicFile.WriteAllBytes(ManifestPath, JsonSerializer.SerializeToUtf8Bytes(m, Manifest.Json));
+        Manifest = m;
+    }
+
+    /// <summary>Reads one table across every source, in manifest order. Unreadable files are reported, not fatal.</summary>
+    public Table ReadTable(TableDef def, Action<string, string>? onMissing = null)
+    {
+        var all = new Table(def);
+        foreach (var s in Manifest.Sources)
+        {
+            if (!s.Rows.ContainsKey(def.Name)) continue;
+            var path = TablePath(def.Name, s.SourceId);
+            try
+            {
+                using var fs = File.OpenRead(path);
+                all.AppendTable(ParquetIo.Read(def, fs));
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException or InvalidOperationException or IndexOutOfRangeException or ArgumentException or OverflowException)
+            {
+                onMissing?.Invoke(s.SourceId, $"{path}: {e.GetType().Name}: {e.Message}");
+            }
+        }
+        return all;
+    }
+
+    private static bool IsSafeId(string id) =>
+        id.Length is > 0 and < 200 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
+}
+
+public sealed class ArchiveException(string message) : Exception(message);

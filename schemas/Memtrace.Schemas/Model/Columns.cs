@@ -1,0 +1,124 @@
+namespace Memtrace.Schemas.Model;
+
+/// <summary>A growable column of one physical type. Validity is tracked only once a null is appended.</summary>
+public abstract class Column
+{
+    protected Column(ColumnDef def) => Def = def;
+
+    public ColumnDef Def { get; }
+    public abstract int Count { get; }
+    public abstract bool IsNull(int row);
+    public abstract void AppendNull();
+    public abstract void Reserve(int capacity);
+
+    public static Column Create(ColumnDef def) => def.Type switch
+    {
+        ColumnType.Int64 => new Int64Column(def),
+        ColumnType.Float64 => new Float64Column(def),
+        ColumnType.Bool => new BoolColumn(def),
+        ColumnType.String => new StringColumn(def),
+        ColumnType.StringList => new StringListColumn(def),
+        _ => throw new ArgumentOutOfRangeException(nameof(def)),
+    };
+}
+
+/// <summary>Fixed-width values plus a lazily created validity list (Arrow style: no bitmap when nothing is null).</summary>
+public abstract class ValueColumn<T> : Column where T : struct
+{
+    private T[] _values = new T[16];
+    private List<bool>? _valid;
+    private int _count;
+
+    protected ValueColumn(ColumnDef def) : base(def) { }
+
+    public override int Count => _count;
+    public ReadOnlySpan<T> Values => _values.AsSpan(0, _count);
+    public bool HasNulls => _valid is not null;
+
+    public T this[int row] => _values[row];
+
+    public T? Get(int row) => IsNull(row) ? null : _values[row];
+
+    public override bool IsNull(int row) => _valid is not null && !_valid[row];
+
+    public override void Reserve(int capacity)
+    {
+        if (capacity > _values.Length) Array.Resize(ref _values, capacity);
+    }
+
+    public void Append(T value)
+    {
+        if (_count == _values.Length) Array.Resize(ref _values, _values.Length * 2);
+        _values[_count++] = value;
+        _valid?.Add(true);
+    }
+
+    public void Append(T? value)
+    {
+        if (value is { } v) Append(v);
+        else AppendNull();
+    }
+
+    public void AppendRange(ReadOnlySpan<T> values)
+    {
+        Reserve(_count + values.Length);
+        values.CopyTo(_values.AsSpan(_count));
+        _count += values.Length;
+        if (_valid is not null) for (var i = 0; i < values.Length; i++) _valid.Add(true);
+    }
+
+    public override void AppendNull()
+    {
+        if (!Def.Nullable) throw new InvalidOperationException($"column {Def.Name} is not nullable");
+        if (_valid is null)
+        {
+            _valid = new List<bool>(Math.Max(_count + 1, 16));
+            for (var i = 0; i < _count; i++) _valid.Add(true);
+        }
+        if (_count == _values.Length) Array.Resize(ref _values, _values.Length * 2);
+        _values[_count++] = default;
+        _valid.Add(false);
+    }
+}
+
+public sealed class Int64Column(ColumnDef def) : ValueColumn<long>(def);
+
+public sealed class Float64Column(ColumnDef def) : ValueColumn<double>(def);
+
+public sealed class BoolColumn(ColumnDef def) : ValueColumn<bool>(def);
+
+public sealed class StringColumn(ColumnDef def) : Column(def)
+{
+    private readonly List<string?> _values = new();
+
+    public override int Count => _values.Count;
+    public string? this[int row] => _values[row];
+    public override bool IsNull(int row) => _values[row] is null;
+    public override void Reserve(int capacity) => _values.EnsureCapacity(capacity);
+
+    public void Append(string? value)
+    {
+        if (value is null) AppendNull();
+        else _values.Add(value);
+    }
+
+    public override void AppendNull()
+    {
+        if (!Def.Nullable) throw new InvalidOperationException($"column {Def.Name} is not nullable");
+        _values.Add(null);
+    }
+}
+
+public sealed class StringListColumn(ColumnDef def) : Column(def)
+{
+    private readonly List<string[]> _values = new();
+
+    public override int Count => _values.Count;
+    public IReadOnlyList<string> this[int row] => _values[row];
+    public override bool IsNull(int row) => false;
+    public override void Reserve(int capacity) => _values.EnsureCapacity(capacity);
+    public void Append(string[] value) => _values.Add(value);
+
+    /// <summary>Lists are never null; a missing list is stored empty.</summary>
+    public override void AppendNull() => _values.Add([]);
+}

@@ -1,0 +1,95 @@
+namespace Memtrace.Schemas.Model;
+
+/// <summary>
+/// Columnar rows of one <see cref="TableDef"/>. Writers append to typed columns and call
+/// <see cref="CommitRow"/>; any column left unset in that row becomes null.
+/// </summary>
+public sealed class Table
+{
+    private readonly Column[] _columns;
+
+    public Table(TableDef def, int capacity = 0)
+    {
+        Def = def;
+        _columns = def.Columns.Select(Column.Create).ToArray();
+        if (capacity > 0) foreach (var c in _columns) c.Reserve(capacity);
+    }
+
+    public TableDef Def { get; }
+    public int RowCount { get; private set; }
+    public IReadOnlyList<Column> Columns => _columns;
+
+    public Column this[string name] => _columns[Def.IndexOf(name)];
+    public Int64Column I64(string name) => (Int64Column)this[name];
+    public Float64Column F64(string name) => (Float64Column)this[name];
+    public BoolColumn Bool(string name) => (BoolColumn)this[name];
+    public StringColumn Str(string name) => (StringColumn)this[name];
+    public StringListColumn StrList(string name) => (StringListColumn)this[name];
+
+    /// <summary>Closes the current row: pads unset nullable columns, and rejects a row that set a column twice.</summary>
+    public void CommitRow()
+    {
+        RowCount++;
+        foreach (var c in _columns)
+        {
+            if (c.Count == RowCount) continue;
+            if (c.Count == RowCount - 1) c.AppendNull();
+            else throw new InvalidOperationException($"table {Def.Name}: column {c.Def.Name} has {c.Count} values at row {RowCount}");
+        }
+    }
+
+    /// <summary>Declares that all columns were bulk-filled to the same length (for analyzers that build whole columns).</summary>
+    public void SealBulk()
+    {
+        var n = _columns.Length == 0 ? 0 : _columns[0].Count;
+        foreach (var c in _columns)
+        {
+            if (c.Count != n) throw new InvalidOperationException($"table {Def.Name}: column {c.Def.Name} has {c.Count} values, expected {n}");
+        }
+        RowCount = n;
+    }
+
+    /// <summary>Reorders rows by a permutation (used to apply the sort key).</summary>
+    public Table Permute(int[] order)
+    {
+        var t = new Table(Def, order.Length);
+        for (var ci = 0; ci < _columns.Length; ci++)
+        {
+            var src = _columns[ci];
+            var dst = t._columns[ci];
+            foreach (var r in order) CopyCell(src, r, dst);
+        }
+        t.RowCount = order.Length;
+        return t;
+    }
+
+    /// <summary>Appends all rows of another table of the same definition.</summary>
+    public void AppendTable(Table other)
+    {
+        if (other.Def.Name != Def.Name) throw new ArgumentException($"cannot append {other.Def.Name} to {Def.Name}");
+        for (var ci = 0; ci < _columns.Length; ci++)
+        {
+            var src = other._columns[ci];
+            for (var r = 0; r < other.RowCount; r++) CopyCell(src, r, _columns[ci]);
+        }
+        RowCount += other.RowCount;
+    }
+
+    private static void CopyCell(Column src, int row, Column dst)
+    {
+        if (src.IsNull(row) && src.Def.Type != ColumnType.StringList)
+        {
+            dst.AppendNull();
+            return;
+        }
+        switch (src)
+        {
+            case Int64Column s: ((Int64Column)dst).Append(s[row]); break;
+            case Float64Column s: ((Float64Column)dst).Append(s[row]); break;
+            case BoolColumn s: ((BoolColumn)dst).Append(s[row]); break;
+            case StringColumn s: ((StringColumn)dst).Append(s[row]); break;
+            case StringListColumn s: ((StringListColumn)dst).Append(s[row].ToArray()); break;
+            default: throw new InvalidOperationException(src.GetType().Name);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+namespace Memtrace.Schemas.Model;
+
+/// <summary>Physical type of a column. Integers are always 64-bit: byte counts on a 64-bit address space do not fit anything smaller.</summary>
+public enum ColumnType
+{
+    Int64,
+    Float64,
+    String,
+    Bool,
+    /// <summary>A list of strings, e.g. a call stack's frames, innermost first.</summary>
+    StringList,
+}
+
+/// <summary>Where a table lives: in the trace archive (Parquet) or in a run's results (Arrow IPC).</summary>
+public enum TableKind
+{
+    Raw,
+    Result,
+}
+
+/// <summary>One column: its name, type, unit and the doc line users read in schemas/README.md.</summary>
+public sealed record ColumnDef(string Name, ColumnType Type, bool Nullable, string Unit, string Doc);
+
+/// <summary>
+/// The single definition of a table. The Parquet schema, the Arrow schema and the README are all
+/// generated from this object, so they cannot disagree.
+/// </summary>
+public sealed class TableDef
+{
+    public TableDef(string name, int version, TableKind kind, string doc, string[] sortKey, ColumnDef[] columns)
+    {
+        Name = name;
+        Version = version;
+        Kind = kind;
+        Doc = doc;
+        SortKey = sortKey;
+        Columns = columns;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var c in columns)
+        {
+            if (!seen.Add(c.Name)) throw new ArgumentException($"table {name}: column {c.Name} declared twice");
+        }
+        foreach (var k in sortKey)
+        {
+            if (!seen.Contains(k)) throw new ArgumentException($"table {name}: sort key {k} is not a column");
+        }
+    }
+
+    public string Name { get; }
+    public int Version { get; }
+    public TableKind Kind { get; }
+    public string Doc { get; }
+    public IReadOnlyList<string> SortKey { get; }
+    public IReadOnlyList<ColumnDef> Columns { get; }
+
+    public int IndexOf(string column)
+    {
+        for (var i = 0; i < Columns.Count; i++)
+        {
+            if (Columns[i].Name == column) return i;
+        }
+        throw new KeyNotFoundException($"table {Name} has no column {column}");
+    }
+}
+
+/// <summary>Terse constructors so a table file reads like a schema listing.</summary>
+public static class Col
+{
+    public static ColumnDef I64(string name, string unit, string doc, bool nullable = false) => new(name, ColumnType.Int64, nullable, unit, doc);
+    public static ColumnDef F64(string name, string unit, string doc, bool nullable = false) => new(name, ColumnType.Float64, nullable, unit, doc);
+    public static ColumnDef Str(string name, string doc, bool nullable = false) => new(name, ColumnType.String, nullable, "", doc);
+    public static ColumnDef Bool(string name, string doc, bool nullable = false) => new(name, ColumnType.Bool, nullable, "", doc);
+    public static ColumnDef StrList(string name, string doc) => new(name, ColumnType.StringList, false, "", doc);
+
+    /// <summary>Every raw row says which imported file it came from, so any result traces back to a file.</summary>
+    public static ColumnDef SourceId() => Str("source_id", "Archive source this row came from (see manifest.json).");
+}

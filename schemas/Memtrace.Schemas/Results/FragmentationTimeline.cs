@@ -1,0 +1,43 @@
+using Memtrace.Schemas.Model;
+using static Memtrace.Schemas.Model.Col;
+
+namespace Memtrace.Schemas.Results;
+
+/// <summary>Per-event (or per time bucket) free-space metrics of one allocator pool.</summary>
+public static class FragmentationTimeline
+{
+    public static readonly TableDef Def = new(
+        "fragmentation_timeline", 1, TableKind.Result,
+        "Free-space state after each replayed event, or per --resolution bucket. Bucket rows keep the exact extremes (min L, max frag_rate, max reserved) of every event inside.",
+        ["host", "pid", "device", "pool", "ts_ns", "seq"],
+        [
+            Str("host", "Host name, or empty."),
+            I64("pid", "", "Process id; 0 when unknown."),
+            I64("device", "", "CUDA device ordinal."),
+            Str("pool", "Allocator layer."),
+            I64("seq", "", "Index of the (last) replayed event in this pool's stream."),
+            I64("ts_ns", "ns", "Event time (bucket: time of the last event in the bucket)."),
+            I64("events", "", "Events summarised by this row (1 when not downsampled)."),
+            I64("reserved", "bytes", "Bytes in reserved segments (allocator pools) or the pool's address range (driver pools)."),
+            I64("allocated", "bytes", "Bytes in live blocks."),
+            I64("free_bytes", "bytes", "F: total free bytes."),
+            I64("largest_free", "bytes", "L: largest free block."),
+            I64("free_blocks", "", "N: number of free blocks."),
+            F64("frag_rate", "", "(F − L) / F; 0 when F = 0."),
+            F64("effective_contiguous_ratio", "", "L / F; 1 when F = 0; red below 0.35."),
+            F64("entropy_seed", "bits", "The seed's 8-bin log2(KB+1) entropy; data-dependent bins, never shown alone."),
+            F64("entropy_log2", "bits", "Entropy of free blocks over fixed ⌊log2 bytes⌋ buckets, counted by blocks."),
+            F64("entropy_log2_bytes", "bits", "Same buckets, weighted by bytes."),
+            I64("request_p50", "bytes", "Reference request size R at the p50 of the pool's allocation sizes."),
+            F64("unusable_p50", "", "unusable_index(R = p50 request)."),
+            F64("extfrag_p50", "", "extfrag_index(R = p50 request); −1 when it would succeed."),
+            I64("request_p99", "bytes", "Reference request size R at the p99 of the pool's allocation sizes."),
+            F64("unusable_p99", "", "unusable_index(R = p99 request)."),
+            F64("extfrag_p99", "", "extfrag_index(R = p99 request)."),
+            F64("unusable_user", "", "unusable_index at --request-size, when given.", nullable: true),
+            F64("frag_rate_max", "", "Largest frag_rate among the events of the row."),
+            I64("largest_free_min", "bytes", "Smallest L among the events of the row."),
+            I64("reserved_max", "bytes", "Largest reserved among the events of the row."),
+            I64("allocated_max", "bytes", "Largest allocated among the events of the row."),
+        ]);
+}

@@ -1,0 +1,58 @@
+namespace Memtrace.Schemas.Stats;
+
+public enum Severity
+{
+    /// <summary>Expected in real traces; nothing is lost.</summary>
+    Info,
+    /// <summary>Some input could not be used; results cover less than the input.</summary>
+    DataLoss,
+    /// <summary>The run cannot be trusted; the CLI exits non-zero unless --tolerate-errors.</summary>
+    Error,
+}
+
+public sealed record StatDef(string Key, Severity Severity, string Description)
+{
+    public string SeverityName => Severity switch
+    {
+        Severity.Info => "info",
+        Severity.DataLoss => "data_loss",
+        _ => "error",
+    };
+}
+
+/// <summary>
+/// Every counter is declared here, once, with its severity and meaning (as Perfetto's stats.h does).
+/// A zero row is written for each one in every run.
+/// </summary>
+public static class StatsCatalog
+{
+    // Files.
+    public static readonly StatDef FileRefused = new("file_refused", Severity.Error, "A whole input file was refused: unreadable, unrecognised format or unsupported version.");
+    public static readonly StatDef FileAlreadyImported = new("file_already_imported", Severity.Info, "An input whose sha256 is already in the archive was skipped (idempotent import).");
+    public static readonly StatDef ArchiveSourceMissing = new("archive_source_missing", Severity.Error, "The manifest lists a table file that is missing, unreadable or outside the archive.");
+
+    // Pickle / torch snapshot.
+    public static readonly StatDef PickleTruncated = new("pickle_truncated", Severity.DataLoss, "A pickle ended before STOP; complete records before the cut were kept.");
+    public static readonly StatDef TorchBadField = new("torch_bad_field", Severity.DataLoss, "A snapshot record had a missing or wrongly typed field and was skipped.");
+    public static readonly StatDef TorchUnknownAction = new("torch_unknown_action", Severity.DataLoss, "A trace entry's action is not one memtrace knows; the entry was skipped.");
+    public static readonly StatDef TorchUnknownBlockState = new("torch_unknown_block_state", Severity.DataLoss, "A block's state is not active_allocated, active_pending_free/active_awaiting_free or inactive.");
+    public static readonly StatDef TorchFreeBeforeWindow = new("torch_free_before_window", Severity.Info, "A free of an allocation made before the trace window (the trace is a ring buffer); normal.");
+    public static readonly StatDef TorchBlockSizeRecovered = new("torch_block_size_recovered", Severity.Info, "Alloc events whose rounded block size was recovered from the final snapshot blocks.");
+
+    // Replay.
+    public static readonly StatDef ReplayFreeUnknown = new("replay_free_unknown_address", Severity.Info, "A free of an address with no live allocation (ring-buffer traces start mid-run).");
+    public static readonly StatDef ReplayDoubleFree = new("replay_double_free", Severity.DataLoss, "A free of an address that was already freed.");
+    public static readonly StatDef ReplayOverlap = new("replay_overlapping_alloc", Severity.DataLoss, "An allocation overlaps a live allocation or lies outside every segment; it was clipped to free space.");
+    public static readonly StatDef ReplayAllocAfterOom = new("replay_alloc_after_oom", Severity.Info, "An allocation succeeded right after an OOM at a size that had failed.");
+    public static readonly StatDef ReplaySegmentNotEmpty = new("replay_segment_free_not_empty", Severity.DataLoss, "A segment was released while blocks in it were still live; they were dropped.");
+    public static readonly StatDef ReplayFinalMismatch = new("replay_final_state_mismatch", Severity.Error, "The replayed final state differs from the snapshot's segments.");
+
+    public static readonly IReadOnlyList<StatDef> All =
+    [
+        FileRefused, FileAlreadyImported, ArchiveSourceMissing,
+        PickleTruncated, TorchBadField, TorchUnknownAction, TorchUnknownBlockState, TorchFreeBeforeWindow, TorchBlockSizeRecovered,
+        ReplayFreeUnknown, ReplayDoubleFree, ReplayOverlap, ReplayAllocAfterOom, ReplaySegmentNotEmpty, ReplayFinalMismatch,
+    ];
+
+    public static StatDef? Find(string key) => All.FirstOrDefault(s => s.Key == key);
+}

@@ -1,0 +1,33 @@
+using Memtrace.Schemas.Model;
+using static Memtrace.Schemas.Model.Col;
+
+namespace Memtrace.Schemas.Tables;
+
+/// <summary>One row per allocation-layer event (torch caching allocator, RMM, the CUDA hook, nsys).</summary>
+public static class GpuAllocEvents
+{
+    public static readonly TableDef Def = new(
+        "gpu_alloc_events", 1, TableKind.Raw,
+        "One row per allocation-layer event: an alloc, a free, a segment (de)reservation or an OOM, from any GPU source.",
+        ["host", "pid", "device", "pool", "ts_ns", "seq"],
+        [
+            SourceId(),
+            I64("seq", "", "Order of the event within its source file; breaks ties between equal timestamps."),
+            I64("ts_ns", "ns", "Event time on the UTC nanosecond timeline (torch time_us × 1000; RMM local time + date)."),
+            Str("host", "Host name, or empty when the source does not say."),
+            I64("pid", "", "Process id; 0 when the source does not say (torch snapshots)."),
+            I64("tid", "", "Thread id, when the source records it.", nullable: true),
+            I64("device", "", "CUDA device ordinal."),
+            Str("pool", "Allocator layer: driver, torch-caching, rmm, nsys."),
+            Str("op", "alloc, free, free_requested, free_completed, segment_alloc, segment_free, segment_map, segment_unmap, oom, snapshot."),
+            I64("address", "bytes", "Device address of the block or segment; null for oom.", nullable: true),
+            I64("size", "bytes", "Block or segment size in bytes as the source reports it (torch: requested size for alloc/free)."),
+            I64("requested_size", "bytes", "Size the caller asked for, when known.", nullable: true),
+            I64("block_size", "bytes", "Rounded block size, where it could be recovered (e.g. from the final snapshot blocks).", nullable: true),
+            I64("stream", "", "CUDA stream handle, when known.", nullable: true),
+            Str("api", "API that produced the event (cudaMalloc, torch, rmm logging_resource_adaptor, …).", nullable: true),
+            I64("stack_id", "", "Call stack of the event; joins stacks.stack_id.", nullable: true),
+            I64("device_free", "bytes", "cudaMemGetInfo free bytes carried by an OOM event.", nullable: true),
+            I64("return_code", "", "API return code where the source records it; non-zero on failed allocations.", nullable: true),
+        ]);
+}
