@@ -1,0 +1,129 @@
+using System.Security.Cryptography;
+using Memtrace.Schemas.Archive;
+using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Stats;
+
+namespace Memtrace.Collectors.Importers;
+
+public enum ImportOutcome
+{
+    Imported,
+    AlreadyImported,
+    Refused,
+}
+
+/// <summary>What happened to one input path.</summary>
+public sealed record ImportReport(string Path, ImportOutcome Outcome, string? Format, string? SourceId, string Message, IReadOnlyDictionary<string, long> Rows);
+
+/// <summary>
+/// Imports files into an archive one by one. A file that cannot be read is refused with a
+/// one-line reason naming it; the other files of the same call still land.
+/// </summary>
+public sealed class ImportRunner(TraceArchive archive, ImportOptions options)
+{
+    public const int SniffBytes = 4096;
+
+    /// <summary>Counters summed over every file of this runner, refusals included.</summary>
+    public StatsSink Totals { get; } = new("import");
+
+    public ImportReport ImportOne(string path, string format, Action<double>? progress = null)
+    {
+        var empty = new Dictionary<string, long>();
+        try
+        {
+            if (Directory.Exists(path)) return Refuse(path, format, "is a directory; this format takes a file");
+            if (!File.Exists(path)) return Refuse(path, format, "no such file");
+            var bytes = new FileInfo(path).Length;
+            if (bytes == 0) return Refuse(path, format, "is empty");
+            string sha;
+            byte[] head;
+            using (var fs = File.OpenRead(path))
+            {
+                head = new byte[Math.Min(SniffBytes, bytes)];
+                fs.ReadExactly(head);
+                fs.Position = 0;
+                sha = Convert.ToHexString(SHA256.HashData(fs)).ToLowerInvariant();
+            }
+            if (archive.FindBySha(sha) is { } existing)
+            {
+                Totals.Count(StatsCatalog.FileAlreadyImported);
+                return new ImportReport(path, ImportOutcome.AlreadyImported, existing.Importer, existing.SourceId, $"{path}: already imported as {existing.SourceId}", empty);
+            }
+            IImporter? importer;
+            if (format == "auto")
+            {
+                importer = ImporterRegistry.Sniff(head, path);
+                if (importer is null) return Refuse(path, format, "format not recognised (no importer's sniffer matched its first bytes)");
+            }
+            else
+            {
+                importer = ImporterRegistry.Find(format);
+                if (importer is null) return Refuse(path, format, $"unknown format '{format}' (known: {string.Join(", ", ImporterRegistry.All.Select(i => i.Format))})");
+                if (!importer.Sniff(head, path)) return Refuse(path, format, $"does not look like {format} input");
+            }
+            var sourceId = TraceArchive.SourceIdFor(sha);
+            var sink = new StatsSink(sourceId);
+            var result = importer.Import(new ImportContext { Path = path, SourceId = sourceId, Stats = sink, Options = options, Progress = progress });
+            var tables = result.Tables.Append(sink.Log_).ToList();
+            var (start, end) = TimeRange(tables);
+            var entry = new SourceEntry
+            {
+                SourceId = sourceId,
+                Path = Path.GetFullPath(path),
+                Sha256 = sha,
+                Bytes = bytes,
+                Importer = importer.Format,
+                ImporterVersion = importer.Version,
+                ClockDomain = result.ClockDomain,
+                ClockAligned = result.ClockAligned,
+                TimeStartNs = start,
+                TimeEndNs = end,
+                Stats = new SortedDictionary<string, long>(sink.Counts.ToDictionary(), StringComparer.Ordinal),
+                Notes = result.Notes,
+            };
+            archive.AddSource(entry, tables);
+            Totals.Merge(sink.Counts);
+            var rows = entry.Rows.ToDictionary();
+            return new ImportReport(path, ImportOutcome.Imported, importer.Format, sourceId, $"{path}: imported as {sourceId} ({string.Join(", ", rows.Select(r => $"{r.Key} {r.Value}"))})", rows);
+        }
+        catch (ImportRefusedException e)
+        {
+            return Refuse(path, format, e.Message);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Refuse(path, format, $"cannot be read: {e.Message}");
+        }
+    }
+
+    private ImportReport Refuse(string path, string format, string reason)
+    {
+        Totals.Count(StatsCatalog.FileRefused);
+        var line = $"{path}: refused: {OneLine(reason)}";
+        return new ImportReport(path, ImportOutcome.Refused, format, null, line, new Dictionary<string, long>());
+    }
+
+    private static string OneLine(string s) => s.ReplaceLineEndings(" ");
+
+    /// <summary>Time range over every ts_ns-like column of the imported tables.</summary>
+    private static (long?, long?) TimeRange(IEnumerable<Table> tables)
+    {
+        long? lo = null, hi = null;
+        foreach (var t in tables)
+        {
+            foreach (var name in new[] { "ts_ns", "window_start_ns" })
+            {
+                if (!t.Def.Columns.Any(c => c.Name == name)) continue;
+                var col = t.I64(name);
+                for (var i = 0; i < col.Count; i++)
+                {
+                    if (col.IsNull(i)) continue;
+                    var v = col[i];
+                    lo = lo is null || v < lo ? v : lo;
+                    hi = hi is null || v > hi ? v : hi;
+                }
+            }
+        }
+        return (lo, hi);
+    }
+}

@@ -1,0 +1,23 @@
+using Memtrace.Collectors.Importers.TorchSnapshot;
+
+namespace Memtrace.Collectors.Importers;
+
+/// <summary>The one list of input formats. A new format adds its folder under Importers/ and one line here.</summary>
+public static class ImporterRegistry
+{
+    public static readonly IReadOnlyList<IImporter> All =
+    [
+        new TorchSnapshotImporter(),
+    ];
+
+    public static IImporter? Find(string format) => All.FirstOrDefault(i => i.Format == format);
+
+    public static IImporter? Sniff(ReadOnlySpan<byte> head, string path)
+    {
+        foreach (var i in All)
+        {
+            if (i.Sniff(head, path)) return i;
+        }
+        return null;
+    }
+}

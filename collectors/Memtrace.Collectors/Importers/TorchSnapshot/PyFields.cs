@@ -1,0 +1,59 @@
+using System.Numerics;
+using Memtrace.Collectors.Pickle;
+
+namespace Memtrace.Collectors.Importers.TorchSnapshot;
+
+/// <summary>Typed access to unpickled dict fields; a wrong type reads as missing so the caller can count it.</summary>
+internal static class PyFields
+{
+    public static bool TryLong(Dictionary<object, object?> d, string key, out long value)
+    {
+        value = 0;
+        if (!d.TryGetValue(key, out var o)) return false;
+        switch (o)
+        {
+            case long l: value = l; return true;
+            case bool b: value = b ? 1 : 0; return true;
+            case BigInteger bi when bi >= long.MinValue && bi <= long.MaxValue: value = (long)bi; return true;
+            // Addresses and sizes above 2^63 cannot be device memory; treat them as bad fields.
+            default: return false;
+        }
+    }
+
+    public static long? Long(Dictionary<object, object?> d, string key) => TryLong(d, key, out var v) ? v : null;
+
+    public static string? Str(Dictionary<object, object?> d, string key) => d.TryGetValue(key, out var o) ? o as string : null;
+
+    public static bool Bool(Dictionary<object, object?> d, string key) => d.TryGetValue(key, out var o) && o is true;
+
+    public static List<object?>? List(Dictionary<object, object?> d, string key) => d.TryGetValue(key, out var o) ? o as List<object?> : null;
+
+    /// <summary>segment_pool_id is a tuple in real files, a list in some synthetic ones.</summary>
+    public static string PoolId(Dictionary<object, object?> d)
+    {
+        if (!d.TryGetValue("segment_pool_id", out var o)) return "0,0";
+        var items = o switch
+        {
+            PyTuple t => t.Items,
+            List<object?> l => l.ToArray(),
+            _ => [o],
+        };
+        return string.Join(',', items.Select(i => Convert.ToString(i, System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>Frames are dicts {name, filename, line}; rendered "name at filename:line", innermost first.</summary>
+    public static string[] Frames(Dictionary<object, object?> d)
+    {
+        if (List(d, "frames") is not { } frames) return [];
+        var result = new List<string>(frames.Count);
+        foreach (var f in frames)
+        {
+            if (f is not Dictionary<object, object?> fd) continue;
+            var name = Str(fd, "name") ?? "?";
+            var file = Str(fd, "filename") ?? "?";
+            var line = Long(fd, "line") ?? 0;
+            result.Add($"{name} at {file}:{line}");
+        }
+        return result.ToArray();
+    }
+}

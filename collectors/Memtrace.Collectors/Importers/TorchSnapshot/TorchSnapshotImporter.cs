@@ -1,0 +1,274 @@
+using Memtrace.Collectors.Importers.Common;
+using Memtrace.Collectors.Pickle;
+using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Stats;
+using Memtrace.Schemas.Tables;
+using static Memtrace.Collectors.Importers.TorchSnapshot.PyFields;
+
+namespace Memtrace.Collectors.Importers.TorchSnapshot;
+
+/// <summary>
+/// torch.cuda.memory._dump_snapshot pickles: {"segments": [...], "device_traces": [[...], ...], ...},
+/// or a legacy bare list of segments. A trace entry reads, once unpickled,
+/// {'action': 'alloc', 'addr': 47294971904, 'size': 25165824, 'stream': 0, 'time_us': 1776479641085368, 'frames': [...]}.
+/// The trace is a ring buffer: the final segments are the truth, and earlier states are rebuilt
+/// backwards from them by the replay.
+/// </summary>
+public sealed class TorchSnapshotImporter : IImporter
+{
+    public const string Pool = "torch-caching";
+
+    public string Format => "torch-snapshot";
+    public int Version => 1;
+    public string Description => "PyTorch CUDA caching-allocator snapshot (torch.cuda.memory._dump_snapshot pickle)";
+
+    /// <summary>A protocol 2–5 pickle whose first strings name snapshot keys (or a bare segment list).</summary>
+    public bool Sniff(ReadOnlySpan<byte> head, string path)
+    {
+        if (head.Length < 2 || head[0] != 0x80 || head[1] is < 2 or > 5) return false;
+        return head.IndexOf("segments"u8) >= 0 || head.IndexOf("device_traces"u8) >= 0 || head.IndexOf("total_size"u8) >= 0;
+    }
+
+    public ImportResult Import(ImportContext ctx)
+    {
+        var bytes = File.ReadAllBytes(ctx.Path);
+        PickleResult loaded;
+        try
+        {
+            loaded = SafeUnpickler.Load(bytes);
+        }
+        catch (PickleForbiddenException e)
+        {
+            throw new ImportRefusedException(e.Message);
+        }
+        catch (PickleFormatException e)
+        {
+            throw new ImportRefusedException($"not a readable pickle: {e.Message} (byte {e.Offset})");
+        }
+        ctx.Progress?.Invoke(0.5);
+        if (loaded.Truncated)
+        {
+            ctx.Stats.Log(StatsCatalog.PickleTruncated, $"byte {loaded.StopOffset}", Tail(bytes, loaded.StopOffset), loaded.TruncationReason ?? "truncated");
+        }
+
+        List<object?>? segments;
+        List<object?>? traces = null;
+        switch (loaded.Root)
+        {
+            case Dictionary<object, object?> root:
+                segments = List(root, "segments");
+                traces = List(root, "device_traces");
+                if (segments is null && traces is null && !loaded.Truncated)
+                    throw new ImportRefusedException("pickle holds a dict without 'segments' or 'device_traces': not a memory snapshot");
+                break;
+            case List<object?> legacy:
+                segments = legacy;
+                break;
+            default:
+                throw new ImportRefusedException($"pickle root is {loaded.Root?.GetType().Name ?? "None"}, not a snapshot dict or segment list");
+        }
+
+        var o = ctx.Options;
+        var stacks = new StackInterner(ctx.SourceId);
+        var events = new Table(GpuAllocEvents.Def);
+        var memInfo = new Table(GpuMemInfo.Def);
+        var blocks = new Table(GpuSegmentsSnapshot.Def);
+        var finalBlocks = new Dictionary<(long Device, long Address), long>();
+
+        long? lastTs = null;
+        if (traces is not null)
+        {
+            for (var d = 0; d < traces.Count; d++)
+            {
+                if (traces[d] is not List<object?> trace) continue;
+                foreach (var e in trace)
+                {
+                    if (e is Dictionary<object, object?> ed && Long(ed, "time_us") is { } t) lastTs = Math.Max(lastTs ?? long.MinValue, t * 1000);
+                }
+            }
+        }
+        var snapshotTs = lastTs ?? new DateTimeOffset(File.GetLastWriteTimeUtc(ctx.Path)).ToUnixTimeMilliseconds() * 1_000_000;
+
+        ImportSegments(ctx, segments ?? [], snapshotTs, stacks, blocks, finalBlocks);
+        if (traces is not null) ImportTraces(ctx, traces, stacks, events, memInfo, finalBlocks);
+
+        var result = new ImportResult
+        {
+            Tables = [events, blocks, memInfo, stacks.Table],
+            ClockDomain = "realtime",
+            Notes = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["snapshot_ts_ns"] = snapshotTs.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+        };
+        ctx.Progress?.Invoke(1.0);
+        return result;
+    }
+
+    private static string Tail(byte[] bytes, long at)
+    {
+        var start = (int)Math.Max(0, Math.Min(at, bytes.Length) - 32);
+        return StatsSink.Excerpt(bytes.AsSpan(start, (int)Math.Min(at, bytes.Length) - start));
+    }
+
+    private static void ImportSegments(ImportContext ctx, List<object?> segments, long ts, StackInterner stacks, Table t,
+        Dictionary<(long, long), long> finalBlocks)
+    {
+        var o = ctx.Options;
+        for (var si = 0; si < segments.Count; si++)
+        {
+            if (segments[si] is not Dictionary<object, object?> s
+                || !TryLong(s, "address", out var segAddr) || !TryLong(s, "total_size", out var segSize) || segSize < 0
+                || List(s, "blocks") is not { } blockList)
+            {
+                ctx.Stats.Log(StatsCatalog.TorchBadField, $"segments[{si}]", Describe(segments[si]), "segment lacks address, total_size or blocks");
+                continue;
+            }
+            var device = Long(s, "device") ?? 0;
+            for (var bi = 0; bi < blockList.Count; bi++)
+            {
+                if (blockList[bi] is not Dictionary<object, object?> b || !TryLong(b, "address", out var addr) || !TryLong(b, "size", out var size) || size < 0)
+                {
+                    ctx.Stats.Log(StatsCatalog.TorchBadField, $"segments[{si}].blocks[{bi}]", Describe(blockList[bi]), "block lacks address or size");
+                    continue;
+                }
+                var state = NormalizeState(Str(b, "state"));
+                if (state is null)
+                {
+                    ctx.Stats.Log(StatsCatalog.TorchUnknownBlockState, $"segments[{si}].blocks[{bi}]", Str(b, "state") ?? "(none)", "unknown block state; block skipped");
+                    continue;
+                }
+                if (state != "inactive") finalBlocks[(device, addr)] = size;
+                t.Str("source_id").Append(ctx.SourceId);
+                t.I64("ts_ns").Append(ts);
+                t.Str("host").Append(o.Host);
+                t.I64("pid").Append(o.Pid ?? 0);
+                t.I64("device").Append(device);
+                t.Str("pool").Append(Pool);
+                t.I64("segment_address").Append(segAddr);
+                t.I64("segment_size").Append(segSize);
+                t.Str("segment_type").Append(Str(s, "segment_type") ?? "");
+                t.Str("segment_pool_id").Append(PoolId(s));
+                t.I64("stream").Append(Long(s, "stream") ?? 0);
+                t.Bool("is_expandable").Append(Bool(s, "is_expandable"));
+                t.I64("block_address").Append(addr);
+                t.I64("block_size").Append(size);
+                t.I64("block_requested_size").Append(Long(b, "requested_size") ?? 0);
+                t.Str("block_state").Append(state);
+                t.I64("stack_id").Append(stacks.Intern(Frames(b)));
+                t.CommitRow();
+            }
+        }
+    }
+
+    /// <summary>PyTorch writes active_pending_free; its docs call the same state active_awaiting_free.</summary>
+    private static string? NormalizeState(string? s) => s switch
+    {
+        "active_allocated" or "inactive" => s,
+        "active_pending_free" or "active_awaiting_free" => "active_pending_free",
+        _ => null,
+    };
+
+    private static readonly HashSet<string> KnownActions = new(StringComparer.Ordinal)
+    {
+        "alloc", "free_requested", "free_completed", "segment_alloc", "segment_free", "segment_map", "segment_unmap", "oom", "snapshot", "annotate",
+    };
+
+    private static void ImportTraces(ImportContext ctx, List<object?> traces, StackInterner stacks, Table ev, Table memInfo,
+        Dictionary<(long, long), long> finalBlocks)
+    {
+        var o = ctx.Options;
+        long seq = 0;
+        for (var d = 0; d < traces.Count; d++)
+        {
+            if (traces[d] is not List<object?> trace) continue;
+            // Which allocs are still live at the end: the last alloc per address with no free after it.
+            var lastAllocAt = new Dictionary<long, int>();
+            var live = new HashSet<long>();
+            for (var i = 0; i < trace.Count; i++)
+            {
+                if (trace[i] is not Dictionary<object, object?> e || !TryLong(e, "addr", out var a)) continue;
+                var act = Str(e, "action");
+                if (act == "alloc") { lastAllocAt[a] = i; live.Add(a); }
+                else if (act is "free_completed" or "free") live.Remove(a);
+            }
+            var seenAlloc = new HashSet<long>();
+            for (var i = 0; i < trace.Count; i++)
+            {
+                var loc = $"device_traces[{d}][{i}]";
+                if (trace[i] is not Dictionary<object, object?> e)
+                {
+                    ctx.Stats.Log(StatsCatalog.TorchBadField, loc, Describe(trace[i]), "trace entry is not a dict");
+                    continue;
+                }
+                var action = Str(e, "action");
+                if (action is null || !KnownActions.Contains(action))
+                {
+                    ctx.Stats.Log(StatsCatalog.TorchUnknownAction, loc, action ?? Describe(e), "unknown or missing action; entry skipped");
+                    continue;
+                }
+                if (action == "annotate") continue;
+                if (!TryLong(e, "time_us", out var timeUs) || !TryLong(e, "size", out var size) || size < 0)
+                {
+                    ctx.Stats.Log(StatsCatalog.TorchBadField, loc, Describe(e), "entry lacks an integer time_us or size");
+                    continue;
+                }
+                var hasAddr = TryLong(e, "addr", out var addr);
+                if (!hasAddr && action != "oom" && action != "snapshot")
+                {
+                    ctx.Stats.Log(StatsCatalog.TorchBadField, loc, Describe(e), "entry lacks an integer addr");
+                    continue;
+                }
+                var op = action == "free" ? "free_completed" : action;
+                long? blockSize = null;
+                if (op == "alloc")
+                {
+                    seenAlloc.Add(addr);
+                    if (live.Contains(addr) && lastAllocAt[addr] == i && finalBlocks.TryGetValue((d, addr), out var bs))
+                    {
+                        blockSize = bs;
+                        ctx.Stats.Count(StatsCatalog.TorchBlockSizeRecovered);
+                    }
+                }
+                else if (op == "free_completed" && !seenAlloc.Contains(addr))
+                {
+                    ctx.Stats.Count(StatsCatalog.TorchFreeBeforeWindow);
+                }
+                var ts = timeUs * 1000;
+                long? deviceFree = op == "oom" ? Long(e, "device_free") : null;
+                ev.Str("source_id").Append(ctx.SourceId);
+                ev.I64("seq").Append(seq++);
+                ev.I64("ts_ns").Append(ts);
+                ev.Str("host").Append(o.Host);
+                ev.I64("pid").Append(o.Pid ?? 0);
+                ev.I64("device").Append(d);
+                ev.Str("pool").Append(Pool);
+                ev.Str("op").Append(op);
+                ev.I64("address").Append(hasAddr && op != "oom" ? addr : null);
+                ev.I64("size").Append(size);
+                ev.I64("requested_size").Append(op is "alloc" or "free_requested" or "free_completed" or "oom" ? size : null);
+                ev.I64("block_size").Append(blockSize);
+                ev.I64("stream").Append(Long(e, "stream"));
+                ev.Str("api").Append("torch");
+                ev.I64("stack_id").Append(stacks.Intern(Frames(e)));
+                ev.I64("device_free").Append(deviceFree);
+                ev.CommitRow();
+                if (deviceFree is { } free)
+                {
+                    memInfo.Str("source_id").Append(ctx.SourceId);
+                    memInfo.I64("ts_ns").Append(ts);
+                    memInfo.Str("host").Append(o.Host);
+                    memInfo.I64("pid").Append(o.Pid ?? 0);
+                    memInfo.I64("device").Append(d);
+                    memInfo.I64("free").Append(free);
+                    memInfo.Str("origin").Append("oom");
+                    memInfo.CommitRow();
+                }
+            }
+        }
+    }
+
+    private static string Describe(object? o) => o switch
+    {
+        null => "None",
+        Dictionary<object, object?> d => "{" + string.Join(", ", d.Where(kv => kv.Key is string k && k != "frames").Take(8).Select(kv => $"{kv.Key}: {kv.Value}")) + "}",
+        _ => o.ToString() ?? "",
+    };
+}

@@ -1,0 +1,117 @@
+namespace Memtrace.Pipeline.Fragmentation;
+
+/// <summary>
+/// The one definition of every fragmentation formula (DESIGN.md "Fragmentation: the metrics").
+/// F = total free bytes, L = largest free block, N = free block count. The replay, the batch
+/// kernels and the tests all call these.
+/// </summary>
+public static class FragMetrics
+{
+    public const int Buckets = 64;
+    public const double ContiguousRedLine = 0.35;
+
+    /// <summary>The seed's 碎片率: (F − L) / F, and 0 when nothing is free.</summary>
+    public static double FragRate(long f, long l) => f == 0 ? 0.0 : (double)(f - l) / f;
+
+    /// <summary>The seed's 有效连续块占比: L / F. With nothing free nothing is fragmented, so 1 (consistent with frag_rate = 0).</summary>
+    public static double EffectiveContiguousRatio(long f, long l) => f == 0 ? 1.0 : (double)l / f;
+
+    /// <summary>Fixed bucket k = ⌊log2 bytes⌋ for a block of at least one byte.</summary>
+    public static int Bucket(long bytes) => 63 - System.Numerics.BitOperations.LeadingZeroCount((ulong)bytes);
+
+    /// <summary>Shannon entropy (bits) of a histogram: −Σ p·log2 p over non-empty buckets.</summary>
+    public static double Entropy(ReadOnlySpan<long> counts)
+    {
+        long total = 0;
+        foreach (var c in counts) total += c;
+        if (total == 0) return 0.0;
+        var h = 0.0;
+        foreach (var c in counts)
+        {
+            if (c == 0) continue;
+            var p = (double)c / total;
+            h -= p * Math.Log2(p);
+        }
+        return h;
+    }
+
+    /// <summary>
+    /// unusable_index(R) = (F − S(R)·R) / F with S(R) = Σ ⌊block / R⌋: the fraction of free memory that
+    /// cannot serve a request of R bytes (mm/vmstat.c's unusable_free_index, from 2^order pages to any R). 1 when F = 0.
+    /// </summary>
+    public static double UnusableIndex(long f, long suitableCount, long r) =>
+        f == 0 ? 1.0 : (double)(f - suitableCount * r) / f; // S(R)·R ≤ F, so no overflow.
+
+    /// <summary>S(R) = Σ ⌊block / R⌋ over free blocks.</summary>
+    public static long SuitableCount(ReadOnlySpan<long> freeBlocks, long r)
+    {
+        long s = 0;
+        foreach (var b in freeBlocks) s += b / r;
+        return s;
+    }
+
+    /// <summary>
+    /// The kernel's fragmentation index (mm/vmstat.c __fragmentation_index): −1 when a request of R bytes
+    /// would succeed (L ≥ R); 0 with no free blocks; otherwise 1 − (1 + F/R) / N. Near 0: lack of memory;
+    /// near 1: fragmentation.
+    /// </summary>
+    public static double ExtfragIndex(long f, long n, long l, long r)
+    {
+        if (l >= r) return -1.0;
+        if (n == 0) return 0.0;
+        return 1.0 - (1.0 + (double)f / r) / n;
+    }
+
+    /// <summary>OOM verdict: fragmentation when R ≤ F but R > L; capacity when R > F; fits when R ≤ L (the pool could have served it).</summary>
+    public static string Verdict(long request, long f, long l) =>
+        request > f ? "capacity" : request > l ? "fragmentation" : "fits";
+
+    /// <summary>
+    /// The seed's entropy, exactly as its numpy code: logs = log2(KB + 1); 8-bin histogram over
+    /// [0, max + 1e-6]; p = hist / (Σ hist + 1e-12); H = −Σ p·log2(p + 1e-12). Bins depend on the data,
+    /// so values from different instants do not compare; never shown alone.
+    /// </summary>
+    public static double EntropySeed(ReadOnlySpan<long> freeBlockBytes)
+    {
+        const int bins = 8;
+        if (freeBlockBytes.Length == 0) return 0.0;
+        var logs = new double[freeBlockBytes.Length];
+        var max = double.MinValue;
+        for (var i = 0; i < logs.Length; i++)
+        {
+            logs[i] = Math.Log2(freeBlockBytes[i] / 1024.0 + 1.0);
+            if (logs[i] > max) max = logs[i];
+        }
+        var hist = new long[bins];
+        NumpyHistogram(logs, 0.0, max + 1e-6, hist);
+        double total = 0;
+        foreach (var c in hist) total += c;
+        var h = 0.0;
+        foreach (var c in hist)
+        {
+            var p = c / (total + 1e-12);
+            h -= p * Math.Log2(p + 1e-12);
+        }
+        return h;
+    }
+
+    /// <summary>np.histogram with uniform bins: edges from linspace, then numpy's edge corrections.</summary>
+    private static void NumpyHistogram(double[] values, double lo, double hi, long[] hist)
+    {
+        var n = hist.Length;
+        var edges = new double[n + 1];
+        var step = (hi - lo) / n;
+        for (var i = 0; i <= n; i++) edges[i] = lo + i * step;
+        edges[n] = hi;
+        var norm = n / (hi - lo);
+        foreach (var v in values)
+        {
+            if (v < lo || v > hi) continue;
+            var idx = (int)((v - lo) * norm);
+            if (idx == n) idx = n - 1;
+            if (v < edges[idx]) idx--;
+            else if (idx != n - 1 && v >= edges[idx + 1]) idx++;
+            hist[idx]++;
+        }
+    }
+}

@@ -1,0 +1,54 @@
+namespace Memtrace.Pipeline.Fragmentation;
+
+public enum AllocOp : byte
+{
+    Alloc,
+    FreeRequested,
+    Free,
+    SegmentAlloc,
+    SegmentFree,
+    Oom,
+    Other,
+}
+
+/// <summary>One replayable event of a pool, already in (ts, seq) order.</summary>
+public readonly record struct PoolEvent(long Seq, long TsNs, AllocOp Op, long Address, long Size, long? BlockSize, long? StackId, long? DeviceFree, bool Failed);
+
+/// <summary>One block of the pool's final snapshot.</summary>
+public readonly record struct SnapshotBlock(long SegmentAddress, long SegmentSize, bool SmallPool, long Address, long Size, bool Live, long? StackId);
+
+public readonly record struct PoolKey(string Host, long Pid, long Device, string Pool)
+{
+    public override string ToString() => $"{(Host.Length == 0 ? "" : Host + "/")}pid {Pid}/cuda:{Device}/{Pool}";
+}
+
+/// <summary>Allocator pools (torch, RMM) measure free space inside segments; driver pools measure gaps in an address range.</summary>
+public enum PoolLevel
+{
+    Allocator,
+    Driver,
+}
+
+public sealed class PoolInput
+{
+    public required PoolKey Key { get; init; }
+    public required PoolLevel Level { get; init; }
+    public required PoolEvent[] Events { get; init; }
+    public SnapshotBlock[] Snapshot { get; init; } = [];
+    /// <summary>Whether the pool follows the PyTorch caching allocator's rounding and split rules.</summary>
+    public bool TorchRules { get; init; }
+}
+
+public sealed record FragmentationOptions
+{
+    /// <summary>Extra reference request size for unusable_index (--request-size).</summary>
+    public long? RequestSize { get; init; }
+    /// <summary>Time bucket for the timeline (--resolution); null = automatic (at most MaxTimelineRows rows per pool).</summary>
+    public long? ResolutionNs { get; init; }
+    public int MaxTimelineRows { get; init; } = 20_000;
+    /// <summary>Driver pools: the address range is [lowest address, lowest + this) instead of the observed extent.</summary>
+    public long? DeviceMemory { get; init; }
+    public int HeatmapTimeBins { get; init; } = 120;
+    public int HeatmapAddressBins { get; init; } = 160;
+    public int BlameTop { get; init; } = 20;
+}

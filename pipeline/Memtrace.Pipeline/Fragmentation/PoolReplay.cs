@@ -1,0 +1,224 @@
+using Memtrace.Schemas.Stats;
+
+namespace Memtrace.Pipeline.Fragmentation;
+
+/// <summary>
+/// Replays one pool's events over its address space and measures the free space after every event.
+/// A torch snapshot's trace is a ring buffer, so the state at the first event is rebuilt backwards
+/// from the final segments (as memory_viz's "Allocator State History" does); the forward replay must
+/// then land exactly on the snapshot, which is checked.
+/// </summary>
+public static class PoolReplay
+{
+    public static PoolResult Run(PoolInput input, FragmentationOptions options)
+    {
+        var result = new PoolResult { Key = input.Key };
+        var events = input.Events;
+        (result.RequestP50, result.RequestP99) = RequestPercentiles(events);
+        var refs = new List<long> { result.RequestP50, result.RequestP99 };
+        if (options.RequestSize is { } user and > 0) refs.Add(user);
+        var space = new AddressSpace(refs.ToArray(), orderedFree: input.Level == PoolLevel.Driver);
+        long currentSeq = -1, currentTs = 0;
+        space.Anomaly = (stat, addr, size, msg) =>
+        {
+            result.Counts[stat.Key] = result.Counts.GetValueOrDefault(stat.Key) + 1;
+            if (result.Anomalies.Count < 100_000) result.Anomalies.Add(new AnomalyRow(currentSeq, currentTs, stat.Key, addr, size == 0 ? null : size, msg));
+        };
+
+        var everySegment = BuildInitialState(input, options, space);
+        everySegment.AddRange(events.Where(e => e.Op == AllocOp.SegmentAlloc).Select(e => (e.Address, e.Size)));
+
+        var t0 = events.Length > 0 ? events[0].TsNs : 0;
+        var t1 = events.Length > 0 ? events[^1].TsNs : 0;
+        var bucket = options.ResolutionNs ?? AutoResolution(events.Length, t1 - t0, options.MaxTimelineRows);
+        var timeline = new TimelineAccumulator(bucket, t0, result.Timeline, (seq, ts, n) => Snapshot(space, seq, ts, n, options.RequestSize is > 0));
+        var heatmap = new HeatmapSampler(everySegment, t0, t1, options.HeatmapTimeBins, options.HeatmapAddressBins, result.RequestP50, result.Heatmap);
+
+        long peakReserved = -1;
+        (long Seq, long Ts, long[] Counts, long[] Bytes) peak = (0, 0, [], []);
+        long? lastOomRequest = null;
+        var blameDone = false;
+        foreach (var e in events)
+        {
+            currentSeq = e.Seq;
+            currentTs = e.TsNs;
+            heatmap.Before(e.TsNs, space);
+            timeline.Begin(e.Seq, e.TsNs);
+            switch (e.Op)
+            {
+                case AllocOp.Alloc when e.Failed:
+                case AllocOp.Oom:
+                    var origin = e.Op == AllocOp.Oom ? "oom event" : "failed allocation";
+                    result.Ooms.Add(Diagnose(space, e, origin));
+                    AddHistogram(result, $"oom#{e.Seq}", e.Seq, e.TsNs, space.Free.HistCount, space.Free.HistBytes);
+                    if (!blameDone)
+                    {
+                        result.Blame.AddRange(Blame.Rank(space, Math.Max(1, e.Size), $"oom#{e.Seq}", e.TsNs, options.BlameTop));
+                        blameDone = true;
+                    }
+                    lastOomRequest = e.Size;
+                    break;
+                case AllocOp.Alloc:
+                    if (lastOomRequest is { } r && e.Size >= r)
+                        space.Anomaly(StatsCatalog.ReplayAllocAfterOom, e.Address, e.Size, $"allocation of {e.Size} bytes succeeded right after an OOM for {r} bytes");
+                    lastOomRequest = null;
+                    space.Allocate(e.Address, BlockSizeFor(input, space, e), e.StackId);
+                    break;
+                case AllocOp.Free:
+                    space.FreeBlock(e.Address);
+                    lastOomRequest = null;
+                    break;
+                case AllocOp.SegmentAlloc:
+                    space.AddSegment(e.Address, e.Size, input.TorchRules && TorchRules.IsSmallSegment(e.Size));
+                    lastOomRequest = null;
+                    break;
+                case AllocOp.SegmentFree:
+                    space.RemoveSegment(e.Address);
+                    break;
+            }
+            timeline.After(e.Seq, e.TsNs, space);
+            if (space.Reserved > peakReserved)
+            {
+                peakReserved = space.Reserved;
+                peak = (e.Seq, e.TsNs, (long[])space.Free.HistCount.Clone(), (long[])space.Free.HistBytes.Clone());
+            }
+        }
+        timeline.Flush();
+        heatmap.Finish(space);
+        result.EventsReplayed = events.Length;
+        if (peakReserved >= 0) AddHistogram(result, "peak_reserved", peak.Seq, peak.Ts, peak.Counts, peak.Bytes);
+        var endSeq = events.Length > 0 ? events[^1].Seq : 0;
+        AddHistogram(result, "end", endSeq, t1, space.Free.HistCount, space.Free.HistBytes);
+        if (!blameDone) result.Blame.AddRange(Blame.Rank(space, Math.Max(1, result.RequestP50), "end", t1, options.BlameTop));
+
+        result.FinalFree.AddRange(space.Free.Blocks().Select(b => (b.Start, b.End)).OrderBy(b => b.Start));
+        result.FinalLive.AddRange(space.Live.Select(kv => (kv.Key, kv.Value.Size)).OrderBy(b => b.Key));
+        if (input.Snapshot.Length > 0) CheckFinalState(input, result);
+        return result;
+    }
+
+    /// <summary>p50 and p99 of allocation request sizes (nearest-rank), or 512 bytes when the pool has no allocations.</summary>
+    public static (long P50, long P99) RequestPercentiles(PoolEvent[] events)
+    {
+        var sizes = events.Where(e => e.Op == AllocOp.Alloc && e.Size > 0).Select(e => e.Size).ToArray();
+        if (sizes.Length == 0) return (TorchRules.MinBlockSize, TorchRules.MinBlockSize);
+        Array.Sort(sizes);
+        return (NearestRank(sizes, 0.50), NearestRank(sizes, 0.99));
+    }
+
+    private static long NearestRank(long[] sorted, double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    private static long AutoResolution(int events, long span, int maxRows) =>
+        events <= maxRows || span <= 0 ? 0 : Math.Max(1, (span + maxRows - 1) / maxRows);
+
+    private static long BlockSizeFor(PoolInput input, AddressSpace space, PoolEvent e)
+    {
+        if (e.BlockSize is { } known) return known;
+        if (!input.TorchRules) return Math.Max(1, e.Size);
+        var rounded = TorchRules.RoundSize(e.Size);
+        if (space.Free.TryFindContaining(e.Address, rounded, out _, out var end, out var segId))
+        {
+            var seg = space.SegmentById(segId);
+            var remaining = end - (e.Address + rounded);
+            if (!TorchRules.ShouldSplit(remaining, seg?.SmallPool ?? false)) return end - e.Address;
+        }
+        return rounded;
+    }
+
+    /// <summary>
+    /// Sets the state as of just before the first event. With a snapshot, it walks the trace backwards
+    /// from the final blocks: an alloc un-happens (its block was free before), a completed free
+    /// un-happens (its block was live before), segments likewise. Without one (driver pools, RMM),
+    /// the pool is one range: the observed extent or --device-memory.
+    /// </summary>
+    private static List<(long Start, long Size)> BuildInitialState(PoolInput input, FragmentationOptions options, AddressSpace space)
+    {
+        var segments = new List<(long Start, long Size)>();
+        if (input.Snapshot.Length == 0)
+        {
+            var touched = input.Events.Where(e => e.Op is AllocOp.Alloc or AllocOp.SegmentAlloc && !e.Failed).ToArray();
+            if (touched.Length == 0) return segments;
+            var lo = touched.Min(e => e.Address);
+            var hi = touched.Max(e => e.Address + Math.Max(1, e.BlockSize ?? e.Size));
+            if (options.DeviceMemory is { } cap && input.Level == PoolLevel.Driver) hi = lo + cap;
+            if (input.Level == PoolLevel.Driver || !input.Events.Any(e => e.Op == AllocOp.SegmentAlloc))
+            {
+                space.AddSegment(lo, hi - lo, smallPool: false);
+                segments.Add((lo, hi - lo));
+            }
+            return segments;
+        }
+
+        var segs = new Dictionary<long, (long Size, bool Small)>();
+        var live = new Dictionary<long, (long Size, long? Stack)>();
+        foreach (var b in input.Snapshot)
+        {
+            segs[b.SegmentAddress] = (b.SegmentSize, b.SmallPool);
+            if (b.Live) live[b.Address] = (b.Size, b.StackId);
+        }
+        for (var i = input.Events.Length - 1; i >= 0; i--)
+        {
+            var e = input.Events[i];
+            switch (e.Op)
+            {
+                case AllocOp.Alloc when !e.Failed: live.Remove(e.Address); break;
+                case AllocOp.Free: live[e.Address] = (input.TorchRules ? TorchRules.RoundSize(e.Size) : Math.Max(1, e.Size), e.StackId); break;
+                case AllocOp.SegmentAlloc: segs.Remove(e.Address); break;
+                case AllocOp.SegmentFree: segs[e.Address] = (e.Size, input.TorchRules && TorchRules.IsSmallSegment(e.Size)); break;
+            }
+        }
+        foreach (var (start, (size, small)) in segs.OrderBy(kv => kv.Key))
+        {
+            space.AddSegment(start, size, small);
+            segments.Add((start, size));
+        }
+        foreach (var (addr, (size, stack)) in live.OrderBy(kv => kv.Key)) space.Allocate(addr, size, stack);
+        return segments;
+    }
+
+    private static TimelineRow Snapshot(AddressSpace space, long seq, long ts, long events, bool hasUser)
+    {
+        var fs = space.Free;
+        long f = fs.FreeBytes, l = fs.Largest, n = fs.Count;
+        var r = fs.ReferenceSizes;
+        var s = fs.SuitableCounts;
+        return new TimelineRow(
+            seq, ts, events, space.Reserved, space.Allocated, f, l, n,
+            FragMetrics.FragRate(f, l), FragMetrics.EffectiveContiguousRatio(f, l),
+            FragMetrics.EntropySeed(fs.BlockSizes()), FragMetrics.Entropy(fs.HistCount), FragMetrics.Entropy(fs.HistBytes),
+            FragMetrics.UnusableIndex(f, s[0], r[0]), FragMetrics.ExtfragIndex(f, n, l, r[0]),
+            FragMetrics.UnusableIndex(f, s[1], r[1]), FragMetrics.ExtfragIndex(f, n, l, r[1]),
+            hasUser ? FragMetrics.UnusableIndex(f, s[2], r[2]) : null,
+            0, 0, 0, 0);
+    }
+
+    private static OomRow Diagnose(AddressSpace space, PoolEvent e, string origin)
+    {
+        var fs = space.Free;
+        long f = fs.FreeBytes, l = fs.Largest, n = fs.Count;
+        var request = Math.Max(1, e.Size);
+        var suitable = FragMetrics.SuitableCount(fs.BlockSizes(), request);
+        return new OomRow(e.Seq, e.TsNs, origin, request, f, l, n, space.Reserved, space.Allocated, e.DeviceFree,
+            FragMetrics.Verdict(request, f, l), Math.Max(0, request - l),
+            FragMetrics.UnusableIndex(f, suitable, request), FragMetrics.ExtfragIndex(f, n, l, request));
+    }
+
+    private static void AddHistogram(PoolResult result, string instant, long seq, long ts, long[] counts, long[] bytes)
+    {
+        for (var k = 0; k < counts.Length; k++)
+        {
+            if (counts[k] != 0) result.Histograms.Add(new HistogramRow(instant, seq, ts, k, counts[k], bytes[k]));
+        }
+    }
+
+    /// <summary>The replayed end state must equal the snapshot: same live blocks, and free space equal to its inactive blocks.</summary>
+    private static void CheckFinalState(PoolInput input, PoolResult result)
+    {
+        var expectedLive = input.Snapshot.Where(b => b.Live).Select(b => (b.Address, b.Size)).OrderBy(b => b.Address).ToList();
+        var expectedFree = input.Snapshot.Where(b => !b.Live).Select(b => (b.Address, b.Address + b.Size)).OrderBy(b => b.Item1).ToList();
+        if (expectedLive.SequenceEqual(result.FinalLive) && expectedFree.SequenceEqual(result.FinalFree)) return;
+        result.Counts[StatsCatalog.ReplayFinalMismatch.Key] = result.Counts.GetValueOrDefault(StatsCatalog.ReplayFinalMismatch.Key) + 1;
+        result.Anomalies.Add(new AnomalyRow(-1, 0, StatsCatalog.ReplayFinalMismatch.Key, null, null,
+            $"replayed end state has {result.FinalLive.Count} live / {result.FinalFree.Count} free blocks; snapshot has {expectedLive.Count} / {expectedFree.Count}"));
+    }
+}

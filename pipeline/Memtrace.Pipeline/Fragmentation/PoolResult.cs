@@ -1,0 +1,39 @@
+namespace Memtrace.Pipeline.Fragmentation;
+
+public sealed record TimelineRow(
+    long Seq, long TsNs, long Events, long Reserved, long Allocated, long F, long L, long N,
+    double FragRate, double Ecr, double EntropySeed, double EntropyLog2, double EntropyLog2Bytes,
+    double UnusableP50, double ExtfragP50, double UnusableP99, double ExtfragP99, double? UnusableUser,
+    double FragRateMax, long LargestFreeMin, long ReservedMax, long AllocatedMax);
+
+public sealed record HistogramRow(string Instant, long Seq, long TsNs, int Bucket, long Blocks, long Bytes);
+
+public sealed record OomRow(
+    long Seq, long TsNs, string Origin, long Request, long F, long L, long N, long Reserved, long Allocated,
+    long? DeviceFree, string Verdict, long ExtraContiguousNeeded, double UnusableAtRequest, double ExtfragAtRequest);
+
+public sealed record BlameRow(string Instant, long TsNs, long ReferenceRequest, int Rank, long? StackId, long FragmentedBytes, long Fragments, long LiveAllocations);
+
+public sealed record HeatmapCell(int TimeBin, int AddrBin, long TsNs, long OffsetStart, long OffsetEnd, double AllocatedFraction, double FragmentedFraction, string State);
+
+public sealed record AnomalyRow(long Seq, long TsNs, string Kind, long? Address, long? Size, string Message);
+
+/// <summary>Everything the replay of one pool produced.</summary>
+public sealed class PoolResult
+{
+    public required PoolKey Key { get; init; }
+    public long RequestP50 { get; set; }
+    public long RequestP99 { get; set; }
+    public List<TimelineRow> Timeline { get; } = new();
+    public List<HistogramRow> Histograms { get; } = new();
+    public List<OomRow> Ooms { get; } = new();
+    public List<BlameRow> Blame { get; } = new();
+    public List<HeatmapCell> Heatmap { get; } = new();
+    public List<AnomalyRow> Anomalies { get; } = new();
+    /// <summary>Counters by stats-catalogue key.</summary>
+    public Dictionary<string, long> Counts { get; } = new(StringComparer.Ordinal);
+    /// <summary>Final replayed free blocks (start, end), sorted; compared against the snapshot by tests and by the replay itself.</summary>
+    public List<(long Start, long End)> FinalFree { get; } = new();
+    public List<(long Start, long Size)> FinalLive { get; } = new();
+    public long EventsReplayed { get; set; }
+}

@@ -1,0 +1,60 @@
+namespace Memtrace.Pipeline.Fragmentation;
+
+/// <summary>
+/// Collapses per-event states into time buckets. Each row reports the state after the bucket's last
+/// event plus the exact extremes inside the bucket, so a one-event spike is never averaged away.
+/// Call <see cref="Begin"/> before applying an event (it closes the previous bucket while the state
+/// still reflects it) and <see cref="After"/> once the event is applied.
+/// </summary>
+public sealed class TimelineAccumulator(long bucketNs, long origin, List<TimelineRow> sink, Func<long, long, long, TimelineRow> snapshot)
+{
+    private long _bucket = long.MinValue;
+    private long _events;
+    private double _fragMax;
+    private long _lMin = long.MaxValue;
+    private long _reservedMax;
+    private long _allocatedMax;
+    private long _lastSeq;
+    private long _lastTs;
+
+    public void Begin(long seq, long ts)
+    {
+        var b = bucketNs <= 0 ? seq : (ts - origin) / bucketNs;
+        if (b != _bucket && _events > 0) Close();
+        _bucket = b;
+    }
+
+    public void After(long seq, long ts, AddressSpace space)
+    {
+        _events++;
+        var f = space.Free.FreeBytes;
+        var l = space.Free.Largest;
+        _fragMax = Math.Max(_fragMax, FragMetrics.FragRate(f, l));
+        _lMin = Math.Min(_lMin, l);
+        _reservedMax = Math.Max(_reservedMax, space.Reserved);
+        _allocatedMax = Math.Max(_allocatedMax, space.Allocated);
+        _lastSeq = seq;
+        _lastTs = ts;
+    }
+
+    public void Flush()
+    {
+        if (_events > 0) Close();
+    }
+
+    private void Close()
+    {
+        sink.Add(snapshot(_lastSeq, _lastTs, _events) with
+        {
+            FragRateMax = _fragMax,
+            LargestFreeMin = _lMin,
+            ReservedMax = _reservedMax,
+            AllocatedMax = _allocatedMax,
+        });
+        _events = 0;
+        _fragMax = 0;
+        _lMin = long.MaxValue;
+        _reservedMax = 0;
+        _allocatedMax = 0;
+    }
+}
