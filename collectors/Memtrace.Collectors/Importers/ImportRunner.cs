@@ -69,7 +69,7 @@ public sealed class ImportRunner(TraceArchive archive, ImportOptions options)
             var entry = new SourceEntry
             {
                 SourceId = sourceId,
-                Path = Path.GetFullPath(path),
+                Path = path,
                 Sha256 = sha,
                 Bytes = bytes,
                 Importer = importer.Format,

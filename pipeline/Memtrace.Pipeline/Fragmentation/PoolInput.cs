@@ -17,9 +17,9 @@ public readonly record struct PoolEvent(long Seq, long TsNs, AllocOp Op, long Ad
 /// <summary>One block of the pool's final snapshot.</summary>
 public readonly record struct SnapshotBlock(long SegmentAddress, long SegmentSize, bool SmallPool, long Address, long Size, bool Live, long? StackId);
 
-public readonly record struct PoolKey(string Host, long Pid, long Device, string Pool)
+public readonly record struct PoolKey(string Host, long Pid, long Device, string Pool, string SourceId)
 {
-    public override string ToString() => $"{(Host.Length == 0 ? "" : Host + "/")}pid {Pid}/cuda:{Device}/{Pool}";
+    public override string ToString() => $"{(Host.Length == 0 ? "" : Host + "/")}pid {Pid}/cuda:{Device}/{Pool} ({SourceId})";
 }
 
 /// <summary>Allocator pools (torch, RMM) measure free space inside segments; driver pools measure gaps in an address range.</summary>

@@ -6,8 +6,9 @@ namespace Memtrace.Schemas.IO;
 
 /// <summary>
 /// Archive tables as Parquet, with the schema generated from the <see cref="TableDef"/>.
-/// Lists are written as Parquet LISTs through repetition levels; an empty list is stored as one
-/// null element (our lists never hold nulls, so the reader maps that back to empty).
+/// A list&lt;string&gt; column is stored as one JSON-array string per row: Parquet.Net 6.1's reader
+/// rejected its own repeated-field output ("Definition levels buffer is too small"), and a JSON
+/// array round-trips any frame text exactly. Arrow results keep a real list type.
 /// </summary>
 public static class ParquetIo
 {
@@ -21,7 +22,7 @@ public static class ParquetIo
         ColumnType.Float64 => c.Nullable ? new DataField<double?>(c.Name) : new DataField<double>(c.Name),
         ColumnType.Bool => c.Nullable ? new DataField<bool?>(c.Name) : new DataField<bool>(c.Name),
         ColumnType.String => new DataField<string>(c.Name, c.Nullable),
-        ColumnType.StringList => new ListField(c.Name, new DataField<string>("element", true)),
+        ColumnType.StringList => new DataField<string>(c.Name, false),
         _ => throw new ArgumentOutOfRangeException(nameof(c)),
     };
 
@@ -71,24 +72,9 @@ public static class ParquetIo
             }
             case StringListColumn c:
             {
-                var flat = new List<string?>(n * 4);
-                var rep = new List<int>(n * 4);
-                for (var i = 0; i < n; i++)
-                {
-                    var list = c[start + i];
-                    if (list.Count == 0)
-                    {
-                        flat.Add(null);
-                        rep.Add(0);
-                        continue;
-                    }
-                    for (var j = 0; j < list.Count; j++)
-                    {
-                        flat.Add(list[j]);
-                        rep.Add(j == 0 ? 0 : 1);
-                    }
-                }
-                await rg.WriteAsync(f, (IReadOnlyCollection<string>)flat.ToArray()!, new ReadOnlyMemory<int>(rep.ToArray()));
+                var vals = new string[n];
+                for (var i = 0; i < n; i++) vals[i] = System.Text.Json.JsonSerializer.Serialize(c[start + i]);
+                await rg.WriteAsync(f, (IReadOnlyCollection<string>)vals);
                 break;
             }
             default: throw new InvalidOperationException(col.GetType().Name);
@@ -127,7 +113,7 @@ public static class ParquetIo
             for (var ci = 0; ci < def.Columns.Count; ci++)
             {
                 var cd = def.Columns[ci];
-                var field = Array.Find(fileFields, f => (cd.Type == ColumnType.StringList ? f.Path.ToList()[0] : f.Name) == cd.Name);
+                var field = Array.Find(fileFields, f => f.Name == cd.Name);
                 var col = t.Columns[ci];
                 if (field is null)
                 {
@@ -157,28 +143,13 @@ public static class ParquetIo
             }
             case StringListColumn c:
             {
-                var count = checked((int)rg.GetMetadata(f)!.MetaData!.NumValues);
-                var vals = new string?[count];
-                var rep = new int[count];
-                await rg.ReadAsync(f, new Memory<string?>(vals), new Memory<int>(rep));
-                var cur = new List<string>();
-                var rows = 0;
-                for (var i = 0; i < count; i++)
+                var vals = new string?[n];
+                await rg.ReadAsync(f, new Memory<string?>(vals));
+                foreach (var v in vals)
                 {
-                    if (rep[i] == 0 && i > 0)
-                    {
-                        c.Append(cur.ToArray());
-                        cur.Clear();
-                        rows++;
-                    }
-                    if (vals[i] is { } v) cur.Add(v);
+                    c.Append(v is null ? [] : System.Text.Json.JsonSerializer.Deserialize<string[]>(v)
+                        ?? throw new InvalidDataException($"column {f.Name}: not a JSON string array"));
                 }
-                if (count > 0)
-                {
-                    c.Append(cur.ToArray());
-                    rows++;
-                }
-                if (rows != n) throw new InvalidDataException($"column {f.Name}: {rows} lists for {n} rows");
                 break;
             }
             default: throw new InvalidOperationException(col.GetType().Name);

@@ -9,12 +9,13 @@ public static class Heatmap
     public static readonly TableDef Def = new(
         "heatmap", 1, TableKind.Result,
         "Raster of time bins × address bins per pool. Address bins run over the pool's segments laid end to end in address order.",
-        ["host", "pid", "device", "pool", "time_bin", "addr_bin"],
+        ["host", "pid", "device", "pool", "source_id", "time_bin", "addr_bin"],
         [
             Str("host", "Host name, or empty."),
             I64("pid", "", "Process id."),
             I64("device", "", "CUDA device ordinal."),
             Str("pool", "Allocator layer."),
+            Str("source_id", "Archive source the pool's events came from; each source replays on its own."),
             I64("time_bin", "", "Time bin index."),
             I64("addr_bin", "", "Address bin index."),
             I64("ts_ns", "ns", "Time at which the bin was sampled (state after the last event before it)."),

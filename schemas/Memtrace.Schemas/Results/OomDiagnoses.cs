@@ -9,12 +9,13 @@ public static class OomDiagnoses
     public static readonly TableDef Def = new(
         "oom_diagnoses", 1, TableKind.Result,
         "Verdict per OOM: fragmentation when request ≤ F but request > L, capacity when request > F.",
-        ["host", "pid", "device", "pool", "ts_ns", "seq"],
+        ["host", "pid", "device", "pool", "source_id", "ts_ns", "seq"],
         [
             Str("host", "Host name, or empty."),
             I64("pid", "", "Process id."),
             I64("device", "", "CUDA device ordinal."),
             Str("pool", "Allocator layer."),
+            Str("source_id", "Archive source the pool's events came from; each source replays on its own."),
             I64("seq", "", "Event index of the OOM."),
             I64("ts_ns", "ns", "Time of the OOM."),
             Str("origin", "oom event, failed allocation, or device-memory cap (--device-memory)."),

@@ -1,0 +1,38 @@
+# memtrace: two commands on a fresh clone: `make run` and `make test`.
+SHELL := /bin/bash
+DOTNET ?= dotnet
+CONFIG ?= Release
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
+
+.PHONY: all setup build run test bench schema-docs clean
+
+all: build
+
+# The machine image ships the .NET 10 SDK; NuGet packages are restored from the configured feed.
+setup:
+	@command -v $(DOTNET) >/dev/null || { echo "dotnet SDK 10 is required (https://dot.net)"; exit 1; }
+	$(DOTNET) restore Pipeline.sln --nologo -v q
+
+build: setup
+	$(DOTNET) publish pipeline/Memtrace.Cli/Memtrace.Cli.csproj -c $(CONFIG) -o out/bin --nologo -v q
+	@echo "built out/bin/memtrace"
+
+run: build
+	out/bin/memtrace demo --out out/demo
+	out/bin/memtrace inspect out/demo
+
+test: setup
+	$(DOTNET) test Pipeline.sln -c $(CONFIG) --nologo -v q --logger "console;verbosity=normal" 2>&1 | tee out-test.log; exit $${PIPESTATUS[0]}
+
+bench: setup
+	mkdir -p out/bench
+	$(DOTNET) run -c Release --project tests/bench/Memtrace.Bench/Memtrace.Bench.csproj -- out/bench/results.json
+
+schema-docs: build
+	out/bin/memtrace schema-docs --output schemas/README.md
+
+clean:
+	rm -rf out out-test.log
+	find . -name bin -o -name obj | xargs rm -rf

@@ -1,0 +1,47 @@
+using System.CommandLine;
+using System.Text.Json;
+using Memtrace.Collectors.Importers;
+using Memtrace.Pipeline.Run;
+using Memtrace.Schemas.Archive;
+
+namespace Memtrace.Cli.Commands;
+
+internal static class ImportCommand
+{
+    public static Command Create()
+    {
+        var format = new Argument<string>("format") { Description = $"Input format: auto (sniff each file), or one of: {string.Join(", ", ImporterRegistry.All.Select(i => i.Format))}." };
+        var paths = new Argument<string[]>("paths") { Description = "Files to import.", Arity = ArgumentArity.OneOrMore };
+        var archive = new Option<string>("--archive") { Description = "Archive directory (created if missing).", Required = true };
+        var host = new Option<string>("--host") { Description = "Host name to record for sources that do not carry one.", DefaultValueFactory = _ => "" };
+        var pid = new Option<long?>("--pid") { Description = "Process id to record for sources that do not carry one (torch snapshots)." };
+        var fmt = Common.Format();
+        var cmd = new Command("import", """
+            Import trace files into a trace archive (manifest.json + tables/<table>/<source_id>.parquet).
+            Importing the same file twice does nothing the second time. A file that cannot be read is refused
+            with a one-line reason; the other files still land.
+
+            Example:
+              memtrace import torch-snapshot run1.pickle --archive trace/
+              memtrace import auto *.pickle --archive trace/ --format json
+            """) { format, paths, archive, host, pid, fmt };
+        cmd.SetAction(r =>
+        {
+            var a = TraceArchive.OpenOrCreate(r.GetValue(archive)!);
+            var runner = new ImportRunner(a, new ImportOptions { Host = r.GetValue(host) ?? "", Pid = r.GetValue(pid) });
+            var reports = Common.WithProgress("import", progress =>
+                r.GetValue(paths)!.Select(p => runner.ImportOne(p, r.GetValue(format)!, f => progress(Path.GetFileName(p), f))).ToList());
+            if (r.GetValue(fmt) == "json")
+            {
+                Console.WriteLine(JsonSerializer.Serialize(reports.Select(x => new { path = x.Path, outcome = x.Outcome.ToString().ToLowerInvariant(), format = x.Format, source_id = x.SourceId, message = x.Message, rows = x.Rows }), new JsonSerializerOptions { WriteIndented = true }));
+            }
+            else
+            {
+                foreach (var x in reports) (x.Outcome == ImportOutcome.Refused ? Console.Error : Console.Out).WriteLine(x.Message);
+            }
+            if (reports.Any(x => x.Outcome == ImportOutcome.Refused)) return (int)ExitCode.InputRefused;
+            return (int)ExitCode.Success;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Memtrace.Pipeline.Fragmentation;
+using Memtrace.Pipeline.Run;
+
+namespace Memtrace.Cli.Commands;
+
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var archive = new Argument<string>("archive") { Description = "Trace archive directory." };
+        var outDir = new Option<string>("--out") { Description = "Output directory for tables/*.arrow, summary.json, run.json and report.html.", Required = true };
+        var (requestSize, resolution, deviceMemory, tolerate, failOn) = Options();
+        var cmd = new Command("run", """
+            Analyse an archive: replay GPU allocations, measure fragmentation, diagnose OOMs, blame stacks,
+            and write the result tables, summary.json, run.json and report.html.
+
+            Example:
+              memtrace run trace/ --out results/ --request-size 268435456 --fail-on fragmentation-oom
+            """) { archive, outDir, requestSize, resolution, deviceMemory, tolerate, failOn };
+        cmd.SetAction(r =>
+        {
+            var options = new RunOptions
+            {
+                Fragmentation = new FragmentationOptions
+                {
+                    RequestSize = r.GetValue(requestSize),
+                    ResolutionNs = r.GetValue(resolution) is { } ms ? (long)(ms * 1_000_000) : null,
+                    DeviceMemory = r.GetValue(deviceMemory),
+                },
+                TolerateErrors = r.GetValue(tolerate),
+                FailOn = r.GetValue(failOn) ?? [],
+            };
+            return Execute(r.GetValue(archive)!, r.GetValue(outDir)!, options);
+        });
+        return cmd;
+    }
+
+    internal static (Option<long?>, Option<double?>, Option<long?>, Option<bool>, Option<string[]>) Options() =>
+    (
+        new Option<long?>("--request-size") { Description = "Extra reference request size in bytes for unusable_index." },
+        new Option<double?>("--resolution") { Description = "Timeline bucket in milliseconds (default: at most 20,000 rows per pool; extremes kept)." },
+        new Option<long?>("--device-memory") { Description = "Driver-level pools: address range size in bytes instead of the observed extent." },
+        new Option<bool>("--tolerate-errors") { Description = "Exit 0 even when an error-severity counter is above zero." },
+        new Option<string[]>("--fail-on") { Description = "Exit 4 when a verdict is found: fragmentation-oom, capacity-oom, any-oom.", AllowMultipleArgumentsPerToken = true }
+    );
+
+    internal static int Execute(string archive, string outDir, RunOptions options)
+    {
+        var outcome = Common.WithProgress("run", progress => RunPipeline.Run(archive, outDir, options, progress));
+        (outcome.Exit == ExitCode.Success ? Console.Out : Console.Error).WriteLine(outcome.Message);
+        return (int)outcome.Exit;
+    }
+}

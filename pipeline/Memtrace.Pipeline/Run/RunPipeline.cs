@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Memtrace.Pipeline.Fragmentation;
+using Memtrace.Schemas.Archive;
+using Memtrace.Schemas.IO;
+using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Stats;
+using Memtrace.Schemas.Tables;
+
+namespace Memtrace.Pipeline.Run;
+
+public sealed record RunOptions
+{
+    public FragmentationOptions Fragmentation { get; init; } = new();
+    public bool TolerateErrors { get; init; }
+    /// <summary>Verdicts that make the run exit with <see cref="ExitCode.FailOn"/>: fragmentation-oom, capacity-oom, any-oom.</summary>
+    public IReadOnlyList<string> FailOn { get; init; } = [];
+}
+
+public sealed record RunOutcome(ExitCode Exit, string Message, IReadOnlyDictionary<string, long> Counts);
+
+/// <summary>
+/// archive → analyzers → &lt;out&gt;/tables/*.arrow, summary.json, run.json, report.html. Every file is
+/// written atomically; tables are sorted by their key, so the same archive gives byte-identical tables.
+/// </summary>
+public static class RunPipeline
+{
+    public const string Version = "0.1.0";
+
+    public static RunOutcome Run(string archiveDir, string outDir, RunOptions options, Action<string, double>? progress = null)
+    {
+        var clock = Stopwatch.StartNew();
+        var timings = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        TraceArchive archive;
+        try
+        {
+            archive = TraceArchive.Open(archiveDir);
+        }
+        catch (ArchiveException e)
+        {
+            return new RunOutcome(ExitCode.InputRefused, $"{archiveDir}: refused: {e.Message}", new Dictionary<string, long>());
+        }
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var s in archive.Manifest.Sources)
+            foreach (var (k, v) in s.Stats) counts[k] = counts.GetValueOrDefault(k) + v;
+        var missing = new List<string>();
+        Table Read(TableDef def) => archive.ReadTable(def, (src, msg) =>
+        {
+            counts[StatsCatalog.ArchiveSourceMissing.Key] = counts.GetValueOrDefault(StatsCatalog.ArchiveSourceMissing.Key) + 1;
+            missing.Add(msg);
+        });
+
+        progress?.Invoke("read archive", 0);
+        var events = Read(GpuAllocEvents.Def);
+        var snapshot = Read(GpuSegmentsSnapshot.Def);
+        var stacks = Read(Stacks.Def);
+        var importLog = Read(ImportLog.Def);
+        timings["read_archive_s"] = clock.Elapsed.TotalSeconds;
+
+        var frames = new StackFrames(stacks);
+        var t = clock.Elapsed.TotalSeconds;
+        var frag = FragmentationAnalyzer.Run(events, snapshot, options.Fragmentation, frames.TopFrame, p => progress?.Invoke("fragmentation replay", p));
+        timings["fragmentation_s"] = clock.Elapsed.TotalSeconds - t;
+        foreach (var (k, v) in frag.Counts) counts[k] = counts.GetValueOrDefault(k) + v;
+
+        var tables = frag.Tables.Append(StatsBuilder.Build(counts)).Append(importLog).ToList();
+        t = clock.Elapsed.TotalSeconds;
+        foreach (var table in tables)
+        {
+            var sorted = TableSort.ByKey(table);
+            AtomicFile.Write(Path.Combine(outDir, "tables", table.Def.Name + ".arrow"), s => ArrowIo.Write(sorted, s));
+        }
+        var summary = Summary.Build(frag, counts);
+        AtomicFile.WriteAllText(Path.Combine(outDir, "summary.json"), summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        timings["write_tables_s"] = clock.Elapsed.TotalSeconds - t;
+        progress?.Invoke("report", 0.9);
+        Report.HtmlReport.Write(outDir);
+        timings["total_s"] = clock.Elapsed.TotalSeconds;
+
+        var run = new JsonObject
+        {
+            ["tool"] = "memtrace",
+            ["version"] = Version,
+            ["archive"] = archive.Root,
+            ["inputs"] = new JsonArray(archive.Manifest.Sources.Select(s => (JsonNode)new JsonObject
+            {
+                ["source_id"] = s.SourceId, ["path"] = s.Path, ["sha256"] = s.Sha256, ["importer"] = s.Importer, ["importer_version"] = s.ImporterVersion,
+            }).ToArray()),
+            ["options"] = JsonSerializer.SerializeToNode(options.Fragmentation),
+            ["timings"] = JsonSerializer.SerializeToNode(timings),
+            ["counters"] = JsonSerializer.SerializeToNode(new SortedDictionary<string, long>(counts, StringComparer.Ordinal)),
+            ["unreadable_tables"] = new JsonArray(missing.Select(m => (JsonNode)JsonValue.Create(m)!).ToArray()),
+        };
+        AtomicFile.WriteAllText(Path.Combine(outDir, "run.json"), run.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+
+        var exit = ExitCode.Success;
+        var message = $"wrote {tables.Count} tables, summary.json, run.json and report.html to {outDir}";
+        if (options.FailOn.Count > 0 && FailOnHit(frag, options.FailOn) is { } hit)
+        {
+            exit = ExitCode.FailOn;
+            message += $"; --fail-on {hit} matched";
+        }
+        if (StatsBuilder.HasErrors(counts) && !options.TolerateErrors)
+        {
+            exit = ExitCode.ErrorCounters;
+            var errs = counts.Where(kv => kv.Value > 0 && StatsCatalog.Find(kv.Key)?.Severity == Severity.Error).Select(kv => $"{kv.Key}={kv.Value}");
+            message += $"; error counters above zero: {string.Join(", ", errs)} (use --tolerate-errors to accept)";
+        }
+        return new RunOutcome(exit, message, counts);
+    }
+
+    private static string? FailOnHit(FragmentationOutput frag, IReadOnlyList<string> failOn)
+    {
+        var verdicts = frag.Pools.SelectMany(p => p.Ooms).Select(o => o.Verdict).ToHashSet();
+        foreach (var f in failOn)
+        {
+            if (f == "any-oom" && verdicts.Count > 0) return f;
+            if (f == "fragmentation-oom" && verdicts.Contains("fragmentation")) return f;
+            if (f == "capacity-oom" && verdicts.Contains("capacity")) return f;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,37 @@
+using Memtrace.Schemas.Model;
+
+namespace Memtrace.Pipeline.Run;
+
+/// <summary>Looks up a stack's most telling frame: the innermost one that is not the allocator or the unwinder itself.</summary>
+public sealed class StackFrames
+{
+    private readonly Dictionary<long, IReadOnlyList<string>> _frames = new();
+
+    public StackFrames(Table stacks)
+    {
+        var ids = stacks.I64("stack_id");
+        var frames = stacks.StrList("frames");
+        for (var i = 0; i < stacks.RowCount; i++) _frames.TryAdd(ids[i], frames[i]);
+    }
+
+    public IReadOnlyList<string> Frames(long id) => _frames.GetValueOrDefault(id) ?? [];
+
+    public string TopFrame(long? id)
+    {
+        if (id is not { } v || !_frames.TryGetValue(v, out var frames) || frames.Count == 0) return "";
+        foreach (var f in frames)
+        {
+            if (IsMachinery(f)) continue;
+            return f;
+        }
+        return frames[0];
+    }
+
+    /// <summary>Frames such as "torch::unwind::unwind() at ??:0" or "c10::cuda::CUDACachingAllocator::…" say nothing about the caller.</summary>
+    private static bool IsMachinery(string f) =>
+        f.StartsWith("torch::unwind", StringComparison.Ordinal) || f.StartsWith("torch::CapturedTraceback", StringComparison.Ordinal)
+        || f.StartsWith("c10::", StringComparison.Ordinal) || f.StartsWith("at::", StringComparison.Ordinal) || f.StartsWith("?? ", StringComparison.Ordinal)
+        || f.StartsWith("torch::", StringComparison.Ordinal) || f.StartsWith("std::", StringComparison.Ordinal) || f.StartsWith("_start", StringComparison.Ordinal)
+        || f.StartsWith("__libc", StringComparison.Ordinal) || f.StartsWith("PyObject_", StringComparison.Ordinal) || f.StartsWith("_Py", StringComparison.Ordinal)
+        || f.Contains("/torch/", StringComparison.Ordinal) || f.Contains("\\torch\\", StringComparison.Ordinal);
+}

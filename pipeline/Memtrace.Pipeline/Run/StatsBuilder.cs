@@ -1,0 +1,26 @@
+using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Results;
+using Memtrace.Schemas.Stats;
+
+namespace Memtrace.Pipeline.Run;
+
+/// <summary>Builds the stats table: one row per catalogue counter, zeros included.</summary>
+public static class StatsBuilder
+{
+    public static Table Build(IReadOnlyDictionary<string, long> counts)
+    {
+        var t = new Table(StatsTable.Def);
+        foreach (var s in StatsCatalog.All.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            t.Str("stat_key").Append(s.Key);
+            t.Str("severity").Append(s.SeverityName);
+            t.Str("description").Append(s.Description);
+            t.I64("value").Append(counts.GetValueOrDefault(s.Key));
+            t.CommitRow();
+        }
+        return t;
+    }
+
+    public static bool HasErrors(IReadOnlyDictionary<string, long> counts) =>
+        counts.Any(kv => kv.Value > 0 && StatsCatalog.Find(kv.Key)?.Severity == Severity.Error);
+}
