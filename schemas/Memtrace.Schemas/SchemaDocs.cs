@@ -16,7 +16,9 @@ public static class SchemaDocs
         sb.Append("Arrow IPC files in `<out>/tables/<table>.arrow`. Integers are 64-bit; times are UTC nanoseconds since the Unix epoch.\n\n");
         sb.Append("## Archive encoding\n\n");
         sb.Append("Parquet with Snappy at CompressionLevel.Optimal, one row group per 2^20 rows. Parquet.Net's default level\n");
-        sb.Append("(SmallestSize) made a 10M-row write take ~42 s on the 2-core build machine against ~0.45 s at Optimal.\n\n");
+        sb.Append("(SmallestSize) made a 10M-row write take ~42 s on the 2-core build machine against ~0.45 s at Optimal.\n");
+        sb.Append("`list<string>` columns are stored in Parquet as one JSON array string per row (Parquet.Net 6.1 could not read back\n");
+        sb.Append("its own repeated-field pages); Arrow results use a real `list<string>`.\n\n");
         Section(sb, "Raw tables (trace archive)", TableCatalog.Raw);
         Section(sb, "Result tables (run output)", TableCatalog.Results);
         sb.Append("## Stats catalogue\n\n");

@@ -1,0 +1,64 @@
+using Memtrace.Schemas.Archive;
+using Memtrace.Schemas.IO;
+using Memtrace.Tests;
+using Xunit;
+
+namespace Memtrace.Schemas.Tests;
+
+public sealed class ArchiveTests
+{
+    [Fact]
+    public void Manifest_with_a_path_escaping_the_archive_is_refused()
+    {
+        var dir = Repo.TempDir();
+        File.WriteAllText(Path.Combine(dir, "manifest.json"), """
+            {"format":1,"tool":"memtrace","sources":[{"source_id":"../../etc","path":"x","sha256":"00","bytes":1,"importer":"torch-snapshot","importer_version":1,"clock_domain":"realtime","rows":{"stacks":1}}]}
+            """);
+        var e = Assert.Throws<ArchiveException>(() => TraceArchive.Open(dir));
+        Assert.Contains("not a plain name", e.Message);
+    }
+
+    [Fact]
+    public void Unreadable_manifest_is_refused_with_its_path()
+    {
+        var dir = Repo.TempDir();
+        File.WriteAllText(Path.Combine(dir, "manifest.json"), "{not json");
+        var e = Assert.Throws<ArchiveException>(() => TraceArchive.Open(dir));
+        Assert.Contains("manifest.json", e.Message);
+    }
+
+    [Fact]
+    public void Missing_or_truncated_table_files_are_reported_and_other_sources_still_read()
+    {
+        var dir = Repo.TempDir();
+        var archive = TraceArchive.OpenOrCreate(dir);
+        var def = TableCatalog.Find("gpu_mem_info")!;
+        foreach (var id in new[] { "sa", "sb" })
+        {
+            var t = RoundTripTests.RandomRows(def, 10, id.Length);
+            archive.AddSource(new SourceEntry { SourceId = id, Path = id, Sha256 = id, Bytes = 1, Importer = "x", ImporterVersion = 1, ClockDomain = "realtime" }, [t]);
+        }
+        var victim = archive.TablePath("gpu_mem_info", "sa");
+        var bytes = File.ReadAllBytes(victim);
+        File.WriteAllBytes(victim, bytes[..(bytes.Length / 2)]);
+        var problems = new List<string>();
+        var read = TraceArchive.Open(dir).ReadTable(def, (src, msg) => problems.Add(msg));
+        Assert.Equal(10, read.RowCount);
+        Assert.Single(problems);
+        Assert.Contains("sa.parquet", problems[0]);
+    }
+
+    [Fact]
+    public void Atomic_write_leaves_no_temporary_files()
+    {
+        var dir = Repo.TempDir();
+        var path = Path.Combine(dir, "x.txt");
+        AtomicFile.WriteAllText(path, "one");
+        AtomicFile.WriteAllText(path, "two");
+        Assert.Equal("two", File.ReadAllText(path));
+        Assert.Single(Directory.GetFiles(dir));
+        Assert.ThrowsAny<Exception>(() => AtomicFile.Write(path, _ => throw new IOException("disk full")));
+        Assert.Equal("two", File.ReadAllText(path));
+        Assert.Single(Directory.GetFiles(dir));
+    }
+}
