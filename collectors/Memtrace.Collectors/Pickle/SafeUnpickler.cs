@@ -251,19 +251,28 @@ public sealed class SafeUnpickler
     private static object Long(ReadOnlySpan<byte> bytes) =>
         bytes.Length == 0 ? 0L : Narrow(new BigInteger(bytes, isUnsigned: false, isBigEndian: false));
 
-    private static object Narrow(BigInteger b) => b >= long.MinValue && b <= long.MaxValue ? (long)b : b;
+    private static object Narrow(BigInteger b) => b >= long.MinValue && b <= long.MaxValue ? (object)(long)b : b;
 
     /// <summary>Folds every pending MARK group into the container beneath it, innermost first, and returns the root.</summary>
     private object? Salvage()
     {
         while (_marks.Count > 0)
         {
-            var items = PopMark(_pos);
-            if (_stack.Count == 0) return items.Length > 0 ? items[0] : null;
+            var items = PopMark(_pos).ToList();
+            if (_stack.Count == 0) return items.Count > 0 ? items[0] : null;
             switch (_stack[^1])
             {
                 case List<object?> l: l.AddRange(items); break;
-                case Dictionary<object, object?> d: for (var i = 0; i + 1 < items.Length; i += 2) d[KeyOf(items[i], _pos)] = items[i + 1]; break;
+                case Dictionary<object, object?> d:
+                    // An odd group under a dict means a pending single APPEND: "[..., 'device_traces', outer, inner]"
+                    // is the inner list that the cut stopped from being appended to outer.
+                    while (items.Count % 2 == 1 && items.Count >= 2 && items[^2] is List<object?> pendingList)
+                    {
+                        pendingList.Add(items[^1]);
+                        items.RemoveAt(items.Count - 1);
+                    }
+                    for (var i = 0; i + 1 < items.Count; i += 2) d[KeyOf(items[i], _pos)] = items[i + 1];
+                    break;
             }
         }
         return _stack.Count > 0 ? _stack[0] : null;
