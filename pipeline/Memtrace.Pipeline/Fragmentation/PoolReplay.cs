@@ -25,7 +25,12 @@ public static class PoolReplay
             if (result.Anomalies.Count < 100_000) result.Anomalies.Add(new AnomalyRow(currentSeq, currentTs, stat.Key, addr, size == 0 ? null : size, msg));
         };
 
-        var everySegment = BuildInitialState(input, options, space);
+        var everySegment = BuildInitialState(input, options, space, (e, msg) =>
+        {
+            currentSeq = e.Seq;
+            currentTs = e.TsNs;
+            space.Anomaly(StatsCatalog.ReplayLiveAtStart, e.Address, e.Size, msg);
+        });
         everySegment.AddRange(events.Where(e => e.Op == AllocOp.SegmentAlloc).Select(e => (e.Address, e.Size)));
 
         var t0 = events.Length > 0 ? events[0].TsNs : 0;
@@ -131,7 +136,7 @@ public static class PoolReplay
     /// un-happens (its block was live before), segments likewise. Without one (driver pools, RMM),
     /// the pool is one range: the observed extent or --device-memory.
     /// </summary>
-    private static List<(long Start, long Size)> BuildInitialState(PoolInput input, FragmentationOptions options, AddressSpace space)
+    private static List<(long Start, long Size)> BuildInitialState(PoolInput input, FragmentationOptions options, AddressSpace space, Action<PoolEvent, string>? reconstructed)
     {
         var segments = new List<(long Start, long Size)>();
         if (input.Snapshot.Length == 0)
@@ -156,13 +161,20 @@ public static class PoolReplay
             segs[b.SegmentAddress] = (b.SegmentSize, b.SmallPool);
             if (b.Live) live[b.Address] = (b.Size, b.StackId);
         }
+        var bornBefore = new Dictionary<long, PoolEvent>();
         for (var i = input.Events.Length - 1; i >= 0; i--)
         {
             var e = input.Events[i];
             switch (e.Op)
             {
-                case AllocOp.Alloc when !e.Failed: live.Remove(e.Address); break;
-                case AllocOp.Free: live[e.Address] = (input.TorchRules ? TorchRules.RoundSize(e.Size) : Math.Max(1, e.Size), e.StackId); break;
+                case AllocOp.Alloc when !e.Failed:
+                    live.Remove(e.Address);
+                    bornBefore.Remove(e.Address);
+                    break;
+                case AllocOp.Free:
+                    live[e.Address] = (input.TorchRules ? TorchRules.RoundSize(e.Size) : Math.Max(1, e.Size), e.StackId);
+                    bornBefore[e.Address] = e;
+                    break;
                 case AllocOp.SegmentAlloc: segs.Remove(e.Address); break;
                 case AllocOp.SegmentFree: segs[e.Address] = (e.Size, input.TorchRules && TorchRules.IsSmallSegment(e.Size)); break;
             }
@@ -173,6 +185,10 @@ public static class PoolReplay
             segments.Add((start, size));
         }
         foreach (var (addr, (size, stack)) in live.OrderBy(kv => kv.Key)) space.Allocate(addr, size, stack);
+        foreach (var (addr, free) in bornBefore.OrderBy(kv => kv.Value.Seq))
+        {
+            reconstructed?.Invoke(free, $"block of {free.Size} bytes freed at seq {free.Seq} was allocated before the trace window; rebuilt as live at the start");
+        }
         return segments;
     }
 

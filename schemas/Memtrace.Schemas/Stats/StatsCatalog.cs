@@ -40,6 +40,7 @@ public static class StatsCatalog
     public static readonly StatDef TorchBlockSizeRecovered = new("torch_block_size_recovered", Severity.Info, "Alloc events whose rounded block size was recovered from the final snapshot blocks.");
 
     // Replay.
+    public static readonly StatDef ReplayLiveAtStart = new("replay_reconstructed_live_at_start", Severity.Info, "Allocations made before the trace window, rebuilt backwards from the final snapshot as live at its start.");
     public static readonly StatDef ReplayFreeUnknown = new("replay_free_unknown_address", Severity.Info, "A free of an address with no live allocation (ring-buffer traces start mid-run).");
     public static readonly StatDef ReplayDoubleFree = new("replay_double_free", Severity.DataLoss, "A free of an address that was already freed.");
     public static readonly StatDef ReplayOverlap = new("replay_overlapping_alloc", Severity.DataLoss, "An allocation overlaps a live allocation or lies outside every segment; it was clipped to free space.");
@@ -51,7 +52,7 @@ public static class StatsCatalog
     [
         FileRefused, FileAlreadyImported, ArchiveSourceMissing,
         PickleTruncated, TorchBadField, TorchUnknownAction, TorchUnknownBlockState, TorchFreeBeforeWindow, TorchBlockSizeRecovered,
-        ReplayFreeUnknown, ReplayDoubleFree, ReplayOverlap, ReplayAllocAfterOom, ReplaySegmentNotEmpty, ReplayFinalMismatch,
+        ReplayLiveAtStart, ReplayFreeUnknown, ReplayDoubleFree, ReplayOverlap, ReplayAllocAfterOom, ReplaySegmentNotEmpty, ReplayFinalMismatch,
     ];
 
     public static StatDef? Find(string key) => All.FirstOrDefault(s => s.Key == key);

@@ -229,7 +229,7 @@ public sealed class TorchSnapshotImporter : IImporter
                 }
                 else if (op == "free_completed" && !seenAlloc.Contains(addr))
                 {
-                    ctx.Stats.Count(StatsCatalog.TorchFreeBeforeWindow);
+                    ctx.Stats.Log(StatsCatalog.TorchFreeBeforeWindow, loc, Describe(e), "free of an allocation made before the trace window (ring buffer); the replay rebuilds it backwards");
                 }
                 var ts = timeUs * 1000;
                 long? deviceFree = op == "oom" ? Long(e, "device_free") : null;
