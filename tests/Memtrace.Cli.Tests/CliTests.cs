@@ -1,0 +1,82 @@
+using Memtrace.Cli;
+using Memtrace.Pipeline.Run;
+using Memtrace.Tests;
+using Xunit;
+
+namespace Memtrace.Cli.Tests;
+
+[Collection("console")]
+public sealed class CliTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        var (oldOut, oldErr) = (Console.Out, Console.Error);
+        Console.SetOut(o);
+        Console.SetError(e);
+        try
+        {
+            return (Program.Main(args), o.ToString(), e.ToString());
+        }
+        finally
+        {
+            Console.SetOut(oldOut);
+            Console.SetError(oldErr);
+        }
+    }
+
+    [Theory]
+    [InlineData("import")]
+    [InlineData("run")]
+    [InlineData("report")]
+    [InlineData("inspect")]
+    [InlineData("demo")]
+    [InlineData("schema-docs")]
+    public void Every_command_has_help_with_an_example(string command)
+    {
+        var (code, output, _) = Run(command, "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("Example:", output);
+        Assert.Contains("memtrace " + command, output);
+    }
+
+    [Fact]
+    public void Import_refuses_an_unknown_file_by_name_and_still_imports_the_rest()
+    {
+        var dir = Repo.TempDir();
+        var junk = Path.Combine(dir, "junk.bin");
+        File.WriteAllBytes(junk, [1, 2, 3]);
+        var (code, output, err) = Run("import", "auto", junk, Repo.Torch("magma27_memory_snapshot.pickle"), "--archive", Path.Combine(dir, "a"));
+        Assert.Equal((int)ExitCode.InputRefused, code);
+        Assert.Contains("junk.bin: refused:", err);
+        Assert.Contains("imported as", output);
+    }
+
+    [Fact]
+    public void Demo_then_inspect_lists_every_table_with_rows()
+    {
+        var outDir = Path.Combine(Repo.TempDir(), "demo");
+        var (code, _, err) = Run("demo", "--out", outDir, "--archive", Path.Combine(Repo.Root, "samples", "demo-archive"));
+        Assert.True(code == 0, err);
+        var (icode, json, _) = Run("inspect", outDir, "--format", "json");
+        Assert.Equal(0, icode);
+        var tables = System.Text.Json.JsonDocument.Parse(json).RootElement.EnumerateArray().ToList();
+        Assert.Equal(8, tables.Count);
+        foreach (var t in tables) Assert.True(t.GetProperty("rows").GetInt64() > 0, t.GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public void Inspect_of_a_non_archive_is_refused()
+    {
+        var (code, _, err) = Run("inspect", Repo.TempDir());
+        Assert.Equal((int)ExitCode.InputRefused, code);
+        Assert.Contains("refused", err);
+    }
+
+    [Fact]
+    public void Bad_usage_exits_1()
+    {
+        Assert.Equal((int)ExitCode.Usage, Run("run").Code);
+    }
+}
