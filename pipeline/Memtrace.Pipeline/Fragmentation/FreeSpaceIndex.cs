@@ -10,7 +10,8 @@ public sealed class FreeSpaceIndex
     private readonly Dictionary<long, (long End, int Segment)> _byStart = new();
     private readonly Dictionary<long, long> _byEnd = new();
     private readonly SortedSet<(long Size, long Start)> _bySize = new();
-    private readonly SortedSet<long>? _starts;
+    /// <summary>Ordered block starts, for lookups that do not land on a block start. Built on the first such miss.</summary>
+    private SortedSet<long>? _starts;
     private readonly long[] _refSizes;
 
     public FreeSpaceIndex(long[] referenceSizes, bool ordered)
@@ -75,28 +76,18 @@ public sealed class FreeSpaceIndex
 
     /// <summary>
     /// The free block holding [addr, addr + size). The caching allocator always carves from a block's
-    /// start, so the hash lookup answers; driver pools place anywhere and use the ordered starts.
+    /// start, so the hash lookup answers; driver pools place anywhere and use the ordered starts, which
+    /// are built on the first miss and maintained from then on (O(log n) either way, never a scan).
     /// </summary>
     public bool TryFindContaining(long addr, long size, out long start, out long end, out int segment)
     {
         start = addr;
         if (!TryGetStartingAt(addr, out end, out segment))
         {
-            if (_starts is not null)
-            {
-                var view = _starts.GetViewBetween(long.MinValue, addr);
-                if (view.Count == 0) return false;
-                start = view.Max;
-            }
-            else
-            {
-                var found = false;
-                foreach (var (s, v) in _byStart)
-                {
-                    if (s <= addr && addr < v.End) { start = s; found = true; break; }
-                }
-                if (!found) return false;
-            }
+            _starts ??= new SortedSet<long>(_byStart.Keys);
+            // A view's Count walks the subtree; Min/Max are O(log n).
+            if (_starts.Count == 0 || _starts.Min > addr) return false;
+            start = _starts.GetViewBetween(long.MinValue, addr).Max;
             (end, segment) = _byStart[start];
         }
         return addr + size <= end && addr >= start;

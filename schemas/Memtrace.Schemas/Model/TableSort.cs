@@ -6,6 +6,7 @@ public static class TableSort
     public static Table ByKey(Table t)
     {
         var keys = t.Def.SortKey.Select(k => t[k]).ToArray();
+        if (IsSorted(t, keys)) return t;
         var order = Enumerable.Range(0, t.RowCount).ToArray();
         var cmp = Comparer<int>.Create((a, b) =>
         {
@@ -18,6 +19,22 @@ public static class TableSort
         });
         Array.Sort(order, cmp);
         return IsIdentity(order) ? t : t.Permute(order);
+    }
+
+    /// <summary>Importers mostly emit rows in key order already; one linear check saves the sort.</summary>
+    private static bool IsSorted(Table t, Column[] keys)
+    {
+        for (var r = 1; r < t.RowCount; r++)
+        {
+            foreach (var k in keys)
+            {
+                var c = CompareCell(k, r - 1, r);
+                if (c < 0) goto next;
+                if (c > 0) return false;
+            }
+        next:;
+        }
+        return true;
     }
 
     private static bool IsIdentity(int[] order)

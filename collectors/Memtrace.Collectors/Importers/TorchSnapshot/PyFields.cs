@@ -40,20 +40,4 @@ internal static class PyFields
         };
         return string.Join(',', items.Select(i => Convert.ToString(i, System.Globalization.CultureInfo.InvariantCulture)));
     }
-
-    /// <summary>Frames are dicts {name, filename, line}; rendered "name at filename:line", innermost first.</summary>
-    public static string[] Frames(Dictionary<object, object?> d)
-    {
-        if (List(d, "frames") is not { } frames) return [];
-        var result = new List<string>(frames.Count);
-        foreach (var f in frames)
-        {
-            if (f is not Dictionary<object, object?> fd) continue;
-            var name = Str(fd, "name") ?? "?";
-            var file = Str(fd, "filename") ?? "?";
-            var line = Long(fd, "line") ?? 0;
-            result.Add($"{name} at {file}:{line}");
-        }
-        return result.ToArray();
-    }
 }

@@ -89,8 +89,9 @@ public sealed class TorchSnapshotImporter : IImporter
         }
         var snapshotTs = lastTs ?? new DateTimeOffset(File.GetLastWriteTimeUtc(ctx.Path)).ToUnixTimeMilliseconds() * 1_000_000;
 
-        ImportSegments(ctx, segments ?? [], snapshotTs, stacks, blocks, finalBlocks);
-        if (traces is not null) ImportTraces(ctx, traces, stacks, events, memInfo, finalBlocks);
+        var frames = new FrameCache(stacks);
+        ImportSegments(ctx, segments ?? [], snapshotTs, frames, blocks, finalBlocks);
+        if (traces is not null) ImportTraces(ctx, traces, frames, events, memInfo, finalBlocks);
 
         var result = new ImportResult
         {
@@ -108,7 +109,7 @@ public sealed class TorchSnapshotImporter : IImporter
         return StatsSink.Excerpt(bytes.AsSpan(start, (int)Math.Min(at, bytes.Length) - start));
     }
 
-    private static void ImportSegments(ImportContext ctx, List<object?> segments, long ts, StackInterner stacks, Table t,
+    private static void ImportSegments(ImportContext ctx, List<object?> segments, long ts, FrameCache frames, Table t,
         Dictionary<(long, long), long> finalBlocks)
     {
         var o = ctx.Options;
@@ -152,7 +153,7 @@ public sealed class TorchSnapshotImporter : IImporter
                 t.I64("block_size").Append(size);
                 t.I64("block_requested_size").Append(Long(b, "requested_size") ?? 0);
                 t.Str("block_state").Append(state);
-                t.I64("stack_id").Append(stacks.Intern(Frames(b)));
+                t.I64("stack_id").Append(frames.StackOf(b));
                 t.CommitRow();
             }
         }
@@ -171,7 +172,7 @@ public sealed class TorchSnapshotImporter : IImporter
         "alloc", "free_requested", "free_completed", "segment_alloc", "segment_free", "segment_map", "segment_unmap", "oom", "snapshot", "annotate",
     };
 
-    private static void ImportTraces(ImportContext ctx, List<object?> traces, StackInterner stacks, Table ev, Table memInfo,
+    private static void ImportTraces(ImportContext ctx, List<object?> traces, FrameCache frames, Table ev, Table memInfo,
         Dictionary<(long, long), long> finalBlocks)
     {
         var o = ctx.Options;
@@ -247,7 +248,7 @@ public sealed class TorchSnapshotImporter : IImporter
                 ev.I64("block_size").Append(blockSize);
                 ev.I64("stream").Append(Long(e, "stream"));
                 ev.Str("api").Append("torch");
-                ev.I64("stack_id").Append(stacks.Intern(Frames(e)));
+                ev.I64("stack_id").Append(frames.StackOf(e));
                 ev.I64("device_free").Append(deviceFree);
                 ev.CommitRow();
                 if (deviceFree is { } free)

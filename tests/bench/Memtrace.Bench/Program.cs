@@ -1,0 +1,215 @@
+using System.Diagnostics;
+using System.Text.Json;
+using DuckDB.NET.Data;
+using Memtrace.Collectors.Importers;
+using Memtrace.Pipeline.Fragmentation;
+using Memtrace.Schemas.Archive;
+using Memtrace.Schemas.IO;
+using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Tables;
+
+namespace Memtrace.Bench;
+
+/// <summary>One figure, with the peer measured side by side in the same run.</summary>
+public sealed record Figure(string Name, double Value, string Unit, string Peer, double? PeerValue, double? Ratio);
+
+/// <summary>
+/// make bench: every benchmark asserts its result (a wrong answer fast is not a result) and prints
+/// ratios against the named peer measured in the same process run.
+/// Scale with MEMTRACE_BENCH_SCALE (1 = default sizes; the issue-level sizes are 10^7 events).
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        var output = args.Length > 0 ? args[0] : Path.Combine("out", "bench", "results.json");
+        var scale = double.TryParse(Environment.GetEnvironmentVariable("MEMTRACE_BENCH_SCALE"), System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : 1.0;
+        var work = Path.Combine(Path.GetTempPath(), "memtrace-bench-" + Environment.ProcessId);
+        Directory.CreateDirectory(work);
+        var figures = new List<Figure>();
+        try
+        {
+            if (Environment.GetEnvironmentVariable("MEMTRACE_BENCH_ONLY") is not { } only || only == "parquet") figures.AddRange(ParquetRead(work, (int)(4_000_000 * scale)));
+            if (Environment.GetEnvironmentVariable("MEMTRACE_BENCH_ONLY") is not { } only2 || only2 == "replay") figures.AddRange(Replay((int)(10_000_000 * scale)));
+            if (Environment.GetEnvironmentVariable("MEMTRACE_BENCH_ONLY") is not { } only3 || only3 == "torch") figures.AddRange(TorchImport(work, (int)(2_000_000 * scale)));
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+        Console.WriteLine();
+        Console.WriteLine($"{"figure",-36} {"value",14} {"unit",-10} {"peer",-28} {"peer value",14} {"ratio",8}");
+        foreach (var f in figures)
+            Console.WriteLine($"{f.Name,-36} {f.Value,14:N0} {f.Unit,-10} {f.Peer,-28} {f.PeerValue?.ToString("N0") ?? "-",14} {f.Ratio?.ToString("0.00") ?? "-",8}");
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+        AtomicFile.WriteAllText(output, JsonSerializer.Serialize(figures.Select(f => new { name = f.Name, value = f.Value, unit = f.Unit, peer = f.Peer, peer_value = f.PeerValue, ratio = f.Ratio }), new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        Console.WriteLine($"wrote {output}");
+        return 0;
+    }
+
+    private static double Time(Action a)
+    {
+        var sw = Stopwatch.StartNew();
+        a();
+        return sw.Elapsed.TotalSeconds;
+    }
+
+    private static long[] RealSizes()
+    {
+        var root = FindRepo();
+        var sizes = new List<long>();
+        foreach (var f in new[] { "magma27_memory_snapshot.pickle", "bcrafton_memory_snapshot.pickle" })
+        {
+            var r = Memtrace.Collectors.Pickle.SafeUnpickler.Load(File.ReadAllBytes(Path.Combine(root, "tests", "data", "torch-snapshots", f)));
+            var traces = (List<object?>)((Dictionary<object, object?>)r.Root!)["device_traces"]!;
+            foreach (var e in (List<object?>)traces[0]!)
+            {
+                var d = (Dictionary<object, object?>)e!;
+                if ((string)d["action"]! == "alloc") sizes.Add((long)d["size"]!);
+            }
+        }
+        return sizes.ToArray();
+    }
+
+    private static string FindRepo()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Pipeline.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? Directory.GetCurrentDirectory();
+    }
+
+    /// <summary>Archive decode speed: ParquetIo.Read of gpu_alloc_events against DuckDB's read_parquet of the same file.</summary>
+    private static IEnumerable<Figure> ParquetRead(string work, int rows)
+    {
+        var sizes = RealSizes();
+        var rng = new Random(7);
+        var t = new Table(GpuAllocEvents.Def, rows);
+        long expectedSum = 0;
+        for (var i = 0; i < rows; i++)
+        {
+            var size = sizes[rng.Next(sizes.Length)];
+            expectedSum += size;
+            t.Str("source_id").Append("sbench"); t.I64("seq").Append(i); t.I64("ts_ns").Append(1_700_000_000_000_000_000L + i * 1000L);
+            t.Str("host").Append(""); t.I64("pid").Append(1); t.I64("device").Append(0); t.Str("pool").Append("torch-caching");
+            t.Str("op").Append((i & 1) == 0 ? "alloc" : "free_completed"); t.I64("address").Append(0x7f0000000000L + rng.Next(1 << 20) * 512L);
+            t.I64("size").Append(size); t.I64("stack_id").Append(rng.Next(100));
+            t.CommitRow();
+        }
+        var path = Path.Combine(work, "events.parquet");
+        var writeS = Time(() => AtomicFile.Write(path, st => ParquetIo.Write(t, st)));
+        Table? read = null;
+        var oursS = Time(() => { using var fs = File.OpenRead(path); read = ParquetIo.Read(GpuAllocEvents.Def, fs); });
+        var sum = 0L;
+        foreach (var v in read!.I64("size").Values) sum += v;
+        if (sum != expectedSum || read.RowCount != rows) throw new InvalidOperationException("parquet read returned wrong data");
+        long duckSum = 0;
+        var duckS = Time(() =>
+        {
+            using var con = new DuckDBConnection("Data Source=:memory:");
+            con.Open();
+            using var cmd = con.CreateCommand();
+            cmd.CommandText = $"SELECT count(*), sum(size), sum(ts_ns), count(op), count(source_id), sum(address), count(stack_id), count(block_size) FROM read_parquet('{path}')";
+            using var r = cmd.ExecuteReader();
+            r.Read();
+            duckSum = (long)(System.Numerics.BigInteger)r.GetValue(1); // DuckDB widens sum(BIGINT) to HUGEINT.
+        });
+        if (duckSum != expectedSum) throw new InvalidOperationException("duckdb disagrees");
+        Console.WriteLine($"parquet: {rows:N0} rows, {new FileInfo(path).Length / 1e6:0.0} MB, write {writeS:0.00} s, read {oursS:0.00} s, duckdb {duckS:0.00} s");
+        yield return new Figure("archive_write_rows_per_s", rows / writeS, "rows/s", "-", null, null);
+        yield return new Figure("archive_read_rows_per_s", rows / oursS, "rows/s", "duckdb read_parquet", rows / duckS, duckS / oursS);
+    }
+
+    /// <summary>Replay with per-event metrics on a torch-like pool with sizes drawn from the real snapshots.</summary>
+    private static IEnumerable<Figure> Replay(int events)
+    {
+        var sizes = RealSizes();
+        var rng = new Random(11);
+        const long slot = 256L << 20;
+        const int slots = 4096;
+        var free = new Stack<int>(Enumerable.Range(0, slots).Reverse());
+        var live = new List<int>();
+        var evs = new PoolEvent[events];
+        for (var i = 0; i < events; i++)
+        {
+            var doFree = live.Count > 0 && (free.Count == 0 || rng.Next(2) == 0);
+            if (doFree)
+            {
+                var k = rng.Next(live.Count);
+                var sl = live[k];
+                live[k] = live[^1];
+                live.RemoveAt(live.Count - 1);
+                free.Push(sl);
+                evs[i] = new PoolEvent(i, i * 100L, AllocOp.Free, sl * slot, 0, null, null, null, false);
+            }
+            else
+            {
+                var sl = free.Pop();
+                live.Add(sl);
+                var size = Math.Min(sizes[rng.Next(sizes.Length)], slot);
+                evs[i] = new PoolEvent(i, i * 100L, AllocOp.Alloc, sl * slot, size, TorchRules.RoundSize(size), null, null, false);
+            }
+        }
+        var snapshot = new[] { new SnapshotBlock(0, slot * slots, false, 0, slot * slots, false, null) };
+        var input = new PoolInput { Key = new PoolKey("", 1, 0, "bench", "s"), Level = PoolLevel.Allocator, Events = evs, TorchRules = false };
+        PoolResult? result = null;
+        var secs = Time(() => result = PoolReplay.Run(input, new FragmentationOptions { HeatmapTimeBins = 0 }));
+        if (result!.EventsReplayed != events || result.Timeline.Sum(r => r.Events) != events) throw new InvalidOperationException("replay lost events");
+        var expectedLive = live.Count;
+        if (result.FinalLive.Count != expectedLive) throw new InvalidOperationException($"replay ended with {result.FinalLive.Count} live blocks, expected {expectedLive}");
+        Console.WriteLine($"replay: {events:N0} events in {secs:0.00} s, {result.Timeline.Count:N0} timeline rows");
+        yield return new Figure("replay_events_per_s", events / secs, "events/s", "issue target (20M/s)", 20e6, events / secs / 20e6);
+    }
+
+    /// <summary>Torch snapshot import (parse + archive write) against CPython's pickle.load of the same file.</summary>
+    private static IEnumerable<Figure> TorchImport(string work, int events)
+    {
+        var root = FindRepo();
+        var src = Path.Combine(root, "tests", "data", "torch-snapshots", "bcrafton_memory_snapshot.pickle");
+        var big = Path.Combine(work, "big.pickle");
+        var script = $"""
+            import pickle
+            d = pickle.load(open(r'{src}', 'rb'))
+            tr = d['device_traces'][0]
+            out = []
+            span = tr[-1]['time_us'] - tr[0]['time_us'] + 1
+            k = 0
+            while len(out) < {events}:
+                for e in tr:
+                    e2 = dict(e); e2['time_us'] = e['time_us'] + k * span; out.append(e2)
+                k += 1
+            d['device_traces'][0] = out[:{events}]
+            pickle.dump(d, open(r'{big}', 'wb'), protocol=4)
+            """;
+        if (!RunPython(script, out _)) yield break;
+        var archive = TraceArchive.OpenOrCreate(Path.Combine(work, "archive"));
+        ImportReport? report = null;
+        var oursS = Time(() => report = new ImportRunner(archive, new ImportOptions()).ImportOne(big, "torch-snapshot"));
+        if (report!.Outcome != ImportOutcome.Imported || report.Rows["gpu_alloc_events"] != events) throw new InvalidOperationException(report.Message);
+        if (!RunPython($"import pickle, time\nt = time.perf_counter()\nd = pickle.load(open(r'{big}', 'rb'))\nprint(time.perf_counter() - t, len(d['device_traces'][0]))", out var peerOut)) yield break;
+        var parts = peerOut.Trim().Split(' ');
+        var peerS = double.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture);
+        if (long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture) != events) throw new InvalidOperationException("python read a different event count");
+        Console.WriteLine($"torch import: {events:N0} events, {new FileInfo(big).Length / 1e6:0.0} MB, memtrace {oursS:0.00} s (parse + Parquet write), CPython pickle.load {peerS:0.00} s (parse only)");
+        yield return new Figure("torch_import_events_per_s", events / oursS, "events/s", "CPython pickle.load", events / peerS, peerS / oursS);
+    }
+
+    private static bool RunPython(string script, out string stdout)
+    {
+        stdout = "";
+        try
+        {
+            var psi = new ProcessStartInfo("python3") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+            using var p = Process.Start(psi)!;
+            p.StandardInput.Write(script);
+            p.StandardInput.Close();
+            stdout = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            return p.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            Console.WriteLine("python3 not found: the torch import peer is skipped");
+            return false;
+        }
+    }
+}
