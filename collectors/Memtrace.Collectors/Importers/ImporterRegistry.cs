@@ -1,3 +1,5 @@
+using Memtrace.Collectors.Importers.NsysSqlite;
+using Memtrace.Collectors.Importers.RmmCsv;
 using Memtrace.Collectors.Importers.TorchSnapshot;
 
 namespace Memtrace.Collectors.Importers;
@@ -8,6 +10,8 @@ public static class ImporterRegistry
     public static readonly IReadOnlyList<IImporter> All =
     [
         new TorchSnapshotImporter(),
+        new RmmCsvImporter(),
+        new NsysSqliteImporter(),
     ];
 
     public static IImporter? Find(string format) => All.FirstOrDefault(i => i.Format == format);

@@ -39,6 +39,15 @@ public static class StatsCatalog
     public static readonly StatDef TorchFreeBeforeWindow = new("torch_free_before_window", Severity.Info, "A free of an allocation made before the trace window (the trace is a ring buffer); normal.");
     public static readonly StatDef TorchBlockSizeRecovered = new("torch_block_size_recovered", Severity.Info, "Alloc events whose rounded block size was recovered from the final snapshot blocks.");
 
+    // RMM logging_resource_adaptor CSV.
+    public static readonly StatDef RmmBadRow = new("rmm_bad_row", Severity.DataLoss, "An RMM CSV row with missing or unparseable fields was skipped.");
+    public static readonly StatDef RmmUnknownAction = new("rmm_unknown_action", Severity.DataLoss, "An RMM CSV row whose Action is not allocate, free/deallocate or allocate failure was skipped.");
+    public static readonly StatDef RmmMidnightRollover = new("rmm_midnight_rollover", Severity.Info, "RMM's date-less time went back by more than 12 h, so the date was advanced by one day.");
+
+    // Nsight Systems SQLite export.
+    public static readonly StatDef NsysBadRow = new("nsys_bad_row", Severity.DataLoss, "A CUDA_GPU_MEMORY_USAGE_EVENTS row with a NULL or out-of-range field was skipped.");
+    public static readonly StatDef NsysUnknownOperation = new("nsys_unknown_operation", Severity.DataLoss, "A memory event whose memoryOperationType is neither 0 (allocation) nor 1 (free) was skipped.");
+
     // Replay.
     public static readonly StatDef ReplayLiveAtStart = new("replay_reconstructed_live_at_start", Severity.Info, "Allocations made before the trace window, rebuilt backwards from the final snapshot as live at its start.");
     public static readonly StatDef ReplayFreeUnknown = new("replay_free_unknown_address", Severity.Info, "A free of an address with no live allocation (ring-buffer traces start mid-run).");
@@ -52,6 +61,7 @@ public static class StatsCatalog
     [
         FileRefused, FileAlreadyImported, ArchiveSourceMissing,
         PickleTruncated, TorchBadField, TorchUnknownAction, TorchUnknownBlockState, TorchFreeBeforeWindow, TorchBlockSizeRecovered,
+        RmmBadRow, RmmUnknownAction, RmmMidnightRollover, NsysBadRow, NsysUnknownOperation,
         ReplayLiveAtStart, ReplayFreeUnknown, ReplayDoubleFree, ReplayOverlap, ReplayAllocAfterOom, ReplaySegmentNotEmpty, ReplayFinalMismatch,
     ];
 

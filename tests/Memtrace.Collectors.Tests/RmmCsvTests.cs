@@ -1,0 +1,95 @@
+using Memtrace.Collectors.Importers;
+using Memtrace.Collectors.Importers.RmmCsv;
+using Memtrace.Schemas.Archive;
+using Memtrace.Schemas.Stats;
+using Memtrace.Schemas.Tables;
+using Memtrace.Tests;
+using Xunit;
+
+namespace Memtrace.Collectors.Tests;
+
+public sealed class RmmCsvTests
+{
+    [Theory]
+    [InlineData("140213184464704,23:59:59.100000,allocate,0x7f3a40000000,67108864,0x5581f6a3c2d0", true, "")]
+    [InlineData("1,00:00:00.000001,free,0x10,512,5581f6a3c2d0", true, "")]
+    [InlineData("1,00:00:00.5,allocate failure,(nil),512,0x0", true, "")]
+    [InlineData("1,1634567890.123456,deallocate,0x7f8a40000000,1024,0x7f8a38001020", true, "")]
+    [InlineData("1,00:00:00.000001,allocate,0x10,512", false, "5 fields, expected 6")]
+    [InlineData("1,24:00:00.000000,allocate,0x10,512,0x0", false, "Time is not HH:MM:SS.ffffff")]
+    [InlineData("1,00:00:00.000001,allocate,0x10,-512,0x0", false, "Size is not a non-negative integer")]
+    [InlineData("1,00:00:00.000001,allocate,zz,512,0x0", false, "Pointer is not %p hex")]
+    [InlineData("1,00:00:00.000001,allocate,0xffffffffffffffff,512,0x0", false, "Pointer is not %p hex")]
+    [InlineData("x,00:00:00.000001,allocate,0x10,512,0x0", false, "Thread is not an integer")]
+    [InlineData("1,00:00:00.000001,reallocate,0x10,512,0x0", false, "unknown action")]
+    public void Parses_edge_case_lines(string line, bool ok, string error)
+    {
+        Assert.Equal(ok, RmmRecord.TryParse(line.Split(','), out _, out var e));
+        Assert.Equal(error, e);
+    }
+
+    [Fact]
+    public void Time_of_day_is_microseconds_since_midnight()
+    {
+        Assert.True(RmmRecord.TryTimeOfDay("01:02:03.000004", out var us));
+        Assert.Equal(((1 * 60 + 2) * 60 + 3) * 1_000_000L + 4, us);
+        Assert.True(RmmRecord.TryTimeOfDay("00:00:00.5", out us));
+        Assert.Equal(500_000, us);
+    }
+
+    [Fact]
+    public void Fixture_imports_with_date_rollover_device_and_oom()
+    {
+        var archive = TraceArchive.OpenOrCreate(Repo.TempDir());
+        var runner = new ImportRunner(archive, new ImportOptions { Date = new DateOnly(2026, 11, 20) });
+        var report = runner.ImportOne(Repo.Data("rmm", "pool.dev1.csv"), "auto");
+        Assert.Equal(ImportOutcome.Imported, report.Outcome);
+        Assert.Equal("rmm-csv", report.Format);
+        var src = archive.Manifest.Sources.Single();
+        Assert.Equal("2026-11-20", src.Notes["date"]);
+        Assert.Equal("--date", src.Notes["date_source"]);
+        Assert.Equal(1, src.Stats[StatsCatalog.RmmMidnightRollover.Key]);
+        Assert.Equal(1, src.Stats[StatsCatalog.RmmBadRow.Key]);
+        Assert.Equal(1, src.Stats[StatsCatalog.RmmUnknownAction.Key]);
+        var ev = archive.ReadTable(GpuAllocEvents.Def);
+        Assert.Equal(15, ev.RowCount);
+        Assert.All(Enumerable.Range(0, ev.RowCount), i => Assert.Equal(1, ev.I64("device")[i]));
+        var ops = Enumerable.Range(0, ev.RowCount).Select(i => ev.Str("op")[i]).ToList();
+        Assert.Equal(9, ops.Count(o => o == "alloc"));
+        Assert.Equal(5, ops.Count(o => o == "free"));
+        Assert.Single(ops, o => o == "oom");
+        // The first row is 23:59:59.1 local on the 20th; the fourth, 00:00:00.0, is on the 21st.
+        var ts = ev.I64("ts_ns").Values.ToArray();
+        Assert.Equal(900_000_000L, ts[3] - ts[0]);
+        var local = DateTimeOffset.FromUnixTimeMilliseconds(ts[0] / 1_000_000).ToLocalTime();
+        Assert.Equal((2026, 11, 20, 23, 59, 59), (local.Year, local.Month, local.Day, local.Hour, local.Minute, local.Second));
+        var log = archive.ReadTable(ImportLog.Def);
+        Assert.Contains(Enumerable.Range(0, log.RowCount), i => log.Str("location")[i] == "line 16" && log.Str("excerpt")[i]!.Contains("not-a-time"));
+    }
+
+    [Fact]
+    public void Without_a_date_the_file_mtime_dates_the_last_row()
+    {
+        var dir = Repo.TempDir();
+        var copy = Path.Combine(dir, "log.csv");
+        File.Copy(Repo.Data("rmm", "pool.dev1.csv"), copy);
+        File.SetLastWriteTime(copy, new DateTime(2026, 3, 2, 0, 0, 5));
+        var archive = TraceArchive.OpenOrCreate(Path.Combine(dir, "a"));
+        Assert.Equal(ImportOutcome.Imported, new ImportRunner(archive, new ImportOptions()).ImportOne(copy, "rmm-csv").Outcome);
+        var src = archive.Manifest.Sources.Single();
+        Assert.Equal("2026-03-01", src.Notes["date"]);
+        Assert.Equal("file mtime", src.Notes["date_source"]);
+        Assert.Equal("0", src.Notes["device"]);
+    }
+
+    [Fact]
+    public void A_csv_without_the_rmm_header_is_refused()
+    {
+        var dir = Repo.TempDir();
+        var path = Path.Combine(dir, "other.csv");
+        File.WriteAllText(path, "a,b,c\n1,2,3\n");
+        var report = new ImportRunner(TraceArchive.OpenOrCreate(Path.Combine(dir, "a")), new ImportOptions()).ImportOne(path, "rmm-csv");
+        Assert.Equal(ImportOutcome.Refused, report.Outcome);
+        Assert.Contains("other.csv", report.Message);
+    }
+}
