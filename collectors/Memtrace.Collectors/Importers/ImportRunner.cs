@@ -13,7 +13,11 @@ public enum ImportOutcome
 }
 
 /// <summary>What happened to one input path.</summary>
-public sealed record ImportReport(string Path, ImportOutcome Outcome, string? Format, string? SourceId, string Message, IReadOnlyDictionary<string, long> Rows);
+public sealed record ImportReport(string Path, ImportOutcome Outcome, string? Format, string? SourceId, string Message, IReadOnlyDictionary<string, long> Rows)
+{
+    /// <summary>Seconds spent parsing and writing the archive, for benchmarks and run logs.</summary>
+    public (double Parse, double Write) Seconds { get; init; }
+}
 
 /// <summary>
 /// Imports files into an archive one by one. A file that cannot be read is refused with a
@@ -63,7 +67,9 @@ public sealed class ImportRunner(TraceArchive archive, ImportOptions options)
             }
             var sourceId = TraceArchive.SourceIdFor(sha);
             var sink = new StatsSink(sourceId);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var result = importer.Import(new ImportContext { Path = path, SourceId = sourceId, Stats = sink, Options = options, Progress = progress });
+            var parseSeconds = clock.Elapsed.TotalSeconds;
             var tables = result.Tables.Append(sink.Log_).ToList();
             var (start, end) = TimeRange(tables);
             var entry = new SourceEntry
@@ -84,7 +90,10 @@ public sealed class ImportRunner(TraceArchive archive, ImportOptions options)
             archive.AddSource(entry, tables);
             Totals.Merge(sink.Counts);
             var rows = entry.Rows.ToDictionary();
-            return new ImportReport(path, ImportOutcome.Imported, importer.Format, sourceId, $"{path}: imported as {sourceId} ({string.Join(", ", rows.Select(r => $"{r.Key} {r.Value}"))})", rows);
+            return new ImportReport(path, ImportOutcome.Imported, importer.Format, sourceId, $"{path}: imported as {sourceId} ({string.Join(", ", rows.Select(r => $"{r.Key} {r.Value}"))})", rows)
+            {
+                Seconds = (parseSeconds, clock.Elapsed.TotalSeconds - parseSeconds),
+            };
         }
         catch (ImportRefusedException e)
         {

@@ -15,6 +15,8 @@ internal static class ImportCommand
         var archive = new Option<string>("--archive") { Description = "Archive directory (created if missing).", Required = true };
         var host = new Option<string>("--host") { Description = "Host name to record for sources that do not carry one.", DefaultValueFactory = _ => "" };
         var pid = new Option<long?>("--pid") { Description = "Process id to record for sources that do not carry one (torch snapshots)." };
+        var date = new Option<string?>("--date") { Description = "rmm-csv: date (yyyy-MM-dd) of the first row; default: the file's mtime dates the last row." };
+        var device = new Option<long?>("--device") { Description = "rmm-csv: CUDA device when the file name has no .devN.csv suffix." };
         var fmt = Common.Format();
         var cmd = new Command("import", """
             Import trace files into a trace archive (manifest.json + tables/<table>/<source_id>.parquet).
@@ -24,11 +26,22 @@ internal static class ImportCommand
             Example:
               memtrace import torch-snapshot run1.pickle --archive trace/
               memtrace import auto *.pickle --archive trace/ --format json
-            """) { format, paths, archive, host, pid, fmt };
+              memtrace import rmm-csv rmm_log.dev0.csv --date 2026-11-20 --archive trace/
+            """) { format, paths, archive, host, pid, date, device, fmt };
         cmd.SetAction(r =>
         {
             var a = TraceArchive.OpenOrCreate(r.GetValue(archive)!);
-            var runner = new ImportRunner(a, new ImportOptions { Host = r.GetValue(host) ?? "", Pid = r.GetValue(pid) });
+            DateOnly? day = null;
+            if (r.GetValue(date) is { } text)
+            {
+                if (!DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var parsed))
+                {
+                    Console.Error.WriteLine($"import: --date '{text}' is not yyyy-MM-dd");
+                    return (int)ExitCode.Usage;
+                }
+                day = parsed;
+            }
+            var runner = new ImportRunner(a, new ImportOptions { Host = r.GetValue(host) ?? "", Pid = r.GetValue(pid), Date = day, Device = r.GetValue(device) });
             var reports = Common.WithProgress("import", progress =>
                 r.GetValue(paths)!.Select(p => runner.ImportOne(p, r.GetValue(format)!, f => progress(Path.GetFileName(p), f))).ToList());
             if (r.GetValue(fmt) == "json")

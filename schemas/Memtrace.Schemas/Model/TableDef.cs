@@ -35,14 +35,13 @@ public sealed class TableDef
         Doc = doc;
         SortKey = sortKey;
         Columns = columns;
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var c in columns)
+        for (var i = 0; i < columns.Length; i++)
         {
-            if (!seen.Add(c.Name)) throw new ArgumentException($"table {name}: column {c.Name} declared twice");
+            if (!_index.TryAdd(columns[i].Name, i)) throw new ArgumentException($"table {name}: column {columns[i].Name} declared twice");
         }
         foreach (var k in sortKey)
         {
-            if (!seen.Contains(k)) throw new ArgumentException($"table {name}: sort key {k} is not a column");
+            if (!_index.ContainsKey(k)) throw new ArgumentException($"table {name}: sort key {k} is not a column");
         }
     }
 
@@ -53,13 +52,12 @@ public sealed class TableDef
     public IReadOnlyList<string> SortKey { get; }
     public IReadOnlyList<ColumnDef> Columns { get; }
 
+    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+
+    /// <summary>Column position by name; a dictionary because importers look columns up for every row.</summary>
     public int IndexOf(string column)
     {
-        for (var i = 0; i < Columns.Count; i++)
-        {
-            if (Columns[i].Name == column) return i;
-        }
-        throw new KeyNotFoundException($"table {Name} has no column {column}");
+        return _index.TryGetValue(column, out var idx) ? idx : throw new KeyNotFoundException($"table {Name} has no column {column}");
     }
 }
 

@@ -32,6 +32,8 @@ public static class Program
             if (Environment.GetEnvironmentVariable("MEMTRACE_BENCH_ONLY") is not { } only || only == "parquet") figures.AddRange(ParquetRead(work, (int)(4_000_000 * scale)));
             if (Environment.GetEnvironmentVariable("MEMTRACE_BENCH_ONLY") is not { } only2 || only2 == "replay") figures.AddRange(Replay((int)(10_000_000 * scale)));
             if (Environment.GetEnvironmentVariable("MEMTRACE_BENCH_ONLY") is not { } only3 || only3 == "torch") figures.AddRange(TorchImport(work, (int)(2_000_000 * scale)));
+            if (Environment.GetEnvironmentVariable("MEMTRACE_BENCH_ONLY") is not { } only4 || only4 == "rmm") figures.AddRange(FormatBench.RmmImport(work, (int)(5_000_000 * scale)));
+            if (Environment.GetEnvironmentVariable("MEMTRACE_BENCH_ONLY") is not { } only5 || only5 == "nsys") figures.AddRange(FormatBench.NsysImport(work, (int)(5_000_000 * scale)));
         }
         finally
         {
@@ -47,7 +49,7 @@ public static class Program
         return 0;
     }
 
-    private static double Time(Action a)
+    internal static double Time(Action a)
     {
         var sw = Stopwatch.StartNew();
         a();
@@ -84,6 +86,7 @@ public static class Program
         var sizes = RealSizes();
         var rng = new Random(7);
         var t = new Table(GpuAllocEvents.Def, rows);
+        var build = Stopwatch.StartNew();
         long expectedSum = 0;
         for (var i = 0; i < rows; i++)
         {
@@ -95,6 +98,7 @@ public static class Program
             t.I64("size").Append(size); t.I64("stack_id").Append(rng.Next(100));
             t.CommitRow();
         }
+        Console.WriteLine($"table build: {rows:N0} rows in {build.Elapsed.TotalSeconds:0.00} s");
         var path = Path.Combine(work, "events.parquet");
         var writeS = Time(() => AtomicFile.Write(path, st => ParquetIo.Write(t, st)));
         Table? read = null;

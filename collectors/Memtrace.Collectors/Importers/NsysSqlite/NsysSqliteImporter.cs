@@ -75,11 +75,12 @@ public sealed class NsysSqliteImporter : IImporter
         cmd.CommandText = $"SELECT rowid, start, globalPid, deviceId, address, bytes, memKind, memoryOperationType, {(hasStream ? "streamId" : "NULL")}, {(hasCorrelation ? "correlationId" : "NULL")}, {(hasContext ? "contextId" : "NULL")} FROM {Table} ORDER BY start, rowid";
         using var r = cmd.ExecuteReader();
         var t = new Table(GpuAllocEvents.Def);
+        var kinds = new Dictionary<long, (string Pool, string Api)>();
         long seq = 0;
         while (r.Read())
         {
             var rowid = r.GetInt64(0);
-            if (Enumerable.Range(1, 7).Any(r.IsDBNull) || r.GetFieldType(4) != typeof(long) || r.GetFieldType(5) != typeof(long))
+            if (AnyNull(r) || r.GetFieldType(4) != typeof(long) || r.GetFieldType(5) != typeof(long))
             {
                 ctx.Stats.Log(StatsCatalog.NsysBadRow, $"{Table} rowid {rowid}", Row(r), "NULL or non-integer field");
                 continue;
@@ -96,19 +97,24 @@ public sealed class NsysSqliteImporter : IImporter
                 ctx.Stats.Log(StatsCatalog.NsysUnknownOperation, $"{Table} rowid {rowid}", Row(r), $"memoryOperationType {op}");
                 continue;
             }
-            var kind = MemKind(r.GetInt64(6));
+            var kindCode = r.GetInt64(6);
+            if (!kinds.TryGetValue(kindCode, out var names))
+            {
+                var kind = MemKind(kindCode);
+                kinds[kindCode] = names = (kind is "device" or "device_static" ? "nsys" : $"nsys-{kind}", $"nsys memKind={kind}");
+            }
             t.Str("source_id").Append(ctx.SourceId);
             t.I64("seq").Append(seq++);
             t.I64("ts_ns").Append(sessionStart + r.GetInt64(1));
             t.Str("host").Append(ctx.Options.Host);
             t.I64("pid").Append((r.GetInt64(2) >> 24) & 0xFFFFFF);
             t.I64("device").Append(r.GetInt64(3));
-            t.Str("pool").Append(kind is "device" or "device_static" ? "nsys" : $"nsys-{kind}");
+            t.Str("pool").Append(names.Pool);
             t.Str("op").Append(op == 0 ? "alloc" : "free");
             t.I64("address").Append(r.GetInt64(4));
             t.I64("size").Append(bytes);
             t.I64("stream").Append(r.IsDBNull(8) ? null : r.GetInt64(8));
-            t.Str("api").Append($"nsys memKind={kind}");
+            t.Str("api").Append(names.Api);
             t.CommitRow();
         }
         return new ImportResult
@@ -118,6 +124,12 @@ public sealed class NsysSqliteImporter : IImporter
             ClockAligned = aligned,
             Notes = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["session_start_utc_ns"] = sessionStart.ToString(System.Globalization.CultureInfo.InvariantCulture) },
         };
+    }
+
+    private static bool AnyNull(SqliteDataReader r)
+    {
+        for (var i = 1; i <= 7; i++) if (r.IsDBNull(i)) return true;
+        return false;
     }
 
     private static HashSet<string> Columns(SqliteConnection con, string table)
