@@ -11,13 +11,15 @@ internal static class RunCommand
         var archive = new Argument<string>("archive") { Description = "Trace archive directory." };
         var outDir = new Option<string>("--out") { Description = "Output directory for tables/*.arrow, summary.json, run.json and report.html.", Required = true };
         var (requestSize, resolution, deviceMemory, tolerate, failOn) = Options();
+        var accelerator = new Option<string>("--accelerator") { Description = "Where batch statistics run: auto (CUDA when present), cuda, cpu.", DefaultValueFactory = _ => "auto" };
+        accelerator.AcceptOnlyFromAmong("auto", "cuda", "cpu", "ilgpu-cpu");
         var cmd = new Command("run", """
             Analyse an archive: replay GPU allocations, measure fragmentation, diagnose OOMs, blame stacks,
             and write the result tables, summary.json, run.json and report.html.
 
             Example:
               memtrace run trace/ --out results/ --request-size 268435456 --fail-on fragmentation-oom
-            """) { archive, outDir, requestSize, resolution, deviceMemory, tolerate, failOn };
+            """) { archive, outDir, requestSize, resolution, deviceMemory, tolerate, failOn, accelerator };
         cmd.SetAction(r =>
         {
             var options = new RunOptions
@@ -27,6 +29,13 @@ internal static class RunCommand
                     RequestSize = r.GetValue(requestSize),
                     ResolutionNs = r.GetValue(resolution) is { } ms ? (long)(ms * 1_000_000) : null,
                     DeviceMemory = r.GetValue(deviceMemory),
+                    Accelerator = r.GetValue(accelerator) switch
+                    {
+                        "cuda" => Memtrace.Pipeline.Gpu.AcceleratorChoice.Cuda,
+                        "cpu" => Memtrace.Pipeline.Gpu.AcceleratorChoice.Cpu,
+                        "ilgpu-cpu" => Memtrace.Pipeline.Gpu.AcceleratorChoice.IlgpuCpu,
+                        _ => Memtrace.Pipeline.Gpu.AcceleratorChoice.Auto,
+                    },
                 },
                 TolerateErrors = r.GetValue(tolerate),
                 FailOn = r.GetValue(failOn) ?? [],

@@ -16,8 +16,22 @@ public static class FragMetrics
     /// <summary>The seed's 有效连续块占比: L / F. With nothing free nothing is fragmented, so 1 (consistent with frag_rate = 0).</summary>
     public static double EffectiveContiguousRatio(long f, long l) => f == 0 ? 1.0 : (double)l / f;
 
-    /// <summary>Fixed bucket k = ⌊log2 bytes⌋ for a block of at least one byte.</summary>
-    public static int Bucket(long bytes) => 63 - System.Numerics.BitOperations.LeadingZeroCount((ulong)bytes);
+    /// <summary>
+    /// Fixed bucket k = ⌊log2 bytes⌋ for a block of at least one byte. Written as six shift steps, not an
+    /// intrinsic, so the very same method compiles into the ILGPU kernels.
+    /// </summary>
+    public static int Bucket(long bytes)
+    {
+        var x = (ulong)bytes;
+        var k = 0;
+        if (x >= 1UL << 32) { x >>= 32; k += 32; }
+        if (x >= 1UL << 16) { x >>= 16; k += 16; }
+        if (x >= 1UL << 8) { x >>= 8; k += 8; }
+        if (x >= 1UL << 4) { x >>= 4; k += 4; }
+        if (x >= 1UL << 2) { x >>= 2; k += 2; }
+        if (x >= 1UL << 1) k += 1;
+        return k;
+    }
 
     /// <summary>Shannon entropy (bits) of a histogram: −Σ p·log2 p over non-empty buckets.</summary>
     public static double Entropy(ReadOnlySpan<long> counts)

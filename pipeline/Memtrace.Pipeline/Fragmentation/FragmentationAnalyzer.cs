@@ -15,6 +15,8 @@ public sealed class FragmentationOutput
     public required Table Heatmap { get; init; }
     public required Table Anomalies { get; init; }
     public Dictionary<string, long> Counts { get; } = new(StringComparer.Ordinal);
+    /// <summary>How the batch cross-check ran (device, instants, blocks, seconds, mismatches).</summary>
+    public Gpu.BatchCrossCheck.Outcome? Batch { get; init; }
     public IEnumerable<Table> Tables => [Timeline, Histogram, Ooms, Blame, Heatmap, Anomalies];
 }
 
@@ -31,9 +33,11 @@ public static class FragmentationAnalyzer
             results[i] = PoolReplay.Run(inputs[i], options);
             progress?.Invoke((double)Interlocked.Increment(ref done) / inputs.Count);
         });
+        var batch = Gpu.BatchCrossCheck.Run(results, options.Accelerator);
         var output = new FragmentationOutput
         {
             Pools = results,
+            Batch = batch,
             Timeline = new Table(FragmentationTimeline.Def),
             Histogram = new Table(FreeBlockHistogram.Def),
             Ooms = new Table(OomDiagnoses.Def),

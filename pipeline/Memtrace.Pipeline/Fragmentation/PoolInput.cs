@@ -51,4 +51,8 @@ public sealed record FragmentationOptions
     public int HeatmapTimeBins { get; init; } = 120;
     public int HeatmapAddressBins { get; init; } = 160;
     public int BlameTop { get; init; } = 20;
+    /// <summary>Where the batch statistics run (--accelerator).</summary>
+    public Gpu.AcceleratorChoice Accelerator { get; init; } = Gpu.AcceleratorChoice.Auto;
+    /// <summary>Free blocks per pool captured at timeline rows for the batch cross-check (bounds its memory).</summary>
+    public long MaxCapturedBlocks { get; init; } = 8_000_000;
 }

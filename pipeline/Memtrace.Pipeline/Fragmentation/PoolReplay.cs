@@ -36,7 +36,16 @@ public static class PoolReplay
         var t0 = events.Length > 0 ? events[0].TsNs : 0;
         var t1 = events.Length > 0 ? events[^1].TsNs : 0;
         var bucket = options.ResolutionNs ?? AutoResolution(events.Length, t1 - t0, options.MaxTimelineRows);
-        var timeline = new TimelineAccumulator(bucket, t0, result.Timeline, (seq, ts, n) => Snapshot(space, seq, ts, n, options.RequestSize is > 0));
+        var timeline = new TimelineAccumulator(bucket, t0, result.Timeline, (seq, ts, n) =>
+        {
+            var sizes = space.Free.BlockSizes();
+            if (result.CapturedSizes.Count + sizes.Length <= options.MaxCapturedBlocks && result.CapturedEnds.Count == result.Timeline.Count)
+            {
+                result.CapturedSizes.AddRange(sizes);
+                result.CapturedEnds.Add(result.CapturedSizes.Count);
+            }
+            return Snapshot(space, sizes, seq, ts, n, options.RequestSize is > 0);
+        });
         var heatmap = new HeatmapSampler(everySegment, t0, t1, options.HeatmapTimeBins, options.HeatmapAddressBins, result.RequestP50, result.Heatmap);
 
         long peakReserved = -1;
@@ -192,7 +201,7 @@ public static class PoolReplay
         return segments;
     }
 
-    private static TimelineRow Snapshot(AddressSpace space, long seq, long ts, long events, bool hasUser)
+    private static TimelineRow Snapshot(AddressSpace space, long[] freeSizes, long seq, long ts, long events, bool hasUser)
     {
         var fs = space.Free;
         long f = fs.FreeBytes, l = fs.Largest, n = fs.Count;
@@ -201,7 +210,7 @@ public static class PoolReplay
         return new TimelineRow(
             seq, ts, events, space.Reserved, space.Allocated, f, l, n,
             FragMetrics.FragRate(f, l), FragMetrics.EffectiveContiguousRatio(f, l),
-            FragMetrics.EntropySeed(fs.BlockSizes()), FragMetrics.Entropy(fs.HistCount), FragMetrics.Entropy(fs.HistBytes),
+            FragMetrics.EntropySeed(freeSizes), FragMetrics.Entropy(fs.HistCount), FragMetrics.Entropy(fs.HistBytes),
             FragMetrics.UnusableIndex(f, s[0], r[0]), FragMetrics.ExtfragIndex(f, n, l, r[0]),
             FragMetrics.UnusableIndex(f, s[1], r[1]), FragMetrics.ExtfragIndex(f, n, l, r[1]),
             hasUser ? FragMetrics.UnusableIndex(f, s[2], r[2]) : null,

@@ -36,4 +36,8 @@ public sealed class PoolResult
     public List<(long Start, long End)> FinalFree { get; } = new();
     public List<(long Start, long Size)> FinalLive { get; } = new();
     public long EventsReplayed { get; set; }
+    /// <summary>Free-block sizes at the first timeline rows, concatenated (CSR values), for the batch cross-check.</summary>
+    public List<long> CapturedSizes { get; } = new();
+    /// <summary>End offset into <see cref="CapturedSizes"/> of each captured timeline row, in row order.</summary>
+    public List<long> CapturedEnds { get; } = new();
 }

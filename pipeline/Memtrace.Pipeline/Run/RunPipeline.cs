@@ -87,8 +87,12 @@ public static class RunPipeline
             {
                 ["source_id"] = s.SourceId, ["path"] = s.Path, ["sha256"] = s.Sha256, ["importer"] = s.Importer, ["importer_version"] = s.ImporterVersion,
             }).ToArray()),
-            ["options"] = JsonSerializer.SerializeToNode(options.Fragmentation),
+            ["options"] = JsonSerializer.SerializeToNode(options.Fragmentation with { }, new JsonSerializerOptions { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } }),
             ["timings"] = JsonSerializer.SerializeToNode(timings),
+            ["batch_statistics"] = frag.Batch is { } b ? new JsonObject
+            {
+                ["device"] = b.Device, ["instants"] = b.Instants, ["blocks"] = b.Blocks, ["seconds"] = b.Seconds, ["mismatches"] = b.Mismatches,
+            } : null,
             ["counters"] = JsonSerializer.SerializeToNode(new SortedDictionary<string, long>(counts, StringComparer.Ordinal)),
             ["unreadable_tables"] = new JsonArray(missing.Select(m => (JsonNode)JsonValue.Create(m)!).ToArray()),
         };

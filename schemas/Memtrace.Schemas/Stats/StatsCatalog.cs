@@ -55,6 +55,7 @@ public static class StatsCatalog
     public static readonly StatDef ReplayOverlap = new("replay_overlapping_alloc", Severity.DataLoss, "An allocation overlaps a live allocation or lies outside every segment; it was clipped to free space.");
     public static readonly StatDef ReplayAllocAfterOom = new("replay_alloc_after_oom", Severity.Info, "An allocation succeeded right after an OOM at a size that had failed.");
     public static readonly StatDef ReplaySegmentNotEmpty = new("replay_segment_free_not_empty", Severity.DataLoss, "A segment was released while blocks in it were still live; they were dropped.");
+    public static readonly StatDef ReplayBatchMismatch = new("replay_batch_mismatch", Severity.Error, "The batch statistics (ILGPU kernel or CPU path) disagree with the incremental replay at a timeline row.");
     public static readonly StatDef ReplayFinalMismatch = new("replay_final_state_mismatch", Severity.Error, "The replayed final state differs from the snapshot's segments.");
 
     public static readonly IReadOnlyList<StatDef> All =
@@ -62,7 +63,7 @@ public static class StatsCatalog
         FileRefused, FileAlreadyImported, ArchiveSourceMissing,
         PickleTruncated, TorchBadField, TorchUnknownAction, TorchUnknownBlockState, TorchFreeBeforeWindow, TorchBlockSizeRecovered,
         RmmBadRow, RmmUnknownAction, RmmMidnightRollover, NsysBadRow, NsysUnknownOperation,
-        ReplayLiveAtStart, ReplayFreeUnknown, ReplayDoubleFree, ReplayOverlap, ReplayAllocAfterOom, ReplaySegmentNotEmpty, ReplayFinalMismatch,
+        ReplayLiveAtStart, ReplayFreeUnknown, ReplayDoubleFree, ReplayOverlap, ReplayAllocAfterOom, ReplaySegmentNotEmpty, ReplayBatchMismatch, ReplayFinalMismatch,
     ];
 
     public static StatDef? Find(string key) => All.FirstOrDefault(s => s.Key == key);

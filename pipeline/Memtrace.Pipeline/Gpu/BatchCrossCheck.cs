@@ -1,0 +1,59 @@
+using Memtrace.Pipeline.Fragmentation;
+using Memtrace.Schemas.Stats;
+
+namespace Memtrace.Pipeline.Gpu;
+
+/// <summary>
+/// Recomputes F, L, N, the ⌊log2⌋ histograms' entropies and S(R) at every captured timeline row of
+/// every pool in one CSR batch (on CUDA when present), and checks them against the incremental
+/// replay. The two are independent code paths over the same exact integers, so any difference is a
+/// bug: it raises replay_batch_mismatch, an error counter.
+/// </summary>
+public static class BatchCrossCheck
+{
+    public sealed record Outcome(string Device, long Instants, long Blocks, double Seconds, long Mismatches);
+
+    public static Outcome Run(IReadOnlyList<PoolResult> pools, AcceleratorChoice choice)
+    {
+        var refs = pools.SelectMany(p => new[] { p.RequestP50, p.RequestP99 }).Where(r => r > 0).Distinct().Order().ToArray();
+        if (refs.Length == 0) refs = [TorchRules.MinBlockSize];
+        var offsets = new List<long> { 0 };
+        var sizes = new List<long>();
+        var owners = new List<(PoolResult Pool, int Row)>();
+        foreach (var p in pools)
+        {
+            long prev = 0;
+            for (var row = 0; row < p.CapturedEnds.Count; row++)
+            {
+                var end = p.CapturedEnds[row];
+                for (var j = prev; j < end; j++) sizes.Add(p.CapturedSizes[(int)j]);
+                prev = end;
+                offsets.Add(sizes.Count);
+                owners.Add((p, row));
+            }
+        }
+        var batch = new FreeBlockBatch(offsets.ToArray(), sizes.ToArray(), refs);
+        using var engine = BatchStatsEngine.Create(choice);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var stats = engine.Run(batch);
+        var seconds = clock.Elapsed.TotalSeconds;
+        long mismatches = 0;
+        for (var i = 0; i < owners.Count; i++)
+        {
+            var (pool, rowIndex) = owners[i];
+            var row = pool.Timeline[rowIndex];
+            var k50 = Array.IndexOf(refs, pool.RequestP50);
+            var k99 = Array.IndexOf(refs, pool.RequestP99);
+            var ok = stats.Free[i] == row.F && stats.Largest[i] == row.L && stats.Count[i] == row.N
+                && Math.Abs(stats.EntropyLog2(i) - row.EntropyLog2) <= 1e-12 && Math.Abs(stats.EntropyLog2Bytes(i) - row.EntropyLog2Bytes) <= 1e-12
+                && FragMetrics.UnusableIndex(stats.Free[i], stats.Suitable[i * stats.K + k50], pool.RequestP50) == row.UnusableP50
+                && FragMetrics.UnusableIndex(stats.Free[i], stats.Suitable[i * stats.K + k99], pool.RequestP99) == row.UnusableP99;
+            if (ok) continue;
+            mismatches++;
+            pool.Counts[StatsCatalog.ReplayBatchMismatch.Key] = pool.Counts.GetValueOrDefault(StatsCatalog.ReplayBatchMismatch.Key) + 1;
+            pool.Anomalies.Add(new AnomalyRow(row.Seq, row.TsNs, StatsCatalog.ReplayBatchMismatch.Key, null, null,
+                $"batch F/L/N {stats.Free[i]}/{stats.Largest[i]}/{stats.Count[i]} vs replay {row.F}/{row.L}/{row.N}"));
+        }
+        return new Outcome(engine.Device, owners.Count, sizes.Count, seconds, mismatches);
+    }
+}
