@@ -41,7 +41,7 @@ public static class HtmlReport
 
         var data = new JsonObject { ["pools"] = new JsonArray() };
         var poolsArr = (JsonArray)data["pools"]!;
-        string PoolOf(Table t, int i) => $"{t.Str("source_id")[i]}|{t.I64("pid")[i]}|{t.I64("device")[i]}|{t.Str("pool")[i]}";
+        string PoolOf(Table t, int i) => $"{t.Str("pool")[i]} · cuda:{t.I64("device")[i]} · pid {t.I64("pid")[i]} · source {t.Str("source_id")[i]}";
         var keys = Enumerable.Range(0, timeline.RowCount).Select(i => PoolOf(timeline, i))
             .Concat(Enumerable.Range(0, heat.RowCount).Select(i => PoolOf(heat, i))).Distinct().OrderBy(k => k, StringComparer.Ordinal).ToList();
         foreach (var key in keys)
@@ -131,6 +131,8 @@ public static class HtmlReport
 
     private static string Cell(Column c, int i) => c.IsNull(i) ? "" : c switch
     {
+        Int64Column x when c.Def.Name == "ts_ns" => DateTimeOffset.FromUnixTimeMilliseconds(x[i] / 1_000_000).AddTicks(x[i] / 100 % 10_000).ToString("yyyy-MM-dd HH:mm:ss.ffffff 'UTC'", System.Globalization.CultureInfo.InvariantCulture),
+        Int64Column x when c.Def.Unit == "bytes" => $"{x[i].ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} ({Human(x[i])})",
         Int64Column x => x[i].ToString(System.Globalization.CultureInfo.InvariantCulture),
         Float64Column x => x[i].ToString("0.####", System.Globalization.CultureInfo.InvariantCulture),
         StringColumn x => x[i] ?? "",
@@ -139,6 +141,14 @@ public static class HtmlReport
     };
 
     private static string E(string s) => WebUtility.HtmlEncode(s);
+
+    private static string Human(long bytes) => bytes switch
+    {
+        >= 1L << 30 => $"{bytes / (double)(1L << 30):0.00} GiB",
+        >= 1L << 20 => $"{bytes / (double)(1L << 20):0.0} MiB",
+        >= 1L << 10 => $"{bytes / 1024.0:0.0} KiB",
+        _ => $"{bytes} B",
+    };
 
     private const string Css = """
         body{font:14px system-ui,sans-serif;margin:24px;color:#222}h1{margin:0 0 12px}

@@ -16,13 +16,22 @@ public sealed class StackFrames
 
     public IReadOnlyList<string> Frames(long id) => _frames.GetValueOrDefault(id) ?? [];
 
+    public const string NoStack = "(no stack recorded)";
+
+    /// <summary>
+    /// The innermost Python frame outside torch itself (what the user's code called), else the innermost
+    /// frame that is not allocator or unwinder machinery, else the innermost frame.
+    /// </summary>
     public string TopFrame(long? id)
     {
-        if (id is not { } v || !_frames.TryGetValue(v, out var frames) || frames.Count == 0) return "";
+        if (id is not { } v || !_frames.TryGetValue(v, out var frames) || frames.Count == 0) return NoStack;
         foreach (var f in frames)
         {
-            if (IsMachinery(f)) continue;
-            return f;
+            if (f.Contains(".py:", StringComparison.Ordinal) && !IsMachinery(f)) return f;
+        }
+        foreach (var f in frames)
+        {
+            if (!IsMachinery(f)) return f;
         }
         return frames[0];
     }
@@ -33,5 +42,6 @@ public sealed class StackFrames
         || f.StartsWith("c10::", StringComparison.Ordinal) || f.StartsWith("at::", StringComparison.Ordinal) || f.StartsWith("?? ", StringComparison.Ordinal)
         || f.StartsWith("torch::", StringComparison.Ordinal) || f.StartsWith("std::", StringComparison.Ordinal) || f.StartsWith("_start", StringComparison.Ordinal)
         || f.StartsWith("__libc", StringComparison.Ordinal) || f.StartsWith("PyObject_", StringComparison.Ordinal) || f.StartsWith("_Py", StringComparison.Ordinal)
-        || f.Contains("/torch/", StringComparison.Ordinal) || f.Contains("\\torch\\", StringComparison.Ordinal);
+        || f.Contains("/torch/", StringComparison.Ordinal) || f.Contains("\\torch\\", StringComparison.Ordinal)
+        || f.EndsWith(" at ??:0", StringComparison.Ordinal) || f.StartsWith("_object*", StringComparison.Ordinal);
 }

@@ -70,6 +70,19 @@ public static class Col
     public static ColumnDef Bool(string name, string doc, bool nullable = false) => new(name, ColumnType.Bool, nullable, "", doc);
     public static ColumnDef StrList(string name, string doc) => new(name, ColumnType.StringList, false, "", doc);
 
+    /// <summary>
+    /// The key every fragmentation result row carries: which pool of which process on which device,
+    /// and which archive source its events came from (each source replays on its own).
+    /// </summary>
+    public static ColumnDef[] PoolKey() =>
+    [
+        Str("host", "Host name, or empty."),
+        I64("pid", "", "Process id; 0 when unknown."),
+        I64("device", "", "CUDA device ordinal."),
+        Str("pool", "Allocator layer."),
+        Str("source_id", "Archive source the pool's events came from; each source replays on its own."),
+    ];
+
     /// <summary>Every raw row says which imported file it came from, so any result traces back to a file.</summary>
     public static ColumnDef SourceId() => Str("source_id", "Archive source this row came from (see manifest.json).");
 }

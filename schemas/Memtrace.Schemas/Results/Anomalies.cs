@@ -11,11 +11,7 @@ public static class Anomalies
         "Events the replay could not apply cleanly: frees of unknown addresses, double frees, overlapping allocations, allocations after an OOM.",
         ["host", "pid", "device", "pool", "source_id", "seq"],
         [
-            Str("host", "Host name, or empty."),
-            I64("pid", "", "Process id."),
-            I64("device", "", "CUDA device ordinal."),
-            Str("pool", "Allocator layer."),
-            Str("source_id", "Archive source the pool's events came from; each source replays on its own."),
+            .. PoolKey(),
             I64("seq", "", "Event index in the pool's stream."),
             I64("ts_ns", "ns", "Event time."),
             Str("kind", "Stats catalogue key of the anomaly."),

@@ -11,11 +11,7 @@ public static class FragmentationBlame
         "Stacks ranked by the fragmented bytes (free blocks smaller than the reference request) that their live allocations border, at the blame instant.",
         ["host", "pid", "device", "pool", "source_id", "rank"],
         [
-            Str("host", "Host name, or empty."),
-            I64("pid", "", "Process id."),
-            I64("device", "", "CUDA device ordinal."),
-            Str("pool", "Allocator layer."),
-            Str("source_id", "Archive source the pool's events came from; each source replays on its own."),
+            .. PoolKey(),
             Str("instant", "Instant the blame was taken at (first OOM, else peak fragmentation)."),
             I64("ts_ns", "ns", "Time of that instant."),
             I64("reference_request", "bytes", "Fragments are free blocks smaller than this."),

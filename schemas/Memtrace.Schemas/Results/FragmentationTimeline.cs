@@ -11,11 +11,7 @@ public static class FragmentationTimeline
         "Free-space state after each replayed event, or per --resolution bucket. Bucket rows keep the exact extremes (min L, max frag_rate, max reserved) of every event inside.",
         ["host", "pid", "device", "pool", "source_id", "ts_ns", "seq"],
         [
-            Str("host", "Host name, or empty."),
-            I64("pid", "", "Process id; 0 when unknown."),
-            I64("device", "", "CUDA device ordinal."),
-            Str("pool", "Allocator layer."),
-            Str("source_id", "Archive source the pool's events came from; each source replays on its own."),
+            .. PoolKey(),
             I64("seq", "", "Index of the (last) replayed event in this pool's stream."),
             I64("ts_ns", "ns", "Event time (bucket: time of the last event in the bucket)."),
             I64("events", "", "Events summarised by this row (1 when not downsampled)."),

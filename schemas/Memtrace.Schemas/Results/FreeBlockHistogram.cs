@@ -11,11 +11,7 @@ public static class FreeBlockHistogram
         "Free-block histogram at the instants that matter: peak reserved, each OOM, and the end of the trace.",
         ["host", "pid", "device", "pool", "source_id", "ts_ns", "bucket_log2"],
         [
-            Str("host", "Host name, or empty."),
-            I64("pid", "", "Process id."),
-            I64("device", "", "CUDA device ordinal."),
-            Str("pool", "Allocator layer."),
-            Str("source_id", "Archive source the pool's events came from; each source replays on its own."),
+            .. PoolKey(),
             Str("instant", "peak_reserved, oom#<seq>, or end."),
             I64("seq", "", "Event index the histogram was taken after."),
             I64("ts_ns", "ns", "Time of that event."),

@@ -11,11 +11,7 @@ public static class Heatmap
         "Raster of time bins × address bins per pool. Address bins run over the pool's segments laid end to end in address order.",
         ["host", "pid", "device", "pool", "source_id", "time_bin", "addr_bin"],
         [
-            Str("host", "Host name, or empty."),
-            I64("pid", "", "Process id."),
-            I64("device", "", "CUDA device ordinal."),
-            Str("pool", "Allocator layer."),
-            Str("source_id", "Archive source the pool's events came from; each source replays on its own."),
+            .. PoolKey(),
             I64("time_bin", "", "Time bin index."),
             I64("addr_bin", "", "Address bin index."),
             I64("ts_ns", "ns", "Time at which the bin was sampled (state after the last event before it)."),

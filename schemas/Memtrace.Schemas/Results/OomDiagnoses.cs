@@ -11,11 +11,7 @@ public static class OomDiagnoses
         "Verdict per OOM: fragmentation when request ≤ F but request > L, capacity when request > F.",
         ["host", "pid", "device", "pool", "source_id", "ts_ns", "seq"],
         [
-            Str("host", "Host name, or empty."),
-            I64("pid", "", "Process id."),
-            I64("device", "", "CUDA device ordinal."),
-            Str("pool", "Allocator layer."),
-            Str("source_id", "Archive source the pool's events came from; each source replays on its own."),
+            .. PoolKey(),
             I64("seq", "", "Event index of the OOM."),
             I64("ts_ns", "ns", "Time of the OOM."),
             Str("origin", "oom event, failed allocation, or device-memory cap (--device-memory)."),
