@@ -1,3 +1,4 @@
+using Memtrace.Tests;
 using System.Numerics;
 using Memtrace.Collectors.Pickle;
 using Xunit;

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Memtrace.Collectors.Tests;
+namespace Memtrace.Tests;
 
 /// <summary>Writes pickle opcodes by hand, so tests control every byte (as CPython's pickletools would disassemble them).</summary>
 internal sealed class PickleBuilder
