@@ -41,6 +41,7 @@ public static class RunPipeline
         {
             return new RunOutcome(ExitCode.InputRefused, $"{archiveDir}: refused: {e.Message}", new Dictionary<string, long>());
         }
+        AtomicFile.SweepStale(outDir);
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var s in archive.Manifest.Sources)
             foreach (var (k, v) in s.Stats) counts[k] = counts.GetValueOrDefault(k) + v;

@@ -25,6 +25,7 @@ public sealed class TraceArchive
     public static TraceArchive OpenOrCreate(string root)
     {
         Directory.CreateDirectory(root);
+        AtomicFile.SweepStale(root);
         var path = Path.Combine(root, "manifest.json");
         return File.Exists(path) ? Open(root) : new TraceArchive(root, new Manifest());
     }

@@ -30,4 +30,41 @@ public static class AtomicFile
         Write(path, s => { var b = new System.Text.UTF8Encoding(false).GetBytes(text); s.Write(b); });
 
     public static void WriteAllBytes(string path, byte[] bytes) => Write(path, s => s.Write(bytes));
+
+    /// <summary>
+    /// Removes temporary files that a killed writer left behind (".tmp-&lt;name&gt;-&lt;pid&gt;-&lt;guid&gt;" whose
+    /// process is gone). A SIGKILL cannot run finally blocks, so the next run sweeps instead.
+    /// </summary>
+    public static int SweepStale(string dir)
+    {
+        if (!Directory.Exists(dir)) return 0;
+        var removed = 0;
+        foreach (var f in Directory.EnumerateFiles(dir, ".tmp-*", SearchOption.AllDirectories))
+        {
+            var parts = Path.GetFileName(f).Split('-');
+            if (parts.Length >= 4 && int.TryParse(parts[^2], out var pid) && pid != Environment.ProcessId && IsAlive(pid)) continue;
+            try
+            {
+                File.Delete(f);
+                removed++;
+            }
+            catch (IOException)
+            {
+            }
+        }
+        return removed;
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var p = System.Diagnostics.Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
 }
