@@ -90,3 +90,31 @@ public sealed class ReplayOracleTests
         Assert.Equal(4096, space.Free.FreeBytes);
     }
 }
+
+public sealed class LazyMaxHeapTests
+{
+    [Fact]
+    public void Max_matches_a_sorted_multiset_on_seeded_random_operations()
+    {
+        var rng = new Random(42);
+        var heap = new LazyMaxHeap();
+        var oracle = new List<long>();
+        for (var step = 0; step < 20_000; step++)
+        {
+            if (oracle.Count > 0 && rng.Next(2) == 0)
+            {
+                var v = oracle[rng.Next(oracle.Count)];
+                oracle.Remove(v);
+                heap.Remove(v);
+            }
+            else
+            {
+                var v = (long)rng.Next(1, 200);
+                oracle.Add(v);
+                heap.Add(v);
+            }
+            Assert.Equal(oracle.Count == 0 ? 0 : oracle.Max(), heap.Max);
+            Assert.Equal(oracle.Count, heap.Count);
+        }
+    }
+}

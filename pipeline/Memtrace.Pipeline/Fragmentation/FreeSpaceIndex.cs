@@ -2,14 +2,14 @@ namespace Memtrace.Pipeline.Fragmentation;
 
 /// <summary>
 /// The free blocks of one pool with every statistic kept incrementally: F, N, the ⌊log2⌋ histogram
-/// (by blocks and by bytes), S(R) = Σ⌊b/R⌋ for a fixed set of reference sizes, and L through an
-/// ordered (size, start) set. Each add or remove is O(log n); nothing ever rescans the space.
+/// (by blocks and by bytes), S(R) = Σ⌊b/R⌋ for a fixed set of reference sizes, and L through a
+/// max-heap with lazy deletion. Each add or remove is O(log n) amortised; nothing rescans the space.
 /// </summary>
 public sealed class FreeSpaceIndex
 {
     private readonly Dictionary<long, (long End, int Segment)> _byStart = new();
     private readonly Dictionary<long, long> _byEnd = new();
-    private readonly SortedSet<(long Size, long Start)> _bySize = new();
+    private readonly LazyMaxHeap _largest = new();
     /// <summary>Ordered block starts, for lookups that do not land on a block start. Built on the first such miss.</summary>
     private SortedSet<long>? _starts;
     private readonly long[] _refSizes;
@@ -23,7 +23,7 @@ public sealed class FreeSpaceIndex
 
     public long FreeBytes { get; private set; }
     public long Count => _byStart.Count;
-    public long Largest => _bySize.Count == 0 ? 0 : _bySize.Max.Size;
+    public long Largest => _largest.Max;
     public long[] HistCount { get; } = new long[FragMetrics.Buckets];
     public long[] HistBytes { get; } = new long[FragMetrics.Buckets];
     /// <summary>S(R_k) for each reference size given at construction.</summary>
@@ -36,7 +36,7 @@ public sealed class FreeSpaceIndex
         if (size <= 0) return;
         _byStart.Add(start, (end, segment));
         _byEnd[end] = start;
-        _bySize.Add((size, start));
+        _largest.Add(size);
         _starts?.Add(start);
         FreeBytes += size;
         var b = FragMetrics.Bucket(size);
@@ -51,7 +51,7 @@ public sealed class FreeSpaceIndex
         var size = end - start;
         _byStart.Remove(start);
         _byEnd.Remove(end);
-        _bySize.Remove((size, start));
+        _largest.Remove(size);
         _starts?.Remove(start);
         FreeBytes -= size;
         var b = FragMetrics.Bucket(size);
