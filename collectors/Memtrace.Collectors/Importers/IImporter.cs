@@ -48,5 +48,8 @@ public interface IImporter
     /// <summary>Recognises the format from the first bytes of the file, never from its name alone.</summary>
     bool Sniff(ReadOnlySpan<byte> head, string path);
 
+    /// <summary>Whether a directory (a captured tree) is a valid input, as well as a file.</summary>
+    bool AcceptsDirectory => false;
+
     ImportResult Import(ImportContext ctx);
 }

@@ -35,14 +35,22 @@ public sealed class ImportRunner(TraceArchive archive, ImportOptions options)
         var empty = new Dictionary<string, long>();
         try
         {
-            if (Directory.Exists(path)) return Refuse(path, format, "is a directory; this format takes a file");
-            if (!File.Exists(path)) return Refuse(path, format, "no such file");
-            var bytes = new FileInfo(path).Length;
-            if (bytes == 0) return Refuse(path, format, "is empty");
             string sha;
             byte[] head;
-            using (var fs = File.OpenRead(path))
+            long bytes;
+            if (Directory.Exists(path))
             {
+                var dirImporter = format == "auto" ? ImporterRegistry.All.FirstOrDefault(i => i.AcceptsDirectory) : ImporterRegistry.Find(format);
+                if (dirImporter is null || !dirImporter.AcceptsDirectory) return Refuse(path, format, "is a directory; this format takes a file");
+                (sha, bytes) = HashTree(path);
+                head = [];
+            }
+            else
+            {
+                if (!File.Exists(path)) return Refuse(path, format, "no such file");
+                bytes = new FileInfo(path).Length;
+                if (bytes == 0) return Refuse(path, format, "is empty");
+                using var fs = File.OpenRead(path);
                 head = new byte[Math.Min(SniffBytes, bytes)];
                 fs.ReadExactly(head);
                 fs.Position = 0;
@@ -110,6 +118,21 @@ public sealed class ImportRunner(TraceArchive archive, ImportOptions options)
         Totals.Count(StatsCatalog.FileRefused);
         var line = $"{path}: refused: {OneLine(reason)}";
         return new ImportReport(path, ImportOutcome.Refused, format, null, line, new Dictionary<string, long>());
+    }
+
+    /// <summary>A directory's identity: SHA-256 over its files' relative paths and contents, in ordinal order.</summary>
+    private static (string Sha, long Bytes) HashTree(string dir)
+    {
+        using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long bytes = 0;
+        foreach (var f in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            h.AppendData(System.Text.Encoding.UTF8.GetBytes(Path.GetRelativePath(dir, f).Replace('\\', '/') + "\n"));
+            var content = File.ReadAllBytes(f);
+            bytes += content.Length;
+            h.AppendData(content);
+        }
+        return (Convert.ToHexString(h.GetHashAndReset()).ToLowerInvariant(), bytes);
     }
 
     private static string OneLine(string s) => s.ReplaceLineEndings(" ");

@@ -1,4 +1,6 @@
+using Memtrace.Collectors.Importers.Cgroupfs;
 using Memtrace.Collectors.Importers.NsysSqlite;
+using Memtrace.Collectors.Importers.Procfs;
 using Memtrace.Collectors.Importers.RmmCsv;
 using Memtrace.Collectors.Importers.TorchSnapshot;
 
@@ -12,6 +14,8 @@ public static class ImporterRegistry
         new TorchSnapshotImporter(),
         new RmmCsvImporter(),
         new NsysSqliteImporter(),
+        new ProcfsTtarImporter(),
+        new CgroupfsImporter(),
     ];
 
     public static IImporter? Find(string format) => All.FirstOrDefault(i => i.Format == format);

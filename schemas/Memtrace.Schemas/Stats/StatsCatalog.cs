@@ -48,6 +48,11 @@ public static class StatsCatalog
     public static readonly StatDef NsysBadRow = new("nsys_bad_row", Severity.DataLoss, "A CUDA_GPU_MEMORY_USAGE_EVENTS row with a NULL or out-of-range field was skipped.");
     public static readonly StatDef NsysUnknownOperation = new("nsys_unknown_operation", Severity.DataLoss, "A memory event whose memoryOperationType is neither 0 (allocation) nor 1 (free) was skipped.");
 
+    // /proc and cgroup trees.
+    public static readonly StatDef TtarBadEntry = new("ttar_bad_entry", Severity.DataLoss, "A ttar archive entry without a valid 'Lines: n' header was skipped.");
+    public static readonly StatDef ProcfsBadFile = new("procfs_bad_file", Severity.DataLoss, "A /proc file that did not hold the fields expected of it was skipped.");
+    public static readonly StatDef CgroupBadFile = new("cgroup_bad_file", Severity.DataLoss, "A cgroup memory file whose content did not parse was left out of its sample.");
+
     // Replay.
     public static readonly StatDef ReplayLiveAtStart = new("replay_reconstructed_live_at_start", Severity.Info, "Allocations made before the trace window, rebuilt backwards from the final snapshot as live at its start.");
     public static readonly StatDef ReplayFreeUnknown = new("replay_free_unknown_address", Severity.Info, "A free of an address with no live allocation (ring-buffer traces start mid-run).");
@@ -63,6 +68,7 @@ public static class StatsCatalog
         FileRefused, FileAlreadyImported, ArchiveSourceMissing,
         PickleTruncated, TorchBadField, TorchUnknownAction, TorchUnknownBlockState, TorchFreeBeforeWindow, TorchBlockSizeRecovered,
         RmmBadRow, RmmUnknownAction, RmmMidnightRollover, NsysBadRow, NsysUnknownOperation,
+        TtarBadEntry, ProcfsBadFile, CgroupBadFile,
         ReplayLiveAtStart, ReplayFreeUnknown, ReplayDoubleFree, ReplayOverlap, ReplayAllocAfterOom, ReplaySegmentNotEmpty, ReplayBatchMismatch, ReplayFinalMismatch,
     ];
 

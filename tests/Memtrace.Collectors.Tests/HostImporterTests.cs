@@ -1,0 +1,152 @@
+using System.IO.Compression;
+using System.Text.RegularExpressions;
+using Memtrace.Collectors.Importers;
+using Memtrace.Collectors.Importers.Cgroupfs;
+using Memtrace.Collectors.Importers.Procfs;
+using Memtrace.Schemas.Archive;
+using Memtrace.Schemas.Stats;
+using Memtrace.Schemas.Tables;
+using Memtrace.Tests;
+using Xunit;
+
+namespace Memtrace.Collectors.Tests;
+
+public sealed class ProcfsTests
+{
+    [Theory]
+    [InlineData("26231 (vim) R 5392 7446 5392 34835 7446 4218880 32533 309516 26 82 1677 44 158 99 20 0", true, 1677L, 44L)]
+    [InlineData("1 (a b) c)) S 0 1 1 0 -1 4194560 1 2 3 4 55 66 0 0", true, 55L, 66L)]
+    [InlineData("1 (x) S 0 1 1 0 -1 4194560 1 2 3 4 55", false, 0L, 0L)]
+    [InlineData("no parens at all", false, 0L, 0L)]
+    [InlineData("1 (x) S 0 1 1 0 -1 4194560 1 2 3 4 -5 66", false, 0L, 0L)]
+    public void Stat_times_edge_cases(string line, bool ok, long utime, long stime)
+    {
+        Assert.Equal(ok, ProcFiles.TryStatTimes(line, out var u, out var s));
+        if (ok) Assert.Equal((utime, stime), (u, s));
+    }
+
+    [Fact]
+    public void Ttar_handles_eof_nullbyte_symlinks_and_directories()
+    {
+        const string text = "Directory: fixtures\nMode: 755\n# ttar - - -\nPath: fixtures/cmdline\nLines: 1\nvimNULLBYTEtest.goNULLBYTEEOF\nMode: 644\n# ttar - - -\nPath: fixtures/exe\nSymlinkTo: /usr/bin/vim\n# ttar - - -\nPath: fixtures/bad\nLines: 99\nx\n";
+        var bad = new List<string>();
+        var entries = TtarArchive.Parse(text, (line, excerpt, why) => bad.Add(why));
+        Assert.Equal([TtarKind.Directory, TtarKind.File, TtarKind.Symlink], entries.Select(e => e.Kind));
+        Assert.Equal("vim\0test.go\0", entries[1].Content);
+        Assert.Equal("/usr/bin/vim", entries[2].Content);
+        Assert.Single(bad);
+    }
+
+    [Fact]
+    public void Real_ttar_pid_26231_matches_its_status_file_by_hand()
+    {
+        var archive = TraceArchive.OpenOrCreate(Repo.TempDir());
+        var report = new ImportRunner(archive, new ImportOptions()).ImportOne(Repo.Data("procfs-fixtures", "fixtures.ttar"), "auto");
+        Assert.Equal(ImportOutcome.Imported, report.Outcome);
+        Assert.Equal("procfs-ttar", report.Format);
+        Assert.False(archive.Manifest.Sources.Single().ClockAligned);
+        var t = archive.ReadTable(ProcSamples.Def);
+        var i = Enumerable.Range(0, t.RowCount).Single(r => t.I64("pid")[r] == 26231);
+        // fixtures/proc/26231/status: "VmRSS:\t    6716 kB", "RssAnon:\t    2092 kB", "VmHWM:\t    8028 kB";
+        // smaps_rollup: "Rss: 29948 kB", "LazyFree: 5848 kB"; stat: utime 1677, stime 44; fd/ holds 0 1 10 2 3.
+        Assert.Equal(6716L * 1024, t.I64("vm_rss")[i]);
+        Assert.Equal(2092L * 1024, t.I64("rss_anon")[i]);
+        Assert.Equal(8028L * 1024, t.I64("vm_hwm")[i]);
+        Assert.Equal(29948L * 1024, t.I64("smaps_rss")[i]);
+        Assert.Equal(5848L * 1024, t.I64("smaps_lazyfree")[i]);
+        Assert.Equal((1677L, 44L), (t.I64("utime_ticks")[i], t.I64("stime_ticks")[i]));
+        Assert.Equal(5, t.I64("num_fds")[i]);
+    }
+}
+
+public sealed class CgroupfsTests
+{
+    private static (TraceArchive Archive, ImportReport Report) Import(string zip)
+    {
+        var archive = TraceArchive.OpenOrCreate(Repo.TempDir());
+        return (archive, new ImportRunner(archive, new ImportOptions()).ImportOne(Repo.Data("cgroup-fixtures", zip), "auto"));
+    }
+
+    /// <summary>Independent oracle: a regex over the raw file text, not the importer's parser.</summary>
+    private static long StatOf(string zip, string suffix, string key)
+    {
+        using var z = ZipFile.OpenRead(Repo.Data("cgroup-fixtures", zip));
+        var text = new StreamReader(z.Entries.Single(e => e.FullName.EndsWith(suffix, StringComparison.Ordinal)).Open()).ReadToEnd();
+        return long.Parse(Regex.Match(text, $"^{key} (\\d+)$", RegexOptions.Multiline).Groups[1].Value);
+    }
+
+    [Fact]
+    public void Docker2_v2_sample_matches_its_files()
+    {
+        var (archive, report) = Import("docker2.zip");
+        Assert.Equal("cgroupfs", report.Format);
+        var t = archive.ReadTable(CgroupSamples.Def);
+        var i = Assert.Single(Enumerable.Range(0, t.RowCount));
+        Assert.Equal("/user.slice/user-1000.slice/session-520.scope", t.Str("cgroup_path")[i]);
+        Assert.Equal(2, t.I64("cgroup_version")[i]);
+        Assert.Equal(10498404352L, t.I64("usage")[i]);
+        Assert.True(t.I64("limit").IsNull(i), "memory.max is 'max'");
+        Assert.Equal(18772946944L, t.I64("max_usage")[i]);
+        Assert.Equal(StatOf("docker2.zip", "session-520.scope/memory.stat", "anon"), t.I64("anon")[i]);
+        Assert.Equal(StatOf("docker2.zip", "session-520.scope/memory.stat", "inactive_file"), t.I64("inactive_file")[i]);
+        Assert.Equal(StatOf("docker2.zip", "session-520.scope/memory.stat", "kernel_stack"), t.I64("kernel_stack")[i]);
+        Assert.Contains("zswap=0", t.StrList("stat_extra")[i]);
+        Assert.Equal((0L, 0L), (t.I64("oom")[i], t.I64("oom_kill")[i]));
+        Assert.Equal((1736583L, 1677369L), (t.I64("psi_some_total")[i], t.I64("psi_full_total")[i]));
+    }
+
+    [Fact]
+    public void Amzn2_v1_sample_uses_hierarchical_totals()
+    {
+        var (archive, _) = Import("amzn2.zip");
+        var t = archive.ReadTable(CgroupSamples.Def);
+        var i = Assert.Single(Enumerable.Range(0, t.RowCount));
+        Assert.Equal(1, t.I64("cgroup_version")[i]);
+        Assert.StartsWith("/kubepods.slice/kubepods-burstable.slice/", t.Str("cgroup_path")[i]);
+        Assert.Equal(1215860736L, t.I64("usage")[i]);
+        Assert.Equal(2147483648L, t.I64("limit")[i]);
+        Assert.Equal(1532657664L, t.I64("max_usage")[i]);
+        Assert.Equal(1119465472L, t.I64("anon")[i]); // total_rss
+        Assert.Equal(78397440L, t.I64("file")[i]); // total_cache
+        Assert.Equal(78557184L, t.I64("inactive_file")[i]);
+        Assert.Equal((0L, 0L, 0L), (t.I64("oom")[i], t.I64("oom_kill")[i], t.I64("failcnt")[i]));
+    }
+
+    [Fact]
+    public void Hybrid_docker_host_gives_v1_and_v2_rows()
+    {
+        var (archive, _) = Import("docker.zip");
+        var t = archive.ReadTable(CgroupSamples.Def);
+        var versions = Enumerable.Range(0, t.RowCount).Select(i => t.I64("cgroup_version")[i]).ToHashSet();
+        Assert.Equal([1L, 2L], versions.Order());
+    }
+
+    [Fact]
+    public void A_zip_without_cgroup_files_is_refused()
+    {
+        var dir = Repo.TempDir();
+        var path = Path.Combine(dir, "x.zip");
+        using (var z = ZipFile.Open(path, ZipArchiveMode.Create)) z.CreateEntry("proc/1/status").Open().Dispose();
+        var report = new ImportRunner(TraceArchive.OpenOrCreate(Path.Combine(dir, "a")), new ImportOptions()).ImportOne(path, "cgroupfs");
+        Assert.Equal(ImportOutcome.Refused, report.Outcome);
+        Assert.Contains("memory.stat", report.Message);
+    }
+
+    [Fact]
+    public void A_captured_directory_imports_and_bad_files_are_logged()
+    {
+        var dir = Repo.TempDir();
+        var cg = Path.Combine(dir, "tree", "sys", "fs", "cgroup", "app.slice");
+        Directory.CreateDirectory(cg);
+        File.WriteAllText(Path.Combine(cg, "memory.stat"), "anon 4096\nfile 8192\ngarbage\n");
+        File.WriteAllText(Path.Combine(cg, "memory.current"), "lots\n");
+        File.WriteAllText(Path.Combine(cg, "memory.max"), "1073741824\n");
+        var archive = TraceArchive.OpenOrCreate(Path.Combine(dir, "a"));
+        var report = new ImportRunner(archive, new ImportOptions()).ImportOne(Path.Combine(dir, "tree"), "auto");
+        Assert.Equal(ImportOutcome.Imported, report.Outcome);
+        Assert.Equal(2, archive.Manifest.Sources.Single().Stats[StatsCatalog.CgroupBadFile.Key]);
+        var t = archive.ReadTable(CgroupSamples.Def);
+        Assert.Equal((4096L, 1073741824L), (t.I64("anon")[0], t.I64("limit")[0]));
+        Assert.True(t.I64("usage").IsNull(0));
+    }
+}
