@@ -1,4 +1,5 @@
 using Memtrace.Collectors.Importers.Cgroupfs;
+using Memtrace.Collectors.Importers.Gctrace;
 using Memtrace.Collectors.Importers.NsysSqlite;
 using Memtrace.Collectors.Importers.Procfs;
 using Memtrace.Collectors.Importers.RmmCsv;
@@ -16,6 +17,7 @@ public static class ImporterRegistry
         new NsysSqliteImporter(),
         new ProcfsTtarImporter(),
         new CgroupfsImporter(),
+        new GctraceImporter(),
     ];
 
     public static IImporter? Find(string format) => All.FirstOrDefault(i => i.Format == format);

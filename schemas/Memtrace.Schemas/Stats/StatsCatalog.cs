@@ -53,6 +53,9 @@ public static class StatsCatalog
     public static readonly StatDef ProcfsBadFile = new("procfs_bad_file", Severity.DataLoss, "A /proc file that did not hold the fields expected of it was skipped.");
     public static readonly StatDef CgroupBadFile = new("cgroup_bad_file", Severity.DataLoss, "A cgroup memory file whose content did not parse was left out of its sample.");
 
+    // Go runtime.
+    public static readonly StatDef GctraceBadLine = new("gctrace_bad_line", Severity.DataLoss, "A line that starts like a gctrace record ('gc N @') but does not parse was skipped.");
+
     // Replay.
     public static readonly StatDef ReplayLiveAtStart = new("replay_reconstructed_live_at_start", Severity.Info, "Allocations made before the trace window, rebuilt backwards from the final snapshot as live at its start.");
     public static readonly StatDef ReplayFreeUnknown = new("replay_free_unknown_address", Severity.Info, "A free of an address with no live allocation (ring-buffer traces start mid-run).");
@@ -68,7 +71,7 @@ public static class StatsCatalog
         FileRefused, FileAlreadyImported, ArchiveSourceMissing,
         PickleTruncated, TorchBadField, TorchUnknownAction, TorchUnknownBlockState, TorchFreeBeforeWindow, TorchBlockSizeRecovered,
         RmmBadRow, RmmUnknownAction, RmmMidnightRollover, NsysBadRow, NsysUnknownOperation,
-        TtarBadEntry, ProcfsBadFile, CgroupBadFile,
+        TtarBadEntry, ProcfsBadFile, CgroupBadFile, GctraceBadLine,
         ReplayLiveAtStart, ReplayFreeUnknown, ReplayDoubleFree, ReplayOverlap, ReplayAllocAfterOom, ReplaySegmentNotEmpty, ReplayBatchMismatch, ReplayFinalMismatch,
     ];
 

@@ -1,0 +1,64 @@
+using Memtrace.Collectors.Importers;
+using Memtrace.Collectors.Importers.Gctrace;
+using Memtrace.Schemas.Archive;
+using Memtrace.Schemas.Stats;
+using Memtrace.Schemas.Tables;
+using Memtrace.Tests;
+using Xunit;
+
+namespace Memtrace.Collectors.Tests;
+
+public sealed class GctraceTests
+{
+    [Theory]
+    [InlineData("gc 1 @0.040s 1%: 0.027+1.4+0.005 ms clock, 0.055+0.78/0.28/0.84+0.010 ms cpu, 3->3->0 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 2 P", true, false, true)]
+    [InlineData("gc 10 @0.130s 4%: 0.11+0.14+0.003 ms clock, 0.23+0/0.091/0+0.006 ms cpu, 21->21->13 MB, 29 MB goal, 0 MB stacks, 0 MB globals, 2 P (forced)", true, true, true)]
+    [InlineData("gc 7 @12.5s 0%: 0.010+2.1+0.004 ms clock, 0.08+0.5/1.9/4.0+0.032 ms cpu, 9->9->4 MB, 10 MB goal, 8 P", true, false, false)]
+    [InlineData("gc 7 @12.5s 0%: 0.010+2.1 ms clock, 8 P", false, false, false)]
+    [InlineData("gc 7 @x.5s 0%: 0.010+2.1+0.004 ms clock, 0.08+0.5/1.9/4.0+0.032 ms cpu, 9->9->4 MB, 10 MB goal, 8 P", false, false, false)]
+    [InlineData("scvg: 0 MB released", false, false, false)]
+    public void Parses_edge_case_lines(string line, bool ok, bool forced, bool hasStacks)
+    {
+        Assert.Equal(ok, GctraceLine.TryParse(line, out var r));
+        if (!ok) return;
+        Assert.Equal(forced, r!.Forced);
+        Assert.Equal(hasStacks, r.Stacks is not null);
+    }
+
+    [Fact]
+    public void Real_go_program_log_imports_every_cycle()
+    {
+        var archive = TraceArchive.OpenOrCreate(Repo.TempDir());
+        var report = new ImportRunner(archive, new ImportOptions()).ImportOne(Repo.Data("go", "gctrace.log"), "auto");
+        Assert.Equal(ImportOutcome.Imported, report.Outcome);
+        Assert.Equal("gctrace", report.Format);
+        var t = archive.ReadTable(GoGcEvents.Def);
+        // memstats.txt, written by the same process, says num_gc 23.
+        var numGc = long.Parse(File.ReadAllLines(Repo.Data("go", "memstats.txt")).Single(l => l.StartsWith("num_gc ", StringComparison.Ordinal))[7..]);
+        Assert.Equal(numGc, t.RowCount);
+        Assert.Equal(Enumerable.Range(1, (int)numGc).Select(i => (long)i), t.I64("gc_num").Values.ToArray());
+        Assert.Equal(2, Enumerable.Range(0, t.RowCount).Count(i => t.Bool("forced")[i]));
+        Assert.True(Enumerable.Range(0, t.RowCount).All(i => t.I64("ts_ns").IsNull(i)), "not anchored until clock alignment");
+        // Last line: "gc 23 @0.162s 4%: ... 20->20->12 MB, 20 MB goal, 0 MB stacks, 0 MB globals, 2 P".
+        var last = t.RowCount - 1;
+        Assert.Equal(162_000_000L, t.I64("since_start_ns")[last]);
+        Assert.Equal((20.0, 12.0, 20.0), (t.F64("heap_before_mb")[last], t.F64("heap_live_mb")[last], t.F64("heap_goal_mb")[last]));
+        Assert.False(archive.Manifest.Sources.Single().ClockAligned);
+    }
+
+    [Fact]
+    public void Mixed_log_skips_other_lines_and_counts_broken_records()
+    {
+        var dir = Repo.TempDir();
+        var path = Path.Combine(dir, "service.log");
+        var lines = File.ReadAllLines(Repo.Data("go", "gctrace.log")).Take(3).ToList();
+        lines.Insert(1, "2026/11/23 22:00:00 http: listening on :8080");
+        lines.Add("gc 4 @0.1s 9%: garbled");
+        File.WriteAllLines(path, lines);
+        var archive = TraceArchive.OpenOrCreate(Path.Combine(dir, "a"));
+        Assert.Equal(ImportOutcome.Imported, new ImportRunner(archive, new ImportOptions()).ImportOne(path, "auto").Outcome);
+        var src = archive.Manifest.Sources.Single();
+        Assert.Equal(3, src.Rows["go_gc_events"]);
+        Assert.Equal(1, src.Stats[StatsCatalog.GctraceBadLine.Key]);
+    }
+}
