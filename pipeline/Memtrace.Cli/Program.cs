@@ -18,6 +18,7 @@ public static class Program
               memtrace inspect results/
             """);
         root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(CollectCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(InspectCommand.Create());

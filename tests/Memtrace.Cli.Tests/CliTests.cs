@@ -33,6 +33,7 @@ public sealed class CliTests
     [InlineData("inspect")]
     [InlineData("demo")]
     [InlineData("schema-docs")]
+    [InlineData("collect")]
     public void Every_command_has_help_with_an_example(string command)
     {
         var (code, output, _) = Run(command, "--help");

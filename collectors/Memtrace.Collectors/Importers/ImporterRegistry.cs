@@ -1,3 +1,4 @@
+using Memtrace.Collectors.Importers.CaptureJsonl;
 using Memtrace.Collectors.Importers.Cgroupfs;
 using Memtrace.Collectors.Importers.Gctrace;
 using Memtrace.Collectors.Importers.NsysSqlite;
@@ -18,6 +19,7 @@ public static class ImporterRegistry
         new ProcfsTtarImporter(),
         new CgroupfsImporter(),
         new GctraceImporter(),
+        new CaptureJsonlImporter(),
     ];
 
     public static IImporter? Find(string format) => All.FirstOrDefault(i => i.Format == format);

@@ -51,6 +51,7 @@ public static class StatsCatalog
     // /proc and cgroup trees.
     public static readonly StatDef TtarBadEntry = new("ttar_bad_entry", Severity.DataLoss, "A ttar archive entry without a valid 'Lines: n' header was skipped.");
     public static readonly StatDef ProcfsBadFile = new("procfs_bad_file", Severity.DataLoss, "A /proc file that did not hold the fields expected of it was skipped.");
+    public static readonly StatDef CaptureBadLine = new("capture_bad_line", Severity.DataLoss, "A capture JSONL line that is not a {ts_ns, path, content|error} object was skipped.");
     public static readonly StatDef CgroupBadFile = new("cgroup_bad_file", Severity.DataLoss, "A cgroup memory file whose content did not parse was left out of its sample.");
 
     // Go runtime.
@@ -71,7 +72,7 @@ public static class StatsCatalog
         FileRefused, FileAlreadyImported, ArchiveSourceMissing,
         PickleTruncated, TorchBadField, TorchUnknownAction, TorchUnknownBlockState, TorchFreeBeforeWindow, TorchBlockSizeRecovered,
         RmmBadRow, RmmUnknownAction, RmmMidnightRollover, NsysBadRow, NsysUnknownOperation,
-        TtarBadEntry, ProcfsBadFile, CgroupBadFile, GctraceBadLine,
+        TtarBadEntry, ProcfsBadFile, CaptureBadLine, CgroupBadFile, GctraceBadLine,
         ReplayLiveAtStart, ReplayFreeUnknown, ReplayDoubleFree, ReplayOverlap, ReplayAllocAfterOom, ReplaySegmentNotEmpty, ReplayBatchMismatch, ReplayFinalMismatch,
     ];
 

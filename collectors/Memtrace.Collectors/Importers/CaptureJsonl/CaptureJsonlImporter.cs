@@ -1,0 +1,109 @@
+using System.Text.RegularExpressions;
+using Memtrace.Collectors.Importers.Cgroupfs;
+using Memtrace.Collectors.Importers.Procfs;
+using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Stats;
+using Memtrace.Schemas.Tables;
+
+namespace Memtrace.Collectors.Importers.CaptureJsonl;
+
+/// <summary>
+/// Raw capture JSONL (see <see cref="CaptureRecord"/>): records sharing a ts_ns form one tick. Each tick
+/// gives a proc_samples row per pid (status, smaps_rollup, stat, and "/proc/&lt;pid&gt;/fd" whose content
+/// is the entry count) and a cgroup_samples row per cgroup directory with a memory file. A failed
+/// status read is the process gone: the row says alive = false, and the cgroup keeps being sampled.
+/// </summary>
+public sealed partial class CaptureJsonlImporter : IImporter
+{
+    public string Format => "capture-jsonl";
+    public int Version => 1;
+    public string Description => "raw /proc and cgroup file captures, one JSON object per line";
+
+    public bool Sniff(ReadOnlySpan<byte> head, string path) =>
+        head.StartsWith("{"u8) && head.IndexOf("\"ts_ns\""u8) >= 0 && head.IndexOf("\"path\""u8) >= 0;
+
+    [GeneratedRegex(@"^/proc/(\d+)/(status|smaps_rollup|stat|fd)$")]
+    private static partial Regex ProcPath();
+
+    [GeneratedRegex(@"^(.*/sys/fs/cgroup/|/sys/fs/cgroup/)(.*)/(memory\.[a-z_.]+)$")]
+    private static partial Regex CgroupPath();
+
+    public ImportResult Import(ImportContext ctx)
+    {
+        var records = new List<CaptureRecord>();
+        long lineNo = 0;
+        foreach (var line in File.ReadLines(ctx.Path))
+        {
+            lineNo++;
+            if (line.Length == 0) continue;
+            if (CaptureRecord.TryParse(line, out var r, out var error)) records.Add(r!);
+            else ctx.Stats.Log(StatsCatalog.CaptureBadLine, $"line {lineNo}", line, error);
+        }
+        if (records.Count == 0) throw new ImportRefusedException("no capture record parsed");
+        var procs = new Table(ProcSamples.Def);
+        var cgroups = new Table(CgroupSamples.Def);
+        foreach (var tick in records.GroupBy(r => r.TsNs).OrderBy(g => g.Key))
+        {
+            var mono = tick.Select(r => r.MonoNs).FirstOrDefault(m => m is not null);
+            var byPid = new SortedDictionary<long, Dictionary<string, CaptureRecord>>();
+            var byCgroup = new SortedDictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+            foreach (var r in tick)
+            {
+                if (ProcPath().Match(r.Path) is { Success: true } pm)
+                {
+                    var pid = long.Parse(pm.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+                    if (!byPid.TryGetValue(pid, out var files)) byPid[pid] = files = new Dictionary<string, CaptureRecord>(StringComparer.Ordinal);
+                    files[pm.Groups[2].Value] = r;
+                }
+                else if (CgroupPath().Match(r.Path) is { Success: true } cm && r.Content is not null)
+                {
+                    if (!byCgroup.TryGetValue(cm.Groups[2].Value, out var files)) byCgroup[cm.Groups[2].Value] = files = new Dictionary<string, string>(StringComparer.Ordinal);
+                    files[cm.Groups[3].Value] = r.Content;
+                }
+            }
+            foreach (var (pid, files) in byPid) AddProc(ctx, procs, pid, files, tick.Key, mono);
+            foreach (var (dir, files) in byCgroup)
+            {
+                if (!files.ContainsKey("memory.stat")) continue;
+                CgroupSample.Append(cgroups, ctx, "/sys/fs/cgroup/" + dir, dir, name => files.GetValueOrDefault(name), tick.Key, mono);
+            }
+        }
+        return new ImportResult { Tables = [procs, cgroups], ClockDomain = "realtime+monotonic" };
+    }
+
+    private static void AddProc(ImportContext ctx, Table t, long pid, Dictionary<string, CaptureRecord> files, long ts, long? mono)
+    {
+        var alive = files.TryGetValue("status", out var st) && st.Content is not null;
+        var status = alive ? ProcFiles.Status(st!.Content!) : null;
+        var smaps = files.TryGetValue("smaps_rollup", out var sm) && sm.Content is not null ? ProcFiles.Smaps(sm.Content) : null;
+        long? utime = null, stime = null;
+        if (files.TryGetValue("stat", out var stat) && stat.Content is not null)
+        {
+            if (ProcFiles.TryStatTimes(stat.Content.AsSpan().TrimEnd('\n'), out var u, out var s)) { utime = u; stime = s; }
+            else ctx.Stats.Log(StatsCatalog.ProcfsBadFile, stat.Path, stat.Content, "no utime/stime fields");
+        }
+        long? fds = files.TryGetValue("fd", out var fd) && long.TryParse(fd.Content, out var n) ? n : null;
+        t.Str("source_id").Append(ctx.SourceId);
+        t.I64("ts_ns").Append(ts);
+        t.I64("mono_ns").Append(mono);
+        t.Str("host").Append(ctx.Options.Host);
+        t.I64("pid").Append(pid);
+        t.Bool("alive").Append(alive);
+        t.I64("vm_rss").Append(status?.VmRss);
+        t.I64("rss_anon").Append(status?.RssAnon);
+        t.I64("rss_file").Append(status?.RssFile);
+        t.I64("rss_shmem").Append(status?.RssShmem);
+        t.I64("vm_swap").Append(status?.VmSwap);
+        t.I64("vm_hwm").Append(status?.VmHwm);
+        t.I64("threads").Append(status?.Threads);
+        t.I64("smaps_rss").Append(smaps?.Rss);
+        t.I64("smaps_pss").Append(smaps?.Pss);
+        t.I64("smaps_anonymous").Append(smaps?.Anonymous);
+        t.I64("smaps_lazyfree").Append(smaps?.LazyFree);
+        t.I64("smaps_swap").Append(smaps?.Swap);
+        t.I64("utime_ticks").Append(utime);
+        t.I64("stime_ticks").Append(stime);
+        t.I64("num_fds").Append(fds);
+        t.CommitRow();
+    }
+}

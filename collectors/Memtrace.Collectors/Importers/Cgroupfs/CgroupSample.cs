@@ -1,0 +1,94 @@
+using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Stats;
+
+namespace Memtrace.Collectors.Importers.Cgroupfs;
+
+/// <summary>
+/// One cgroup memory sample from its files, shared by the cgroupfs tree importer and the capture
+/// importer. v1 reports hierarchical totals (usage_in_bytes counts the subtree), so total_rss /
+/// total_cache are preferred to match it; v1's "no limit" (PAGE_COUNTER_MAX in pages, 9223372036854771712)
+/// falls back to hierarchical_memory_limit or null.
+/// </summary>
+public static class CgroupSample
+{
+    private const long V1Unlimited = 1L << 62;
+
+    /// <summary>Appends one cgroup_samples row from the memory files of one cgroup directory.</summary>
+    /// <param name="dir">Where the files came from, for import_log locations.</param>
+    /// <param name="afterMount">The directory below sys/fs/cgroup/ ("memory/kubepods/…" on v1).</param>
+    /// <param name="read">Reads a file of the directory by name, or null when absent.</param>
+    public static void Append(Table t, ImportContext ctx, string dir, string afterMount, Func<string, string?> read, long tsNs, long? monoNs)
+    {
+        var v1 = afterMount == "memory" || afterMount.StartsWith("memory/", StringComparison.Ordinal) || read("memory.usage_in_bytes") is not null;
+        var cgroupPath = "/" + (v1 && (afterMount == "memory" || afterMount.StartsWith("memory/", StringComparison.Ordinal)) ? afterMount.Length > 6 ? afterMount[7..] : "" : afterMount);
+        string? Read(string name) => read(name);
+        long? Number(string name)
+        {
+            var text = Read(name);
+            if (text is null) return null;
+            if (CgroupFiles.TryNumberOrMax(text, out var v)) return v;
+            ctx.Stats.Log(StatsCatalog.CgroupBadFile, $"{dir}/{name}", text, "not a number or 'max'");
+            return null;
+        }
+
+        var stat = CgroupFiles.FlatKeyed(Read("memory.stat") ?? "", line => ctx.Stats.Log(StatsCatalog.CgroupBadFile, $"{dir}/memory.stat", line, "not a 'key value' line"));
+        var s = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (k, v) in stat) s[k] = v;
+        long? S(params string[] keys)
+        {
+            foreach (var k in keys) if (s.TryGetValue(k, out var v)) return v;
+            return null;
+        }
+
+        var known = v1
+            ? new Dictionary<string, string[]>
+            {
+                ["anon"] = ["total_rss", "rss"], ["file"] = ["total_cache", "cache"],
+                ["active_anon"] = ["total_active_anon", "active_anon"], ["inactive_anon"] = ["total_inactive_anon", "inactive_anon"],
+                ["active_file"] = ["total_active_file", "active_file"], ["inactive_file"] = ["total_inactive_file", "inactive_file"],
+                ["file_mapped"] = ["total_mapped_file", "mapped_file"], ["shmem"] = ["total_shmem", "shmem"],
+            }
+            : new Dictionary<string, string[]>
+            {
+                ["anon"] = ["anon"], ["file"] = ["file"], ["active_anon"] = ["active_anon"], ["inactive_anon"] = ["inactive_anon"],
+                ["active_file"] = ["active_file"], ["inactive_file"] = ["inactive_file"], ["file_mapped"] = ["file_mapped"], ["shmem"] = ["shmem"],
+                ["slab"] = ["slab"], ["kernel_stack"] = ["kernel_stack"], ["pagetables"] = ["pagetables"], ["percpu"] = ["percpu"],
+                ["sock"] = ["sock"], ["vmalloc"] = ["vmalloc"],
+            };
+        var used = new HashSet<string>(known.Values.SelectMany(k => k), StringComparer.Ordinal);
+
+        long? limit;
+        if (v1)
+        {
+            limit = Number("memory.limit_in_bytes");
+            if (limit is >= V1Unlimited) limit = S("hierarchical_memory_limit") is { } h && h < V1Unlimited ? h : null;
+        }
+        else limit = Number("memory.max");
+
+        var events = CgroupFiles.FlatKeyed(Read(v1 ? "memory.oom_control" : "memory.events") ?? "").ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+        PsiLine? some = null, full = null;
+        if (Read("memory.pressure") is { } psi && !CgroupFiles.TryPsi(psi, out some, out full))
+            ctx.Stats.Log(StatsCatalog.CgroupBadFile, $"{dir}/memory.pressure", psi, "no 'some'/'full' PSI line");
+
+        t.Str("source_id").Append(ctx.SourceId);
+        t.I64("ts_ns").Append(tsNs);
+        t.I64("mono_ns").Append(monoNs);
+        t.Str("host").Append(ctx.Options.Host);
+        t.Str("cgroup_path").Append(cgroupPath);
+        t.I64("cgroup_version").Append(v1 ? 1 : 2);
+        t.I64("usage").Append(Number(v1 ? "memory.usage_in_bytes" : "memory.current"));
+        t.I64("limit").Append(limit);
+        t.I64("max_usage").Append(Number(v1 ? "memory.max_usage_in_bytes" : "memory.peak"));
+        foreach (var (col, keys) in known) t.I64(col).Append(S(keys));
+        if (v1) t.I64("kmem").Append(Number("memory.kmem.usage_in_bytes"));
+        t.StrList("stat_extra").Append(stat.Where(kv => !used.Contains(kv.Key)).Select(kv => $"{kv.Key}={kv.Value}").ToArray());
+        t.I64("oom").Append(events.TryGetValue(v1 ? "under_oom" : "oom", out var oom) ? oom : null);
+        t.I64("oom_kill").Append(events.TryGetValue("oom_kill", out var kill) ? kill : null);
+        t.I64("failcnt").Append(v1 ? Number("memory.failcnt") : events.TryGetValue("max", out var max) ? max : null);
+        t.F64("psi_some_avg10").Append(some?.Avg10); t.F64("psi_some_avg60").Append(some?.Avg60);
+        t.F64("psi_some_avg300").Append(some?.Avg300); t.I64("psi_some_total").Append(some?.Total);
+        t.F64("psi_full_avg10").Append(full?.Avg10); t.F64("psi_full_avg60").Append(full?.Avg60);
+        t.F64("psi_full_avg300").Append(full?.Avg300); t.I64("psi_full_total").Append(full?.Total);
+        t.CommitRow();
+    }
+}
