@@ -32,6 +32,7 @@ public static class Program
             if (Environment.GetEnvironmentVariable("MEMTRACE_BENCH_ONLY") is not { } only || only == "parquet") figures.AddRange(ParquetRead(work, (int)(4_000_000 * scale)));
             if (Environment.GetEnvironmentVariable("MEMTRACE_BENCH_ONLY") is not { } only2 || only2 == "replay") figures.AddRange(Replay((int)(10_000_000 * scale)));
             if (Environment.GetEnvironmentVariable("MEMTRACE_BENCH_ONLY") is not { } only3 || only3 == "torch") figures.AddRange(TorchImport(work, (int)(2_000_000 * scale)));
+            if (Environment.GetEnvironmentVariable("MEMTRACE_BENCH_ONLY") is not { } only7 || only7 == "asof") figures.AddRange(AsOfBench.Run((int)(5_000_000 * scale)));
             if (Environment.GetEnvironmentVariable("MEMTRACE_BENCH_ONLY") is not { } only6 || only6 == "batch") figures.AddRange(BatchBench.Run((int)(20_000 * scale)));
             if (Environment.GetEnvironmentVariable("MEMTRACE_BENCH_ONLY") is not { } only4 || only4 == "rmm") figures.AddRange(FormatBench.RmmImport(work, (int)(5_000_000 * scale)));
             if (Environment.GetEnvironmentVariable("MEMTRACE_BENCH_ONLY") is not { } only5 || only5 == "nsys") figures.AddRange(FormatBench.NsysImport(work, (int)(5_000_000 * scale)));
