@@ -83,27 +83,6 @@ public sealed partial class CaptureJsonlImporter : IImporter
             else ctx.Stats.Log(StatsCatalog.ProcfsBadFile, stat.Path, stat.Content, "no utime/stime fields");
         }
         long? fds = files.TryGetValue("fd", out var fd) && long.TryParse(fd.Content, out var n) ? n : null;
-        t.Str("source_id").Append(ctx.SourceId);
-        t.I64("ts_ns").Append(ts);
-        t.I64("mono_ns").Append(mono);
-        t.Str("host").Append(ctx.Options.Host);
-        t.I64("pid").Append(pid);
-        t.Bool("alive").Append(alive);
-        t.I64("vm_rss").Append(status?.VmRss);
-        t.I64("rss_anon").Append(status?.RssAnon);
-        t.I64("rss_file").Append(status?.RssFile);
-        t.I64("rss_shmem").Append(status?.RssShmem);
-        t.I64("vm_swap").Append(status?.VmSwap);
-        t.I64("vm_hwm").Append(status?.VmHwm);
-        t.I64("threads").Append(status?.Threads);
-        t.I64("smaps_rss").Append(smaps?.Rss);
-        t.I64("smaps_pss").Append(smaps?.Pss);
-        t.I64("smaps_anonymous").Append(smaps?.Anonymous);
-        t.I64("smaps_lazyfree").Append(smaps?.LazyFree);
-        t.I64("smaps_swap").Append(smaps?.Swap);
-        t.I64("utime_ticks").Append(utime);
-        t.I64("stime_ticks").Append(stime);
-        t.I64("num_fds").Append(fds);
-        t.CommitRow();
+        new ProcSampleRow(pid, ts, mono, alive, status, smaps, utime, stime, fds).AppendTo(t, ctx.SourceId, ctx.Options.Host);
     }
 }
