@@ -162,7 +162,7 @@ public static class ParquetIo
         {
             var vals = new T?[n];
             await rg.ReadAsync<T>(f, new Memory<T?>(vals));
-            foreach (var v in vals) c.Append(v);
+            c.AppendRange(vals);
         }
         else
         {

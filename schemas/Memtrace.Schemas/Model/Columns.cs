@@ -22,11 +22,11 @@ public abstract class Column
     };
 }
 
-/// <summary>Fixed-width values plus a lazily created validity list (Arrow style: no bitmap when nothing is null).</summary>
+/// <summary>Fixed-width values plus a lazily created validity array (Arrow style: none until a null is appended).</summary>
 public abstract class ValueColumn<T> : Column where T : struct
 {
     private T[] _values = new T[16];
-    private List<bool>? _valid;
+    private bool[]? _valid;
     private int _count;
 
     protected ValueColumn(ColumnDef def) : base(def) { }
@@ -43,14 +43,21 @@ public abstract class ValueColumn<T> : Column where T : struct
 
     public override void Reserve(int capacity)
     {
-        if (capacity > _values.Length) Array.Resize(ref _values, capacity);
+        if (capacity <= _values.Length) return;
+        Array.Resize(ref _values, capacity);
+        if (_valid is not null) Array.Resize(ref _valid, capacity);
+    }
+
+    private void Grow(int needed)
+    {
+        if (needed > _values.Length) Reserve(Math.Max(needed, _values.Length * 2));
     }
 
     public void Append(T value)
     {
-        if (_count == _values.Length) Array.Resize(ref _values, _values.Length * 2);
+        Grow(_count + 1);
+        if (_valid is not null) _valid[_count] = true;
         _values[_count++] = value;
-        _valid?.Add(true);
     }
 
     public void Append(T? value)
@@ -61,10 +68,25 @@ public abstract class ValueColumn<T> : Column where T : struct
 
     public void AppendRange(ReadOnlySpan<T> values)
     {
-        Reserve(_count + values.Length);
+        Grow(_count + values.Length);
         values.CopyTo(_values.AsSpan(_count));
+        if (_valid is not null) _valid.AsSpan(_count, values.Length).Fill(true);
         _count += values.Length;
-        if (_valid is not null) for (var i = 0; i < values.Length; i++) _valid.Add(true);
+    }
+
+    /// <summary>Bulk append of nullable values (a Parquet or Arrow column read back).</summary>
+    public void AppendRange(ReadOnlySpan<T?> values)
+    {
+        Grow(_count + values.Length);
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (values[i] is { } v)
+            {
+                if (_valid is not null) _valid[_count] = true;
+                _values[_count++] = v;
+            }
+            else AppendNull();
+        }
     }
 
     public override void AppendNull()
@@ -72,12 +94,12 @@ public abstract class ValueColumn<T> : Column where T : struct
         if (!Def.Nullable) throw new InvalidOperationException($"column {Def.Name} is not nullable");
         if (_valid is null)
         {
-            _valid = new List<bool>(Math.Max(_count + 1, 16));
-            for (var i = 0; i < _count; i++) _valid.Add(true);
+            _valid = new bool[_values.Length];
+            _valid.AsSpan(0, _count).Fill(true);
         }
-        if (_count == _values.Length) Array.Resize(ref _values, _values.Length * 2);
-        _values[_count++] = default;
-        _valid.Add(false);
+        Grow(_count + 1);
+        _values[_count] = default;
+        _valid[_count++] = false;
     }
 }
 
