@@ -1,6 +1,7 @@
 using Memtrace.Collectors.Importers.CaptureJsonl;
 using Memtrace.Collectors.Importers.Cgroupfs;
 using Memtrace.Collectors.Importers.Gctrace;
+using Memtrace.Collectors.Importers.GoExpvar;
 using Memtrace.Collectors.Importers.NsysSqlite;
 using Memtrace.Collectors.Importers.Procfs;
 using Memtrace.Collectors.Importers.RmmCsv;
@@ -19,6 +20,7 @@ public static class ImporterRegistry
         new ProcfsTtarImporter(),
         new CgroupfsImporter(),
         new GctraceImporter(),
+        new GoExpvarImporter(),
         new CaptureJsonlImporter(),
     ];
 

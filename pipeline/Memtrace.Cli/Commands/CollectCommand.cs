@@ -15,6 +15,7 @@ internal static class CollectCommand
 
             Example:
               memtrace collect procfs --pid 4242 --interval 500 --duration 60 --archive trace/
+              memtrace collect go --url http://127.0.0.1:6060/debug/vars --interval 1000 --duration 60 --archive trace/
             """);
         var pid = new Option<int>("--pid") { Description = "Process to sample.", Required = true };
         var cgroup = new Option<string>("--cgroup") { Description = "auto (from /proc/<pid>/cgroup and mountinfo) or a cgroup directory.", DefaultValueFactory = _ => "auto" };
@@ -42,6 +43,38 @@ internal static class CollectCommand
             return Task.FromResult((int)(report.Outcome == ImportOutcome.Refused ? ExitCode.InputRefused : ExitCode.Success));
         });
         collect.Subcommands.Add(procfs);
+        collect.Subcommands.Add(Go());
         return collect;
+    }
+
+    private static Command Go()
+    {
+        var url = new Option<string>("--url") { Description = "expvar endpoint, e.g. http://127.0.0.1:6060/debug/vars.", Required = true };
+        var interval = new Option<double>("--interval") { Description = "Milliseconds between polls.", DefaultValueFactory = _ => 1000 };
+        var duration = new Option<double>("--duration") { Description = "Seconds to poll (Ctrl+C stops early).", DefaultValueFactory = _ => 10 };
+        var pid = new Option<long?>("--pid") { Description = "Process id to record with the samples." };
+        var archive = new Option<string>("--archive") { Description = "Archive directory (created if missing).", Required = true };
+        var go = new Command("go", """
+            Poll a Go service's expvar endpoint (runtime.MemStats) every interval, keep the raw bodies in
+            <archive>/raw/ and import them as go_runtime_samples.
+
+            Example:
+              memtrace collect go --url http://127.0.0.1:6060/debug/vars --interval 500 --duration 30 --archive trace/
+            """) { url, interval, duration, pid, archive };
+        go.SetAction((r, cancel) =>
+        {
+            if (!Uri.TryCreate(r.GetValue(url), UriKind.Absolute, out var uri))
+            {
+                Console.Error.WriteLine($"collect go: --url '{r.GetValue(url)}' is not an absolute URL");
+                return Task.FromResult((int)ExitCode.Usage);
+            }
+            var a = TraceArchive.OpenOrCreate(r.GetValue(archive)!);
+            var result = Common.WithProgress("collect", progress => GoExpvarSampler.Run(uri, TimeSpan.FromMilliseconds(r.GetValue(interval)), TimeSpan.FromSeconds(r.GetValue(duration)), Path.Combine(a.Root, "raw"), cancel, f => progress($"polling {uri}", f)));
+            Console.WriteLine($"{result.Polls} polls, {result.Failures} failed");
+            var report = new ImportRunner(a, new ImportOptions { Pid = r.GetValue(pid) }).ImportOne(result.CapturePath, "go-expvar");
+            (report.Outcome == ImportOutcome.Refused ? Console.Error : Console.Out).WriteLine(report.Message);
+            return Task.FromResult((int)(report.Outcome == ImportOutcome.Refused ? ExitCode.InputRefused : ExitCode.Success));
+        });
+        return go;
     }
 }

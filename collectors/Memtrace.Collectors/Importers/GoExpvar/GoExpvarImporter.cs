@@ -1,0 +1,100 @@
+using System.Text.Json;
+using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Stats;
+using Memtrace.Schemas.Tables;
+
+namespace Memtrace.Collectors.Importers.GoExpvar;
+
+/// <summary>
+/// Go expvar /debug/vars reads → go_runtime_samples: either the JSONL that `memtrace collect go` writes
+/// (one poll a line, with both clocks), or one raw /debug/vars document (timed by the file's mtime, so
+/// flagged not aligned). "memstats" is runtime.MemStats as encoding/json prints it; a published
+/// "goroutines" (or "NumGoroutine") var fills num_goroutine.
+/// </summary>
+public sealed class GoExpvarImporter : IImporter
+{
+    public string Format => "go-expvar";
+    public int Version => 1;
+    public string Description => "Go expvar /debug/vars snapshots (memstats)";
+
+    public bool Sniff(ReadOnlySpan<byte> head, string path) =>
+        head.StartsWith("{"u8) && (head.IndexOf("\"memstats\""u8) >= 0 || head.IndexOf("\\\"memstats\\\""u8) >= 0 || head.IndexOf("\\u0022memstats\\u0022"u8) >= 0);
+
+    private static readonly (string Column, string Field)[] Fields =
+    [
+        ("alloc", "Alloc"), ("total_alloc", "TotalAlloc"), ("sys", "Sys"), ("lookups", "Lookups"), ("mallocs", "Mallocs"), ("frees", "Frees"),
+        ("heap_alloc", "HeapAlloc"), ("heap_sys", "HeapSys"), ("heap_idle", "HeapIdle"), ("heap_inuse", "HeapInuse"),
+        ("heap_released", "HeapReleased"), ("heap_objects", "HeapObjects"), ("stack_inuse", "StackInuse"), ("stack_sys", "StackSys"),
+        ("mspan_inuse", "MSpanInuse"), ("mspan_sys", "MSpanSys"), ("mcache_inuse", "MCacheInuse"), ("mcache_sys", "MCacheSys"),
+        ("buck_hash_sys", "BuckHashSys"), ("gc_sys", "GCSys"), ("other_sys", "OtherSys"), ("next_gc", "NextGC"),
+        ("last_gc_ns", "LastGC"), ("pause_total_ns", "PauseTotalNs"), ("num_gc", "NumGC"), ("num_forced_gc", "NumForcedGC"),
+    ];
+
+    public ImportResult Import(ImportContext ctx)
+    {
+        var text = File.ReadAllText(ctx.Path);
+        var t = new Table(GoRuntimeSamples.Def);
+        var aligned = true;
+        if (text.TrimStart().StartsWith("{\"ts_ns\"", StringComparison.Ordinal) || text.Contains("\"body\"", StringComparison.Ordinal))
+        {
+            long lineNo = 0;
+            foreach (var line in text.Split('\n'))
+            {
+                lineNo++;
+                if (line.Trim().Length == 0) continue;
+                if (!ExpvarCapture.TryParse(line, out var cap, out var error))
+                {
+                    ctx.Stats.Log(StatsCatalog.ExpvarBadRecord, $"line {lineNo}", line, error);
+                    continue;
+                }
+                AddSample(ctx, t, cap!.Body, cap.TsNs, $"line {lineNo}");
+            }
+        }
+        else
+        {
+            aligned = false;
+            AddSample(ctx, t, text, new DateTimeOffset(File.GetLastWriteTimeUtc(ctx.Path)).ToUnixTimeMilliseconds() * 1_000_000, "document");
+        }
+        if (t.RowCount == 0) throw new ImportRefusedException("no /debug/vars document with memstats");
+        return new ImportResult { Tables = [t], ClockDomain = aligned ? "realtime" : "file-mtime", ClockAligned = aligned };
+    }
+
+    private static void AddSample(ImportContext ctx, Table t, string body, long ts, string location)
+    {
+        JsonElement memstats;
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(body);
+        }
+        catch (JsonException e)
+        {
+            ctx.Stats.Log(StatsCatalog.ExpvarBadRecord, location, body, $"body is not JSON: {e.Message}");
+            return;
+        }
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("memstats", out memstats) || memstats.ValueKind != JsonValueKind.Object)
+            {
+                ctx.Stats.Log(StatsCatalog.ExpvarBadRecord, location, body, "no memstats object");
+                return;
+            }
+            t.Str("source_id").Append(ctx.SourceId);
+            t.I64("ts_ns").Append(ts);
+            t.Str("host").Append(ctx.Options.Host);
+            t.I64("pid").Append(ctx.Options.Pid ?? 0);
+            foreach (var (col, field) in Fields)
+            {
+                t.I64(col).Append(memstats.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetUInt64(out var u) && u <= long.MaxValue ? (long)u : null);
+            }
+            t.F64("gc_cpu_fraction").Append(memstats.TryGetProperty("GCCPUFraction", out var f) && f.ValueKind == JsonValueKind.Number ? f.GetDouble() : null);
+            long? goroutines = null;
+            foreach (var name in new[] { "goroutines", "NumGoroutine", "num_goroutine" })
+            {
+                if (doc.RootElement.TryGetProperty(name, out var g) && g.ValueKind == JsonValueKind.Number && g.TryGetInt64(out var gv)) goroutines = gv;
+            }
+            t.I64("num_goroutine").Append(goroutines);
+            t.CommitRow();
+        }
+    }
+}
