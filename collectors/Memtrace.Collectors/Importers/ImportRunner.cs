@@ -137,24 +137,14 @@ public sealed class ImportRunner(TraceArchive archive, ImportOptions options)
 
     private static string OneLine(string s) => s.ReplaceLineEndings(" ");
 
-    /// <summary>Time range over every ts_ns-like column of the imported tables.</summary>
+    /// <summary>Time range over every imported table.</summary>
     private static (long?, long?) TimeRange(IEnumerable<Table> tables)
     {
         long? lo = null, hi = null;
-        foreach (var t in tables)
+        foreach (var (min, max) in tables.Select(TableTime.Range))
         {
-            foreach (var name in new[] { "ts_ns", "window_start_ns" })
-            {
-                if (!t.Def.Columns.Any(c => c.Name == name)) continue;
-                var col = t.I64(name);
-                for (var i = 0; i < col.Count; i++)
-                {
-                    if (col.IsNull(i)) continue;
-                    var v = col[i];
-                    lo = lo is null || v < lo ? v : lo;
-                    hi = hi is null || v > hi ? v : hi;
-                }
-            }
+            if (min < lo || lo is null) lo = min ?? lo;
+            if (max > hi || hi is null) hi = max ?? hi;
         }
         return (lo, hi);
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Memtrace.Collectors.Importers.GoExpvar;
 using Memtrace.Schemas.IO;
 
@@ -22,15 +21,12 @@ public static class GoExpvarSampler
         AtomicFile.Write(final, stream =>
         {
             using var w = new StreamWriter(stream, leaveOpen: true);
-            var clock = Stopwatch.StartNew();
-            var next = TimeSpan.Zero;
-            while (clock.Elapsed < duration && !cancel.IsCancellationRequested)
+            SampleLoop.Run(interval, duration, cancel, progress, () =>
             {
                 try
                 {
                     var body = http.GetStringAsync(url, cancel).GetAwaiter().GetResult();
-                    var ts = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
-                    var mono = (long)(Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency));
+                    var (ts, mono) = SampleLoop.Now();
                     w.WriteLine(new ExpvarCapture(ts, mono, url.ToString(), body).ToJson());
                     polls++;
                 }
@@ -38,11 +34,7 @@ public static class GoExpvarSampler
                 {
                     failures++;
                 }
-                progress?.Invoke(Math.Min(1.0, clock.Elapsed / duration));
-                next += interval;
-                var wait = next - clock.Elapsed;
-                if (wait > TimeSpan.Zero) cancel.WaitHandle.WaitOne(wait);
-            }
+            });
             w.Flush();
         });
         return new GoSamplerResult(final, polls, failures);

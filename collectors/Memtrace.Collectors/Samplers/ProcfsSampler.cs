@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Memtrace.Collectors.Importers.CaptureJsonl;
 using Memtrace.Schemas.IO;
 
@@ -28,20 +27,12 @@ public static class ProcfsSampler
         AtomicFile.Write(final, stream =>
         {
             using var w = new StreamWriter(stream, leaveOpen: true);
-            var clock = Stopwatch.StartNew();
-            var next = TimeSpan.Zero;
-            while (clock.Elapsed < o.Duration && !cancel.IsCancellationRequested)
+            SampleLoop.Run(o.Interval, o.Duration, cancel, progress, () =>
             {
-                var ts = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
-                var mono = (long)(Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency));
-                var alive = Tick(w, o.Pid, cgroup, ts, mono);
+                var (ts, mono) = SampleLoop.Now();
                 ticks++;
-                if (!alive) afterExit++;
-                progress?.Invoke(Math.Min(1.0, clock.Elapsed / o.Duration));
-                next += o.Interval;
-                var wait = next - clock.Elapsed;
-                if (wait > TimeSpan.Zero) cancel.WaitHandle.WaitOne(wait);
-            }
+                if (!Tick(w, o.Pid, cgroup, ts, mono)) afterExit++;
+            });
             w.Flush();
         });
         return new SamplerResult(final, ticks, afterExit, cgroup);

@@ -38,8 +38,6 @@ public sealed class AddressSpace
     /// <summary>Raised with (stat, address, size, message) for anything the replay could not apply cleanly.</summary>
     public Action<StatDef, long, long, string>? Anomaly { get; set; }
 
-    public Segment? SegmentAt(long start) => _segByStart.GetValueOrDefault(start);
-
     public Segment? SegmentById(int id) => _segById.GetValueOrDefault(id);
 
     public Segment AddSegment(long start, long size, bool smallPool)

@@ -32,18 +32,7 @@ public static class Inspector
 
     private static TableInfo Describe(TableDef def, Table t, string kind)
     {
-        long? lo = null, hi = null;
-        foreach (var name in new[] { "ts_ns", "window_start_ns" })
-        {
-            if (!def.Columns.Any(c => c.Name == name)) continue;
-            var col = t.I64(name);
-            for (var i = 0; i < col.Count; i++)
-            {
-                if (col.IsNull(i)) continue;
-                lo = lo is null || col[i] < lo ? col[i] : lo;
-                hi = hi is null || col[i] > hi ? col[i] : hi;
-            }
-        }
+        var (lo, hi) = TableTime.Range(t);
         var cols = def.Columns.Select(c => $"{c.Name}:{c.Type.ToString().ToLowerInvariant()}{(c.Nullable ? "?" : "")}").ToList();
         return new TableInfo(def.Name, kind, t.RowCount, lo, hi, cols);
     }

@@ -106,10 +106,9 @@ public static class RunPipeline
             exit = ExitCode.FailOn;
             message += $"; --fail-on {hit} matched";
         }
-        if (StatsBuilder.HasErrors(counts) && !options.TolerateErrors)
+        if (StatsBuilder.ErrorCounters(counts) is { Count: > 0 } errs && !options.TolerateErrors)
         {
             exit = ExitCode.ErrorCounters;
-            var errs = counts.Where(kv => kv.Value > 0 && StatsCatalog.Find(kv.Key)?.Severity == Severity.Error).Select(kv => $"{kv.Key}={kv.Value}");
             message += $"; error counters above zero: {string.Join(", ", errs)} (use --tolerate-errors to accept)";
         }
         return new RunOutcome(exit, message, counts);

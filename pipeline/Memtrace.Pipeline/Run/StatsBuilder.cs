@@ -21,6 +21,8 @@ public static class StatsBuilder
         return t;
     }
 
-    public static bool HasErrors(IReadOnlyDictionary<string, long> counts) =>
-        counts.Any(kv => kv.Value > 0 && StatsCatalog.Find(kv.Key)?.Severity == Severity.Error);
+    /// <summary>"key=value" for every error-severity counter above zero, in key order.</summary>
+    public static IReadOnlyList<string> ErrorCounters(IReadOnlyDictionary<string, long> counts) =>
+        counts.Where(kv => kv.Value > 0 && StatsCatalog.Find(kv.Key)?.Severity == Severity.Error)
+            .OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}").ToList();
 }

@@ -53,8 +53,6 @@ public sealed class StatsSink
         foreach (var (k, v) in counts) _counts[k] = _counts.GetValueOrDefault(k) + v;
     }
 
-    public bool HasErrors => _counts.Any(kv => kv.Value > 0 && StatsCatalog.Find(kv.Key)?.Severity == Severity.Error);
-
     /// <summary>Printable excerpt: control characters escaped, at most 200 characters.</summary>
     public static string Excerpt(ReadOnlySpan<char> raw)
     {

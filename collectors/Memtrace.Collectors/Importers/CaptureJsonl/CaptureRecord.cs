@@ -34,14 +34,11 @@ public sealed record CaptureRecord(long TsNs, long? MonoNs, string Path, string?
         }
     }
 
-    /// <summary>Quotes stay \" rather than \u0022: the file is JSONL for tools, never embedded in HTML.</summary>
-    private static readonly JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     public string ToJson() => JsonSerializer.Serialize(new Dictionary<string, object?>
     {
         ["ts_ns"] = TsNs,
         ["mono_ns"] = MonoNs,
         ["path"] = Path,
         [Content is null ? "error" : "content"] = Content ?? Error,
-    }, Relaxed);
+    }, Common.CaptureJson.Options);
 }

@@ -8,10 +8,7 @@ namespace Memtrace.Collectors.Importers.GoExpvar;
 /// </summary>
 public sealed record ExpvarCapture(long TsNs, long? MonoNs, string Url, string Body)
 {
-    /// <summary>Quotes stay \" rather than \u0022: the file is JSONL for tools, never embedded in HTML.</summary>
-    private static readonly JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    public string ToJson() => JsonSerializer.Serialize(new Dictionary<string, object?> { ["ts_ns"] = TsNs, ["mono_ns"] = MonoNs, ["url"] = Url, ["body"] = Body }, Relaxed);
+    public string ToJson() => JsonSerializer.Serialize(new Dictionary<string, object?> { ["ts_ns"] = TsNs, ["mono_ns"] = MonoNs, ["url"] = Url, ["body"] = Body }, Common.CaptureJson.Options);
 
     public static bool TryParse(string line, out ExpvarCapture? capture, out string error)
     {
