@@ -6,16 +6,23 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: all setup build run test bench schema-docs clean
+.PHONY: all setup hook build run test bench schema-docs clean
 
 all: build
 
 # The machine image ships the .NET 10 SDK; NuGet packages are restored from the configured feed.
 setup:
 	@command -v $(DOTNET) >/dev/null || { echo "dotnet SDK 10 is required (https://dot.net)"; exit 1; }
+	@command -v gcc >/dev/null && command -v nm >/dev/null || { echo "installing gcc for the CUDA hook"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc libc6-dev make binutils >/dev/null; }
 	$(DOTNET) restore Pipeline.sln --nologo -v q
 
-build: setup
+# The CUDA LD_PRELOAD hook and its GPU-less test doubles (collectors/cuda-hook) -> out/cuda-hook/.
+hook: setup
+	$(MAKE) -s -C collectors/cuda-hook OUT=$(CURDIR)/out/cuda-hook
+	@echo "built out/cuda-hook/libmemtrace_cuda.so"
+
+build: setup hook
 	$(DOTNET) publish pipeline/Memtrace.Cli/Memtrace.Cli.csproj -c $(CONFIG) -o out/bin --nologo -v q
 	@echo "built out/bin/memtrace"
 
@@ -23,7 +30,7 @@ run: build
 	out/bin/memtrace demo --out out/demo
 	out/bin/memtrace inspect out/demo
 
-test: setup
+test: setup hook
 	$(DOTNET) test Pipeline.sln -c $(CONFIG) --nologo -v q --logger "console;verbosity=normal" 2>&1 | tee out-test.log; exit $${PIPESTATUS[0]}
 
 bench: setup

@@ -1,4 +1,5 @@
 using Memtrace.Collectors.Importers.CaptureJsonl;
+using Memtrace.Collectors.Importers.CudaHook;
 using Memtrace.Collectors.Importers.Cgroupfs;
 using Memtrace.Collectors.Importers.Gctrace;
 using Memtrace.Collectors.Importers.GoExpvar;
@@ -22,6 +23,7 @@ public static class ImporterRegistry
         new GctraceImporter(),
         new GoExpvarImporter(),
         new CaptureJsonlImporter(),
+        new CudaHookImporter(),
     ];
 
     public static IImporter? Find(string format) => All.FirstOrDefault(i => i.Format == format);

@@ -59,6 +59,14 @@ public static class StatsCatalog
 
     public static readonly StatDef ExpvarBadRecord = new("expvar_bad_record", Severity.DataLoss, "An expvar capture line or /debug/vars body without a memstats object was skipped.");
 
+    // CUDA hook log (collectors/cuda-hook).
+    public static readonly StatDef CudaHookBadRecord = new("cuda_hook_bad_record", Severity.DataLoss, "A hook log region failed its record check (corruption); the reader skipped to the next valid record.");
+    public static readonly StatDef CudaHookTruncated = new("cuda_hook_truncated", Severity.DataLoss, "The hook log ends inside a record (kill -9, full disk); records before the cut were kept.");
+    public static readonly StatDef CudaHookNoEnd = new("cuda_hook_no_end_marker", Severity.DataLoss, "The hook log has no END record: the process died without the final flush, so its last few milliseconds of events may be missing.");
+    public static readonly StatDef CudaHookDropped = new("cuda_hook_dropped", Severity.DataLoss, "Events the hook dropped while recording (buffer cap reached, or a call from a signal handler), counted by the hook itself.");
+    public static readonly StatDef CudaHookWriteFailed = new("cuda_hook_write_failed_bytes", Severity.DataLoss, "Bytes of records the hook could not write (full disk, file size limit); the file was cut back to whole records.");
+    public static readonly StatDef CudaHookThreadGap = new("cuda_hook_thread_gap", Severity.DataLoss, "Events missing inside one thread's sequence (its per-thread counter skipped).");
+
     // Replay.
     public static readonly StatDef ReplayLiveAtStart = new("replay_reconstructed_live_at_start", Severity.Info, "Allocations made before the trace window, rebuilt backwards from the final snapshot as live at its start.");
     public static readonly StatDef ReplayFreeUnknown = new("replay_free_unknown_address", Severity.Info, "A free of an address with no live allocation (ring-buffer traces start mid-run).");
@@ -75,6 +83,7 @@ public static class StatsCatalog
         PickleTruncated, TorchBadField, TorchUnknownAction, TorchUnknownBlockState, TorchFreeBeforeWindow, TorchBlockSizeRecovered,
         RmmBadRow, RmmUnknownAction, RmmMidnightRollover, NsysBadRow, NsysUnknownOperation,
         TtarBadEntry, ProcfsBadFile, CaptureBadLine, CgroupBadFile, GctraceBadLine, ExpvarBadRecord,
+        CudaHookBadRecord, CudaHookTruncated, CudaHookNoEnd, CudaHookDropped, CudaHookWriteFailed, CudaHookThreadGap,
         ReplayLiveAtStart, ReplayFreeUnknown, ReplayDoubleFree, ReplayOverlap, ReplayAllocAfterOom, ReplaySegmentNotEmpty, ReplayBatchMismatch, ReplayFinalMismatch,
     ];
 

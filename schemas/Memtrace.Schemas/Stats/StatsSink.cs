@@ -32,9 +32,9 @@ public sealed class StatsSink
     }
 
     /// <summary>Counts and records where it happened. Rows per counter are capped so a bad file cannot flood the log.</summary>
-    public void Log(StatDef def, string location, ReadOnlySpan<char> excerpt, string message)
+    public void Log(StatDef def, string location, ReadOnlySpan<char> excerpt, string message, long count = 1)
     {
-        Count(def);
+        Count(def, count);
         var n = _logged.GetValueOrDefault(def.Key);
         if (n >= MaxLogRowsPerKey) return;
         _logged[def.Key] = n + 1;

@@ -29,13 +29,16 @@ public static class Program
         var figures = new List<Figure>();
         try
         {
-            if (Environment.GetEnvironmentVariable("MEMTRACE_BENCH_ONLY") is not { } only || only == "parquet") figures.AddRange(ParquetRead(work, (int)(4_000_000 * scale)));
-            if (Environment.GetEnvironmentVariable("MEMTRACE_BENCH_ONLY") is not { } only2 || only2 == "replay") figures.AddRange(Replay((int)(10_000_000 * scale)));
-            if (Environment.GetEnvironmentVariable("MEMTRACE_BENCH_ONLY") is not { } only3 || only3 == "torch") figures.AddRange(TorchImport(work, (int)(2_000_000 * scale)));
-            if (Environment.GetEnvironmentVariable("MEMTRACE_BENCH_ONLY") is not { } only7 || only7 == "asof") figures.AddRange(AsOfBench.Run((int)(5_000_000 * scale)));
-            if (Environment.GetEnvironmentVariable("MEMTRACE_BENCH_ONLY") is not { } only6 || only6 == "batch") figures.AddRange(BatchBench.Run((int)(20_000 * scale)));
-            if (Environment.GetEnvironmentVariable("MEMTRACE_BENCH_ONLY") is not { } only4 || only4 == "rmm") figures.AddRange(FormatBench.RmmImport(work, (int)(5_000_000 * scale)));
-            if (Environment.GetEnvironmentVariable("MEMTRACE_BENCH_ONLY") is not { } only5 || only5 == "nsys") figures.AddRange(FormatBench.NsysImport(work, (int)(5_000_000 * scale)));
+            var only = Environment.GetEnvironmentVariable("MEMTRACE_BENCH_ONLY");
+            bool Want(string name) => only is null || only == name;
+            if (Want("parquet")) figures.AddRange(ParquetRead(work, (int)(4_000_000 * scale)));
+            if (Want("replay")) figures.AddRange(Replay((int)(10_000_000 * scale)));
+            if (Want("torch")) figures.AddRange(TorchImport(work, (int)(2_000_000 * scale)));
+            if (Want("asof")) figures.AddRange(AsOfBench.Run((int)(5_000_000 * scale)));
+            if (Want("batch")) figures.AddRange(BatchBench.Run((int)(20_000 * scale)));
+            if (Want("rmm")) figures.AddRange(FormatBench.RmmImport(work, (int)(5_000_000 * scale)));
+            if (Want("nsys")) figures.AddRange(FormatBench.NsysImport(work, (int)(5_000_000 * scale)));
+            if (Want("hook")) figures.AddRange(HookBench.Run(work, (int)(500_000 * scale)));
         }
         finally
         {
