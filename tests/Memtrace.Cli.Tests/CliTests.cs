@@ -80,4 +80,26 @@ public sealed class CliTests
     {
         Assert.Equal((int)ExitCode.Usage, Run("run").Code);
     }
+
+    [Fact]
+    public void Collect_cuda_runs_a_program_under_the_hook_and_the_run_diagnoses_its_ooms()
+    {
+        var hookDir = Path.Combine(Repo.Root, "out", "cuda-hook");
+        using (var make = System.Diagnostics.Process.Start("make", ["-s", "-C", Path.Combine(Repo.Root, "collectors", "cuda-hook"), $"OUT={hookDir}"])) make.WaitForExit();
+        var dir = Repo.TempDir();
+        var truth = Path.Combine(dir, "truth.tsv");
+        var (code, output, err) = Run("collect", "cuda", "--archive", Path.Combine(dir, "a"), "--hook", Path.Combine(hookDir, "libmemtrace_cuda.so"),
+            "--", Path.Combine(hookDir, "fake", "hookdriver"), "mix", "2", "3000", truth);
+        Assert.True(code == 0, output + err);
+        Assert.Contains("exited with status 0; 1 hook log(s)", output);
+        (code, output, err) = Run("run", Path.Combine(dir, "a"), "--out", Path.Combine(dir, "out"));
+        Assert.True(code == 0, output + err);
+        var summary = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "out", "summary.json")))!;
+        Assert.Equal("capacity-oom", summary["gpu"]!["verdict"]!.GetValue<string>());
+        // Oracle: the program's own log of allocations that failed with cudaErrorMemoryAllocation / CUDA_ERROR_OUT_OF_MEMORY.
+        var expected = File.ReadLines(truth).Select(l => l.Split('\t')).Count(f => f[6] == "2" && f[2] is "1" or "3" or "5" or "6" or "7" or "8" or "20" or "22" or "24" or "25");
+        var ooms = summary["gpu"]!["pools"]!.AsArray().Sum(p => p!["ooms"]!.GetValue<int>());
+        Assert.True(expected > 0);
+        Assert.Equal(expected, ooms);
+    }
 }

@@ -16,6 +16,7 @@ internal static class CollectCommand
             Example:
               memtrace collect procfs --pid 4242 --interval 500 --duration 60 --archive trace/
               memtrace collect go --url http://127.0.0.1:6060/debug/vars --interval 1000 --duration 60 --archive trace/
+              memtrace collect cuda --archive trace/ -- python train.py
             """);
         var pid = new Option<int>("--pid") { Description = "Process to sample.", Required = true };
         var cgroup = new Option<string>("--cgroup") { Description = "auto (from /proc/<pid>/cgroup and mountinfo) or a cgroup directory.", DefaultValueFactory = _ => "auto" };
@@ -44,6 +45,7 @@ internal static class CollectCommand
         });
         collect.Subcommands.Add(procfs);
         collect.Subcommands.Add(Go());
+        collect.Subcommands.Add(CollectCudaCommand.Create());
         return collect;
     }
 
