@@ -5,9 +5,10 @@
 #define _GNU_SOURCE
 #include "hook_internal.h"
 
-static int rt_device(void) {
+/* cudaGetDevice(int *) and cuCtxGetDevice(CUdevice *) share a signature: the calling thread's device, -1 if none. */
+static int device_via(int which) {
     int d = -1;
-    cudaError_t (*get)(int *) = mt_real(F_cudaGetDevice);
+    int (*get)(int *) = mt_real(which);
     if (!get || get(&d) != 0) d = -1;
     mt_note_device(d);
     return d;
@@ -18,14 +19,6 @@ static uint64_t current_context(void) {
     CUresult (*get)(CUcontext *) = mt_real(F_cuCtxGetCurrent);
     if (!get || get(&ctx) != 0) return 0;
     return (uint64_t)(uintptr_t)ctx;
-}
-
-static int drv_device(void) {
-    CUdevice d = -1;
-    CUresult (*get)(CUdevice *) = mt_real(F_cuCtxGetDevice);
-    if (!get || get(&d) != 0) d = -1;
-    mt_note_device(d);
-    return d;
 }
 
 /* One wrapper: resolve, call, and when this call is the outermost hooked one, fill and record.
@@ -50,8 +43,8 @@ static int drv_device(void) {
 #define WRAP(...) WRAP_AT(0, __VA_ARGS__)
 #define WRAP_RELEASE(...) WRAP_AT(1, __VA_ARGS__)
 
-#define RT(op_) c.op = op_; c.device = rt_device(); c.context = current_context(); mt_note_runtime()
-#define DRV(op_) c.op = op_; c.device = drv_device(); c.context = current_context(); mt_note_context(c.context, 0)
+#define RT(op_) c.op = op_; c.device = device_via(F_cudaGetDevice); c.context = current_context(); mt_note_runtime()
+#define DRV(op_) c.op = op_; c.device = device_via(F_cuCtxGetDevice); c.context = current_context(); mt_note_context(c.context, 0)
 #define PTR(p) (r == 0 && (p) ? (uint64_t)(uintptr_t)*(p) : 0)
 #define E_RT MT_CUDART_ERROR_INIT
 #define E_DRV MT_CUDA_ERROR_NOT_INITIALIZED
