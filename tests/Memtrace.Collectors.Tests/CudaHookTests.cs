@@ -143,6 +143,23 @@ public sealed class CudaHookTests
     }
 
     [Fact]
+    public void Abort_drains_every_recorded_call_before_the_process_dies()
+    {
+        // With a 1 s writer period nothing after start-up would reach the file unless the SIGABRT
+        // handler woke the writer for a last drain.
+        var dir = Repo.TempDir();
+        var truthPath = Path.Combine(dir, "truth.tsv");
+        using (var p = Process.Start(CudaHookRun.Start(CudaHookRun.Driver, dir, hooked: true, ["abort", "5000", truthPath], new Dictionary<string, string> { ["MEMTRACE_FLUSH_MS"] = "1000" }))!)
+        {
+            p.WaitForExit();
+            Assert.Equal(134, p.ExitCode); // 128 + SIGABRT: the default action still happened
+        }
+        var (result, stats) = CudaHookRun.Import(Assert.Single(CudaHookRun.Logs(dir)));
+        Assert.Equal(1, stats[StatsCatalog.CudaHookNoEnd]);
+        AssertSameCalls(TruthCall.Read(truthPath), result.Tables[0]);
+    }
+
+    [Fact]
     public void Full_disk_drops_and_counts_but_keeps_the_file_whole()
     {
         var dir = Repo.TempDir();

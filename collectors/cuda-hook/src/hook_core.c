@@ -13,6 +13,7 @@
 #include <link.h>
 #include <execinfo.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,7 @@ static int g_fd = -1;
 static uint64_t g_file_off, g_records;
 static uint32_t g_forked_from;
 static pthread_key_t g_key;
+static sem_t g_wake;                /* posted to end the writer's nap early: sem_post is async-signal-safe */
 /* initial-exec: the hook is preloaded, so its TLS is static and needs no __tls_get_addr call. */
 #define MT_TLS __thread __attribute__((tls_model("initial-exec")))
 static MT_TLS struct tstate *t_state;
@@ -405,8 +407,12 @@ static void *writer_main(void *arg) {
         if (drops != drops_written) { write_drops(); drops_written = drops; }
         atomic_store(&g_flush_done, request);
         if (stopping) break;
-        struct timespec nap = {0, (long)cfg.flush_ms * 1000000L};
-        nanosleep(&nap, NULL);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += (long)cfg.flush_ms * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        while (sem_timedwait(&g_wake, &until) != 0 && errno == EINTR) {}
     }
     return NULL;
 }
@@ -446,6 +452,7 @@ static void open_log(void) {
 static void finish(void) {
     if (!atomic_load(&g_started) || atomic_exchange(&g_closed, 1)) return;
     atomic_store(&g_stop, 1);
+    sem_post(&g_wake);
     pthread_join(g_writer, NULL);
     t_is_writer = 1;
     drain();
@@ -474,6 +481,7 @@ static void child_after_fork(void) {
     g_fd = -1;
     t_state = NULL;
     g_once = (pthread_once_t)PTHREAD_ONCE_INIT;
+    sem_init(&g_wake, 0, 0);
 }
 
 static const int fatal_signals[] = {SIGABRT, SIGTERM, SIGINT, SIGHUP, SIGSEGV, SIGBUS};
@@ -484,6 +492,7 @@ static const int fatal_signals[] = {SIGABRT, SIGTERM, SIGINT, SIGHUP, SIGSEGV, S
 static void on_fatal(int sig) {
     if (atomic_load(&g_started) && !t_is_writer) {
         uint64_t want = atomic_fetch_add(&g_flush_request, 1) + 1;
+        sem_post(&g_wake);
         for (int i = 0; i < 500 && atomic_load(&g_flush_done) < want; i++) {
             struct timespec ms = {0, 1000000};
             nanosleep(&ms, NULL);
@@ -514,6 +523,7 @@ __attribute__((constructor)) static void hook_init(void) {
     const char *unwind = getenv("MEMTRACE_UNWIND");
     cfg.unwind_fp = unwind && !strcmp(unwind, "fp");
     pthread_key_create(&g_key, thread_gone);
+    sem_init(&g_wake, 0, 0);
     pthread_atfork(NULL, NULL, child_after_fork);
     if (cfg.stack_depth > 0) { void *warm[2]; backtrace(warm, 2); } /* loads libgcc_s now, not in a handler */
     mt_resolve_init();

@@ -7,6 +7,7 @@
  *   hookdriver fork ITERS TRUTH            parent, fork, child (writes TRUTH.child), parent again
  *   hookdriver kill THREADS TRUTH          calls forever, each truth line written as it happens
  *   hookdriver fsize ITERS TRUTH           runs under a 64 KiB RLIMIT_FSIZE, then lifts it
+ *   hookdriver abort ITERS TRUTH           ITERS calls, truth written, then abort()
  *   hookdriver lookup                      checks what dlsym / cudaGetDriverEntryPoint return
  *   hookdriver bench N                     ns per cudaMalloc+cudaFree and cuMemAlloc+cuMemFree pair */
 #define _GNU_SOURCE
@@ -214,6 +215,12 @@ int main(int argc, char **argv) {
         setrlimit(RLIMIT_FSIZE, &old);
         flush_truth(&w.t, argv[3]);
         return 0;
+    }
+    if (!strcmp(mode, "abort") && argc == 4) {
+        struct worker w = {.index = 0, .iters = atoi(argv[2]), .t = {.fd = -1}};
+        work(&w);
+        flush_truth(&w.t, argv[3]);
+        abort();
     }
     if (!strcmp(mode, "lookup")) {
         /* With the hook preloaded, the object after this executable is the hook, so RTLD_NEXT from
