@@ -84,12 +84,10 @@ public sealed class CliTests
     [Fact]
     public void Collect_cuda_runs_a_program_under_the_hook_and_the_run_diagnoses_its_ooms()
     {
-        var hookDir = Path.Combine(Repo.Root, "out", "cuda-hook");
-        using (var make = System.Diagnostics.Process.Start("make", ["-s", "-C", Path.Combine(Repo.Root, "collectors", "cuda-hook"), $"OUT={hookDir}"])) make.WaitForExit();
         var dir = Repo.TempDir();
         var truth = Path.Combine(dir, "truth.tsv");
-        var (code, output, err) = Run("collect", "cuda", "--archive", Path.Combine(dir, "a"), "--hook", Path.Combine(hookDir, "libmemtrace_cuda.so"),
-            "--", Path.Combine(hookDir, "fake", "hookdriver"), "mix", "2", "3000", truth);
+        var (code, output, err) = Run("collect", "cuda", "--archive", Path.Combine(dir, "a"), "--hook", CudaHookBuild.Library,
+            "--", CudaHookBuild.Fake("hookdriver"), "mix", "2", "3000", truth);
         Assert.True(code == 0, output + err);
         Assert.Contains("exited with status 0; 1 hook log(s)", output);
         (code, output, err) = Run("run", Path.Combine(dir, "a"), "--out", Path.Combine(dir, "out"));

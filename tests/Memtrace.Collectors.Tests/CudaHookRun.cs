@@ -11,20 +11,9 @@ namespace Memtrace.Collectors.Tests;
 /// <summary>Builds collectors/cuda-hook with gcc (once) and runs its test program with or without the hook.</summary>
 internal static class CudaHookRun
 {
-    private static readonly Lazy<string> Built = new(() =>
-    {
-        var outDir = Path.Combine(Repo.Root, "out", "cuda-hook");
-        var make = Process.Start(new ProcessStartInfo("make", ["-s", "-C", Path.Combine(Repo.Root, "collectors", "cuda-hook"), $"OUT={outDir}"])
-        { RedirectStandardError = true, RedirectStandardOutput = true })!;
-        var err = make.StandardError.ReadToEnd();
-        make.WaitForExit();
-        if (make.ExitCode != 0) throw new InvalidOperationException($"building the CUDA hook failed (gcc and make are installed by 'make setup'): {err}");
-        return outDir;
-    });
-
-    public static string Dir => Built.Value;
-    public static string Hook => Path.Combine(Dir, "libmemtrace_cuda.so");
-    public static string Driver => Path.Combine(Dir, "fake", "hookdriver");
+    public static string Dir => CudaHookBuild.Dir;
+    public static string Hook => CudaHookBuild.Library;
+    public static string Driver => CudaHookBuild.Fake("hookdriver");
 
     public static ProcessStartInfo Start(string program, string outDir, bool hooked, IEnumerable<string> args, IDictionary<string, string>? env = null)
     {

@@ -118,13 +118,19 @@ void mt_note_context(uint64_t ctx, int destroyed) {
 
 /* ---- producer side ---------------------------------------------------------------------------- */
 
+/* Hands a chunk to the writer: one CAS onto the sealed stack, then the count the writer checks
+ * before flushing this thread's live tail (so records never reach the file out of order). */
+static void seal(struct tstate *s, struct chunk *c) {
+    c->next = atomic_load_explicit(&g_sealed, memory_order_relaxed);
+    while (!atomic_compare_exchange_weak_explicit(&g_sealed, &c->next, c, memory_order_release, memory_order_relaxed)) {}
+    atomic_fetch_add_explicit(&s->sealed, 1, memory_order_release);
+}
+
 static void thread_gone(void *p) {
     struct tstate *s = p;
     struct chunk *c = atomic_load_explicit(&s->current, memory_order_relaxed);
     if (c) {
-        c->next = atomic_load_explicit(&g_sealed, memory_order_relaxed);
-        while (!atomic_compare_exchange_weak_explicit(&g_sealed, &c->next, c, memory_order_release, memory_order_relaxed)) {}
-        atomic_fetch_add_explicit(&s->sealed, 1, memory_order_release);
+        seal(s, c);
         atomic_store_explicit(&s->current, NULL, memory_order_release);
     }
     atomic_store_explicit(&s->in_use, 0, memory_order_release);
@@ -185,11 +191,7 @@ static char *reserve(struct tstate *s, uint32_t len, struct chunk **out) {
     }
     struct chunk *n = fresh_chunk(s);
     if (!n) return NULL;
-    if (c) {
-        c->next = atomic_load_explicit(&g_sealed, memory_order_relaxed);
-        while (!atomic_compare_exchange_weak_explicit(&g_sealed, &c->next, c, memory_order_release, memory_order_relaxed)) {}
-        atomic_fetch_add_explicit(&s->sealed, 1, memory_order_release);
-    }
+    if (c) seal(s, c);
     atomic_store_explicit(&s->current, n, memory_order_release);
     *out = n;
     return n->data;
@@ -364,6 +366,11 @@ static void write_drops(void) {
     seal_and_write(&d, sizeof d);
 }
 
+static void write_meminfo(int device, size_t free_bytes, size_t total) {
+    struct mtcu_meminfo m = {.h = {MTCU_REC_MEMINFO, 0, 0}, .ts_mono_ns = now_ns(CLOCK_MONOTONIC), .device = device, .free_bytes = free_bytes, .total_bytes = total};
+    seal_and_write(&m, sizeof m);
+}
+
 static void sample_meminfo(void) {
     uint64_t devices = atomic_load_explicit(&g_devices_seen, memory_order_relaxed);
     if (!devices) return; /* before the app touched CUDA, sampling would create a context for it */
@@ -376,16 +383,14 @@ static void sample_meminfo(void) {
         for (int d = 0; d < 64; d++) {
             size_t fr = 0, tot = 0;
             if (!(devices >> d & 1) || rt_set(d) != 0 || rt_info(&fr, &tot) != 0) continue;
-            struct mtcu_meminfo m = {.h = {MTCU_REC_MEMINFO, 0, 0}, .ts_mono_ns = now_ns(CLOCK_MONOTONIC), .device = d, .free_bytes = fr, .total_bytes = tot};
-            seal_and_write(&m, sizeof m);
+            write_meminfo(d, fr, tot);
         }
     } else if (drv_info && drv_set && drv_dev) {
         uint64_t ctx = atomic_load(&g_last_context);
         size_t fr = 0, tot = 0;
         CUdevice d = -1;
         if (!ctx || drv_set((CUcontext)ctx) != 0 || drv_dev(&d) != 0 || drv_info(&fr, &tot) != 0) return;
-        struct mtcu_meminfo m = {.h = {MTCU_REC_MEMINFO, 0, 0}, .ts_mono_ns = now_ns(CLOCK_MONOTONIC), .device = d, .free_bytes = fr, .total_bytes = tot};
-        seal_and_write(&m, sizeof m);
+        write_meminfo(d, fr, tot);
     }
 }
 

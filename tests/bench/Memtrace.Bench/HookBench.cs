@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Memtrace.Collectors.Importers;
 using Memtrace.Collectors.Importers.CudaHook;
 using Memtrace.Schemas.Stats;
+using Memtrace.Tests;
 
 namespace Memtrace.Bench;
 
@@ -19,11 +20,8 @@ internal static partial class HookBench
 
     public static IEnumerable<Figure> Run(string work, int calls)
     {
-        var root = Root();
-        var outDir = Path.Combine(root, "out", "cuda-hook");
-        Exec("make", ["-s", "-C", Path.Combine(root, "collectors", "cuda-hook"), $"OUT={outDir}"], null);
-        var driver = Path.Combine(outDir, "fake", "hookdriver");
-        var hook = Path.Combine(outDir, "libmemtrace_cuda.so");
+        var driver = CudaHookBuild.Fake("hookdriver");
+        var hook = CudaHookBuild.Library;
         (double Rt, double Drv) Median(Dictionary<string, string>? env)
         {
             var runs = Enumerable.Range(0, 5).Select(_ =>
@@ -70,12 +68,5 @@ internal static partial class HookBench
         p.WaitForExit();
         if (p.ExitCode != 0) throw new InvalidOperationException($"{program} failed: {stderr}");
         return stdout;
-    }
-
-    private static string Root()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Pipeline.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
     }
 }
