@@ -1,0 +1,3 @@
+module oomsvc
+
+go 1.19

@@ -1,0 +1,3 @@
+module spinsvc
+
+go 1.19
