@@ -11,13 +11,14 @@ public static class TableCatalog
     [
         GpuAllocEvents.Def, GpuSegmentsSnapshot.Def, GpuMemInfo.Def, Stacks.Def,
         ProcSamples.Def, CgroupSamples.Def, GoRuntimeSamples.Def, GoGcEvents.Def,
-        HeapProfileSamples.Def, SyscallEvents.Def, SyscallCounts.Def, ImportLog.Def,
+        HeapProfileSamples.Def, SyscallEvents.Def, SyscallCounts.Def, KernelLog.Def, ImportLog.Def,
     ];
 
     public static readonly IReadOnlyList<TableDef> Results =
     [
         FragmentationTimeline.Def, FreeBlockHistogram.Def, OomDiagnoses.Def, FragmentationBlame.Def,
-        Heatmap.Def, Anomalies.Def, StatsTable.Def,
+        Heatmap.Def, Anomalies.Def, ClockAlignment.Def, MemoryTimeline.Def, RssGapAttribution.Def, RssGapWide.Def,
+        Flags.Def, CapacityPlan.Def, AlertBacktest.Def, GpuCapacity.Def, SpinWindows.Def, StatsTable.Def,
     ];
 
     public static IEnumerable<TableDef> All => Raw.Concat(Results);

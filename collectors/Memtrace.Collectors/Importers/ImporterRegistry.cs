@@ -1,9 +1,11 @@
 using Memtrace.Collectors.Importers.CaptureJsonl;
 using Memtrace.Collectors.Importers.CudaHook;
 using Memtrace.Collectors.Importers.Cgroupfs;
+using Memtrace.Collectors.Importers.Dmesg;
 using Memtrace.Collectors.Importers.Gctrace;
 using Memtrace.Collectors.Importers.GoExpvar;
 using Memtrace.Collectors.Importers.NsysSqlite;
+using Memtrace.Collectors.Importers.PerfScript;
 using Memtrace.Collectors.Importers.Procfs;
 using Memtrace.Collectors.Importers.RmmCsv;
 using Memtrace.Collectors.Importers.TorchSnapshot;
@@ -24,6 +26,8 @@ public static class ImporterRegistry
         new GoExpvarImporter(),
         new CaptureJsonlImporter(),
         new CudaHookImporter(),
+        new PerfScriptImporter(),
+        new DmesgImporter(),
     ];
 
     public static IImporter? Find(string format) => All.FirstOrDefault(i => i.Format == format);

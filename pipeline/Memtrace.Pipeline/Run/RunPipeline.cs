@@ -13,8 +13,9 @@ namespace Memtrace.Pipeline.Run;
 public sealed record RunOptions
 {
     public FragmentationOptions Fragmentation { get; init; } = new();
+    public Host.HostOptions Host { get; init; } = new();
     public bool TolerateErrors { get; init; }
-    /// <summary>Verdicts that make the run exit with <see cref="ExitCode.FailOn"/>: fragmentation-oom, capacity-oom, any-oom.</summary>
+    /// <summary>Verdicts that make the run exit with <see cref="ExitCode.FailOn"/>: fragmentation-oom, capacity-oom, any-oom, host-oom, spin.</summary>
     public IReadOnlyList<string> FailOn { get; init; } = [];
 }
 
@@ -65,7 +66,13 @@ public static class RunPipeline
         timings["fragmentation_s"] = clock.Elapsed.TotalSeconds - t;
         foreach (var (k, v) in frag.Counts) counts[k] = counts.GetValueOrDefault(k) + v;
 
-        var tables = frag.Tables.Append(StatsBuilder.Build(counts)).Append(importLog).ToList();
+        t = clock.Elapsed.TotalSeconds;
+        progress?.Invoke("host analysis", 0.8);
+        var host = Host.HostAnalysis.Run(Read, frag, options.Host);
+        timings["host_s"] = clock.Elapsed.TotalSeconds - t;
+        foreach (var (k, v) in host.Counts) counts[k] = counts.GetValueOrDefault(k) + v;
+
+        var tables = frag.Tables.Concat(host.Tables).Append(StatsBuilder.Build(counts)).Append(importLog).ToList();
         t = clock.Elapsed.TotalSeconds;
         foreach (var table in tables)
         {
@@ -73,6 +80,7 @@ public static class RunPipeline
             AtomicFile.Write(Path.Combine(outDir, "tables", table.Def.Name + ".arrow"), s => ArrowIo.Write(sorted, s));
         }
         var summary = Summary.Build(frag, counts);
+        summary["host"] = Host.HostAnalysis.Summary(host);
         AtomicFile.WriteAllText(Path.Combine(outDir, "summary.json"), summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         timings["write_tables_s"] = clock.Elapsed.TotalSeconds - t;
         progress?.Invoke("report", 0.9);
@@ -89,6 +97,7 @@ public static class RunPipeline
                 ["source_id"] = s.SourceId, ["path"] = s.Path, ["sha256"] = s.Sha256, ["importer"] = s.Importer, ["importer_version"] = s.ImporterVersion,
             }).ToArray()),
             ["options"] = JsonSerializer.SerializeToNode(options.Fragmentation with { }, new JsonSerializerOptions { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } }),
+            ["host_options"] = JsonSerializer.SerializeToNode(options.Host),
             ["timings"] = JsonSerializer.SerializeToNode(timings),
             ["batch_statistics"] = frag.Batch is { } b ? new JsonObject
             {
@@ -101,7 +110,7 @@ public static class RunPipeline
 
         var exit = ExitCode.Success;
         var message = $"wrote {tables.Count} tables, summary.json, run.json and report.html to {outDir}";
-        if (options.FailOn.Count > 0 && FailOnHit(frag, options.FailOn) is { } hit)
+        if (options.FailOn.Count > 0 && FailOnHit(frag, host, options.FailOn) is { } hit)
         {
             exit = ExitCode.FailOn;
             message += $"; --fail-on {hit} matched";
@@ -114,8 +123,10 @@ public static class RunPipeline
         return new RunOutcome(exit, message, counts);
     }
 
-    private static string? FailOnHit(FragmentationOutput frag, IReadOnlyList<string> failOn)
+    private static string? FailOnHit(FragmentationOutput frag, Host.HostOutput host, IReadOnlyList<string> failOn)
     {
+        if (failOn.Contains("host-oom") && host.Kills.Values.Any(k => k.Count > 0)) return "host-oom";
+        if (failOn.Contains("spin") && Enumerable.Range(0, host.Spin.RowCount).Any(r => host.Spin.Bool("suspect")[r])) return "spin";
         var verdicts = frag.Pools.SelectMany(p => p.Ooms).Select(o => o.Verdict).ToHashSet();
         foreach (var f in failOn)
         {

@@ -59,6 +59,11 @@ public static class StatsCatalog
 
     public static readonly StatDef ExpvarBadRecord = new("expvar_bad_record", Severity.DataLoss, "An expvar capture line or /debug/vars body without a memstats object was skipped.");
 
+    // perf script and dmesg.
+    public static readonly StatDef PerfBadLine = new("perf_bad_line", Severity.DataLoss, "A perf script line that names a syscalls: tracepoint but does not parse was skipped.");
+    public static readonly StatDef PerfUnpairedExit = new("perf_unpaired_exit", Severity.Info, "A sys_exit with no sys_enter before it on its thread (the recording started mid-call); counted as a call, without its timeout.");
+    public static readonly StatDef DmesgBadLine = new("dmesg_bad_line", Severity.DataLoss, "An OOM-killer kernel log line without a parseable '[seconds]' stamp or fields was skipped.");
+
     // CUDA hook log (collectors/cuda-hook).
     public static readonly StatDef CudaHookBadRecord = new("cuda_hook_bad_record", Severity.DataLoss, "A hook log region failed its record check (corruption); the reader skipped to the next valid record.");
     public static readonly StatDef CudaHookTruncated = new("cuda_hook_truncated", Severity.DataLoss, "The hook log ends inside a record (kill -9, full disk); records before the cut were kept.");
@@ -77,14 +82,21 @@ public static class StatsCatalog
     public static readonly StatDef ReplayBatchMismatch = new("replay_batch_mismatch", Severity.Error, "The batch statistics (ILGPU kernel or CPU path) disagree with the incremental replay at a timeline row.");
     public static readonly StatDef ReplayFinalMismatch = new("replay_final_state_mismatch", Severity.Error, "The replayed final state differs from the snapshot's segments.");
 
+    // Clock alignment and host joins.
+    public static readonly StatDef ClockUnanchored = new("clock_unanchored_rows", Severity.DataLoss, "Rows of a source that could not be placed on UTC (no dual-clock source on its host, no matching GC cycle); kept on their own clock, left out of joins, flagged.");
+    public static readonly StatDef ClockBackwards = new("clock_backwards", Severity.DataLoss, "A sample earlier than the previous sample of the same entity in file order (a clock step); the timeline uses time order.");
+    public static readonly StatDef DuplicateSamples = new("duplicate_samples", Severity.Info, "A sample repeating the previous sample's time for the same entity; the later one is left out of joins.");
+    public static readonly StatDef AttributionUnpaired = new("attribution_unpaired_instants", Severity.Info, "Attribution instants with no /proc sample within tolerance (the process had exited, or a sampler stalled); no layers are given there.");
+
     public static readonly IReadOnlyList<StatDef> All =
     [
         FileRefused, FileAlreadyImported, ArchiveSourceMissing,
         PickleTruncated, TorchBadField, TorchUnknownAction, TorchUnknownBlockState, TorchFreeBeforeWindow, TorchBlockSizeRecovered,
         RmmBadRow, RmmUnknownAction, RmmMidnightRollover, NsysBadRow, NsysUnknownOperation,
-        TtarBadEntry, ProcfsBadFile, CaptureBadLine, CgroupBadFile, GctraceBadLine, ExpvarBadRecord,
+        TtarBadEntry, ProcfsBadFile, CaptureBadLine, CgroupBadFile, GctraceBadLine, ExpvarBadRecord, PerfBadLine, PerfUnpairedExit, DmesgBadLine,
         CudaHookBadRecord, CudaHookTruncated, CudaHookNoEnd, CudaHookDropped, CudaHookWriteFailed, CudaHookThreadGap,
         ReplayLiveAtStart, ReplayFreeUnknown, ReplayDoubleFree, ReplayOverlap, ReplayAllocAfterOom, ReplaySegmentNotEmpty, ReplayBatchMismatch, ReplayFinalMismatch,
+        ClockUnanchored, ClockBackwards, DuplicateSamples, AttributionUnpaired,
     ];
 
     public static StatDef? Find(string key) => All.FirstOrDefault(s => s.Key == key);

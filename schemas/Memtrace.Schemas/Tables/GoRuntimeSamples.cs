@@ -10,12 +10,13 @@ public static class GoRuntimeSamples
     private static ColumnDef N(string name, string field) => I64(name, "", $"MemStats.{field}.", nullable: true);
 
     public static readonly TableDef Def = new(
-        "go_runtime_samples", 1, TableKind.Raw,
+        "go_runtime_samples", 2, TableKind.Raw,
         "One row per runtime.MemStats read, with every MemStats field that the source exposed.",
         ["host", "pid", "ts_ns"],
         [
             SourceId(),
             I64("ts_ns", "ns", "Time of the read, UTC."),
+            I64("mono_ns", "ns", "CLOCK_MONOTONIC of the same read, when recorded.", nullable: true),
             Str("host", "Host name, or empty."),
             I64("pid", "", "Process id; 0 when unknown."),
             B("alloc", "Alloc"), B("total_alloc", "TotalAlloc"), B("sys", "Sys"),

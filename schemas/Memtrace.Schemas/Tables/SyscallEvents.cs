@@ -7,12 +7,13 @@ namespace Memtrace.Schemas.Tables;
 public static class SyscallEvents
 {
     public static readonly TableDef Def = new(
-        "syscall_events", 1, TableKind.Raw,
+        "syscall_events", 2, TableKind.Raw,
         "One row per syscall tracepoint hit (sys_enter_* or sys_exit_*).",
-        ["host", "pid", "tid", "ts_ns"],
+        ["host", "pid", "tid", "mono_ns", "ts_ns"],
         [
             SourceId(),
-            I64("ts_ns", "ns", "Event time on the UTC timeline, after clock alignment."),
+            I64("ts_ns", "ns", "Event time on the UTC timeline; null when the source recorded only CLOCK_MONOTONIC (clock alignment fills it).", nullable: true),
+            I64("mono_ns", "ns", "CLOCK_MONOTONIC of the event (perf record -k CLOCK_MONOTONIC), when recorded.", nullable: true),
             Str("host", "Host name, or empty."),
             I64("pid", "", "Process id."),
             I64("tid", "", "Thread id."),

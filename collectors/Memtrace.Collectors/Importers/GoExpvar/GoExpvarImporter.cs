@@ -47,19 +47,19 @@ public sealed class GoExpvarImporter : IImporter
                     ctx.Stats.Log(StatsCatalog.ExpvarBadRecord, $"line {lineNo}", line, error);
                     continue;
                 }
-                AddSample(ctx, t, cap!.Body, cap.TsNs, $"line {lineNo}");
+                AddSample(ctx, t, cap!.Body, cap.TsNs, cap.MonoNs, $"line {lineNo}");
             }
         }
         else
         {
             aligned = false;
-            AddSample(ctx, t, text, new DateTimeOffset(File.GetLastWriteTimeUtc(ctx.Path)).ToUnixTimeMilliseconds() * 1_000_000, "document");
+            AddSample(ctx, t, text, new DateTimeOffset(File.GetLastWriteTimeUtc(ctx.Path)).ToUnixTimeMilliseconds() * 1_000_000, null, "document");
         }
         if (t.RowCount == 0) throw new ImportRefusedException("no /debug/vars document with memstats");
         return new ImportResult { Tables = [t], ClockDomain = aligned ? "realtime" : "file-mtime", ClockAligned = aligned };
     }
 
-    private static void AddSample(ImportContext ctx, Table t, string body, long ts, string location)
+    private static void AddSample(ImportContext ctx, Table t, string body, long ts, long? mono, string location)
     {
         JsonElement memstats;
         JsonDocument doc;
@@ -81,6 +81,7 @@ public sealed class GoExpvarImporter : IImporter
             }
             t.Str("source_id").Append(ctx.SourceId);
             t.I64("ts_ns").Append(ts);
+            t.I64("mono_ns").Append(mono);
             t.Str("host").Append(ctx.Options.Host);
             t.I64("pid").Append(ctx.Options.Pid ?? 0);
             foreach (var (col, field) in Fields)
@@ -94,7 +95,19 @@ public sealed class GoExpvarImporter : IImporter
                 if (doc.RootElement.TryGetProperty(name, out var g) && g.ValueKind == JsonValueKind.Number && g.TryGetInt64(out var gv)) goroutines = gv;
             }
             t.I64("num_goroutine").Append(goroutines);
+            // Published by the service itself, e.g. expvar.Publish("gomemlimit", … debug.SetMemoryLimit(-1)).
+            t.I64("gogc").Append(Var(doc.RootElement, "gogc", "GOGC"));
+            t.I64("gomemlimit").Append(Var(doc.RootElement, "gomemlimit", "GOMEMLIMIT"));
             t.CommitRow();
         }
+    }
+
+    private static long? Var(JsonElement root, params string[] names)
+    {
+        foreach (var name in names)
+        {
+            if (root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n)) return n;
+        }
+        return null;
     }
 }

@@ -1,0 +1,63 @@
+using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Stats;
+using Memtrace.Schemas.Tables;
+
+namespace Memtrace.Collectors.Importers.Dmesg;
+
+/// <summary>
+/// A saved `dmesg` (plain or .gz) into kernel_log: the OOM killer's lines only. The stamps are the
+/// kernel's time since boot, so ts_ns stays null until clock alignment places them with a
+/// dual-clock source on the same host. `dmesg -T` wall-clock stamps are refused: the kernel itself
+/// says they can be off by the time spent suspended.
+/// </summary>
+public sealed class DmesgImporter : IImporter
+{
+    public string Format => "dmesg";
+    public int Version => 1;
+    public string Description => "kernel log (dmesg) with [seconds] stamps; OOM-killer lines";
+
+    public bool Sniff(ReadOnlySpan<byte> head, string path)
+    {
+        var lines = Common.TextHead.Decode(head).Split('\n');
+        var stamped = lines.Take(lines.Length - 1).Count(l => DmesgLine.TryStamp(l, out _, out _));
+        return stamped > 0 && stamped >= (lines.Length - 1) / 2;
+    }
+
+    public ImportResult Import(ImportContext ctx)
+    {
+        var t = new Table(KernelLog.Def);
+        long lineNo = 0, stamped = 0;
+        using var stream = Common.TextHead.OpenMaybeGzip(ctx.Path);
+        using var reader = new StreamReader(stream);
+        while (reader.ReadLine() is { } raw)
+        {
+            lineNo++;
+            var line = raw.TrimEnd('\r');
+            if (DmesgLine.TryStamp(line, out _, out _)) stamped++;
+            if (!DmesgLine.LooksLike(line)) continue;
+            if (!DmesgLine.TryParse(line, out var r) || r is null)
+            {
+                ctx.Stats.Log(StatsCatalog.DmesgBadLine, $"line {lineNo}", line, "an OOM-killer line without a '[seconds]' stamp or with fields that do not parse");
+                continue;
+            }
+            t.Str("source_id").Append(ctx.SourceId);
+            t.I64("ts_ns").Append(null);
+            t.I64("mono_ns").Append(r.MonoNs);
+            t.Str("host").Append(ctx.Options.Host);
+            t.I64("line").Append(lineNo);
+            t.Str("event").Append(r.Event);
+            t.I64("pid").Append(r.Pid);
+            t.Str("comm").Append(r.Comm);
+            t.Str("memcg").Append(r.Memcg);
+            t.I64("anon_rss").Append(r.AnonRss);
+            t.I64("file_rss").Append(r.FileRss);
+            t.I64("shmem_rss").Append(r.ShmemRss);
+            t.Str("message").Append(r.Message);
+            t.CommitRow();
+        }
+        if (Common.TextHead.InflateError(stream) is { } cut)
+            ctx.Stats.Log(StatsCatalog.DmesgBadLine, $"line {lineNo + 1}", "", cut);
+        if (stamped == 0) throw new ImportRefusedException("no '[seconds.micros]' stamped kernel log line (save with plain `dmesg`, not `dmesg -T`)");
+        return new ImportResult { Tables = [t], ClockDomain = "kernel-uptime", ClockAligned = false };
+    }
+}

@@ -1,0 +1,75 @@
+using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Stats;
+using Memtrace.Schemas.Tables;
+
+namespace Memtrace.Collectors.Importers.PerfScript;
+
+/// <summary>
+/// `perf script` text of syscalls:sys_enter_* / sys_exit_* tracepoints (plain or gzip), into
+/// syscall_events. Recorded with `perf record -k CLOCK_MONOTONIC`, the stamps are monotonic seconds:
+/// ts_ns stays null and mono_ns is set, and clock alignment places them on UTC from a dual-clock
+/// source on the same host. Stamps above 10⁹ s can only be CLOCK_REALTIME (-k CLOCK_REALTIME), so
+/// they go straight to ts_ns. Other events in the file are ignored.
+/// </summary>
+public sealed class PerfScriptImporter : IImporter
+{
+    /// <summary>Seconds past which a perf stamp is wall-clock time (2001-09-09), not time since boot.</summary>
+    private const long RealtimeThresholdNs = 1_000_000_000L * 1_000_000_000L;
+
+    public string Format => "perf-script";
+    public int Version => 1;
+    public string Description => "perf script output of syscalls: tracepoints (epoll_wait/epoll_pwait …), plain or .gz";
+
+    public bool Sniff(ReadOnlySpan<byte> head, string path)
+    {
+        var text = Common.TextHead.Decode(head);
+        foreach (var line in text.Split('\n'))
+        {
+            if (PerfScriptLine.LooksLike(line) && PerfScriptLine.TryParse(line.TrimEnd('\r'), out _)) return true;
+        }
+        return false;
+    }
+
+    public ImportResult Import(ImportContext ctx)
+    {
+        var t = new Table(SyscallEvents.Def);
+        var open = new Dictionary<long, bool>();
+        long lineNo = 0, realtime = 0, monotonic = 0;
+        using var stream = Common.TextHead.OpenMaybeGzip(ctx.Path);
+        using var reader = new StreamReader(stream);
+        while (reader.ReadLine() is { } raw)
+        {
+            lineNo++;
+            var line = raw.TrimEnd('\r');
+            if (!PerfScriptLine.LooksLike(line)) continue;
+            if (!PerfScriptLine.TryParse(line, out var r) || r is null)
+            {
+                ctx.Stats.Log(StatsCatalog.PerfBadLine, $"line {lineNo}", line, "names a syscalls: tracepoint but does not parse as 'comm pid/tid [cpu] secs.frac: syscalls:sys_enter|exit_NAME: args'");
+                continue;
+            }
+            if (r.Enter) open[r.Tid] = true;
+            else if (!open.Remove(r.Tid)) ctx.Stats.Count(StatsCatalog.PerfUnpairedExit);
+            var isRealtime = r.TimeNs >= RealtimeThresholdNs;
+            if (isRealtime) realtime++; else monotonic++;
+            t.Str("source_id").Append(ctx.SourceId);
+            t.I64("ts_ns").Append(isRealtime ? r.TimeNs : null);
+            t.I64("mono_ns").Append(isRealtime ? null : r.TimeNs);
+            t.Str("host").Append(ctx.Options.Host);
+            t.I64("pid").Append(r.Pid ?? ctx.Options.Pid ?? r.Tid);
+            t.I64("tid").Append(r.Tid);
+            t.Str("comm").Append(r.Comm);
+            t.Str("syscall").Append(r.Syscall);
+            t.Str("phase").Append(r.Enter ? "enter" : "exit");
+            t.I64("ret").Append(r.Ret);
+            t.I64("timeout_ms").Append(r.TimeoutMs);
+            t.Str("args").Append(r.Enter ? r.Args : null);
+            t.CommitRow();
+            if ((lineNo & 0xffff) == 0) ctx.Progress?.Invoke(0.5);
+        }
+        if (Common.TextHead.InflateError(stream) is { } cut)
+            ctx.Stats.Log(StatsCatalog.PerfBadLine, $"line {lineNo + 1}", "", cut);
+        if (t.RowCount == 0) throw new ImportRefusedException("no syscalls:sys_enter_*/sys_exit_* line parsed (record with perf record -e 'syscalls:sys_*_epoll_pwait' and print with perf script)");
+        var domain = realtime > 0 && monotonic == 0 ? "realtime" : monotonic > 0 && realtime == 0 ? "monotonic" : "mixed";
+        return new ImportResult { Tables = [t], ClockDomain = domain, ClockAligned = domain == "realtime" };
+    }
+}

@@ -1,0 +1,69 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Memtrace.Collectors.Importers.PerfScript;
+
+/// <summary>
+/// One syscall tracepoint line of `perf script`, as tools/perf/builtin-script.c prints it with
+/// -F comm,pid,tid,cpu,time,event,trace (pid/tid, cpu and the fraction digits are optional):
+/// "         spinsvc  9524/9527  [000] 13368.713250677: syscalls:sys_enter_epoll_pwait: epfd: 0x00000005, events: 0x7efbff2ec6e0, maxevents: 0x00000080, timeout: 0x00000000, sigmask: 0x00000000, sigsetsize: 0x00000000"
+/// "         spinsvc  9524/9527  [000] 13368.713286876:  syscalls:sys_exit_epoll_pwait: 0x0"
+/// The comm is right-aligned and may itself contain spaces, so the line is anchored on the numbers after it.
+/// </summary>
+public sealed partial record PerfScriptLine(string Comm, long? Pid, long Tid, long TimeNs, string Syscall, bool Enter, long? Ret, long? TimeoutMs, string Args)
+{
+    [GeneratedRegex(@"^\s*(.*?)\s+(\d+)(?:/(\d+))?\s+(?:\[\d+\]\s+)?(\d+)\.(\d{1,9}):\s+syscalls:sys_(enter|exit)_(\w+):\s*(.*)$")]
+    private static partial Regex Pattern();
+
+    [GeneratedRegex(@"(?:^|,\s*)timeout(?:_msecs)?:\s*(0x[0-9a-fA-F]+|-?\d+)")]
+    private static partial Regex Timeout();
+
+    /// <summary>True for a line naming a syscalls: tracepoint, whether or not it parses.</summary>
+    public static bool LooksLike(string line) => line.Contains(" syscalls:sys_", StringComparison.Ordinal);
+
+    public static bool TryParse(string line, out PerfScriptLine? record)
+    {
+        record = null;
+        var m = Pattern().Match(line);
+        if (!m.Success) return false;
+        if (!long.TryParse(m.Groups[4].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var sec) || sec > 9_000_000_000L) return false;
+        var frac = m.Groups[5].Value.PadRight(9, '0');
+        var ns = sec * 1_000_000_000L + long.Parse(frac, CultureInfo.InvariantCulture);
+        long id1 = long.Parse(m.Groups[2].ValueSpan, CultureInfo.InvariantCulture);
+        long? pid = m.Groups[3].Success ? id1 : null;
+        var tid = m.Groups[3].Success ? long.Parse(m.Groups[3].ValueSpan, CultureInfo.InvariantCulture) : id1;
+        var enter = m.Groups[6].Value == "enter";
+        var args = m.Groups[8].Value.Trim();
+        long? ret = null, timeout = null;
+        if (enter)
+        {
+            // The timeout is a C int printed as 0x%08lx: 0xffffffff is −1 (block forever).
+            var t = Timeout().Match(args);
+            if (t.Success)
+            {
+                if (!TryInt(t.Groups[1].Value, out var v)) return false;
+                timeout = (int)v;
+            }
+        }
+        else
+        {
+            // "0x0", "0xfffffffffffffffc" (−EINTR) or, from older perf, "ret: 0x0".
+            var r = args.StartsWith("ret:", StringComparison.Ordinal) ? args[4..].Trim() : args;
+            if (!TryInt(r, out var v)) return false;
+            ret = v;
+        }
+        record = new PerfScriptLine(m.Groups[1].Value, pid, tid, ns, m.Groups[7].Value, enter, ret, timeout, args);
+        return true;
+    }
+
+    private static bool TryInt(string s, out long value)
+    {
+        if (s.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+        {
+            var ok = ulong.TryParse(s.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var u);
+            value = unchecked((long)u);
+            return ok;
+        }
+        return long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+    }
+}

@@ -1,0 +1,55 @@
+using Memtrace.Pipeline.Host;
+using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Results;
+
+namespace Memtrace.Pipeline.Capacity;
+
+/// <summary>
+/// capacity_plan (seed 004): per workload, the peaks, the limit and GOMEMLIMIT in effect, and the
+/// recommendation: limit = peak working set × headroom (rounded up to a MiB), GOMEMLIMIT = 0.8 × limit,
+/// and the two RSS alert thresholds computed from them.
+/// </summary>
+public static class CapacityPlanner
+{
+    public const double DefaultHeadroom = 1.25;
+
+    /// <summary>The seed-004 formulas, defined once and shared with the back-test.</summary>
+    public static long GomemlimitFor(long limit) => (long)(limit * 0.8);
+    public static long AlertA(long limit, long gomemlimit) => (long)Math.Min(limit * 0.9, gomemlimit * 1.1);
+    public static long AlertB(long gomemlimit, long nonHeap) => (long)(gomemlimit * 1.2 + nonHeap * 0.8);
+
+    public static Table Run(IReadOnlyList<Workload> workloads, IReadOnlyDictionary<Workload, List<OomKill>> kills, double headroom)
+    {
+        if (headroom < 1) throw new ArgumentOutOfRangeException(nameof(headroom), "the headroom factor must be ≥ 1");
+        var t = new Table(CapacityPlan.Def);
+        foreach (var w in workloads)
+        {
+            var peakUsage = Max(w.Cgroup.Select(c => c.Usage));
+            var peakWs = Max(w.Cgroup.Select(c => c.WorkingSet));
+            var peakRss = Max(w.Proc.Where(p => p.Alive).Select(p => p.VmRss));
+            var peakGo = Max(w.Go.Select(g => (long?)g.GoManaged));
+            var peakNonHeap = Max(w.Go.Select(g => (long?)g.NonHeap));
+            var basis = peakWs ?? peakRss;
+            long? recLimit = basis is { } b ? CeilMiB(b * headroom) : null;
+            long? recGml = recLimit is { } l ? GomemlimitFor(l) : null;
+            var k = kills.GetValueOrDefault(w) ?? [];
+            t.Str("host").Append(w.Host); t.Str("cgroup_path").Append(w.CgroupPath); t.I64("pid").Append(w.Pid);
+            t.I64("instants").Append(Math.Max(w.Proc.Count, Math.Max(w.Cgroup.Count, w.Go.Count)));
+            t.I64("peak_usage").Append(peakUsage); t.I64("peak_working_set").Append(peakWs); t.I64("peak_rss").Append(peakRss);
+            t.I64("peak_go_managed").Append(peakGo); t.I64("peak_non_heap").Append(peakNonHeap);
+            t.I64("limit").Append(w.Cgroup.LastOrDefault(c => c.Limit is not null)?.Limit);
+            t.I64("gomemlimit").Append(w.Go.LastOrDefault(g => g.Gomemlimit is not null && g.Gomemlimit != long.MaxValue)?.Gomemlimit);
+            t.F64("headroom_factor").Append(headroom);
+            t.I64("recommended_limit").Append(recLimit); t.I64("recommended_gomemlimit").Append(recGml);
+            t.I64("alert_rss_a").Append(recLimit is { } la && recGml is { } ga ? AlertA(la, ga) : null);
+            t.I64("alert_rss_b").Append(recGml is { } gb ? AlertB(gb, peakNonHeap ?? 0) : null);
+            t.I64("ooms").Append(k.Count); t.I64("first_oom_ts_ns").Append(k.Count > 0 ? k.Min(x => x.Ts) : null);
+            t.CommitRow();
+        }
+        return t;
+    }
+
+    private static long? Max(IEnumerable<long?> values) => values.Where(v => v is not null).Select(v => v!.Value).DefaultIfEmpty(long.MinValue).Max() is var m && m == long.MinValue ? null : m;
+
+    private static long CeilMiB(double bytes) => (long)Math.Ceiling(bytes / (1 << 20)) << 20;
+}

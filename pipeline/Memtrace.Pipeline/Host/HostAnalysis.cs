@@ -1,0 +1,114 @@
+using System.Text.Json.Nodes;
+using Memtrace.Pipeline.Capacity;
+using Memtrace.Pipeline.Fragmentation;
+using Memtrace.Pipeline.Normalize;
+using Memtrace.Pipeline.RssGap;
+using Memtrace.Pipeline.Spin;
+using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Stats;
+using Memtrace.Schemas.Tables;
+
+namespace Memtrace.Pipeline.Host;
+
+public sealed record HostOptions
+{
+    public TimelineOptions Timeline { get; init; } = new();
+    /// <summary>Pairing tolerance for the attribution (ns); default <see cref="Pairing.Tolerance"/>.</summary>
+    public long? ToleranceNs { get; init; }
+    public HostFlagOptions Flags { get; init; } = new();
+    public double Headroom { get; init; } = CapacityPlanner.DefaultHeadroom;
+    public long AlertHorizonNs { get; init; } = AlertBacktester.DefaultHorizonNs;
+    public SpinOptions Spin { get; init; } = new();
+}
+
+public sealed class HostOutput
+{
+    public required IReadOnlyList<Table> Tables { get; init; }
+    public required IReadOnlyDictionary<string, long> Counts { get; init; }
+    public required IReadOnlyList<Workload> Workloads { get; init; }
+    public required IReadOnlyDictionary<Workload, List<OomKill>> Kills { get; init; }
+    public required Table Flags { get; init; }
+    public required Table Spin { get; init; }
+    public required Table Capacity { get; init; }
+    public required Table Alerts { get; init; }
+}
+
+/// <summary>The host half: clocks → workloads → memory_timeline, rss_gap_attribution, flags, capacity plan, alert back-test, GPU capacity, spin windows.</summary>
+public static class HostAnalysis
+{
+    public static HostOutput Run(Func<TableDef, Table> read, FragmentationOutput frag, HostOptions o)
+    {
+        var proc = read(ProcSamples.Def);
+        var cgroup = read(CgroupSamples.Def);
+        var go = read(GoRuntimeSamples.Def);
+        var syscalls = read(SyscallEvents.Def);
+        var kernel = read(KernelLog.Def);
+        var gc = read(GoGcEvents.Def);
+        var memInfo = read(GpuMemInfo.Def);
+
+        var inputs = HostInputs.Load(proc, cgroup, go);
+        var clocks = ClockAligner.Run(syscalls, kernel, gc, go, [proc, cgroup, go], inputs.Faults);
+        var counts = new Dictionary<string, long>(clocks.Counts, StringComparer.Ordinal);
+        var workloads = inputs.Workloads;
+
+        var timeline = MemoryTimelineBuilder.Run(workloads, o.Timeline);
+        var gap = RssGapAnalyzer.Run(workloads, o.ToleranceNs);
+        counts[StatsCatalog.AttributionUnpaired.Key] = gap.Unpaired;
+        var kills = workloads.ToDictionary(w => w, w => OomEvents.Find(w, kernel, clocks.KernelLog));
+        var flags = HostFlagsAnalyzer.Run(workloads, gap.Instants, kills, clocks.Alignment, o.Flags);
+        var plan = CapacityPlanner.Run(workloads, kills, o.Headroom);
+        var alerts = AlertBacktester.Run(workloads, gap.Instants, kills, o.AlertHorizonNs);
+        var gpu = GpuCapacityAnalyzer.Run(frag.Pools, DeviceTotals(memInfo));
+        var spin = SpinDetector.Run(syscalls, clocks.Syscalls, workloads, o.Spin);
+        return new HostOutput
+        {
+            Tables = [clocks.Alignment, timeline, gap.Long, gap.Wide, flags, plan, alerts, gpu, spin],
+            Counts = counts, Workloads = workloads, Kills = kills, Flags = flags, Spin = spin, Capacity = plan, Alerts = alerts,
+        };
+    }
+
+    private static Dictionary<(string, long, long), long> DeviceTotals(Table memInfo)
+    {
+        var totals = new Dictionary<(string, long, long), long>();
+        for (var r = 0; r < memInfo.RowCount; r++)
+        {
+            if (memInfo.I64("total").Get(r) is { } total)
+                totals[(memInfo.Str("host")[r] ?? "", memInfo.I64("pid")[r], memInfo.I64("device")[r])] = total;
+        }
+        return totals;
+    }
+
+    /// <summary>The host section of summary.json.</summary>
+    public static JsonObject Summary(HostOutput h)
+    {
+        var workloads = new JsonArray();
+        for (var r = 0; r < h.Capacity.RowCount; r++)
+        {
+            var c = h.Capacity;
+            var key = (c.Str("host")[r], c.Str("cgroup_path")[r], c.I64("pid")[r]);
+            var kinds = new SortedSet<string>(StringComparer.Ordinal);
+            for (var f = 0; f < h.Flags.RowCount; f++)
+            {
+                if ((h.Flags.Str("host")[f], h.Flags.Str("cgroup_path")[f], h.Flags.I64("pid")[f]) == key) kinds.Add(h.Flags.Str("kind")[f]!);
+            }
+            workloads.Add(new JsonObject
+            {
+                ["host"] = key.Item1, ["cgroup_path"] = key.Item2, ["pid"] = key.Item3,
+                ["oom_kills"] = c.I64("ooms")[r],
+                ["peak_working_set_bytes"] = c.I64("peak_working_set").Get(r),
+                ["limit_bytes"] = c.I64("limit").Get(r),
+                ["recommended_limit_bytes"] = c.I64("recommended_limit").Get(r),
+                ["recommended_gomemlimit_bytes"] = c.I64("recommended_gomemlimit").Get(r),
+                ["flags"] = new JsonArray(kinds.Select(k => (JsonNode)JsonValue.Create(k)!).ToArray()),
+            });
+        }
+        var suspects = 0;
+        for (var r = 0; r < h.Spin.RowCount; r++) if (h.Spin.Bool("suspect")[r]) suspects++;
+        return new JsonObject
+        {
+            ["any_oom_kill"] = h.Kills.Values.Any(k => k.Count > 0),
+            ["spin_suspect_windows"] = suspects,
+            ["workloads"] = workloads,
+        };
+    }
+}

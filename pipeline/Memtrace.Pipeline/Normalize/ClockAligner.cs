@@ -1,0 +1,159 @@
+using Memtrace.Pipeline.Host;
+using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Results;
+using Memtrace.Schemas.Stats;
+
+namespace Memtrace.Pipeline.Normalize;
+
+/// <summary>UTC times for the rows of the tables that recorded another clock; null where a row could not be placed.</summary>
+public sealed class AlignedTimes
+{
+    public required long?[] Syscalls { get; init; }
+    public required long?[] KernelLog { get; init; }
+    public required long?[] GcEvents { get; init; }
+    public required Table Alignment { get; init; }
+    public required IReadOnlyDictionary<string, long> Counts { get; init; }
+}
+
+/// <summary>
+/// Maps every source onto one UTC timeline (DESIGN "Clocks"). Samplers record CLOCK_REALTIME and
+/// CLOCK_MONOTONIC on every read; on each host the median of (realtime − monotonic) over those pairs is
+/// the offset for that host's monotonic sources (perf -k CLOCK_MONOTONIC, dmesg stamps), and the pairs'
+/// spread is the error. gctrace '@s' offsets are anchored per process by <see cref="GctraceAnchor"/>.
+/// A source that cannot be placed keeps its own clock, gets no UTC time, is counted and flagged,
+/// and is left out of joins: it is never silently shifted.
+/// </summary>
+public static class ClockAligner
+{
+    public static AlignedTimes Run(Table syscalls, Table kernelLog, Table gcEvents, Table goSamples, IEnumerable<Table> dualClockTables, IReadOnlyList<SeriesFaults> faults)
+    {
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        var alignment = new Table(ClockAlignment.Def);
+        var offsets = HostOffsets(dualClockTables);
+
+        foreach (var f in faults)
+        {
+            Row(alignment, f.SourceId, f.Table, f.Host, "realtime", "native", "native", null, null, 0, f.Rows, f.Backwards, f.Duplicates, "recorded CLOCK_REALTIME");
+            Add(counts, StatsCatalog.ClockBackwards.Key, f.Backwards);
+            Add(counts, StatsCatalog.DuplicateSamples.Key, f.Duplicates);
+        }
+        var sys = ShiftMonotonic(syscalls, "syscall_events", "monotonic", offsets, alignment, counts);
+        var kern = ShiftMonotonic(kernelLog, "kernel_log", "kernel-uptime", offsets, alignment, counts);
+        var gc = AnchorGctrace(gcEvents, goSamples, alignment, counts);
+        return new AlignedTimes { Syscalls = sys, KernelLog = kern, GcEvents = gc, Alignment = alignment, Counts = counts };
+    }
+
+    private sealed record Offset(long Median, long Error, int Pairs);
+
+    private static Dictionary<string, Offset> HostOffsets(IEnumerable<Table> tables)
+    {
+        var diffs = new SortedDictionary<string, List<long>>(StringComparer.Ordinal);
+        foreach (var t in tables)
+        {
+            var mono = t.I64("mono_ns");
+            var ts = t.I64("ts_ns");
+            var host = t.Str("host");
+            for (var r = 0; r < t.RowCount; r++)
+            {
+                if (mono.IsNull(r) || ts.IsNull(r)) continue;
+                var h = host[r] ?? "";
+                if (!diffs.TryGetValue(h, out var list)) diffs[h] = list = [];
+                list.Add(ts[r] - mono[r]);
+            }
+        }
+        var result = new Dictionary<string, Offset>(StringComparer.Ordinal);
+        foreach (var (h, list) in diffs)
+        {
+            list.Sort();
+            var median = list[list.Count / 2];
+            result[h] = new Offset(median, Math.Max(median - list[0], list[^1] - median), list.Count);
+        }
+        return result;
+    }
+
+    private static long?[] ShiftMonotonic(Table t, string table, string domain, Dictionary<string, Offset> offsets, Table alignment, Dictionary<string, long> counts)
+    {
+        var result = new long?[t.RowCount];
+        var ts = t.I64("ts_ns");
+        var mono = t.I64("mono_ns");
+        foreach (var group in Enumerable.Range(0, t.RowCount).GroupBy(r => (Source: t.Str("source_id")[r] ?? "", Host: t.Str("host")[r] ?? "")).OrderBy(g => g.Key.Source, StringComparer.Ordinal))
+        {
+            var rows = group.ToList();
+            var native = rows.All(r => !ts.IsNull(r));
+            var backwards = 0L;
+            for (var i = 1; i < rows.Count; i++)
+            {
+                long Time(int r) => ts.IsNull(r) ? mono[r] : ts[r];
+                if (Time(rows[i]) < Time(rows[i - 1])) backwards++;
+            }
+            Add(counts, StatsCatalog.ClockBackwards.Key, backwards);
+            if (native)
+            {
+                foreach (var r in rows) result[r] = ts[r];
+                Row(alignment, group.Key.Source, table, group.Key.Host, "realtime", "native", "native", null, null, 0, rows.Count, backwards, 0, "recorded CLOCK_REALTIME");
+                continue;
+            }
+            if (offsets.TryGetValue(group.Key.Host, out var o))
+            {
+                foreach (var r in rows) result[r] = ts.IsNull(r) ? mono[r] + o.Median : ts[r];
+                Row(alignment, group.Key.Source, table, group.Key.Host, domain, "dual-clock", "aligned", o.Median, o.Error, o.Pairs, rows.Count, backwards, 0,
+                    $"offset = median(realtime − monotonic) over {o.Pairs} sampler reads on host '{group.Key.Host}'");
+            }
+            else
+            {
+                Add(counts, StatsCatalog.ClockUnanchored.Key, rows.Count(r => ts.IsNull(r)));
+                Row(alignment, group.Key.Source, table, group.Key.Host, domain, "none", "unanchored", null, null, 0, rows.Count, backwards, 0,
+                    $"no source on host '{group.Key.Host}' recorded both CLOCK_REALTIME and CLOCK_MONOTONIC; kept on its own clock and left out of joins");
+            }
+        }
+        return result;
+    }
+
+    private static long?[] AnchorGctrace(Table gc, Table go, Table alignment, Dictionary<string, long> counts)
+    {
+        var result = new long?[gc.RowCount];
+        foreach (var group in Enumerable.Range(0, gc.RowCount).GroupBy(r => (Source: gc.Str("source_id")[r] ?? "", Host: gc.Str("host")[r] ?? "", Pid: gc.I64("pid")[r])).OrderBy(g => g.Key.Source, StringComparer.Ordinal))
+        {
+            var rows = group.ToList();
+            var lines = rows.Select(r => new GcLine(gc.I64("gc_num")[r], gc.I64("since_start_ns")[r],
+                gc.F64("clock_sweep_term_ms")[r] + gc.F64("clock_mark_ms")[r] + gc.F64("clock_mark_term_ms")[r])).ToList();
+            var reads = new List<MemStatsRead>();
+            var goPids = Enumerable.Range(0, go.RowCount).Where(r => (go.Str("host")[r] ?? "") == group.Key.Host).Select(r => go.I64("pid")[r]).Distinct().ToList();
+            for (var r = 0; r < go.RowCount; r++)
+            {
+                if ((go.Str("host")[r] ?? "") != group.Key.Host) continue;
+                // A gctrace or MemStats source without a pid still matches when it is the only Go process on the host.
+                var pidMatches = go.I64("pid")[r] == group.Key.Pid || ((group.Key.Pid == 0 || go.I64("pid")[r] == 0) && goPids.Count == 1);
+                if (pidMatches && go.I64("num_gc").Get(r) is { } n && go.I64("last_gc_ns").Get(r) is { } last) reads.Add(new MemStatsRead(n, last));
+            }
+            var anchor = GctraceAnchor.Anchor(lines, reads);
+            var backwards = 0L;
+            for (var i = 1; i < rows.Count; i++)
+            {
+                if (gc.I64("since_start_ns")[rows[i]] < gc.I64("since_start_ns")[rows[i - 1]]) backwards++;
+            }
+            Add(counts, StatsCatalog.ClockBackwards.Key, backwards);
+            if (anchor is null)
+            {
+                Add(counts, StatsCatalog.ClockUnanchored.Key, rows.Count);
+                Row(alignment, group.Key.Source, "go_gc_events", group.Key.Host, "process-relative", "none", "unanchored", null, null, 0, rows.Count, backwards, 0,
+                    $"no MemStats read of pid {group.Key.Pid} has a NumGC matching a gctrace line; '@s' stays relative to process start");
+                continue;
+            }
+            foreach (var r in rows) result[r] = anchor.ProcessStartNs + gc.I64("since_start_ns")[r];
+            Row(alignment, group.Key.Source, "go_gc_events", group.Key.Host, "process-relative", "gctrace-numgc", "aligned", anchor.ProcessStartNs, anchor.SpreadNs, anchor.Pairs, rows.Count, backwards, 0,
+                $"process start = LastGC − @s − wall phases, median over {anchor.Pairs} cycles matched by NumGC");
+        }
+        return result;
+    }
+
+    private static void Row(Table t, string source, string table, string host, string domain, string method, string status, long? offset, long? error, long pairs, long rows, long backwards, long dups, string message)
+    {
+        t.Str("source_id").Append(source); t.Str("table").Append(table); t.Str("host").Append(host); t.Str("domain").Append(domain);
+        t.Str("method").Append(method); t.Str("status").Append(status); t.I64("offset_ns").Append(offset); t.I64("error_ns").Append(error);
+        t.I64("pairs").Append(pairs); t.I64("rows").Append(rows); t.I64("backwards").Append(backwards); t.I64("duplicates").Append(dups); t.Str("message").Append(message);
+        t.CommitRow();
+    }
+
+    private static void Add(Dictionary<string, long> counts, string key, long n) => counts[key] = counts.GetValueOrDefault(key) + n;
+}

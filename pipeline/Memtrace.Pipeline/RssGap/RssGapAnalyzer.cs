@@ -1,0 +1,77 @@
+using Memtrace.Pipeline.Host;
+using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Results;
+using Memtrace.Schemas.Stats;
+
+namespace Memtrace.Pipeline.RssGap;
+
+/// <summary>One attribution instant of one workload, kept for the flags and the capacity plan.</summary>
+public sealed record AttributionInstant(Workload Workload, long Ts, GoSample? Go, ProcSample Proc, CgroupSample? Cgroup, LayerSplit Split);
+
+public sealed record RssGapOutput(Table Long, Table Wide, IReadOnlyList<AttributionInstant> Instants, long Unpaired);
+
+/// <summary>
+/// rss_gap_attribution. Instants are the slowest needed source's samples: the Go runtime reads when
+/// there are any, else the /proc reads. Each gets the nearest /proc and cgroup sample within
+/// <see cref="Pairing.Tolerance"/>; never a stale carried-forward one, because pairing a 5-second-old
+/// MemStats with a fresh RssAnon turns the heap's churn into phantom off-heap swings.
+/// </summary>
+public static class RssGapAnalyzer
+{
+    public static RssGapOutput Run(IReadOnlyList<Workload> workloads, long? toleranceOverride = null)
+    {
+        var longT = new Table(RssGapAttribution.Def);
+        var wide = new Table(RssGapWide.Def);
+        var instants = new List<AttributionInstant>();
+        long unpaired = 0;
+        foreach (var w in workloads)
+        {
+            if (w.Proc.Count == 0) continue;
+            var goTimes = w.Go.Select(s => s.Ts).ToList();
+            var procTimes = w.Proc.Select(s => s.Ts).ToList();
+            var cgTimes = w.Cgroup.Select(s => s.Ts).ToList();
+            var useGo = goTimes.Count > 0;
+            var at = useGo ? goTimes : procTimes;
+            var atInterval = Pairing.MedianInterval(at);
+            var procMatch = useGo ? Pairing.Nearest(at, procTimes, Pairing.Tolerance(atInterval, Pairing.MedianInterval(procTimes), toleranceOverride)) : Enumerable.Range(0, at.Count).ToArray();
+            var cgMatch = Pairing.Nearest(at, cgTimes, Pairing.Tolerance(atInterval, Pairing.MedianInterval(cgTimes), toleranceOverride));
+            for (var i = 0; i < at.Count; i++)
+            {
+                var p = procMatch[i] >= 0 ? w.Proc[procMatch[i]] : null;
+                var c = cgMatch[i] >= 0 ? w.Cgroup[cgMatch[i]] : null;
+                if (p is null || !p.Alive || p.RssAnon is null || (w.Cgroup.Count > 0 && c?.Usage is null))
+                {
+                    unpaired++;
+                    continue;
+                }
+                var g = useGo ? w.Go[i] : null;
+                var split = Layers.Split(g, p, c);
+                instants.Add(new AttributionInstant(w, at[i], g, p, c, split));
+                Append(longT, wide, w, at[i], g, p, c, split);
+            }
+        }
+        return new RssGapOutput(longT, wide, instants, unpaired);
+    }
+
+    private static void Append(Table t, Table wide, Workload w, long ts, GoSample? g, ProcSample p, CgroupSample? c, LayerSplit s)
+    {
+        for (var li = 0; li < s.Bytes.Length; li++)
+        {
+            t.Str("host").Append(w.Host); t.Str("cgroup_path").Append(w.CgroupPath); t.I64("pid").Append(w.Pid); t.I64("ts_ns").Append(ts);
+            t.I64("layer_index").Append(li + 1); t.Str("layer").Append(RssGapAttribution.Layers[li].Name); t.I64("bytes").Append(s.Bytes[li]);
+            t.Str("cause").Append(Layers.Cause(li, g is not null)); t.Str("evidence").Append(s.Evidence[li]); t.Str("total_kind").Append(s.TotalKind);
+            t.I64("go_ts_ns").Append(g?.Ts); t.I64("proc_ts_ns").Append(p.Ts); t.I64("cgroup_ts_ns").Append(c?.Ts);
+            t.CommitRow();
+        }
+        wide.Str("host").Append(w.Host); wide.Str("cgroup_path").Append(w.CgroupPath); wide.I64("pid").Append(w.Pid); wide.I64("ts_ns").Append(ts);
+        wide.Str("total_kind").Append(s.TotalKind); wide.I64("total").Append(s.Total);
+        for (var li = 0; li < s.Bytes.Length; li++) wide.I64(RssGapAttribution.Layers[li].Name).Append(s.Bytes[li]);
+        wide.I64("go_managed").Append(s.GoManaged);
+        var skew = Math.Abs(p.Ts - ts);
+        if (c is not null) skew = Math.Max(skew, Math.Abs(c.Ts - ts));
+        wide.I64("pairing_skew_ns").Append(skew);
+        wide.CommitRow();
+    }
+
+    public static KeyValuePair<string, long> UnpairedCount(RssGapOutput o) => new(StatsCatalog.AttributionUnpaired.Key, o.Unpaired);
+}

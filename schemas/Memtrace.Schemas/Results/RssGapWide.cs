@@ -1,0 +1,24 @@
+using Memtrace.Schemas.Model;
+using static Memtrace.Schemas.Model.Col;
+
+namespace Memtrace.Schemas.Results;
+
+/// <summary>The same attribution as <see cref="RssGapAttribution"/>, one row per instant with a column per layer.</summary>
+public static class RssGapWide
+{
+    public static readonly TableDef Def = new(
+        "rss_gap_attribution_wide", 1, TableKind.Result,
+        "One row per attribution instant: total, one column per layer (same names as rss_gap_attribution.layer), the Go-managed subtotal and the pairing skew.",
+        ["host", "cgroup_path", "pid", "ts_ns"],
+        [
+            Str("host", "Host name, or empty."),
+            Str("cgroup_path", "Memory cgroup, or empty."),
+            I64("pid", "", "Process id."),
+            I64("ts_ns", "ns", "Attribution instant."),
+            Str("total_kind", "cgroup_usage or vm_rss."),
+            I64("total", "bytes", "What the layers sum to."),
+            .. RssGapAttribution.Layers.Select(l => I64(l.Name, "bytes", l.Doc)),
+            I64("go_managed", "bytes", "Sys − HeapReleased (0 without a Go sample): the subtotal of the five Go layers.", nullable: false),
+            I64("pairing_skew_ns", "ns", "Largest |sample time − instant| among the samples paired at this instant."),
+        ]);
+}
