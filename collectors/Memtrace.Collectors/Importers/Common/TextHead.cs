@@ -72,9 +72,27 @@ public static class TextHead
                 Error = $"gzip stream corrupt or cut after {_read} inflated bytes: {e.Message}";
                 return 0;
             }
+            if (n == 0 && count > 0) CheckTrailer();
             _read += n;
             if (_read > limit) throw new ImportRefusedException($"{Path.GetFileName(path)}: inflates past {MaxExpansion}× its compressed size (gzip bomb?)");
             return n;
+        }
+
+        /// <summary>
+        /// .NET's GZipStream reads a file cut before its trailer as a clean end, so compare the trailer's
+        /// ISIZE (inflated length mod 2³²) with what was inflated: a cut file's last four bytes are
+        /// deflate data, not its length. (A multi-member file is checked against its last member only.)
+        /// </summary>
+        private void CheckTrailer()
+        {
+            if (Error is not null) return;
+            using var f = File.OpenRead(path);
+            if (f.Length < 18) { Error = "gzip file shorter than its header and trailer"; return; }
+            f.Seek(-4, SeekOrigin.End);
+            Span<byte> isize = stackalloc byte[4];
+            f.ReadExactly(isize);
+            if (System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(isize) != (uint)_read)
+                Error = $"gzip stream ends after {_read} inflated bytes without a matching trailer (the file was cut)";
         }
 
         protected override void Dispose(bool disposing)

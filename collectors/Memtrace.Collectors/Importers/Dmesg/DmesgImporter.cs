@@ -19,7 +19,8 @@ public sealed class DmesgImporter : IImporter
     public bool Sniff(ReadOnlySpan<byte> head, string path)
     {
         var lines = Common.TextHead.Decode(head).Split('\n');
-        var stamped = lines.Take(lines.Length - 1).Count(l => DmesgLine.TryStamp(l, out _, out _));
+        // `dmesg -T` lines ("[Tue Nov 24 02:28:31 2026] …") are claimed too, so that Import can refuse them with the reason.
+        var stamped = lines.Take(lines.Length - 1).Count(l => DmesgLine.TryStamp(l, out _, out _) || DmesgLine.IsHumanStamped(l));
         return stamped > 0 && stamped >= (lines.Length - 1) / 2;
     }
 

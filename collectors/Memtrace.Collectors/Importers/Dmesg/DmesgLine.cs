@@ -31,6 +31,12 @@ public sealed partial record DmesgLine(long MonoNs, string Event, long? Pid, str
     [GeneratedRegex(@"(anon|file|shmem)-rss:(\d+)kB")]
     private static partial Regex Rss();
 
+    [GeneratedRegex(@"^\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\]")]
+    private static partial Regex HumanStamp();
+
+    /// <summary>A `dmesg -T` line, whose wall-clock stamp the kernel derives from boot time and can be off by time suspended.</summary>
+    public static bool IsHumanStamped(string line) => HumanStamp().IsMatch(line);
+
     /// <summary>True for a kernel line about the OOM killer, whether or not it parses.</summary>
     public static bool LooksLike(string line) =>
         line.Contains("oom-kill", StringComparison.Ordinal) || line.Contains("Killed process", StringComparison.Ordinal) || line.Contains("oom_reaper:", StringComparison.Ordinal);
