@@ -32,7 +32,8 @@ public sealed class SchemaDocsTests
     public void Every_design_table_is_defined()
     {
         string[] raw = ["gpu_alloc_events", "gpu_segments_snapshot", "gpu_mem_info", "stacks", "proc_samples", "cgroup_samples",
-            "go_runtime_samples", "go_gc_events", "heap_profile_samples", "syscall_events", "syscall_counts", "import_log"];
+            "go_runtime_samples", "go_gc_events", "heap_profile_samples", "syscall_events", "syscall_counts", "import_log",
+            "kernel_log"]; // not in DESIGN: the OOM killer's dmesg lines, an OOM-event and clock source the issues ask for
         Assert.Equal(raw.OrderBy(x => x), TableCatalog.Raw.Select(t => t.Name).OrderBy(x => x));
     }
 }

@@ -11,15 +11,20 @@ internal static class RunCommand
         var archive = new Argument<string>("archive") { Description = "Trace archive directory." };
         var outDir = new Option<string>("--out") { Description = "Output directory for tables/*.arrow, summary.json, run.json and report.html.", Required = true };
         var (requestSize, resolution, deviceMemory, tolerate, failOn) = Options();
+        var step = new Option<double?>("--step") { Description = "memory_timeline grid step in milliseconds (default: the densest sampled source's instants)." };
+        var tolerance = new Option<double?>("--tolerance") { Description = "Host pairing tolerance in milliseconds (default: half the slower source's interval, at most 1000)." };
+        var headroom = new Option<double>("--headroom") { Description = "Capacity plan: recommended limit = peak working set × this factor.", DefaultValueFactory = _ => 1.25 };
         var accelerator = new Option<string>("--accelerator") { Description = "Where batch statistics run: auto (CUDA when present), cuda, cpu.", DefaultValueFactory = _ => "auto" };
         accelerator.AcceptOnlyFromAmong("auto", "cuda", "cpu", "ilgpu-cpu");
         var cmd = new Command("run", """
-            Analyse an archive: replay GPU allocations, measure fragmentation, diagnose OOMs, blame stacks,
-            and write the result tables, summary.json, run.json and report.html.
+            Analyse an archive: replay GPU allocations, measure fragmentation, diagnose OOMs, blame stacks;
+            align host clocks, join the Go runtime, /proc and cgroup samples, attribute the RSS gap, flag,
+            plan capacity and find epoll spin; write the result tables, summary.json, run.json and report.html.
 
             Example:
               memtrace run trace/ --out results/ --request-size 268435456 --fail-on fragmentation-oom
-            """) { archive, outDir, requestSize, resolution, deviceMemory, tolerate, failOn, accelerator };
+              memtrace run trace/ --out results/ --step 500 --headroom 1.3 --fail-on host-oom spin
+            """) { archive, outDir, requestSize, resolution, deviceMemory, tolerate, failOn, accelerator, step, tolerance, headroom };
         cmd.SetAction(r =>
         {
             var options = new RunOptions
@@ -37,6 +42,16 @@ internal static class RunCommand
                         _ => Memtrace.Pipeline.Gpu.AcceleratorChoice.Auto,
                     },
                 },
+                Host = new Memtrace.Pipeline.Host.HostOptions
+                {
+                    Timeline = new Memtrace.Pipeline.RssGap.TimelineOptions
+                    {
+                        StepNs = r.GetValue(step) is { } st ? (long)(st * 1_000_000) : null,
+                        ToleranceNs = r.GetValue(tolerance) is { } tl ? (long)(tl * 1_000_000) : null,
+                    },
+                    ToleranceNs = r.GetValue(tolerance) is { } tol ? (long)(tol * 1_000_000) : null,
+                    Headroom = r.GetValue(headroom),
+                },
                 TolerateErrors = r.GetValue(tolerate),
                 FailOn = r.GetValue(failOn) ?? [],
             };
@@ -51,7 +66,7 @@ internal static class RunCommand
         new Option<double?>("--resolution") { Description = "Timeline bucket in milliseconds (default: at most 20,000 rows per pool; extremes kept)." },
         new Option<long?>("--device-memory") { Description = "Driver-level pools: address range size in bytes instead of the observed extent." },
         new Option<bool>("--tolerate-errors") { Description = "Exit 0 even when an error-severity counter is above zero." },
-        new Option<string[]>("--fail-on") { Description = "Exit 4 when a verdict is found: fragmentation-oom, capacity-oom, any-oom.", AllowMultipleArgumentsPerToken = true }
+        new Option<string[]>("--fail-on") { Description = "Exit 4 when a verdict is found: fragmentation-oom, capacity-oom, any-oom (GPU), host-oom (a process OOM-killed), spin (a suspect epoll window).", AllowMultipleArgumentsPerToken = true }
     );
 
     internal static int Execute(string archive, string outDir, RunOptions options)

@@ -21,7 +21,7 @@ public static class HtmlReport
         AtomicFile.WriteAllText(Path.Combine(outDir, "report.html"), html);
     }
 
-    private static Table Load(string outDir, TableDef def)
+    internal static Table Load(string outDir, TableDef def)
     {
         var path = Path.Combine(outDir, "tables", def.Name + ".arrow");
         if (!File.Exists(path)) return new Table(def);
@@ -71,9 +71,12 @@ public static class HtmlReport
         sb.Append("<title>memtrace report</title><style>").Append(Css).Append("</style></head><body>");
         sb.Append("<h1>memtrace report</h1>");
         Cards(sb, summary);
+        HostSections.Cards(sb, summary);
         sb.Append("<h2 id=\"gpu\">GPU pools</h2><div id=\"pools\"></div>");
         Section(sb, "oom", "OOM diagnoses", ooms, ["pool", "ts_ns", "origin", "request", "free_bytes", "largest_free", "device_free", "verdict", "extra_contiguous_needed"]);
         Section(sb, "blame", "Fragmentation blame (top stacks)", blame, ["pool", "instant", "rank", "top_frame", "fragmented_bytes", "fragments", "live_allocations"]);
+        Section(sb, "gpucap", "GPU capacity", Load(outDir, GpuCapacity.Def), ["pool", "peak_allocated", "peak_reserved", "ooms", "fragmentation_ooms", "device_total", "device_needed", "device_needed_if_compacted"]);
+        HostSections.Render(sb, outDir);
         Section(sb, "stats", "Counters", stats, ["stat_key", "severity", "value", "description"]);
         sb.Append("<script type=\"application/json\" id=\"data\">").Append(json).Append("</script>");
         sb.Append("<script>").Append(Js).Append("</script></body></html>\n");
@@ -105,7 +108,7 @@ public static class HtmlReport
 
     private static string Gib(JsonNode? n) => n is null ? "?" : $"{n.GetValue<long>() / (double)(1L << 30):0.00} GiB";
 
-    private static void Section(StringBuilder sb, string id, string title, Table t, string[] cols)
+    internal static void Section(StringBuilder sb, string id, string title, Table t, string[] cols)
     {
         sb.Append($"<h2 id=\"{id}\">{E(title)}</h2>");
         if (t.RowCount == 0)
@@ -131,7 +134,9 @@ public static class HtmlReport
 
     private static string Cell(Column c, int i) => c.IsNull(i) ? "" : c switch
     {
-        Int64Column x when c.Def.Name == "ts_ns" => DateTimeOffset.FromUnixTimeMilliseconds(x[i] / 1_000_000).AddTicks(x[i] / 100 % 10_000).ToString("yyyy-MM-dd HH:mm:ss.ffffff 'UTC'", System.Globalization.CultureInfo.InvariantCulture),
+        // Instants (UTC ns since 1970) show as dates; other ns figures (lead times, errors) as seconds.
+        Int64Column x when c.Def.Unit == "ns" && c.Def.Name != "offset_ns" && x[i] > 100_000_000_000_000_000 => DateTimeOffset.FromUnixTimeMilliseconds(x[i] / 1_000_000).AddTicks(x[i] / 100 % 10_000).ToString("yyyy-MM-dd HH:mm:ss.ffffff 'UTC'", System.Globalization.CultureInfo.InvariantCulture),
+        Int64Column x when c.Def.Unit == "ns" && c.Def.Name != "offset_ns" => $"{x[i] / 1e9:0.000###} s",
         Int64Column x when c.Def.Unit == "bytes" => $"{x[i].ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} ({Human(x[i])})",
         Int64Column x => x[i].ToString(System.Globalization.CultureInfo.InvariantCulture),
         Float64Column x => x[i].ToString("0.####", System.Globalization.CultureInfo.InvariantCulture),
@@ -140,9 +145,9 @@ public static class HtmlReport
         _ => "",
     };
 
-    private static string E(string s) => WebUtility.HtmlEncode(s);
+    internal static string E(string s) => WebUtility.HtmlEncode(s);
 
-    private static string Human(long bytes) => bytes switch
+    internal static string Human(long bytes) => bytes < 0 ? "−" + Human(bytes == long.MinValue ? long.MaxValue : -bytes) : bytes switch
     {
         >= 1L << 30 => $"{bytes / (double)(1L << 30):0.00} GiB",
         >= 1L << 20 => $"{bytes / (double)(1L << 20):0.0} MiB",

@@ -15,6 +15,8 @@ public sealed record HostFlagOptions
     public double KernelFraction { get; init; } = 0.2;
     public double WorkingSetFraction { get; init; } = 0.9;
     public double PsiDisagreementPoints { get; init; } = 10;
+    /// <summary>A negative layer smaller than this is read-timing noise (the files of one sample are not read atomically), not mis-accounting.</summary>
+    public long NegativeSlackBytes { get; init; } = 1L << 20;
 }
 
 /// <summary>
@@ -52,7 +54,7 @@ public static class HostFlagsAnalyzer
                 foreach (var layer in new[] { Layers.OtherAnon, Layers.PageCacheActive })
                 {
                     var name = RssGapAttribution.Layers[layer].Name;
-                    Runs(t, w, "negative_" + name, "info", withCg, i => i.Split.Bytes[layer], (_, v) => v < 0, 0, (i, v) => $"{name} = {v / MiB:F1} MiB: {i.Split.Evidence[layer]} (pages charged elsewhere, or samples {Math.Abs(i.Proc.Ts - (i.Cgroup?.Ts ?? i.Proc.Ts)) / 1e6:F0} ms apart)");
+                    Runs(t, w, "negative_" + name, "info", withCg, i => i.Split.Bytes[layer], (_, v) => v < -o.NegativeSlackBytes, -o.NegativeSlackBytes, (i, v) => $"{name} = {v / MiB:F1} MiB: {i.Split.Evidence[layer]} (pages charged elsewhere, or samples {Math.Abs(i.Proc.Ts - (i.Cgroup?.Ts ?? i.Proc.Ts)) / 1e6:F0} ms apart)");
                 }
             }
             var cg = w.Cgroup;

@@ -34,7 +34,7 @@ public static class Program
             if (Want("parquet")) figures.AddRange(ParquetRead(work, (int)(4_000_000 * scale)));
             if (Want("replay")) figures.AddRange(Replay((int)(10_000_000 * scale)));
             if (Want("torch")) figures.AddRange(TorchImport(work, (int)(2_000_000 * scale)));
-            if (Want("asof")) figures.AddRange(AsOfBench.Run((int)(5_000_000 * scale)));
+            if (Want("asof")) figures.AddRange(AsOfBench.Run((int)(10_000_000 * scale), (int)(1_000_000 * scale)));
             if (Want("batch")) figures.AddRange(BatchBench.Run((int)(20_000 * scale)));
             if (Want("rmm")) figures.AddRange(FormatBench.RmmImport(work, (int)(5_000_000 * scale)));
             if (Want("nsys")) figures.AddRange(FormatBench.NsysImport(work, (int)(5_000_000 * scale)));
