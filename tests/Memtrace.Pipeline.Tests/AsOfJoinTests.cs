@@ -88,4 +88,28 @@ public sealed class AsOfJoinTests
         Assert.Empty(AsOfJoin.Join([], [], [0], [1], AsOfStrategy.Nearest));
         Assert.Equal([-1, -1], AsOfJoin.Join([0, 1], [1, 2], [], [], AsOfStrategy.Nearest));
     }
+
+    [Fact]
+    public void Large_inputs_take_the_parallel_path_and_still_match_the_oracle()
+    {
+        var rng = new Random(11);
+        var (lp, lt) = Sorted(rng, AsOfJoin.ParallelThreshold + 50_000, 64, 1_000_000);
+        var (rp, rt) = Sorted(rng, 40_000, 64, 1_000_000);
+        foreach (var s in Enum.GetValues<AsOfStrategy>())
+        {
+            var fast = AsOfJoin.Join(lp, lt, rp, rt, s, 5_000);
+            var sample = Enumerable.Range(0, 1500).Select(_ => rng.Next(lp.Length)).ToArray();
+            var slow = Naive(sample.Select(i => lp[i]).ToArray(), sample.Select(i => lt[i]).ToArray(), rp, rt, s, 5_000);
+            Assert.Equal(slow.Select(j => j < 0 ? (-1L, -1L) : (rp[j], rt[j])), sample.Select(i => fast[i]).Select(j => j < 0 ? (-1L, -1L) : (rp[j], rt[j])));
+        }
+    }
+
+    [Fact]
+    public void Distances_at_the_ends_of_the_long_range_do_not_overflow()
+    {
+        Assert.Equal([-1], AsOfJoin.Join([0], [long.MaxValue], [0], [long.MinValue], AsOfStrategy.Backward, long.MaxValue - 1));
+        Assert.Equal([0], AsOfJoin.Join([0], [long.MaxValue], [0], [long.MinValue], AsOfStrategy.Backward));
+        Assert.Equal([0], AsOfJoin.Join([0], [long.MinValue], [0, 0], [-1, long.MaxValue], AsOfStrategy.Nearest));
+        Assert.Equal([-1], AsOfJoin.Join([0], [long.MinValue], [0], [long.MaxValue], AsOfStrategy.Forward, long.MaxValue - 1));
+    }
 }

@@ -99,6 +99,38 @@ public sealed class RunPipelineTests
         // Frames such as "void at::native::...<float>(...)" carry '<': none may reach the page unescaped.
         Assert.DoesNotContain("<float>", html);
     }
+    private static Memtrace.Schemas.Model.Table ReadOut(string outDir, Memtrace.Schemas.Model.TableDef def)
+    {
+        using var fs = File.OpenRead(Path.Combine(outDir, "tables", def.Name + ".arrow"));
+        return Memtrace.Schemas.IO.ArrowIo.Read(def, fs);
+    }
+
+    [Fact]
+    public void Gpu_capacity_of_the_real_oom_snapshot_matches_its_oom_diagnoses()
+    {
+        var outDir = Repo.TempDir();
+        Assert.Equal(ExitCode.Success, RunPipeline.Run(Archive("bcrafton_oom_variant.pickle"), outDir, new RunOptions()).Exit);
+        var cap = ReadOut(outDir, Memtrace.Schemas.Results.GpuCapacity.Def);
+        var ooms = ReadOut(outDir, Memtrace.Schemas.Results.OomDiagnoses.Def);
+        var timeline = ReadOut(outDir, Memtrace.Schemas.Results.FragmentationTimeline.Def);
+        var withOom = Enumerable.Range(0, cap.RowCount).Where(r => cap.I64("ooms")[r] > 0).ToList();
+        Assert.NotEmpty(withOom);
+        foreach (var r in withOom)
+        {
+            var pool = cap.Str("pool")[r];
+            var rows = Enumerable.Range(0, ooms.RowCount).Where(o => ooms.Str("pool")[o] == pool && ooms.I64("device")[o] == cap.I64("device")[r]).ToList();
+            Assert.Equal(rows.Count, cap.I64("ooms")[r]);
+            // Oracle from the diagnoses themselves: in use at the OOM (device total − device free when both are known, never
+            // less than the pool's reserved bytes) plus the request; compacted = allocated + request.
+            var total = cap.I64("device_total").Get(r);
+            var needed = rows.Max(o => (total is { } t && ooms.I64("device_free").Get(o) is { } f ? Math.Max(ooms.I64("reserved")[o], t - f) : ooms.I64("reserved")[o]) + ooms.I64("request")[o]);
+            Assert.Equal(needed, cap.I64("device_needed")[r]);
+            Assert.Equal(rows.Max(o => ooms.I64("allocated")[o] + ooms.I64("request")[o]), cap.I64("device_needed_if_compacted")[r]);
+            Assert.True(cap.I64("device_needed")[r] >= cap.I64("device_needed_if_compacted")[r]);
+            var peak = Enumerable.Range(0, timeline.RowCount).Where(t => timeline.Str("pool")[t] == pool && timeline.I64("device")[t] == cap.I64("device")[r]).Max(t => timeline.I64("reserved_max")[t]);
+            Assert.Equal(peak, cap.I64("peak_reserved")[r]);
+        }
+    }
 }
 
 public sealed class ReportSecurityTests
@@ -128,4 +160,5 @@ public sealed class ReportSecurityTests
         Assert.DoesNotContain("<img", html);
         Assert.Equal(1, html.Split("</script>").Length - 2); // exactly the two script elements we wrote close
     }
+
 }

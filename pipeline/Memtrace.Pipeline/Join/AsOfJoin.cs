@@ -15,7 +15,8 @@ public enum AsOfStrategy
 /// partition, or −1. Both sides must be sorted by (partition, time); that is checked up front, with
 /// the first offending row in the message, because a silently wrong join is worse than none. Among
 /// right rows with equal times, backward takes the last and forward the first (the rows nearest the
-/// left row in sort order). A match further than <c>tolerance</c> ns away is no match. O(n + m):
+/// left row in sort order). A match further than <c>tolerance</c> ns away is no match (long.MaxValue, the
+/// default, means no limit). O(n + m):
 /// the check pass also cuts both sides into partition runs, and each pair of runs is a two-pointer
 /// merge over times alone; large inputs spread the runs over the cores.
 /// </summary>
@@ -99,7 +100,7 @@ public static class AsOfJoin
 
     private static void JoinRun(ReadOnlySpan<long> left, ReadOnlySpan<long> right, int rightOffset, Span<int> result, AsOfStrategy strategy, long tolerance)
     {
-        var tol = (ulong)tolerance;
+        var tol = tolerance == long.MaxValue ? ulong.MaxValue : (ulong)tolerance; // the default means "no limit", even across the whole long range
         int after = 0, atOrAfter = 0; // first right row with time > t, and with time ≥ t
         for (var i = 0; i < left.Length; i++)
         {
