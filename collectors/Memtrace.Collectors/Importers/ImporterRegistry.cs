@@ -6,6 +6,7 @@ using Memtrace.Collectors.Importers.Gctrace;
 using Memtrace.Collectors.Importers.GoExpvar;
 using Memtrace.Collectors.Importers.NsysSqlite;
 using Memtrace.Collectors.Importers.PerfScript;
+using Memtrace.Collectors.Importers.Pprof;
 using Memtrace.Collectors.Importers.Procfs;
 using Memtrace.Collectors.Importers.RmmCsv;
 using Memtrace.Collectors.Importers.TorchSnapshot;
@@ -27,6 +28,7 @@ public static class ImporterRegistry
         new CaptureJsonlImporter(),
         new CudaHookImporter(),
         new PerfScriptImporter(),
+        new PprofImporter(),
         new DmesgImporter(),
     ];
 

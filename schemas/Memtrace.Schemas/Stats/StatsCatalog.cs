@@ -62,6 +62,7 @@ public static class StatsCatalog
     // perf script and dmesg.
     public static readonly StatDef PerfBadLine = new("perf_bad_line", Severity.DataLoss, "A perf script line that names a syscalls: tracepoint but does not parse was skipped.");
     public static readonly StatDef PerfUnpairedExit = new("perf_unpaired_exit", Severity.Info, "A sys_exit with no sys_enter before it on its thread (the recording started mid-call); counted as a call, without its timeout.");
+    public static readonly StatDef PprofBadRecord = new("pprof_bad_record", Severity.DataLoss, "A heap?debug=1 line or a pprof sample that did not parse (or whose value count differs from sample_type's) was skipped.");
     public static readonly StatDef DmesgBadLine = new("dmesg_bad_line", Severity.DataLoss, "An OOM-killer kernel log line without a parseable '[seconds]' stamp or fields was skipped.");
 
     // CUDA hook log (collectors/cuda-hook).
@@ -93,7 +94,7 @@ public static class StatsCatalog
         FileRefused, FileAlreadyImported, ArchiveSourceMissing,
         PickleTruncated, TorchBadField, TorchUnknownAction, TorchUnknownBlockState, TorchFreeBeforeWindow, TorchBlockSizeRecovered,
         RmmBadRow, RmmUnknownAction, RmmMidnightRollover, NsysBadRow, NsysUnknownOperation,
-        TtarBadEntry, ProcfsBadFile, CaptureBadLine, CgroupBadFile, GctraceBadLine, ExpvarBadRecord, PerfBadLine, PerfUnpairedExit, DmesgBadLine,
+        TtarBadEntry, ProcfsBadFile, CaptureBadLine, CgroupBadFile, GctraceBadLine, ExpvarBadRecord, PerfBadLine, PerfUnpairedExit, PprofBadRecord, DmesgBadLine,
         CudaHookBadRecord, CudaHookTruncated, CudaHookNoEnd, CudaHookDropped, CudaHookWriteFailed, CudaHookThreadGap,
         ReplayLiveAtStart, ReplayFreeUnknown, ReplayDoubleFree, ReplayOverlap, ReplayAllocAfterOom, ReplaySegmentNotEmpty, ReplayBatchMismatch, ReplayFinalMismatch,
         ClockUnanchored, ClockBackwards, DuplicateSamples, AttributionUnpaired,

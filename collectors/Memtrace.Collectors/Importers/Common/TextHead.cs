@@ -12,9 +12,12 @@ public static class TextHead
     public static bool IsGzip(ReadOnlySpan<byte> head) => head.Length >= 2 && head[0] == 0x1f && head[1] == 0x8b;
 
     /// <summary>The first bytes as text, decompressing a gzip head as far as the bytes go (a cut stream is expected).</summary>
-    public static string Decode(ReadOnlySpan<byte> head)
+    public static string Decode(ReadOnlySpan<byte> head) => Encoding.UTF8.GetString(Inflate(head));
+
+    /// <summary>The first bytes, inflated when they are the start of a gzip stream.</summary>
+    public static byte[] Inflate(ReadOnlySpan<byte> head)
     {
-        if (!IsGzip(head)) return Encoding.UTF8.GetString(head);
+        if (!IsGzip(head)) return head.ToArray();
         var buffer = new byte[64 * 1024];
         var n = 0;
         try
@@ -27,7 +30,7 @@ public static class TextHead
         {
             // The head ends mid-stream; what was inflated so far is enough to sniff.
         }
-        return Encoding.UTF8.GetString(buffer, 0, n);
+        return buffer[..n];
     }
 
     /// <summary>Opens a file for reading, inflating it when it is gzip, with the bomb guard.</summary>

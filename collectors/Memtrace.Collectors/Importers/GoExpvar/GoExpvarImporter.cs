@@ -20,7 +20,8 @@ public sealed class GoExpvarImporter : IImporter
     public bool Sniff(ReadOnlySpan<byte> head, string path) =>
         head.StartsWith("{"u8) && (head.IndexOf("\"memstats\""u8) >= 0 || head.IndexOf("\\\"memstats\\\""u8) >= 0 || head.IndexOf("\\u0022memstats\\u0022"u8) >= 0);
 
-    private static readonly (string Column, string Field)[] Fields =
+    /// <summary>go_runtime_samples column ↔ runtime.MemStats field, shared with the heap?debug=1 trailer.</summary>
+    internal static readonly (string Column, string Field)[] Fields =
     [
         ("alloc", "Alloc"), ("total_alloc", "TotalAlloc"), ("sys", "Sys"), ("lookups", "Lookups"), ("mallocs", "Mallocs"), ("frees", "Frees"),
         ("heap_alloc", "HeapAlloc"), ("heap_sys", "HeapSys"), ("heap_idle", "HeapIdle"), ("heap_inuse", "HeapInuse"),

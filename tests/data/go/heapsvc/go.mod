@@ -1,0 +1,3 @@
+module heapsvc
+
+go 1.19
