@@ -1,9 +1,11 @@
+using Memtrace.Collectors.Importers.Bpftrace;
 using Memtrace.Collectors.Importers.CaptureJsonl;
 using Memtrace.Collectors.Importers.CudaHook;
 using Memtrace.Collectors.Importers.Cgroupfs;
 using Memtrace.Collectors.Importers.Dmesg;
 using Memtrace.Collectors.Importers.Gctrace;
 using Memtrace.Collectors.Importers.GoExpvar;
+using Memtrace.Collectors.Importers.Memleak;
 using Memtrace.Collectors.Importers.NsysSqlite;
 using Memtrace.Collectors.Importers.PerfScript;
 using Memtrace.Collectors.Importers.Pprof;
@@ -29,6 +31,8 @@ public static class ImporterRegistry
         new CudaHookImporter(),
         new PerfScriptImporter(),
         new PprofImporter(),
+        new BpftraceImporter(),
+        new MemleakImporter(),
         new DmesgImporter(),
     ];
 

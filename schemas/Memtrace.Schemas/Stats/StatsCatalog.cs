@@ -63,6 +63,9 @@ public static class StatsCatalog
     public static readonly StatDef PerfBadLine = new("perf_bad_line", Severity.DataLoss, "A perf script line that names a syscalls: tracepoint but does not parse was skipped.");
     public static readonly StatDef PerfUnpairedExit = new("perf_unpaired_exit", Severity.Info, "A sys_exit with no sys_enter before it on its thread (the recording started mid-call); counted as a call, without its timeout.");
     public static readonly StatDef PprofBadRecord = new("pprof_bad_record", Severity.DataLoss, "A heap?debug=1 line or a pprof sample that did not parse (or whose value count differs from sample_type's) was skipped.");
+    public static readonly StatDef BpftraceBadLine = new("bpftrace_bad_line", Severity.DataLoss, "A bpftrace output line (text or -f json) that looked like map output but did not parse was skipped.");
+    public static readonly StatDef BpftraceLostEvents = new("bpftrace_lost_events", Severity.DataLoss, "Events bpftrace itself reported lost (its perf buffer overflowed), summed.");
+    public static readonly StatDef MemleakBadLine = new("memleak_bad_line", Severity.DataLoss, "A bcc memleak line that did not parse (a stack header without sizes, a frame outside a stack) was skipped.");
     public static readonly StatDef DmesgBadLine = new("dmesg_bad_line", Severity.DataLoss, "An OOM-killer kernel log line without a parseable '[seconds]' stamp or fields was skipped.");
 
     // CUDA hook log (collectors/cuda-hook).
@@ -94,7 +97,7 @@ public static class StatsCatalog
         FileRefused, FileAlreadyImported, ArchiveSourceMissing,
         PickleTruncated, TorchBadField, TorchUnknownAction, TorchUnknownBlockState, TorchFreeBeforeWindow, TorchBlockSizeRecovered,
         RmmBadRow, RmmUnknownAction, RmmMidnightRollover, NsysBadRow, NsysUnknownOperation,
-        TtarBadEntry, ProcfsBadFile, CaptureBadLine, CgroupBadFile, GctraceBadLine, ExpvarBadRecord, PerfBadLine, PerfUnpairedExit, PprofBadRecord, DmesgBadLine,
+        TtarBadEntry, ProcfsBadFile, CaptureBadLine, CgroupBadFile, GctraceBadLine, ExpvarBadRecord, PerfBadLine, PerfUnpairedExit, PprofBadRecord, BpftraceBadLine, BpftraceLostEvents, MemleakBadLine, DmesgBadLine,
         CudaHookBadRecord, CudaHookTruncated, CudaHookNoEnd, CudaHookDropped, CudaHookWriteFailed, CudaHookThreadGap,
         ReplayLiveAtStart, ReplayFreeUnknown, ReplayDoubleFree, ReplayOverlap, ReplayAllocAfterOom, ReplaySegmentNotEmpty, ReplayBatchMismatch, ReplayFinalMismatch,
         ClockUnanchored, ClockBackwards, DuplicateSamples, AttributionUnpaired,

@@ -16,7 +16,6 @@ namespace Memtrace.Collectors.Importers.RmmCsv;
 public sealed partial class RmmCsvImporter : IImporter
 {
     public const string Header = "Thread,Time,Action,Pointer,Size,Stream";
-    private const long DayUs = 86_400_000_000L;
 
     public string Format => "rmm-csv";
     public int Version => 1;
@@ -55,28 +54,18 @@ public sealed partial class RmmCsvImporter : IImporter
 
         var device = o.Device ?? (DeviceSuffix().Match(ctx.Path) is { Success: true } m ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0);
         var timesOfDay = rows.Where(r => r.Record.EpochSeconds is null).Select(r => r.Record.TimeOfDayUs).ToList();
-        var rollovers = CountRollovers(timesOfDay);
-        var mtime = File.GetLastWriteTime(ctx.Path);
-        var (firstDate, dateSource) = o.Date is { } d ? (d, "--date") : (DateOnly.FromDateTime(mtime).AddDays(-rollovers), "file mtime");
-        var zone = TimeZoneInfo.Local;
-        var midnight = new DateTime(firstDate, TimeOnly.MinValue, DateTimeKind.Unspecified);
-        var baseUtcNs = (new DateTimeOffset(midnight, zone.GetUtcOffset(midnight)).ToUnixTimeMilliseconds()) * 1_000_000;
+        var clock = new Common.TimeOfDayClock(timesOfDay, o.Date, ctx.Path);
 
         var t = new Table(GpuAllocEvents.Def, rows.Count);
-        long dayOffsetUs = 0, lastTod = -1, seq = 0;
+        long seq = 0;
         foreach (var (r, line) in rows)
         {
             long ts;
             if (r.EpochSeconds is { } secs) ts = (long)Math.Round(secs * 1e6) * 1000;
             else
             {
-                if (lastTod >= 0 && lastTod - r.TimeOfDayUs > DayUs / 2)
-                {
-                    dayOffsetUs += DayUs;
-                    ctx.Stats.Log(StatsCatalog.RmmMidnightRollover, $"line {line}", "", "time went back by more than 12 h: next day");
-                }
-                lastTod = r.TimeOfDayUs;
-                ts = baseUtcNs + (dayOffsetUs + r.TimeOfDayUs) * 1000;
+                ts = clock.Next(r.TimeOfDayUs, out var rolled);
+                if (rolled) ctx.Stats.Log(StatsCatalog.RmmMidnightRollover, $"line {line}", "", "time went back by more than 12 h: next day");
             }
             t.Str("source_id").Append(ctx.SourceId);
             t.I64("seq").Append(seq++);
@@ -98,15 +87,15 @@ public sealed partial class RmmCsvImporter : IImporter
         {
             Tables = [t],
             ClockDomain = timesOfDay.Count > 0 ? "local-time" : "realtime",
-            Notes = new SortedDictionary<string, string>(StringComparer.Ordinal)
-            {
-                ["date"] = firstDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                ["date_source"] = dateSource,
-                ["timezone"] = zone.Id,
-                ["midnight_rollovers"] = rollovers.ToString(CultureInfo.InvariantCulture),
-                ["device"] = device.ToString(CultureInfo.InvariantCulture),
-            },
+            Notes = Notes(clock, device),
         };
+    }
+
+    private static SortedDictionary<string, string> Notes(Common.TimeOfDayClock clock, long device)
+    {
+        var notes = clock.Notes();
+        notes["device"] = device.ToString(CultureInfo.InvariantCulture);
+        return notes;
     }
 
     private static string[] Fields(CsvReader csv)
@@ -114,16 +103,5 @@ public sealed partial class RmmCsvImporter : IImporter
         var f = new string[csv.FieldCount];
         for (var i = 0; i < f.Length; i++) f[i] = csv.GetString(i);
         return f;
-    }
-
-    /// <summary>Midnights crossed: each step back in time of more than 12 h.</summary>
-    public static int CountRollovers(IReadOnlyList<long> timesOfDayUs)
-    {
-        var n = 0;
-        for (var i = 1; i < timesOfDayUs.Count; i++)
-        {
-            if (timesOfDayUs[i - 1] - timesOfDayUs[i] > DayUs / 2) n++;
-        }
-        return n;
     }
 }

@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Memtrace.Collectors.Importers.Common;
+using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Stats;
+using Memtrace.Schemas.Tables;
+
+namespace Memtrace.Collectors.Importers.Memleak;
+
+/// <summary>
+/// bcc's memleak (tools/memleak.py) report, printed every interval:
+/// "[11:16:33] Top 2 stacks with outstanding allocations:"
+/// "	80 bytes in 5 allocations from stack"
+/// "		main+0x6d [allocs]"          (newer versions may prefix the frame with its address)
+/// Each stack becomes a heap_profile_samples row (profile "memleak", inuse_space = bytes outstanding,
+/// inuse_objects = allocations) at the report's time of day, placed on UTC by <see cref="TimeOfDayClock"/>.
+/// </summary>
+public sealed partial class MemleakImporter : IImporter
+{
+    public string Format => "memleak";
+    public int Version => 1;
+    public string Description => "bcc memleak outstanding-allocation reports";
+
+    [GeneratedRegex(@"^\[(\d{2}):(\d{2}):(\d{2})\] Top \d+ stacks with outstanding allocations:\s*$")]
+    private static partial Regex Report();
+
+    [GeneratedRegex(@"^\s+(\d+) bytes in (\d+) allocations from stack\s*$")]
+    private static partial Regex Stack();
+
+    [GeneratedRegex(@"^\t\t(?:0x[0-9a-fA-F]+\s+)?(.+?)\s*$")]
+    private static partial Regex Frame();
+
+    public bool Sniff(ReadOnlySpan<byte> head, string path)
+    {
+        var text = TextHead.Decode(head);
+        return text.Contains("stacks with outstanding allocations:", StringComparison.Ordinal) || text.Contains(" allocations from stack", StringComparison.Ordinal);
+    }
+
+    private sealed record Entry(int Report, long Bytes, long Allocations, List<string> Frames);
+
+    public ImportResult Import(ImportContext ctx)
+    {
+        var times = new List<long>();
+        var entries = new List<Entry>();
+        long lineNo = 0;
+        using var stream = TextHead.OpenMaybeGzip(ctx.Path);
+        using var reader = new StreamReader(stream);
+        while (reader.ReadLine() is { } raw)
+        {
+            lineNo++;
+            var line = raw.TrimEnd('\r');
+            if (Report().Match(line) is { Success: true } r)
+            {
+                long G(int i) => long.Parse(r.Groups[i].ValueSpan, CultureInfo.InvariantCulture);
+                times.Add(((G(1) * 60 + G(2)) * 60 + G(3)) * 1_000_000);
+                continue;
+            }
+            if (Stack().Match(line) is { Success: true } s)
+            {
+                entries.Add(new Entry(times.Count - 1, long.Parse(s.Groups[1].ValueSpan, CultureInfo.InvariantCulture), long.Parse(s.Groups[2].ValueSpan, CultureInfo.InvariantCulture), []));
+                continue;
+            }
+            if (line.StartsWith("\t\t", StringComparison.Ordinal) && Frame().Match(line) is { Success: true } f)
+            {
+                if (entries.Count == 0) ctx.Stats.Log(StatsCatalog.MemleakBadLine, $"line {lineNo}", line, "a stack frame before any 'N bytes in M allocations from stack' line");
+                else entries[^1].Frames.Add(f.Groups[1].Value);
+                continue;
+            }
+            if (line.Contains("allocations from stack", StringComparison.Ordinal) || line.Contains("outstanding allocations", StringComparison.Ordinal))
+                ctx.Stats.Log(StatsCatalog.MemleakBadLine, $"line {lineNo}", line, "a report or stack header that does not parse");
+        }
+        if (TextHead.InflateError(stream) is { } cut) ctx.Stats.Log(StatsCatalog.MemleakBadLine, $"line {lineNo + 1}", "", cut);
+        if (entries.Count == 0) throw new ImportRefusedException("no 'N bytes in M allocations from stack' entry");
+
+        var clock = new TimeOfDayClock(times, ctx.Options.Date, ctx.Path);
+        var utc = times.Select(t => clock.Next(t, out _)).ToArray();
+        var stacks = new StackInterner(ctx.SourceId);
+        var t = new Table(HeapProfileSamples.Def, entries.Count);
+        foreach (var e in entries)
+        {
+            t.Str("source_id").Append(ctx.SourceId);
+            t.I64("ts_ns").Append(e.Report >= 0 ? utc[e.Report] : new DateTimeOffset(File.GetLastWriteTimeUtc(ctx.Path)).ToUnixTimeMilliseconds() * 1_000_000);
+            t.Str("host").Append(ctx.Options.Host); t.I64("pid").Append(ctx.Options.Pid ?? 0);
+            t.I64("stack_id").Append(stacks.Intern(e.Frames)); t.Str("profile").Append("memleak");
+            t.I64("alloc_objects").Append(null); t.I64("alloc_space").Append(null);
+            t.I64("inuse_objects").Append(e.Allocations); t.I64("inuse_space").Append(e.Bytes);
+            t.StrList("values").Append([$"outstanding_allocations/count={e.Allocations}", $"outstanding_space/bytes={e.Bytes}"]);
+            t.CommitRow();
+        }
+        return new ImportResult { Tables = [t, stacks.Table], ClockDomain = "local-time", ClockAligned = times.Count > 0, Notes = clock.Notes() };
+    }
+}
