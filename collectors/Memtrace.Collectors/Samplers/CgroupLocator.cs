@@ -7,14 +7,22 @@ namespace Memtrace.Collectors.Samplers;
 /// </summary>
 public static class CgroupLocator
 {
-    public static string? MemoryCgroupDir(string cgroupFile, string mountinfo)
+    public static string? MemoryCgroupDir(string cgroupFile, string mountinfo) => Locate(cgroupFile, mountinfo, allowV1: true);
+
+    /// <summary>
+    /// The process's cgroup2 directory, for PSI on a hybrid host: memory.pressure exists only in cgroup2,
+    /// so a v1 memory cgroup's pressure is read from the same process's unified-hierarchy directory.
+    /// </summary>
+    public static string? UnifiedDir(string cgroupFile, string mountinfo) => Locate(cgroupFile, mountinfo, allowV1: false);
+
+    private static string? Locate(string cgroupFile, string mountinfo, bool allowV1)
     {
         string? v1Path = null, v2Path = null;
         foreach (var line in cgroupFile.Split('\n'))
         {
             var parts = line.Split(':', 3);
             if (parts.Length != 3) continue;
-            if (parts[1].Split(',').Contains("memory")) v1Path = parts[2];
+            if (allowV1 && parts[1].Split(',').Contains("memory")) v1Path = parts[2];
             else if (parts[0] == "0" && parts[1].Length == 0) v2Path = parts[2];
         }
         foreach (var (path, v1) in new[] { (v1Path, true), (v2Path, false) })

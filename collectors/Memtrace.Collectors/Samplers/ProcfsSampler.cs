@@ -20,7 +20,8 @@ public static class ProcfsSampler
 
     public static SamplerResult Run(SamplerOptions o, string captureDir, CancellationToken cancel, Action<double>? progress = null)
     {
-        var cgroup = o.CgroupDir ?? Locate(o.Pid);
+        var cgroup = o.CgroupDir ?? Locate(o.Pid, CgroupLocator.MemoryCgroupDir);
+        var pressure = cgroup is not null && !File.Exists(Path.Combine(cgroup, "memory.pressure")) ? HybridPressure(o.Pid) : null;
         Directory.CreateDirectory(captureDir);
         var final = Path.Combine(captureDir, $"procfs-{o.Pid}-{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}.jsonl");
         int ticks = 0, afterExit = 0;
@@ -32,17 +33,29 @@ public static class ProcfsSampler
                 var (ts, mono) = SampleLoop.Now();
                 ticks++;
                 if (!Tick(w, o.Pid, cgroup, ts, mono)) afterExit++;
+                if (pressure is not null) Record(w, ts, mono, pressure);
             });
             w.Flush();
         });
         return new SamplerResult(final, ticks, afterExit, cgroup);
     }
 
-    private static string? Locate(int pid)
+    /// <summary>
+    /// On a hybrid host the v1 memory cgroup has no memory.pressure: read the process's cgroup2
+    /// directory's, or the system-wide /proc/pressure/memory when that directory has none (the root).
+    /// The capture importer merges it into the v1 sample of the same tick.
+    /// </summary>
+    private static string? HybridPressure(int pid)
+    {
+        if (Locate(pid, CgroupLocator.UnifiedDir) is { } unified && File.Exists(Path.Combine(unified, "memory.pressure"))) return Path.Combine(unified, "memory.pressure");
+        return File.Exists("/proc/pressure/memory") ? "/proc/pressure/memory" : null;
+    }
+
+    private static string? Locate(int pid, Func<string, string, string?> locate)
     {
         try
         {
-            return CgroupLocator.MemoryCgroupDir(File.ReadAllText($"/proc/{pid}/cgroup"), File.ReadAllText($"/proc/{pid}/mountinfo"));
+            return locate(File.ReadAllText($"/proc/{pid}/cgroup"), File.ReadAllText($"/proc/{pid}/mountinfo"));
         }
         catch (IOException)
         {

@@ -47,6 +47,7 @@ public sealed partial class CaptureJsonlImporter : IImporter
             var mono = tick.Select(r => r.MonoNs).FirstOrDefault(m => m is not null);
             var byPid = new SortedDictionary<long, Dictionary<string, CaptureRecord>>();
             var byCgroup = new SortedDictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+            string? hostPressure = null;
             foreach (var r in tick)
             {
                 if (ProcPath().Match(r.Path) is { Success: true } pm)
@@ -55,6 +56,7 @@ public sealed partial class CaptureJsonlImporter : IImporter
                     if (!byPid.TryGetValue(pid, out var files)) byPid[pid] = files = new Dictionary<string, CaptureRecord>(StringComparer.Ordinal);
                     files[pm.Groups[2].Value] = r;
                 }
+                else if (r.Path == "/proc/pressure/memory" && r.Content is not null) hostPressure = r.Content;
                 else if (CgroupPath().Match(r.Path) is { Success: true } cm && r.Content is not null)
                 {
                     if (!byCgroup.TryGetValue(cm.Groups[2].Value, out var files)) byCgroup[cm.Groups[2].Value] = files = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -62,10 +64,13 @@ public sealed partial class CaptureJsonlImporter : IImporter
                 }
             }
             foreach (var (pid, files) in byPid) AddProc(ctx, procs, pid, files, tick.Key, mono);
+            // Hybrid host: the v1 memory cgroup has no memory.pressure; the sampler read the process's cgroup2
+            // one (a directory with memory.pressure but no memory.stat) or /proc/pressure/memory in the same tick.
+            var pressure = hostPressure ?? byCgroup.Values.Where(f => !f.ContainsKey("memory.stat")).Select(f => f.GetValueOrDefault("memory.pressure")).FirstOrDefault(p => p is not null);
             foreach (var (dir, files) in byCgroup)
             {
                 if (!files.ContainsKey("memory.stat")) continue;
-                CgroupSample.Append(cgroups, ctx, "/sys/fs/cgroup/" + dir, dir, name => files.GetValueOrDefault(name), tick.Key, mono);
+                CgroupSample.Append(cgroups, ctx, "/sys/fs/cgroup/" + dir, dir, name => files.GetValueOrDefault(name) ?? (name == "memory.pressure" ? pressure : null), tick.Key, mono);
             }
         }
         return new ImportResult { Tables = [procs, cgroups], ClockDomain = "realtime+monotonic" };
