@@ -26,8 +26,9 @@ public static class ImporterRegistry
         new ProcfsTtarImporter(),
         new CgroupfsImporter(),
         new GctraceImporter(),
-        new GoExpvarImporter(),
+        // capture-jsonl before go-expvar: a capture line may hold a /debug/vars body, and its "path" key says which it is.
         new CaptureJsonlImporter(),
+        new GoExpvarImporter(),
         new CudaHookImporter(),
         new PerfScriptImporter(),
         new PprofImporter(),

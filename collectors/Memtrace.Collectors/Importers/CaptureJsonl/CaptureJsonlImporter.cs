@@ -12,6 +12,8 @@ namespace Memtrace.Collectors.Importers.CaptureJsonl;
 /// gives a proc_samples row per pid (status, smaps_rollup, stat, and "/proc/&lt;pid&gt;/fd" whose content
 /// is the entry count) and a cgroup_samples row per cgroup directory with a memory file. A failed
 /// status read is the process gone: the row says alive = false, and the cgroup keeps being sampled.
+/// A record whose content is a /debug/vars body (JSON with "memstats") becomes a go_runtime_samples row,
+/// and one that starts "heap profile:" is read as heap?debug=1, whatever path it was read from.
 /// </summary>
 public sealed partial class CaptureJsonlImporter : IImporter
 {
@@ -42,6 +44,9 @@ public sealed partial class CaptureJsonlImporter : IImporter
         if (records.Count == 0) throw new ImportRefusedException("no capture record parsed");
         var procs = new Table(ProcSamples.Def);
         var cgroups = new Table(CgroupSamples.Def);
+        var go = new Table(GoRuntimeSamples.Def);
+        var heap = new Table(HeapProfileSamples.Def);
+        var stacks = new Common.StackInterner(ctx.SourceId);
         foreach (var tick in records.GroupBy(r => r.TsNs).OrderBy(g => g.Key))
         {
             var mono = tick.Select(r => r.MonoNs).FirstOrDefault(m => m is not null);
@@ -50,7 +55,12 @@ public sealed partial class CaptureJsonlImporter : IImporter
             string? hostPressure = null;
             foreach (var r in tick)
             {
-                if (ProcPath().Match(r.Path) is { Success: true } pm)
+                // Whatever the path, a /debug/vars body or a heap?debug=1 document is recognised by its content.
+                if (r.Content is { } body && body.TrimStart().StartsWith('{') && body.Contains("\"memstats\"", StringComparison.Ordinal))
+                    GoExpvar.GoExpvarImporter.AddSample(ctx, go, body, r.TsNs, r.MonoNs, r.Path);
+                else if (r.Content is { } doc && Pprof.HeapDebugText.LooksLike(doc))
+                    Pprof.PprofImporter.AppendDebugText(ctx, doc, r.TsNs, heap, stacks, go, r.Path + " line ");
+                else if (ProcPath().Match(r.Path) is { Success: true } pm)
                 {
                     var pid = long.Parse(pm.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
                     if (!byPid.TryGetValue(pid, out var files)) byPid[pid] = files = new Dictionary<string, CaptureRecord>(StringComparer.Ordinal);
@@ -73,7 +83,7 @@ public sealed partial class CaptureJsonlImporter : IImporter
                 CgroupSample.Append(cgroups, ctx, "/sys/fs/cgroup/" + dir, dir, name => files.GetValueOrDefault(name) ?? (name == "memory.pressure" ? pressure : null), tick.Key, mono);
             }
         }
-        return new ImportResult { Tables = [procs, cgroups], ClockDomain = "realtime+monotonic" };
+        return new ImportResult { Tables = [procs, cgroups, go, heap, stacks.Table], ClockDomain = "realtime+monotonic" };
     }
 
     private static void AddProc(ImportContext ctx, Table t, long pid, Dictionary<string, CaptureRecord> files, long ts, long? mono)

@@ -60,7 +60,7 @@ public sealed class GoExpvarImporter : IImporter
         return new ImportResult { Tables = [t], ClockDomain = aligned ? "realtime" : "file-mtime", ClockAligned = aligned };
     }
 
-    private static void AddSample(ImportContext ctx, Table t, string body, long ts, long? mono, string location)
+    internal static void AddSample(ImportContext ctx, Table t, string body, long ts, long? mono, string location)
     {
         JsonElement memstats;
         JsonDocument doc;

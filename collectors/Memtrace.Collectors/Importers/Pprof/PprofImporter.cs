@@ -83,22 +83,32 @@ public sealed class PprofImporter : IImporter
 
     private static ImportResult ImportText(ImportContext ctx, string text)
     {
-        var lines = text.Split('\n');
-        var rate = HeapDebugText.Rate(lines[0].TrimEnd('\r')) ?? throw new ImportRefusedException($"heap profile header does not parse: '{lines[0].TrimEnd('\r')}'");
-        var (records, memstats) = HeapDebugText.Parse(lines, (line, excerpt, message) => ctx.Stats.Log(StatsCatalog.PprofBadRecord, $"line {line}", excerpt, message));
         var ts = new DateTimeOffset(File.GetLastWriteTimeUtc(ctx.Path)).ToUnixTimeMilliseconds() * 1_000_000;
         var stacks = new StackInterner(ctx.SourceId);
         var t = new Table(HeapProfileSamples.Def);
+        var go = new Table(GoRuntimeSamples.Def);
+        AppendDebugText(ctx, text, ts, t, stacks, go, "line ");
+        return new ImportResult { Tables = [t, stacks.Table, go], ClockDomain = "file-mtime", ClockAligned = false };
+    }
+
+    /// <summary>One heap?debug=1 document at a known time: its records into heap, its MemStats trailer into go (also used by capture-jsonl).</summary>
+    internal static void AppendDebugText(ImportContext ctx, string text, long ts, Table heap, StackInterner stacks, Table go, string location)
+    {
+        var lines = text.Split('\n');
+        if (HeapDebugText.Rate(lines[0].TrimEnd('\r')) is not { } rate)
+        {
+            ctx.Stats.Log(StatsCatalog.PprofBadRecord, location + "1", lines[0], "heap profile header does not parse");
+            return;
+        }
+        var (records, memstats) = HeapDebugText.Parse(lines, (line, excerpt, message) => ctx.Stats.Log(StatsCatalog.PprofBadRecord, $"{location}{line}", excerpt, message));
         foreach (var r in records)
         {
             var (io, ib) = HeapDebugText.Scale(r.InuseObjects, r.InuseBytes, rate);
             var (ao, ab) = HeapDebugText.Scale(r.AllocObjects, r.AllocBytes, rate);
-            Row(t, ctx, ts, stacks.Intern(r.Frames.Count > 0 ? r.Frames : r.Addresses), "heap", ao, ab, io, ib,
+            Row(heap, ctx, ts, stacks.Intern(r.Frames.Count > 0 ? r.Frames : r.Addresses), "heap", ao, ab, io, ib,
                 [$"alloc_objects/count={ao}", $"alloc_space/bytes={ab}", $"inuse_objects/count={io}", $"inuse_space/bytes={ib}"]);
         }
-        var tables = new List<Table> { t, stacks.Table };
-        if (memstats.Count > 0) tables.Add(MemStatsRow(ctx, memstats, ts));
-        return new ImportResult { Tables = tables, ClockDomain = "file-mtime", ClockAligned = false };
+        if (memstats.Count > 0) MemStatsRow(go, ctx, memstats, ts);
     }
 
     private static void Row(Table t, ImportContext ctx, long ts, long? stack, string kind, long? ao, long? ab, long? io, long? ib, string[] values)
@@ -110,14 +120,12 @@ public sealed class PprofImporter : IImporter
         t.CommitRow();
     }
 
-    private static Table MemStatsRow(ImportContext ctx, Dictionary<string, string> m, long ts)
+    private static void MemStatsRow(Table t, ImportContext ctx, Dictionary<string, string> m, long ts)
     {
-        var t = new Table(GoRuntimeSamples.Def);
         t.Str("source_id").Append(ctx.SourceId); t.I64("ts_ns").Append(ts); t.Str("host").Append(ctx.Options.Host); t.I64("pid").Append(ctx.Options.Pid ?? 0);
         foreach (var (col, field) in GoExpvarImporter.Fields)
             t.I64(col).Append(m.TryGetValue(field, out var v) && ulong.TryParse(v, CultureInfo.InvariantCulture, out var u) && u <= long.MaxValue ? (long)u : null);
         t.F64("gc_cpu_fraction").Append(m.TryGetValue("GCCPUFraction", out var f) && double.TryParse(f, CultureInfo.InvariantCulture, out var d) ? d : null);
         t.CommitRow();
-        return t;
     }
 }
