@@ -101,3 +101,50 @@ public sealed class CaptureJsonlTests
         Assert.Equal(("/app", 2L, 8192L, 4096L), (c.Str("cgroup_path")[0], c.I64("cgroup_version")[0], c.I64("usage")[0], c.I64("anon")[0]));
     }
 }
+
+/// <summary>collect go against a local server that replays a real Go service's /debug/vars body and heap profile.</summary>
+public sealed class GoSamplerTests
+{
+    [Fact]
+    public void Polls_expvar_and_every_nth_heap_profile_and_both_import()
+    {
+        var body = System.Text.Json.JsonDocument.Parse(File.ReadLines(Repo.Data("go", "expvar.jsonl")).First()).RootElement.GetProperty("body").GetString()!;
+        var heap = File.ReadAllBytes(Repo.Data("go", "heapsvc", "capture", "heap.pb.gz"));
+        var port = FreePort();
+        using var listener = new System.Net.HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        var served = 0;
+        var server = Task.Run(async () =>
+        {
+            while (listener.IsListening)
+            {
+                System.Net.HttpListenerContext c;
+                try { c = await listener.GetContextAsync(); } catch (Exception) { return; }
+                var bytes = c.Request.Url!.AbsolutePath == "/debug/pprof/heap" ? heap : System.Text.Encoding.UTF8.GetBytes(body);
+                Interlocked.Increment(ref served);
+                await c.Response.OutputStream.WriteAsync(bytes);
+                c.Response.Close();
+            }
+        });
+        var dir = Repo.TempDir();
+        var result = GoExpvarSampler.Run(new Uri($"http://127.0.0.1:{port}/debug/vars"), TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(1500), Path.Combine(dir, "raw"), CancellationToken.None, heapEvery: 4);
+        listener.Stop();
+        Assert.True(result.Polls >= 3, $"{result.Polls} polls"); // pacing is best effort: a slow first request delays the rest
+        Assert.Equal((result.Polls + 3) / 4, result.HeapProfiles.Count);
+        Assert.Equal(result.Polls + result.HeapProfiles.Count, served);
+        var archive = TraceArchive.OpenOrCreate(Path.Combine(dir, "a"));
+        var runner = new ImportRunner(archive, new ImportOptions { Pid = 7 });
+        Assert.Equal(ImportOutcome.Imported, runner.ImportOne(result.CapturePath, "go-expvar").Outcome);
+        Assert.Equal(ImportOutcome.Imported, runner.ImportOne(result.HeapProfiles[0], "pprof").Outcome);
+        Assert.Equal(result.Polls, archive.ReadTable(GoRuntimeSamples.Def).RowCount);
+        Assert.True(archive.ReadTable(HeapProfileSamples.Def).RowCount > 0);
+    }
+
+    private static int FreePort()
+    {
+        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+    }
+}

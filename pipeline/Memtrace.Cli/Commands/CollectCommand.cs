@@ -56,13 +56,15 @@ internal static class CollectCommand
         var duration = new Option<double>("--duration") { Description = "Seconds to poll (Ctrl+C stops early).", DefaultValueFactory = _ => 10 };
         var pid = new Option<long?>("--pid") { Description = "Process id to record with the samples." };
         var archive = new Option<string>("--archive") { Description = "Archive directory (created if missing).", Required = true };
+        var heapEvery = new Option<int>("--heap-every") { Description = "Also fetch /debug/pprof/heap (net/http/pprof) every N polls; 0 = never.", DefaultValueFactory = _ => 0 };
         var go = new Command("go", """
             Poll a Go service's expvar endpoint (runtime.MemStats) every interval, keep the raw bodies in
-            <archive>/raw/ and import them as go_runtime_samples.
+            <archive>/raw/ and import them as go_runtime_samples; with --heap-every N, also keep every N-th
+            poll's /debug/pprof/heap profile and import it as heap_profile_samples.
 
             Example:
-              memtrace collect go --url http://127.0.0.1:6060/debug/vars --interval 500 --duration 30 --archive trace/
-            """) { url, interval, duration, pid, archive };
+              memtrace collect go --url http://127.0.0.1:6060/debug/vars --interval 500 --duration 30 --heap-every 10 --archive trace/
+            """) { url, interval, duration, pid, archive, heapEvery };
         go.SetAction((r, cancel) =>
         {
             if (!Uri.TryCreate(r.GetValue(url), UriKind.Absolute, out var uri))
@@ -71,11 +73,12 @@ internal static class CollectCommand
                 return Task.FromResult((int)ExitCode.Usage);
             }
             var a = TraceArchive.OpenOrCreate(r.GetValue(archive)!);
-            var result = Common.WithProgress("collect", progress => GoExpvarSampler.Run(uri, TimeSpan.FromMilliseconds(r.GetValue(interval)), TimeSpan.FromSeconds(r.GetValue(duration)), Path.Combine(a.Root, "raw"), cancel, f => progress($"polling {uri}", f)));
-            Console.WriteLine($"{result.Polls} polls, {result.Failures} failed");
-            var report = new ImportRunner(a, new ImportOptions { Pid = r.GetValue(pid) }).ImportOne(result.CapturePath, "go-expvar");
-            (report.Outcome == ImportOutcome.Refused ? Console.Error : Console.Out).WriteLine(report.Message);
-            return Task.FromResult((int)(report.Outcome == ImportOutcome.Refused ? ExitCode.InputRefused : ExitCode.Success));
+            var result = Common.WithProgress("collect", progress => GoExpvarSampler.Run(uri, TimeSpan.FromMilliseconds(r.GetValue(interval)), TimeSpan.FromSeconds(r.GetValue(duration)), Path.Combine(a.Root, "raw"), cancel, f => progress($"polling {uri}", f), r.GetValue(heapEvery)));
+            Console.WriteLine($"{result.Polls} polls, {result.Failures} failed, {result.HeapProfiles.Count} heap profiles");
+            var runner = new ImportRunner(a, new ImportOptions { Pid = r.GetValue(pid) });
+            var reports = result.HeapProfiles.Select(h => runner.ImportOne(h, "pprof")).Prepend(runner.ImportOne(result.CapturePath, "go-expvar")).ToList();
+            foreach (var report in reports) (report.Outcome == ImportOutcome.Refused ? Console.Error : Console.Out).WriteLine(report.Message);
+            return Task.FromResult((int)(reports.Any(x => x.Outcome == ImportOutcome.Refused) ? ExitCode.InputRefused : ExitCode.Success));
         });
         return go;
     }
