@@ -23,6 +23,12 @@ public sealed class PerfDmesgTests
     // Default perf script fields: no pid, only the tid; a comm with spaces; older perf's "ret:" prefix.
     [InlineData("Web Content  4242 [001]  55.000000001: syscalls:sys_exit_epoll_pwait: ret: 0x3", true, null, 4242L, 55_000_000_001L, false, null, 3L)]
     [InlineData("x 1/2 [0] 1.0: syscalls:sys_exit_epoll_pwait: garbage", false, null, 0L, 0L, false, null, null)]
+    // raw_syscalls from the default fields: hex arguments (timeout is the 4th; an int, so ffffffff is −1), decimal return.
+    [InlineData("         spinsvc 30852 [000] 15880.019727869: raw_syscalls:sys_enter: NR 281 (5, 7f92d23eb6e0, 80, 0, 0, 0)", true, null, 30852L, 15880019727869L, true, 0L, null)]
+    [InlineData("         spinsvc 30852 [000] 15880.019729051:  raw_syscalls:sys_exit: NR 281 = 1", true, null, 30852L, 15880019729051L, false, null, 1L)]
+    [InlineData("   my prog 7/8 [1] 2.5: raw_syscalls:sys_enter: NR 232 (3, 1000, 40, ffffffffffffffff, 0, 0)", true, 7L, 8L, 2_500_000_000L, true, -1L, null)]
+    [InlineData("   my prog 7/8 [1] 2.5: raw_syscalls:sys_exit: NR 232 = -4", true, 7L, 8L, 2_500_000_000L, false, null, -4L)]
+    [InlineData("   my prog 7/8 [1] 2.5: raw_syscalls:sys_exit: NR 232 = ?", false, null, 0L, 0L, false, null, null)]
     [InlineData("x 1/2 [0] 1.0: sched:sched_switch: prev_comm=x", false, null, 0L, 0L, false, null, null)]
     public void Perf_script_edge_case_lines(string line, bool ok, long? pid, long tid, long ns, bool enter, long? timeout, long? ret)
     {
@@ -44,6 +50,22 @@ public sealed class PerfDmesgTests
         Assert.Equal(evt is not null, DmesgLine.TryParse(line, out var r));
         if (evt is null) return;
         Assert.Equal((evt, pid, comm, anon), (r!.Event, r.Pid, r.Comm, r.AnonRss));
+    }
+
+    [Fact]
+    public void Real_raw_syscalls_capture_reads_its_header_clock_and_names_the_syscalls()
+    {
+        var archive = TraceArchive.OpenOrCreate(Repo.TempDir());
+        var report = new ImportRunner(archive, new ImportOptions()).ImportOne(Repo.Data("perf", "raw-syscalls.txt.gz"), "auto");
+        Assert.Equal("perf-script", report.Format);
+        var t = archive.ReadTable(SyscallEvents.Def);
+        Assert.Equal(600, t.RowCount);
+        Assert.All(Enumerable.Range(0, t.RowCount), r => Assert.Equal("epoll_pwait", t.Str("syscall")[r]));
+        Assert.All(Enumerable.Range(0, t.RowCount), r => Assert.True(t.I64("ts_ns").IsNull(r)));
+        var src = archive.Manifest.Sources.Single();
+        Assert.Equal("monotonic", src.ClockDomain);
+        Assert.Equal("perf header clockid", src.Notes["clock_source"]);
+        Assert.Contains(Enumerable.Range(0, t.RowCount), r => t.Str("phase")[r] == "enter" && t.I64("timeout_ms")[r] == 0);
     }
 
     [Fact]

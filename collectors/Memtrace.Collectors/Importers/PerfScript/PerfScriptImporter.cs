@@ -9,7 +9,9 @@ namespace Memtrace.Collectors.Importers.PerfScript;
 /// syscall_events. Recorded with `perf record -k CLOCK_MONOTONIC`, the stamps are monotonic seconds:
 /// ts_ns stays null and mono_ns is set, and clock alignment places them on UTC from a dual-clock
 /// source on the same host. Stamps above 10⁹ s can only be CLOCK_REALTIME (-k CLOCK_REALTIME), so
-/// they go straight to ts_ns. Other events in the file are ignored.
+/// they go straight to ts_ns; a `perf script --header` "# clockid:" line settles it either way.
+/// raw_syscalls:sys_enter/sys_exit lines are named from their syscall number (x86_64 or the header's
+/// arch). Other events in the file are ignored.
 /// </summary>
 public sealed class PerfScriptImporter : IImporter
 {
@@ -35,21 +37,26 @@ public sealed class PerfScriptImporter : IImporter
         var t = new Table(SyscallEvents.Def);
         var open = new Dictionary<long, bool>();
         long lineNo = 0, realtime = 0, monotonic = 0;
+        string? headerClock = null;
+        var arch = "x86_64";
         using var stream = Common.TextHead.OpenMaybeGzip(ctx.Path);
         using var reader = new StreamReader(stream);
         while (reader.ReadLine() is { } raw)
         {
             lineNo++;
             var line = raw.TrimEnd('\r');
+            // perf script --header: "# clockid: monotonic (1)" and "# arch : x86_64" say how to read what follows.
+            if (line.StartsWith("# clockid: ", StringComparison.Ordinal)) { headerClock = line[11..].Split(' ')[0]; continue; }
+            if (line.StartsWith("# arch : ", StringComparison.Ordinal)) { arch = line[9..].Trim(); continue; }
             if (!PerfScriptLine.LooksLike(line)) continue;
-            if (!PerfScriptLine.TryParse(line, out var r) || r is null)
+            if (!PerfScriptLine.TryParse(line, out var r, arch) || r is null)
             {
                 ctx.Stats.Log(StatsCatalog.PerfBadLine, $"line {lineNo}", line, "names a syscalls: tracepoint but does not parse as 'comm pid/tid [cpu] secs.frac: syscalls:sys_enter|exit_NAME: args'");
                 continue;
             }
             if (r.Enter) open[r.Tid] = true;
             else if (!open.Remove(r.Tid)) ctx.Stats.Count(StatsCatalog.PerfUnpairedExit);
-            var isRealtime = r.TimeNs >= RealtimeThresholdNs;
+            var isRealtime = headerClock is { } hc ? hc == "realtime" : r.TimeNs >= RealtimeThresholdNs;
             if (isRealtime) realtime++; else monotonic++;
             t.Str("source_id").Append(ctx.SourceId);
             t.I64("ts_ns").Append(isRealtime ? r.TimeNs : null);
@@ -70,6 +77,7 @@ public sealed class PerfScriptImporter : IImporter
             ctx.Stats.Log(StatsCatalog.PerfBadLine, $"line {lineNo + 1}", "", cut);
         if (t.RowCount == 0) throw new ImportRefusedException("no syscalls:sys_enter_*/sys_exit_* line parsed (record with perf record -e 'syscalls:sys_*_epoll_pwait' and print with perf script)");
         var domain = realtime > 0 && monotonic == 0 ? "realtime" : monotonic > 0 && realtime == 0 ? "monotonic" : "mixed";
-        return new ImportResult { Tables = [t], ClockDomain = domain, ClockAligned = domain == "realtime" };
+        var notes = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["clock_source"] = headerClock is null ? "inferred from the stamps' size" : "perf header clockid", ["arch"] = arch };
+        return new ImportResult { Tables = [t], ClockDomain = domain, ClockAligned = domain == "realtime", Notes = notes };
     }
 }

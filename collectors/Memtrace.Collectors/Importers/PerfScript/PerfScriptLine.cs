@@ -18,12 +18,25 @@ public sealed partial record PerfScriptLine(string Comm, long? Pid, long Tid, lo
     [GeneratedRegex(@"(?:^|,\s*)timeout(?:_msecs)?:\s*(0x[0-9a-fA-F]+|-?\d+)")]
     private static partial Regex Timeout();
 
-    /// <summary>True for a line naming a syscalls: tracepoint, whether or not it parses.</summary>
-    public static bool LooksLike(string line) => line.Contains(" syscalls:sys_", StringComparison.Ordinal);
+    // raw_syscalls, the default perf script fields: "spinsvc 30852 [000] 15880.019727869: raw_syscalls:sys_enter: NR 281 (5, 7f92d23eb6e0, 80, 0, 0, 0)"
+    // and "spinsvc 30852 [000] 15880.019729051:  raw_syscalls:sys_exit: NR 281 = 1". The arguments are %lx, the return %ld.
+    [GeneratedRegex(@"^\s*(.*?)\s+(\d+)(?:/(\d+))?\s+(?:\[\d+\]\s+)?(\d+)\.(\d{1,9}):\s+raw_syscalls:sys_(enter|exit):\s*NR (\d+) (?:\(([0-9a-f, ]*)\)|= (-?\d+))\s*$")]
+    private static partial Regex Raw();
 
-    public static bool TryParse(string line, out PerfScriptLine? record)
+    /// <summary>Syscall numbers memtrace names (the epoll family), by architecture; others keep "NR_n".</summary>
+    private static readonly Dictionary<string, Dictionary<long, string>> Numbers = new()
+    {
+        ["x86_64"] = new() { [232] = "epoll_wait", [281] = "epoll_pwait", [441] = "epoll_pwait2" },
+        ["aarch64"] = new() { [22] = "epoll_pwait", [441] = "epoll_pwait2" },
+    };
+
+    /// <summary>True for a line naming a syscalls: or raw_syscalls: tracepoint, whether or not it parses.</summary>
+    public static bool LooksLike(string line) => line.Contains(" syscalls:sys_", StringComparison.Ordinal) || line.Contains(" raw_syscalls:sys_", StringComparison.Ordinal);
+
+    public static bool TryParse(string line, out PerfScriptLine? record, string arch = "x86_64")
     {
         record = null;
+        if (line.Contains(" raw_syscalls:sys_", StringComparison.Ordinal)) return TryRaw(line, arch, out record);
         var m = Pattern().Match(line);
         if (!m.Success) return false;
         if (!long.TryParse(m.Groups[4].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var sec) || sec > 9_000_000_000L) return false;
@@ -53,6 +66,39 @@ public sealed partial record PerfScriptLine(string Comm, long? Pid, long Tid, lo
             ret = v;
         }
         record = new PerfScriptLine(m.Groups[1].Value, pid, tid, ns, m.Groups[7].Value, enter, ret, timeout, args);
+        return true;
+    }
+
+    private static bool TryRaw(string line, string arch, out PerfScriptLine? record)
+    {
+        record = null;
+        var m = Raw().Match(line);
+        if (!m.Success || !long.TryParse(m.Groups[4].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var sec) || sec > 9_000_000_000L) return false;
+        var ns = sec * 1_000_000_000L + long.Parse(m.Groups[5].Value.PadRight(9, '0'), CultureInfo.InvariantCulture);
+        var id1 = long.Parse(m.Groups[2].ValueSpan, CultureInfo.InvariantCulture);
+        long? pid = m.Groups[3].Success ? id1 : null;
+        var tid = m.Groups[3].Success ? long.Parse(m.Groups[3].ValueSpan, CultureInfo.InvariantCulture) : id1;
+        var nr = long.Parse(m.Groups[7].ValueSpan, CultureInfo.InvariantCulture);
+        var name = Numbers.GetValueOrDefault(arch)?.GetValueOrDefault(nr) ?? $"NR_{nr}";
+        var enter = m.Groups[6].Value == "enter";
+        long? timeout = null, ret = null;
+        if (enter)
+        {
+            if (!m.Groups[8].Success) return false;
+            var args = m.Groups[8].Value.Split(", ");
+            // epoll_wait/epoll_pwait(epfd, events, maxevents, timeout, …): the int timeout is the 4th register.
+            if (name.StartsWith("epoll_pwait", StringComparison.Ordinal) || name == "epoll_wait")
+            {
+                if (args.Length < 4 || !ulong.TryParse(args[3], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var raw)) return false;
+                timeout = unchecked((int)raw);
+            }
+        }
+        else
+        {
+            if (!m.Groups[9].Success) return false;
+            ret = long.Parse(m.Groups[9].ValueSpan, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        }
+        record = new PerfScriptLine(m.Groups[1].Value, pid, tid, ns, name, enter, ret, timeout, m.Groups[8].Value);
         return true;
     }
 
