@@ -122,6 +122,22 @@ public sealed class CgroupfsTests
     }
 
     [Fact]
+    public void The_upstream_edited_docker_scope_is_reported_as_contradicting_itself()
+    {
+        // docker.zip's docker-1c8f….scope/memory.current was edited upstream to 9125888 while its memory.stat says
+        // anon 411045888: the sample is kept as read, and the contradiction is counted and logged with the numbers.
+        var (archive, _) = Import("docker.zip");
+        var src = archive.Manifest.Sources.Single();
+        Assert.Equal(1, src.Stats[StatsCatalog.CgroupInconsistent.Key]);
+        var log = archive.ReadTable(ImportLog.Def);
+        var row = Enumerable.Range(0, log.RowCount).Single(r => log.Str("stat_key")[r] == StatsCatalog.CgroupInconsistent.Key);
+        Assert.Contains("docker-1c8fa019", log.Str("location")[row]);
+        Assert.Contains("usage=9125888 anon=411045888", log.Str("excerpt")[row]);
+        var t = archive.ReadTable(CgroupSamples.Def);
+        Assert.Contains(Enumerable.Range(0, t.RowCount), r => t.I64("usage").Get(r) == 9125888);
+    }
+
+    [Fact]
     public void A_zip_without_cgroup_files_is_refused()
     {
         var dir = Repo.TempDir();
@@ -141,10 +157,14 @@ public sealed class CgroupfsTests
         File.WriteAllText(Path.Combine(cg, "memory.stat"), "anon 4096\nfile 8192\ngarbage\n");
         File.WriteAllText(Path.Combine(cg, "memory.current"), "lots\n");
         File.WriteAllText(Path.Combine(cg, "memory.max"), "1073741824\n");
+        // A PSI file with a field missing from its "some" line (no avg300).
+        File.WriteAllText(Path.Combine(cg, "memory.pressure"), "some avg10=1.00 avg60=2.00 total=5\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=1\n");
         var archive = TraceArchive.OpenOrCreate(Path.Combine(dir, "a"));
         var report = new ImportRunner(archive, new ImportOptions()).ImportOne(Path.Combine(dir, "tree"), "auto");
         Assert.Equal(ImportOutcome.Imported, report.Outcome);
-        Assert.Equal(2, archive.Manifest.Sources.Single().Stats[StatsCatalog.CgroupBadFile.Key]);
+        Assert.Equal(3, archive.Manifest.Sources.Single().Stats[StatsCatalog.CgroupBadFile.Key]);
+        var logged = archive.ReadTable(ImportLog.Def);
+        Assert.Contains(Enumerable.Range(0, logged.RowCount), r => logged.Str("location")[r]!.EndsWith("memory.pressure", StringComparison.Ordinal));
         var t = archive.ReadTable(CgroupSamples.Def);
         Assert.Equal((4096L, 1073741824L), (t.I64("anon")[0], t.I64("limit")[0]));
         Assert.True(t.I64("usage").IsNull(0));

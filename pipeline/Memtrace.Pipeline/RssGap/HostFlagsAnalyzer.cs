@@ -51,7 +51,7 @@ public static class HostFlagsAnalyzer
                 Runs(t, w, "kernel_memory_high", "warning", withCg, i => Frac(i.Split.Bytes[Layers.Kernel], i.Split.Total), (_, v) => v > o.KernelFraction, o.KernelFraction,
                     (i, v) => $"kernel {i.Split.Bytes[Layers.Kernel] / MiB:F1} MiB = {v:P0} of usage ({i.Split.Evidence[Layers.Kernel]})");
                 Runs(t, w, "go_managed_not_resident", "info", a, i => i.Split.Bytes[Layers.GoNotResident], (_, v) => v < 0, 0, (i, v) => i.Split.Evidence[Layers.GoNotResident]);
-                foreach (var layer in new[] { Layers.OtherAnon, Layers.PageCacheActive })
+                foreach (var layer in new[] { Layers.OtherAnon, Layers.PageCacheActive, Layers.Residual })
                 {
                     var name = RssGapAttribution.Layers[layer].Name;
                     Runs(t, w, "negative_" + name, "info", withCg, i => i.Split.Bytes[layer], (_, v) => v < -o.NegativeSlackBytes, -o.NegativeSlackBytes, (i, v) => $"{name} = {v / MiB:F1} MiB: {i.Split.Evidence[layer]} (pages charged elsewhere, or samples {Math.Abs(i.Proc.Ts - (i.Cgroup?.Ts ?? i.Proc.Ts)) / 1e6:F0} ms apart)");

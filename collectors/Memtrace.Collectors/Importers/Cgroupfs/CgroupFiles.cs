@@ -43,10 +43,13 @@ public static class CgroupFiles
     public static bool TryPsi(string text, out PsiLine? some, out PsiLine? full)
     {
         some = full = null;
+        var malformed = false;
         foreach (var raw in text.Split('\n'))
         {
             var parts = raw.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length != 5) continue;
+            if (parts.Length == 0) continue;
+            // A "some"/"full" line must carry all four fields; a short one is malformed, not skipped in silence.
+            if (parts.Length != 5) { malformed |= parts[0] is "some" or "full"; continue; }
             double a10 = 0, a60 = 0, a300 = 0;
             long total = 0;
             var ok = true;
@@ -64,10 +67,11 @@ public static class CgroupFiles
                     _ => false,
                 };
             }
-            if (!ok) continue;
+            if (!ok) { malformed = true; continue; }
             if (parts[0] == "some") some = new PsiLine(a10, a60, a300, total);
             else if (parts[0] == "full") full = new PsiLine(a10, a60, a300, total);
         }
-        return some is not null || full is not null;
+        // False when nothing parsed or a line was malformed; whatever did parse is still returned.
+        return !malformed && (some is not null || full is not null);
     }
 }

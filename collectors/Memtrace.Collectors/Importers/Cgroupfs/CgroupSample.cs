@@ -70,13 +70,21 @@ public static class CgroupSample
         if (Read("memory.pressure") is { } psi && !CgroupFiles.TryPsi(psi, out some, out full))
             ctx.Stats.Log(StatsCatalog.CgroupBadFile, $"{dir}/memory.pressure", psi, "no 'some'/'full' PSI line");
 
+        var usage = Number(v1 ? "memory.usage_in_bytes" : "memory.current");
+        // usage counts every charged page, so memory.stat's anon + file cannot exceed it by more than the per-CPU
+        // charge batching. A tree where they do contradicts itself (one upstream fixture had memory.current edited):
+        // keep the sample as read, and say so, rather than let a huge negative residual pass for fact.
+        if (usage is { } u && S(known["anon"]) is { } anon && S(known["file"]) is { } file && anon + file > u + Math.Max(4L << 20, u / 50))
+            ctx.Stats.Log(StatsCatalog.CgroupInconsistent, $"{dir}/{(v1 ? "memory.usage_in_bytes" : "memory.current")}", $"usage={u} anon={anon} file={file}",
+                $"memory.stat anon + file = {anon + file} exceeds usage {u}: the files contradict each other");
+
         t.Str("source_id").Append(ctx.SourceId);
         t.I64("ts_ns").Append(tsNs);
         t.I64("mono_ns").Append(monoNs);
         t.Str("host").Append(ctx.Options.Host);
         t.Str("cgroup_path").Append(cgroupPath);
         t.I64("cgroup_version").Append(v1 ? 1 : 2);
-        t.I64("usage").Append(Number(v1 ? "memory.usage_in_bytes" : "memory.current"));
+        t.I64("usage").Append(usage);
         t.I64("limit").Append(limit);
         t.I64("max_usage").Append(Number(v1 ? "memory.max_usage_in_bytes" : "memory.peak"));
         foreach (var (col, keys) in known) t.I64(col).Append(S(keys));
