@@ -17,6 +17,9 @@ public sealed class GctraceTests
     [InlineData("gc 7 @12.5s 0%: 0.010+2.1 ms clock, 8 P", false, false, false)]
     [InlineData("gc 7 @x.5s 0%: 0.010+2.1+0.004 ms clock, 0.08+0.5/1.9/4.0+0.032 ms cpu, 9->9->4 MB, 10 MB goal, 8 P", false, false, false)]
     [InlineData("scvg: 0 MB released", false, false, false)]
+    // Go 1.6's five clock phases, and Go 1.5's "gc #N".
+    [InlineData("gc 1 @0.015s 1%: 0.10+0.26+0.034+0.44+0.13 ms clock, 0.40+0.26+0+0.21/0.37/0.26+0.51 ms cpu, 4->4->0 MB, 5 MB goal, 4 P", true, false, false)]
+    [InlineData("gc #2 @0.030s 2%: 0.10+0.26+0.034+0.44+0.13 ms clock, 0.40+0.26+0+0.21/0.37/0.26+0.51 ms cpu, 4->4->0 MB, 5 MB goal, 4 P (forced)", true, true, false)]
     // A line from a future Go with a field this parser does not know: counted as bad, never guessed at.
     [InlineData("gc 3 @0.500s 2%: 0.1+0.2+0.3 ms clock, 0.1+0.2/0.3/0.4+0.5 ms cpu, 4->4->2 MB, 5 MB goal, 0 MB stacks, 0 MB globals, 1 MB arenas, 8 P", false, false, false)]
     public void Parses_edge_case_lines(string line, bool ok, bool forced, bool hasStacks)
@@ -25,6 +28,17 @@ public sealed class GctraceTests
         if (!ok) return;
         Assert.Equal(forced, r!.Forced);
         Assert.Equal(hasStacks, r.Stacks is not null);
+    }
+
+    [Fact]
+    public void Go16_phases_fold_into_the_three_phase_columns()
+    {
+        Assert.True(GctraceLine.TryParse("gc 1 @0.015s 1%: 0.10+0.26+0.034+0.44+0.13 ms clock, 0.40+0.26+0+0.21/0.37/0.26+0.51 ms cpu, 4->4->0 MB, 5 MB goal, 4 P", out var r));
+        // Clock: sweep termination 0.10, mark = scan + synchronize + mark = 0.26 + 0.034 + 0.44, termination 0.13.
+        Assert.Equal((0.10, 0.734, 0.13), (r!.ClockSweepTerm, Math.Round(r.ClockMark, 6), r.ClockMarkTerm));
+        // CPU: assist 0.21, background = scan + synchronize + background = 0.26 + 0 + 0.37, idle 0.26, termination 0.51.
+        Assert.Equal((0.40, 0.21, 0.63, 0.26, 0.51), (r.CpuSweepTerm, r.CpuAssist, Math.Round(r.CpuBackground, 6), r.CpuIdle, r.CpuMarkTerm));
+        Assert.Equal((4.0, 0.0, 5.0, 4L), (r.HeapBefore, r.HeapLive, r.HeapGoal, r.Procs));
     }
 
     [Fact]

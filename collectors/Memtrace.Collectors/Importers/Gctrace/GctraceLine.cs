@@ -17,14 +17,23 @@ public sealed partial record GctraceLine(
     [GeneratedRegex(@"^gc (\d+) @(\d+(?:\.\d+)?)s (\d+)%: ([\d.]+)\+([\d.]+)\+([\d.]+) ms clock, ([\d.]+)\+([\d.]+)/([\d.]+)/([\d.]+)\+([\d.]+) ms cpu, (\d+)->(\d+)->(\d+) MB, (\d+) MB goal, (?:(\d+) MB stacks, (\d+) MB globals, )?(\d+) P( \(forced\))?\s*$")]
     private static partial Regex Pattern();
 
-    /// <summary>True for a line that starts like a gctrace record ("gc N @"), whether or not it parses.</summary>
+    /// <summary>
+    /// Go 1.5 and 1.6 printed five clock phases (sweep termination, scan, synchronize, mark, mark termination)
+    /// and cpu as "st+scan+sync+assist/background/idle+mt", and 1.5 wrote "gc #N":
+    /// "gc 1 @0.015s 1%: 0.10+0.26+0.034+0.44+0.13 ms clock, 0.40+0.26+0+0.21/0.37/0.26+0.51 ms cpu, 4->4->0 MB, 5 MB goal, 4 P".
+    /// The concurrent phases fold into mark (clock) and background (cpu), so the columns mean the same in every version.
+    /// </summary>
+    [GeneratedRegex(@"^gc #?(\d+) @(\d+(?:\.\d+)?)s (\d+)%: ([\d.]+)\+([\d.]+)\+([\d.]+)\+([\d.]+)\+([\d.]+) ms clock, ([\d.]+)\+([\d.]+)\+([\d.]+)\+([\d.]+)/([\d.]+)/([\d.]+)\+([\d.]+) ms cpu, (\d+)->(\d+)->(\d+) MB, (\d+) MB goal, (\d+) P( \(forced\))?\s*$")]
+    private static partial Regex Go15Pattern();
+
+    /// <summary>True for a line that starts like a gctrace record ("gc N @", or Go 1.5's "gc #N @"), whether or not it parses.</summary>
     public static bool LooksLike(string line) => line.StartsWith("gc ", StringComparison.Ordinal) && line.Contains(" @", StringComparison.Ordinal);
 
     public static bool TryParse(string line, out GctraceLine? record)
     {
         record = null;
         var m = Pattern().Match(line);
-        if (!m.Success) return false;
+        if (!m.Success) return TryParseGo15(line, out record);
         double D(int g) => double.Parse(m.Groups[g].Value, CultureInfo.InvariantCulture);
         long L(int g) => long.Parse(m.Groups[g].Value, CultureInfo.InvariantCulture);
         record = new GctraceLine(
@@ -32,6 +41,20 @@ public sealed partial record GctraceLine(
             D(12), D(13), D(14), D(15),
             m.Groups[16].Success ? D(16) : null, m.Groups[17].Success ? D(17) : null,
             L(18), m.Groups[19].Success);
+        return true;
+    }
+
+    private static bool TryParseGo15(string line, out GctraceLine? record)
+    {
+        record = null;
+        var m = Go15Pattern().Match(line);
+        if (!m.Success) return false;
+        double D(int g) => double.Parse(m.Groups[g].Value, CultureInfo.InvariantCulture);
+        long L(int g) => long.Parse(m.Groups[g].Value, CultureInfo.InvariantCulture);
+        record = new GctraceLine(
+            L(1), D(2), D(3), D(4), D(5) + D(6) + D(7), D(8),
+            D(9), D(12), D(10) + D(11) + D(13), D(14), D(15),
+            D(16), D(17), D(18), D(19), null, null, L(20), m.Groups[21].Success);
         return true;
     }
 }
