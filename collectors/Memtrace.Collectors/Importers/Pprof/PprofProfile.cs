@@ -54,36 +54,45 @@ public sealed class PprofProfile
         return p;
     }
 
-    private static ValueType ReadValueType(ByteString b)
+    /// <summary>Reads one message's fields; <paramref name="field"/> consumes a field it knows and returns false for the rest, which are skipped.</summary>
+    private static void Fields(ByteString b, Func<uint, CodedInputStream, bool> field)
     {
-        long type = 0, unit = 0;
         var input = b.CreateCodedInput();
         uint tag;
         while ((tag = input.ReadTag()) != 0)
         {
-            switch (WireFormat.GetTagFieldNumber(tag))
-            {
-                case 1: type = input.ReadInt64(); break;
-                case 2: unit = input.ReadInt64(); break;
-                default: input.SkipLastField(); break;
-            }
+            if (!field(tag, input)) input.SkipLastField();
         }
+    }
+
+    private static ValueType ReadValueType(ByteString b)
+    {
+        long type = 0, unit = 0;
+        Fields(b, (tag, i) => WireFormat.GetTagFieldNumber(tag) switch
+        {
+            1 => Set(ref type, i.ReadInt64()),
+            2 => Set(ref unit, i.ReadInt64()),
+            _ => false,
+        });
         return new ValueType(type, unit);
+    }
+
+    private static bool Set<T>(ref T target, T value)
+    {
+        target = value;
+        return true;
     }
 
     private static Sample ReadSample(ByteString b)
     {
         var locs = new List<ulong>();
         var values = new List<long>();
-        var input = b.CreateCodedInput();
-        uint tag;
-        while ((tag = input.ReadTag()) != 0)
+        Fields(b, (tag, input) =>
         {
             var field = WireFormat.GetTagFieldNumber(tag);
-            var packed = WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited;
-            if (field is not (1 or 2)) { input.SkipLastField(); continue; }
+            if (field is not (1 or 2)) return false;
             // Repeated scalars arrive packed (one length-delimited run) or one varint per tag.
-            if (packed)
+            if (WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited)
             {
                 var run = input.ReadBytes().CreateCodedInput();
                 while (!run.IsAtEnd)
@@ -93,7 +102,8 @@ public sealed class PprofProfile
             }
             else if (field == 1) locs.Add(input.ReadUInt64());
             else values.Add(input.ReadInt64());
-        }
+            return true;
+        });
         return new Sample([.. locs], [.. values]);
     }
 
@@ -101,36 +111,32 @@ public sealed class PprofProfile
     {
         ulong id = 0, address = 0;
         var lines = new List<Line>();
-        var input = b.CreateCodedInput();
-        uint tag;
-        while ((tag = input.ReadTag()) != 0)
+        Fields(b, (tag, i) => WireFormat.GetTagFieldNumber(tag) switch
         {
-            switch (WireFormat.GetTagFieldNumber(tag))
-            {
-                case 1: id = input.ReadUInt64(); break;
-                case 3: address = input.ReadUInt64(); break;
-                case 4: lines.Add(ReadLine(input.ReadBytes())); break;
-                default: input.SkipLastField(); break;
-            }
-        }
+            1 => Set(ref id, i.ReadUInt64()),
+            3 => Set(ref address, i.ReadUInt64()),
+            4 => Add(lines, ReadLine(i.ReadBytes())),
+            _ => false,
+        });
         return new Location(id, address, [.. lines]);
+    }
+
+    private static bool Add<T>(List<T> list, T item)
+    {
+        list.Add(item);
+        return true;
     }
 
     private static Line ReadLine(ByteString b)
     {
         ulong fn = 0;
         long line = 0;
-        var input = b.CreateCodedInput();
-        uint tag;
-        while ((tag = input.ReadTag()) != 0)
+        Fields(b, (tag, i) => WireFormat.GetTagFieldNumber(tag) switch
         {
-            switch (WireFormat.GetTagFieldNumber(tag))
-            {
-                case 1: fn = input.ReadUInt64(); break;
-                case 2: line = input.ReadInt64(); break;
-                default: input.SkipLastField(); break;
-            }
-        }
+            1 => Set(ref fn, i.ReadUInt64()),
+            2 => Set(ref line, i.ReadInt64()),
+            _ => false,
+        });
         return new Line(fn, line);
     }
 
@@ -138,18 +144,13 @@ public sealed class PprofProfile
     {
         ulong id = 0;
         long name = 0, file = 0;
-        var input = b.CreateCodedInput();
-        uint tag;
-        while ((tag = input.ReadTag()) != 0)
+        Fields(b, (tag, i) => WireFormat.GetTagFieldNumber(tag) switch
         {
-            switch (WireFormat.GetTagFieldNumber(tag))
-            {
-                case 1: id = input.ReadUInt64(); break;
-                case 2: name = input.ReadInt64(); break;
-                case 4: file = input.ReadInt64(); break;
-                default: input.SkipLastField(); break;
-            }
-        }
+            1 => Set(ref id, i.ReadUInt64()),
+            2 => Set(ref name, i.ReadInt64()),
+            4 => Set(ref file, i.ReadInt64()),
+            _ => false,
+        });
         return new Function(id, name, file);
     }
 
