@@ -49,7 +49,8 @@ public static class CapacityPlanner
         return t;
     }
 
-    private static long? Max(IEnumerable<long?> values) => values.Where(v => v is not null).Select(v => v!.Value).DefaultIfEmpty(long.MinValue).Max() is var m && m == long.MinValue ? null : m;
+    /// <summary>The largest known value, or null when none is known (Enumerable.Max over long? skips nulls).</summary>
+    private static long? Max(IEnumerable<long?> values) => values.Max();
 
     private static long CeilMiB(double bytes) => (long)Math.Ceiling(bytes / (1 << 20)) << 20;
 }

@@ -20,9 +20,9 @@ public sealed class HostInputs
     public static HostInputs Load(Table proc, Table cgroup, Table go)
     {
         var inputs = new HostInputs();
-        var procRows = GroupRows(proc, r => (proc.Str("host")[r] ?? "", proc.I64("pid")[r].ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var procRows = GroupRows(proc, r => (proc.Str("host")[r] ?? "", proc.I64("pid")[r]));
         var cgRows = GroupRows(cgroup, r => (cgroup.Str("host")[r] ?? "", cgroup.Str("cgroup_path")[r] ?? ""));
-        var goRows = GroupRows(go, r => (go.Str("host")[r] ?? "", go.I64("pid")[r].ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var goRows = GroupRows(go, r => (go.Str("host")[r] ?? "", go.I64("pid")[r]));
 
         var cgSeries = new Dictionary<(string Host, string Path), List<CgroupSample>>();
         foreach (var ((host, path), rows) in cgRows)
@@ -37,9 +37,8 @@ public sealed class HostInputs
 
         var byPid = new Dictionary<(string Host, long Pid), Workload>();
         var usedCgroups = new HashSet<(string, string)>();
-        foreach (var ((host, pidText), rows) in procRows)
+        foreach (var ((host, pid), rows) in procRows)
         {
-            var pid = long.Parse(pidText, System.Globalization.CultureInfo.InvariantCulture);
             var sources = rows.Select(r => proc.Str("source_id")[r] ?? "").Distinct();
             var candidates = sources.SelectMany(s => cgroupOfSource.GetValueOrDefault(s) ?? []).Distinct().ToList();
             if (candidates.Count != 1)
@@ -58,9 +57,9 @@ public sealed class HostInputs
             byPid[(host, pid)] = w;
             inputs.Workloads.Add(w);
         }
-        foreach (var ((host, pidText), rows) in goRows)
+        foreach (var ((host, recordedPid), rows) in goRows)
         {
-            var pid = long.Parse(pidText, System.Globalization.CultureInfo.InvariantCulture);
+            var pid = recordedPid;
             if (pid == 0 && byPid.Keys.Where(k => k.Host == host).ToList() is { Count: 1 } only) pid = only[0].Pid;
             if (!byPid.TryGetValue((host, pid), out var w))
             {
@@ -68,7 +67,8 @@ public sealed class HostInputs
                 byPid[(host, pid)] = w;
                 inputs.Workloads.Add(w);
             }
-            var merged = w.Go.Concat(inputs.Ordered(go, "go_runtime_samples", rows, r => ReadGo(go, r), s => s.Ts)).OrderBy(s => s.Ts).ToList();
+            // Normalize puts the merged series (pid-0 reads joining a known pid's) back in time order.
+            var merged = w.Go.Concat(inputs.Ordered(go, "go_runtime_samples", rows, r => ReadGo(go, r), s => s.Ts)).ToList();
             w.Go.Clear();
             w.Go.AddRange(TimeOrder.Normalize(merged, s => s.Ts, out _, out _));
         }
@@ -95,9 +95,9 @@ public sealed class HostInputs
         return TimeOrder.Normalize(kept, ts, out _, out _);
     }
 
-    private static SortedDictionary<(string, string), List<int>> GroupRows(Table t, Func<int, (string, string)> key)
+    private static SortedDictionary<TKey, List<int>> GroupRows<TKey>(Table t, Func<int, TKey> key) where TKey : notnull
     {
-        var groups = new SortedDictionary<(string, string), List<int>>();
+        var groups = new SortedDictionary<TKey, List<int>>();
         for (var r = 0; r < t.RowCount; r++)
         {
             var k = key(r);

@@ -8,13 +8,20 @@ namespace Memtrace.Pipeline.Host;
 /// </summary>
 public static class TimeOrder
 {
-    public static List<T> Normalize<T>(IReadOnlyList<T> fileOrder, Func<T, long> ts, out int backwards, out int duplicates)
+    /// <summary>Steps back in time between consecutive items, in the order given.</summary>
+    public static int Backwards<T>(IReadOnlyList<T> fileOrder, Func<T, long> ts)
     {
-        backwards = 0;
+        var backwards = 0;
         for (var i = 1; i < fileOrder.Count; i++)
         {
             if (ts(fileOrder[i]) < ts(fileOrder[i - 1])) backwards++;
         }
+        return backwards;
+    }
+
+    public static List<T> Normalize<T>(IReadOnlyList<T> fileOrder, Func<T, long> ts, out int backwards, out int duplicates)
+    {
+        backwards = Backwards(fileOrder, ts);
         var sorted = backwards == 0 ? fileOrder.ToList() : fileOrder.Select((x, i) => (x, i)).OrderBy(p => ts(p.x)).ThenBy(p => p.i).Select(p => p.x).ToList();
         var kept = new List<T>(sorted.Count);
         duplicates = 0;

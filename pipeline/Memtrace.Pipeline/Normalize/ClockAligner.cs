@@ -80,12 +80,7 @@ public static class ClockAligner
         {
             var rows = group.ToList();
             var native = rows.All(r => !ts.IsNull(r));
-            var backwards = 0L;
-            for (var i = 1; i < rows.Count; i++)
-            {
-                long Time(int r) => ts.IsNull(r) ? mono[r] : ts[r];
-                if (Time(rows[i]) < Time(rows[i - 1])) backwards++;
-            }
+            long backwards = TimeOrder.Backwards(rows, r => ts.IsNull(r) ? mono[r] : ts[r]);
             Add(counts, StatsCatalog.ClockBackwards.Key, backwards);
             if (native)
             {
@@ -127,11 +122,7 @@ public static class ClockAligner
                 if (pidMatches && go.I64("num_gc").Get(r) is { } n && go.I64("last_gc_ns").Get(r) is { } last) reads.Add(new MemStatsRead(n, last));
             }
             var anchor = GctraceAnchor.Anchor(lines, reads);
-            var backwards = 0L;
-            for (var i = 1; i < rows.Count; i++)
-            {
-                if (gc.I64("since_start_ns")[rows[i]] < gc.I64("since_start_ns")[rows[i - 1]]) backwards++;
-            }
+            long backwards = TimeOrder.Backwards(rows, r => gc.I64("since_start_ns")[r]);
             Add(counts, StatsCatalog.ClockBackwards.Key, backwards);
             if (anchor is null)
             {

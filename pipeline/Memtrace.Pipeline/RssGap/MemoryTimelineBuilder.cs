@@ -83,17 +83,17 @@ public static class MemoryTimelineBuilder
     {
         var lp = new List<long>(); var lt = new List<long>(); var rp = new List<long>(); var rt = new List<long>();
         var tolerance = new long[workloads.Count];
+        var offset = new int[workloads.Count]; // where each workload's samples start on the right side
         for (var wi = 0; wi < workloads.Count; wi++)
         {
             var s = times(workloads[wi]);
+            offset[wi] = rt.Count;
             foreach (var ts in grids[wi]) { lp.Add(wi); lt.Add(ts); }
             foreach (var ts in s) { rp.Add(wi); rt.Add(ts); }
             tolerance[wi] = Pairing.Tolerance(Pairing.MedianInterval(grids[wi]), Pairing.MedianInterval(s), toleranceOverride);
         }
         // One pass over every workload; each workload's own tolerance is applied to the matches after.
         var match = AsOfJoin.Join(lp.ToArray(), lt.ToArray(), rp.ToArray(), rt.ToArray(), AsOfStrategy.Nearest, tolerance.Length == 0 ? 0 : tolerance.Max());
-        var offset = new int[workloads.Count];
-        for (int wi = 0, o = 0; wi < workloads.Count; wi++) { offset[wi] = o; o += times(workloads[wi]).Count; }
         for (var i = 0; i < match.Length; i++)
         {
             if (match[i] < 0) continue;

@@ -47,32 +47,16 @@ public static class SpinDetector
             exits.Sort((a, b) => a.Ts.CompareTo(b.Ts));
             if (exits.Count == 0) continue;
             var w = workloads.FirstOrDefault(x => x.Host == host && x.Pid == pid);
-            var first = exits[0].Ts - Mod(exits[0].Ts, o.StepNs);
-            int lo = 0, hi = 0, elo = 0, ehi = 0;
-            for (var start = first; start <= exits[^1].Ts; start += o.StepNs)
+            var windows = Windows(enters, exits, o);
+            var cpus = Cpu(w, windows);
+            var goTolerance = w is null ? 0 : Pairing.MedianInterval(w.Go.Select(g => g.Ts).ToList()) / 2;
+            for (var k = 0; k < windows.Count; k++)
             {
-                var end = start + o.WindowNs;
-                while (lo < exits.Count && exits[lo].Ts < start) lo++;
-                if (hi < lo) hi = lo;
-                while (hi < exits.Count && exits[hi].Ts < end) hi++;
-                while (elo < enters.Count && enters[elo].Ts < start) elo++;
-                if (ehi < elo) ehi = elo;
-                while (ehi < enters.Count && enters[ehi].Ts < end) ehi++;
-                var calls = hi - lo;
-                if (calls == 0) continue;
-                var zero = 0;
-                for (var i = lo; i < hi; i++) if (exits[i].Ret == 0) zero++;
-                int withTimeout = 0, timeout0 = 0;
-                for (var i = elo; i < ehi; i++)
-                {
-                    if (enters[i].Timeout is not { } to) continue;
-                    withTimeout++;
-                    if (to == 0) timeout0++;
-                }
+                var (start, end, calls, zero, withTimeout, timeout0) = windows[k];
                 var rate = calls / (o.WindowNs / 1e9);
                 var zeroFrac = (double)zero / calls;
-                var cpu = w is null ? null : Cpu(w, start, end);
-                var (gmin, gmax) = w is null ? (null, null) : Goroutines(w, start, end);
+                var cpu = cpus[k];
+                var (gmin, gmax) = w is null ? (null, null) : Goroutines(w, start, end, goTolerance);
                 var flat = gmin is { } mn && gmax is { } mx ? mx - mn <= Math.Max(o.GoroutineSlack, mn / 10) : (bool?)null;
                 var conditions = new List<string>
                 {
@@ -94,22 +78,61 @@ public static class SpinDetector
         return t;
     }
 
-    private static long Mod(long a, long m) => ((a % m) + m) % m;
+    private readonly record struct Window(long Start, long End, int Calls, int Zero, int WithTimeout, int Timeout0);
 
-    /// <summary>CPU between the /proc reads nearest the window's two ends (within one sampling interval of them).</summary>
-    private static double? Cpu(Workload w, long start, long end)
+    /// <summary>Sliding windows over the sorted enters and exits (four monotone pointers); windows without an exit are left out.</summary>
+    private static List<Window> Windows(List<(long Ts, long? Timeout)> enters, List<(long Ts, long Ret)> exits, SpinOptions o)
     {
-        var times = w.Proc.Select(p => p.Ts).ToList();
-        if (times.Count < 2) return null;
-        var tol = Math.Max(1, Pairing.MedianInterval(times));
-        var m = Pairing.Nearest([start, end], times, tol);
-        if (m[0] < 0 || m[1] < 0 || m[1] <= m[0]) return null;
-        return Pairing.CpuPercent(w.Proc[m[0]], w.Proc[m[1]]);
+        var windows = new List<Window>();
+        var first = exits[0].Ts - Mod(exits[0].Ts, o.StepNs);
+        int lo = 0, hi = 0, elo = 0, ehi = 0;
+        for (var start = first; start <= exits[^1].Ts; start += o.StepNs)
+        {
+            var end = start + o.WindowNs;
+            while (lo < exits.Count && exits[lo].Ts < start) lo++;
+            if (hi < lo) hi = lo;
+            while (hi < exits.Count && exits[hi].Ts < end) hi++;
+            while (elo < enters.Count && enters[elo].Ts < start) elo++;
+            if (ehi < elo) ehi = elo;
+            while (ehi < enters.Count && enters[ehi].Ts < end) ehi++;
+            if (hi == lo) continue;
+            var zero = 0;
+            for (var i = lo; i < hi; i++) if (exits[i].Ret == 0) zero++;
+            int withTimeout = 0, timeout0 = 0;
+            for (var i = elo; i < ehi; i++)
+            {
+                if (enters[i].Timeout is not { } to) continue;
+                withTimeout++;
+                if (to == 0) timeout0++;
+            }
+            windows.Add(new Window(start, end, hi - lo, zero, withTimeout, timeout0));
+        }
+        return windows;
     }
 
-    private static (long?, long?) Goroutines(Workload w, long start, long end)
+    private static long Mod(long a, long m) => ((a % m) + m) % m;
+
+    /// <summary>
+    /// CPU between the /proc reads nearest each window's two ends (within one sampling interval of them):
+    /// one nearest join for all window starts and one for all ends, not a search per window.
+    /// </summary>
+    private static double?[] Cpu(Workload? w, List<Window> windows)
     {
-        var tol = Pairing.MedianInterval(w.Go.Select(g => g.Ts).ToList()) / 2;
+        var cpu = new double?[windows.Count];
+        if (w is null || w.Proc.Count < 2) return cpu;
+        var times = w.Proc.Select(p => p.Ts).ToList();
+        var tol = Math.Max(1, Pairing.MedianInterval(times));
+        var atStart = Pairing.Nearest(windows.Select(x => x.Start).ToList(), times, tol);
+        var atEnd = Pairing.Nearest(windows.Select(x => x.End).ToList(), times, tol);
+        for (var k = 0; k < windows.Count; k++)
+        {
+            if (atStart[k] >= 0 && atEnd[k] >= 0 && atEnd[k] > atStart[k]) cpu[k] = Pairing.CpuPercent(w.Proc[atStart[k]], w.Proc[atEnd[k]]);
+        }
+        return cpu;
+    }
+
+    private static (long?, long?) Goroutines(Workload w, long start, long end, long tol)
+    {
         var counts = w.Go.Where(g => g.Ts >= start - tol && g.Ts < end + tol && g.NumGoroutine is not null).Select(g => g.NumGoroutine!.Value).ToList();
         return counts.Count == 0 ? (null, null) : (counts.Min(), counts.Max());
     }

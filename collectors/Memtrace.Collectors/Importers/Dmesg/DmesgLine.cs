@@ -46,8 +46,7 @@ public sealed partial record DmesgLine(long MonoNs, string Event, long? Pid, str
         monoNs = 0;
         message = "";
         var m = Stamp().Match(line);
-        if (!m.Success || !long.TryParse(m.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var sec) || sec > 9_000_000_000L) return false;
-        monoNs = sec * 1_000_000_000L + long.Parse(m.Groups[2].Value.PadRight(9, '0'), CultureInfo.InvariantCulture);
+        if (!m.Success || !Common.SecondsStamp.TryParse(m.Groups[1].ValueSpan, m.Groups[2].Value, out monoNs)) return false;
         message = m.Groups[3].Value;
         return true;
     }

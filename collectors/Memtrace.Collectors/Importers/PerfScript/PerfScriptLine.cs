@@ -38,13 +38,7 @@ public sealed partial record PerfScriptLine(string Comm, long? Pid, long Tid, lo
         record = null;
         if (line.Contains(" raw_syscalls:sys_", StringComparison.Ordinal)) return TryRaw(line, arch, out record);
         var m = Pattern().Match(line);
-        if (!m.Success) return false;
-        if (!long.TryParse(m.Groups[4].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var sec) || sec > 9_000_000_000L) return false;
-        var frac = m.Groups[5].Value.PadRight(9, '0');
-        var ns = sec * 1_000_000_000L + long.Parse(frac, CultureInfo.InvariantCulture);
-        long id1 = long.Parse(m.Groups[2].ValueSpan, CultureInfo.InvariantCulture);
-        long? pid = m.Groups[3].Success ? id1 : null;
-        var tid = m.Groups[3].Success ? long.Parse(m.Groups[3].ValueSpan, CultureInfo.InvariantCulture) : id1;
+        if (!TryHead(m, out var ns, out var pid, out var tid)) return false;
         var enter = m.Groups[6].Value == "enter";
         var args = m.Groups[8].Value.Trim();
         long? ret = null, timeout = null;
@@ -69,15 +63,27 @@ public sealed partial record PerfScriptLine(string Comm, long? Pid, long Tid, lo
         return true;
     }
 
+    /// <summary>
+    /// The part both line shapes share, groups 2–5: "pid/tid" (or the tid alone, without -F pid) and the
+    /// "secs.frac" stamp.
+    /// </summary>
+    private static bool TryHead(Match m, out long ns, out long? pid, out long tid)
+    {
+        pid = null;
+        tid = 0;
+        ns = 0;
+        if (!m.Success || !Common.SecondsStamp.TryParse(m.Groups[4].ValueSpan, m.Groups[5].Value, out ns)) return false;
+        var first = long.Parse(m.Groups[2].ValueSpan, CultureInfo.InvariantCulture);
+        pid = m.Groups[3].Success ? first : null;
+        tid = m.Groups[3].Success ? long.Parse(m.Groups[3].ValueSpan, CultureInfo.InvariantCulture) : first;
+        return true;
+    }
+
     private static bool TryRaw(string line, string arch, out PerfScriptLine? record)
     {
         record = null;
         var m = Raw().Match(line);
-        if (!m.Success || !long.TryParse(m.Groups[4].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var sec) || sec > 9_000_000_000L) return false;
-        var ns = sec * 1_000_000_000L + long.Parse(m.Groups[5].Value.PadRight(9, '0'), CultureInfo.InvariantCulture);
-        var id1 = long.Parse(m.Groups[2].ValueSpan, CultureInfo.InvariantCulture);
-        long? pid = m.Groups[3].Success ? id1 : null;
-        var tid = m.Groups[3].Success ? long.Parse(m.Groups[3].ValueSpan, CultureInfo.InvariantCulture) : id1;
+        if (!TryHead(m, out var ns, out var pid, out var tid)) return false;
         var nr = long.Parse(m.Groups[7].ValueSpan, CultureInfo.InvariantCulture);
         var name = Numbers.GetValueOrDefault(arch)?.GetValueOrDefault(nr) ?? $"NR_{nr}";
         var enter = m.Groups[6].Value == "enter";
