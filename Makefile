@@ -6,7 +6,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: all setup hook build run test bench schema-docs clean
+.PHONY: all setup hook build run test bench schema-docs notebooks clean
 
 all: build
 
@@ -24,7 +24,8 @@ hook: setup
 
 build: setup hook
 	$(DOTNET) publish pipeline/Memtrace.Cli/Memtrace.Cli.csproj -c $(CONFIG) -o out/bin --nologo -v q
-	@echo "built out/bin/memtrace"
+	$(DOTNET) build pipeline/Memtrace.Notebooks/Memtrace.Notebooks.csproj -c Release --nologo -v q
+	@echo "built out/bin/memtrace and the notebook library (notebooks/*.ipynb load it with #r)"
 
 run: build
 	out/bin/memtrace demo --out out/demo
@@ -36,6 +37,10 @@ test: setup hook
 bench: setup
 	mkdir -p out/bench
 	$(DOTNET) run -c Release --project tests/bench/Memtrace.Bench/Memtrace.Bench.csproj -- out/bench/results.json
+
+# Regenerate notebooks/*.ipynb from their runnable twins notebooks/*.cs (the twins are the source).
+notebooks: setup
+	MEMTRACE_UPDATE_NOTEBOOKS=1 $(DOTNET) test tests/Memtrace.Notebooks.Tests -c $(CONFIG) --nologo -v q --filter "FullyQualifiedName~NotebookFileTests"
 
 schema-docs: build
 	out/bin/memtrace schema-docs --output schemas/README.md

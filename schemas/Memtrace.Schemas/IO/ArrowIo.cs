@@ -39,14 +39,22 @@ public static class ArrowIo
     {
         var schema = SchemaFor(t.Def);
         using var w = new ArrowFileWriter(s, schema, leaveOpen: true);
-        for (var start = 0; start < t.RowCount || start == 0; start += BatchRows)
-        {
-            var n = Math.Min(BatchRows, t.RowCount - start);
-            var arrays = t.Columns.Select(c => BuildArray(c, start, n)).ToArray();
-            w.WriteRecordBatch(new RecordBatch(schema, arrays, n));
-            if (t.RowCount == 0) break;
-        }
+        foreach (var batch in ToBatches(t, BatchRows))
+            using (batch) w.WriteRecordBatch(batch);
         w.WriteEnd();
+    }
+
+    /// <summary>The table as record batches of at most <paramref name="rowsPerBatch"/> rows (one empty batch for an empty table).</summary>
+    public static IEnumerable<RecordBatch> ToBatches(Table t, int rowsPerBatch = BatchRows)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rowsPerBatch, 1);
+        var schema = SchemaFor(t.Def);
+        for (var start = 0; start < t.RowCount || start == 0; start += rowsPerBatch)
+        {
+            var n = Math.Min(rowsPerBatch, t.RowCount - start);
+            yield return new RecordBatch(schema, t.Columns.Select(c => BuildArray(c, start, n)).ToArray(), n);
+            if (t.RowCount == 0) yield break;
+        }
     }
 
     private static IArrowArray BuildArray(Column col, int start, int n)
