@@ -96,6 +96,24 @@ public sealed class FramesTests(DemoRuns runs) : IClassFixture<DemoRuns>
     }
 
     [Fact]
+    public void Reanalysis_in_a_window_is_the_full_replay_cut_to_the_window()
+    {
+        var source = (string)RunResults.Open(runs.First).Frame("oom_diagnoses")["source_id"][0]!;
+        var full = Reanalysis.Fragmentation(runs.Archive, new Slice(SourceId: source), requestSize: 32L << 20);
+        var ts = Frames.Longs(full.Timeline, "ts_ns").Select(v => v!.Value).ToArray();
+        var (from, to) = (ts[ts.Length / 4], ts[3 * ts.Length / 4]);
+        var cut = Reanalysis.Fragmentation(runs.Archive, new Slice(from, to, SourceId: source), requestSize: 32L << 20);
+        // The state at the window's start comes from the events before it, so the windowed rows are the
+        // full replay's rows in [from, to), value for value.
+        var inWindow = Enumerable.Range(0, ts.Length).Where(i => ts[i] >= from && ts[i] < to).ToList();
+        Assert.Equal(inWindow.Count, cut.Timeline.Rows.Count);
+        var fullUser = Frames.Doubles(full.Timeline, "unusable_user");
+        Assert.Equal(inWindow.Select(i => fullUser[i]), Frames.Doubles(cut.Timeline, "unusable_user"));
+        Assert.All(fullUser, v => Assert.NotNull(v));
+        Assert.Empty(Reanalysis.Fragmentation(runs.Archive, new Slice(from, to, SourceId: "no-such-source")).Timeline.Rows);
+    }
+
+    [Fact]
     public void Concat_labels_rows_with_their_run()
     {
         var both = RunResults.Concat([RunResults.Open(runs.First), RunResults.Open(runs.Second)], "capacity_plan");
