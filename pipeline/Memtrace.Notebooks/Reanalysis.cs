@@ -36,7 +36,7 @@ public static class Reanalysis
             ResolutionNs = resolutionNs,
             DeviceMemory = deviceMemory,
         };
-        var output = FragmentationAnalyzer.Run(events, snapshot, options, frames.TopFrame);
+        var output = FragmentationAnalyzer.Run(events, snapshot, options, frames);
         var window = slice with { Device = null, Pid = null, SourceId = null };
         return new FragmentationFrames(
             window.Apply(Frames.FromTable(output.Timeline)),

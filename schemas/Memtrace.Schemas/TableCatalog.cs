@@ -17,7 +17,7 @@ public static class TableCatalog
     public static readonly IReadOnlyList<TableDef> Results =
     [
         FragmentationTimeline.Def, FreeBlockHistogram.Def, OomDiagnoses.Def, FragmentationBlame.Def,
-        Heatmap.Def, Anomalies.Def, ClockAlignment.Def, MemoryTimeline.Def, RssGapAttribution.Def, RssGapWide.Def,
+        Heatmap.Def, StackFramesTable.Def, Anomalies.Def, ClockAlignment.Def, MemoryTimeline.Def, RssGapAttribution.Def, RssGapWide.Def,
         Flags.Def, CapacityPlan.Def, AlertBacktest.Def, GpuCapacity.Def, SpinWindows.Def, StatsTable.Def,
     ];
 

@@ -14,16 +14,31 @@ public sealed class FragmentationOutput
     public required Table Blame { get; init; }
     public required Table Heatmap { get; init; }
     public required Table Anomalies { get; init; }
+    public required Table StackFrames { get; init; }
     public Dictionary<string, long> Counts { get; } = new(StringComparer.Ordinal);
     /// <summary>How the batch cross-check ran (device, instants, blocks, seconds, mismatches).</summary>
     public Gpu.BatchCrossCheck.Outcome? Batch { get; init; }
-    public IEnumerable<Table> Tables => [Timeline, Histogram, Ooms, Blame, Heatmap, Anomalies];
+    public IEnumerable<Table> Tables => [Timeline, Histogram, Ooms, Blame, Heatmap, StackFrames, Anomalies];
+
+    /// <summary>Every table empty (no pools: a host-only run; or before the pools' rows are appended).</summary>
+    public static FragmentationOutput Empty(IReadOnlyList<PoolResult>? pools = null, Gpu.BatchCrossCheck.Outcome? batch = null) => new()
+    {
+        Pools = pools ?? [],
+        Batch = batch,
+        Timeline = new Table(FragmentationTimeline.Def),
+        Histogram = new Table(FreeBlockHistogram.Def),
+        Ooms = new Table(OomDiagnoses.Def),
+        Blame = new Table(FragmentationBlame.Def),
+        Heatmap = new Table(Schemas.Results.Heatmap.Def),
+        Anomalies = new Table(Schemas.Results.Anomalies.Def),
+        StackFrames = new Table(StackFramesTable.Def),
+    };
 }
 
 /// <summary>gpu_alloc_events + gpu_segments_snapshot → per-pool replay → the fragmentation result tables.</summary>
 public static class FragmentationAnalyzer
 {
-    public static FragmentationOutput Run(Table events, Table snapshot, FragmentationOptions options, Func<long?, string>? frameOf = null, Action<double>? progress = null)
+    public static FragmentationOutput Run(Table events, Table snapshot, FragmentationOptions options, Run.StackFrames? stacks = null, Action<double>? progress = null)
     {
         var inputs = BuildInputs(events, snapshot);
         var results = new PoolResult[inputs.Count];
@@ -34,23 +49,36 @@ public static class FragmentationAnalyzer
             progress?.Invoke((double)Interlocked.Increment(ref done) / inputs.Count);
         });
         var batch = Gpu.BatchCrossCheck.Run(results, options.Accelerator);
-        var output = new FragmentationOutput
-        {
-            Pools = results,
-            Batch = batch,
-            Timeline = new Table(FragmentationTimeline.Def),
-            Histogram = new Table(FreeBlockHistogram.Def),
-            Ooms = new Table(OomDiagnoses.Def),
-            Blame = new Table(FragmentationBlame.Def),
-            Heatmap = new Table(Heatmap.Def),
-            Anomalies = new Table(Schemas.Results.Anomalies.Def),
-        };
+        var output = FragmentationOutput.Empty(results, batch);
         foreach (var r in results)
         {
-            ResultRows.Append(output, r, frameOf ?? (_ => ""));
+            ResultRows.Append(output, r, stacks is null ? _ => "" : stacks.TopFrame);
             foreach (var (k, v) in r.Counts) output.Counts[k] = output.Counts.GetValueOrDefault(k) + v;
         }
+        if (stacks is not null) ReferencedStacks(output, stacks);
         return output;
+    }
+
+    /// <summary>stack_frames: every stack blame or a heatmap cell points at, in stack_id order.</summary>
+    private static void ReferencedStacks(FragmentationOutput output, Run.StackFrames stacks)
+    {
+        var ids = new SortedSet<long>();
+        foreach (var t in new[] { (output.Blame, "stack_id"), (output.Heatmap, "top_stack_id") })
+        {
+            var col = t.Item1.I64(t.Item2);
+            for (var i = 0; i < t.Item1.RowCount; i++)
+                if (col.Get(i) is { } id) ids.Add(id);
+        }
+        var f = output.StackFrames;
+        foreach (var id in ids)
+        {
+            var frames = stacks.Frames(id);
+            if (frames.Count == 0) continue;
+            f.I64("stack_id").Append(id);
+            f.Str("top_frame").Append(stacks.TopFrame(id));
+            f.StrList("frames").Append(frames.ToArray());
+            f.CommitRow();
+        }
     }
 
     public static List<PoolInput> BuildInputs(Table events, Table snapshot)

@@ -4,7 +4,9 @@ namespace Memtrace.Pipeline.Fragmentation;
 /// Rasterises the pool's address space at evenly spaced instants. Segments are scattered over a
 /// 47-bit address space, so the x axis is their union laid end to end in address order (as
 /// memory_viz draws segments side by side); each cell is classed allocated, free, fragmented gap
-/// (free, but in a block smaller than the reference request) or unmapped.
+/// (free, but in a block smaller than the reference request) or unmapped, and carries the stack that
+/// owns most of its live bytes (what the report's hover shows). A pool is sampled at several levels
+/// (each finer than the last) so a report can zoom without the raw events.
 /// </summary>
 public sealed class HeatmapSampler
 {
@@ -16,10 +18,16 @@ public sealed class HeatmapSampler
     private readonly long _t1;
     private readonly long _reference;
     private readonly List<HeatmapCell> _sink;
+    private readonly int _level;
+    private readonly Dictionary<(int Bin, long Stack), long> _stackBytes = new();
     private int _nextBin;
 
-    public HeatmapSampler(IEnumerable<(long Start, long Size)> everySegment, long t0, long t1, int timeBins, int addrBins, long referenceRequest, List<HeatmapCell> sink)
+    /// <summary>Stands for "no stack recorded" in the per-bin stack tally.</summary>
+    private const long NoStack = long.MinValue;
+
+    public HeatmapSampler(IEnumerable<(long Start, long Size)> everySegment, long t0, long t1, int timeBins, int addrBins, long referenceRequest, List<HeatmapCell> sink, int level = 0)
     {
+        _level = level;
         var merged = new List<(long Start, long End, long Offset)>();
         long offset = 0;
         foreach (var (s, size) in everySegment.OrderBy(x => x.Start))
@@ -74,7 +82,20 @@ public sealed class HeatmapSampler
         return r.Offset + Math.Clamp(addr - r.Start, 0, r.End - r.Start);
     }
 
-    private void Add(double[] bins, long from, long to)
+    /// <summary>The address at a compacted offset (the first byte of a bin).</summary>
+    private long AddressOf(long offset)
+    {
+        int lo = 0, hi = _ranges.Length - 1;
+        while (lo < hi)
+        {
+            var mid = (lo + hi + 1) / 2;
+            if (_ranges[mid].Offset <= offset) lo = mid;
+            else hi = mid - 1;
+        }
+        return _ranges.Length == 0 ? offset : _ranges[lo].Start + (offset - _ranges[lo].Offset);
+    }
+
+    private void Add(double[] bins, long from, long to, long? stack = null)
     {
         if (to <= from) return;
         var width = (double)_total / _addrBins;
@@ -84,7 +105,9 @@ public sealed class HeatmapSampler
         {
             var lo = Math.Max(from, (long)(b * width));
             var hi = Math.Min(to, b == _addrBins - 1 ? _total : (long)((b + 1) * width));
-            if (hi > lo) bins[b] += hi - lo;
+            if (hi <= lo) continue;
+            bins[b] += hi - lo;
+            if (stack is { } st) _stackBytes[(b, st)] = _stackBytes.GetValueOrDefault((b, st)) + (hi - lo);
         }
     }
 
@@ -105,6 +128,16 @@ public sealed class HeatmapSampler
             Add(free, o, o + (e - s));
             if (e - s < _reference) Add(frag, o, o + (e - s));
         }
+        var live = new double[_addrBins];
+        _stackBytes.Clear();
+        foreach (var (addr, block) in space.Live)
+        {
+            var o = OffsetOf(addr);
+            Add(live, o, o + block.Size, block.StackId ?? NoStack);
+        }
+        var top = new (long Stack, long Bytes)[_addrBins];
+        foreach (var ((b, stack), bytes) in _stackBytes)
+            if (bytes > top[b].Bytes || (bytes == top[b].Bytes && stack < top[b].Stack)) top[b] = (stack, bytes);
         var width = (double)_total / _addrBins;
         var ts = Math.Min(EdgeOf(bin), _t1);
         for (var a = 0; a < _addrBins; a++)
@@ -116,7 +149,9 @@ public sealed class HeatmapSampler
             var state = mapped[a] < binBytes / 2 ? "unmapped"
                 : allocated >= free[a] ? "allocated"
                 : frag[a] * 2 > free[a] ? "fragmented" : "free";
-            _sink.Add(new HeatmapCell(bin, a, ts, lo, hi, allocated / binBytes, frag[a] / binBytes, state));
+            var (topStack, topBytes) = top[a];
+            _sink.Add(new HeatmapCell(_level, bin, a, ts, lo, hi, AddressOf(lo), allocated / binBytes, frag[a] / binBytes, state,
+                topBytes > 0 && topStack != NoStack ? topStack : null, topBytes));
         }
     }
 }

@@ -46,7 +46,11 @@ public static class PoolReplay
             }
             return Snapshot(space, sizes, seq, ts, n, options.RequestSize is > 0);
         });
-        var heatmap = new HeatmapSampler(everySegment, t0, t1, options.HeatmapTimeBins, options.HeatmapAddressBins, result.RequestP50, result.Heatmap);
+        var heatmaps = Enumerable.Range(0, Math.Max(1, options.HeatmapLevels)).Select(level =>
+        {
+            var scale = (int)Math.Pow(Math.Max(1, options.HeatmapZoom), level);
+            return new HeatmapSampler(everySegment, t0, t1, options.HeatmapTimeBins * scale, options.HeatmapAddressBins * scale, result.RequestP50, result.Heatmap, level);
+        }).ToArray();
 
         long peakReserved = -1;
         (long Seq, long Ts, long[] Counts, long[] Bytes) peak = (0, 0, [], []);
@@ -56,7 +60,7 @@ public static class PoolReplay
         {
             currentSeq = e.Seq;
             currentTs = e.TsNs;
-            heatmap.Before(e.TsNs, space);
+            foreach (var h in heatmaps) h.Before(e.TsNs, space);
             timeline.Begin(e.Seq, e.TsNs);
             switch (e.Op)
             {
@@ -98,7 +102,7 @@ public static class PoolReplay
             }
         }
         timeline.Flush();
-        heatmap.Finish(space);
+        foreach (var h in heatmaps) h.Finish(space);
         result.EventsReplayed = events.Length;
         if (peakReserved >= 0) AddHistogram(result, "peak_reserved", peak.Seq, peak.Ts, peak.Counts, peak.Bytes);
         var endSeq = events.Length > 0 ? events[^1].Seq : 0;

@@ -14,7 +14,8 @@ public sealed record OomRow(
 
 public sealed record BlameRow(string Instant, long TsNs, long ReferenceRequest, int Rank, long? StackId, long FragmentedBytes, long Fragments, long LiveAllocations);
 
-public sealed record HeatmapCell(int TimeBin, int AddrBin, long TsNs, long OffsetStart, long OffsetEnd, double AllocatedFraction, double FragmentedFraction, string State);
+public sealed record HeatmapCell(int Level, int TimeBin, int AddrBin, long TsNs, long OffsetStart, long OffsetEnd, long AddressStart,
+    double AllocatedFraction, double FragmentedFraction, string State, long? TopStackId, long TopStackBytes);
 
 public sealed record AnomalyRow(long Seq, long TsNs, string Kind, long? Address, long? Size, string Message);
 

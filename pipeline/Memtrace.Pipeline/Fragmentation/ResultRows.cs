@@ -65,9 +65,10 @@ internal static class ResultRows
         foreach (var x in r.Heatmap)
         {
             Key(m, k);
-            m.I64("time_bin").Append(x.TimeBin); m.I64("addr_bin").Append(x.AddrBin); m.I64("ts_ns").Append(x.TsNs);
-            m.I64("offset_start").Append(x.OffsetStart); m.I64("offset_end").Append(x.OffsetEnd);
+            m.I64("level").Append(x.Level); m.I64("time_bin").Append(x.TimeBin); m.I64("addr_bin").Append(x.AddrBin); m.I64("ts_ns").Append(x.TsNs);
+            m.I64("offset_start").Append(x.OffsetStart); m.I64("offset_end").Append(x.OffsetEnd); m.I64("address_start").Append(x.AddressStart);
             m.F64("allocated_fraction").Append(x.AllocatedFraction); m.F64("fragmented_fraction").Append(x.FragmentedFraction); m.Str("state").Append(x.State);
+            m.I64("top_stack_id").Append(x.TopStackId); m.I64("top_stack_bytes").Append(x.TopStackBytes);
             m.CommitRow();
         }
         var a = o.Anomalies;

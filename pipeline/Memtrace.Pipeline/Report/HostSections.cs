@@ -25,7 +25,11 @@ internal static class HostSections
             var kills = w?["oom_kills"]?.GetValue<long>() ?? 0;
             var flags = (w?["flags"] as JsonArray)?.Select(f => f?.GetValue<string>() ?? "").ToList() ?? [];
             sb.Append($"<a class=\"card {(kills > 0 ? "bad" : "ok")}\" href=\"#host\"><b>pid {w?["pid"]} · {HtmlReport.E(w?["cgroup_path"]?.GetValue<string>() ?? "")}</b>");
-            sb.Append($"<span>{(kills > 0 ? $"OOM-killed {kills}×" : "not OOM-killed")} · limit {Bytes(w?["limit_bytes"])} → recommended {Bytes(w?["recommended_limit_bytes"])}, GOMEMLIMIT {Bytes(w?["recommended_gomemlimit_bytes"])}");
+            var peak = w?["peak_working_set_bytes"]?.GetValue<long?>();
+            var limit = w?["limit_bytes"]?.GetValue<long?>();
+            var share = peak is { } pk && limit is { } lim && lim > 0 ? $" ({100.0 * pk / lim:0.0} % of the limit)" : "";
+            sb.Append($"<span>{(kills > 0 ? $"OOM-killed {kills}×" : "not OOM-killed")} · peak working set {Bytes(w?["peak_working_set_bytes"])} against limit {Bytes(w?["limit_bytes"])}{share}");
+            sb.Append($"<br>recommended limit {Bytes(w?["recommended_limit_bytes"])}, GOMEMLIMIT {Bytes(w?["recommended_gomemlimit_bytes"])}");
             if (flags.Count > 0) sb.Append($"<br>{HtmlReport.E(string.Join(", ", flags))}");
             sb.Append("</span></a>");
         }
@@ -41,7 +45,10 @@ internal static class HostSections
         sb.Append("<h2 id=\"host\">Host memory: where the bytes are</h2>");
         if (wide.RowCount == 0) sb.Append("<p class=\"muted\">no workload with /proc samples</p>");
         foreach (var group in Enumerable.Range(0, wide.RowCount).GroupBy(r => (wide.Str("host")[r], wide.Str("cgroup_path")[r], wide.I64("pid")[r])))
-            Chart(sb, wide, group.Key, group.ToList());
+        {
+            Chart(sb, wide, group.Key, group.ToList(), Overlays(outDir, group.Key));
+            LayerTable(sb, wide, group.ToList(), Capacity(outDir, group.Key.Item3));
+        }
         HtmlReport.Section(sb, "flags", "Flags", HtmlReport.Load(outDir, Flags.Def), ["pid", "kind", "severity", "start_ts_ns", "end_ts_ns", "evidence"]);
         HtmlReport.Section(sb, "capacity", "Capacity plan", HtmlReport.Load(outDir, CapacityPlan.Def),
             ["pid", "cgroup_path", "peak_usage", "peak_working_set", "peak_rss", "peak_go_managed", "limit", "recommended_limit", "recommended_gomemlimit", "alert_rss_a", "alert_rss_b", "ooms"]);
@@ -54,18 +61,70 @@ internal static class HostSections
             ["source_id", "table", "domain", "method", "status", "offset_ns", "error_ns", "pairs", "rows", "backwards", "duplicates", "message"]);
     }
 
-    /// <summary>Stacked layers over time; negative layers stack below zero. Axis: seconds from the first instant, MiB.</summary>
-    private static void Chart(StringBuilder sb, Table t, (string? Host, string? Cgroup, long Pid) key, List<int> rows)
+    private static long? Capacity(string outDir, long pid)
     {
-        const int W = 900, H = 260, L = 60, B = 24;
+        var plan = HtmlReport.Load(outDir, CapacityPlan.Def);
+        for (var i = 0; i < plan.RowCount; i++)
+            if (plan.I64("pid")[i] == pid) return plan.I64("first_oom_ts_ns").Get(i);
+        return null;
+    }
+
+    /// <summary>The layers at the peak total and at the last attributed instant before the first OOM kill.</summary>
+    private static void LayerTable(StringBuilder sb, Table t, List<int> rows, long? oomNs)
+    {
+        var peak = rows.MaxBy(r => t.I64("total")[r]);
+        var columns = new List<(string Title, int Row)> { ($"peak ({HtmlReport.E(Instant(t.I64("ts_ns")[peak]))})", peak) };
+        if (oomNs is { } oom && rows.Where(r => t.I64("ts_ns")[r] < oom).DefaultIfEmpty(-1).Max() is var before and >= 0)
+            columns.Add(before == peak ? ("at the OOM kill (same instant)", before) : ($"last before the OOM kill ({HtmlReport.E(Instant(t.I64("ts_ns")[before]))})", before));
+        sb.Append("<table class=\"layers\"><tr><th>layer</th>");
+        foreach (var c in columns) sb.Append("<th>").Append(c.Title).Append("</th>");
+        sb.Append("</tr>");
+        foreach (var layer in RssGapAttribution.Layers)
+        {
+            sb.Append("<tr><td>").Append(HtmlReport.E(layer.Name)).Append("</td>");
+            foreach (var c in columns) sb.Append("<td>").Append(HtmlReport.E(HtmlReport.Human(t.I64(layer.Name)[c.Row]))).Append("</td>");
+            sb.Append("</tr>");
+        }
+        sb.Append("<tr><th>total (").Append(HtmlReport.E(t.Str("total_kind")[peak] ?? "")).Append(")</th>");
+        foreach (var c in columns) sb.Append("<th>").Append(HtmlReport.E(HtmlReport.Human(t.I64("total")[c.Row]))).Append("</th>");
+        sb.Append("</tr></table>");
+    }
+
+    private static string Instant(long ns) =>
+        DateTimeOffset.UnixEpoch.AddTicks(ns / 100).ToString("yyyy-MM-dd HH:mm:ss.fff 'UTC'", CultureInfo.InvariantCulture);
+
+    /// <summary>A line drawn over the stacked layers: (instant, bytes) points, or vertical markers when Bytes is null.</summary>
+    private sealed record Overlay(string Name, string Color, bool Dashed, List<(long Ts, long? Bytes)> Points);
+
+    private static List<Overlay> Overlays(string outDir, (string? Host, string? Cgroup, long Pid) key)
+    {
+        var mt = HtmlReport.Load(outDir, MemoryTimeline.Def);
+        var rows = Enumerable.Range(0, mt.RowCount).Where(r => mt.I64("pid")[r] == key.Pid && mt.Str("host")[r] == key.Host && mt.Str("cgroup_path")[r] == key.Cgroup).ToList();
+        var ws = rows.Where(r => mt.I64("working_set").Get(r) is not null).Select(r => (mt.I64("ts_ns")[r], mt.I64("working_set").Get(r))).ToList();
+        var limit = rows.Where(r => mt.I64("limit").Get(r) is not null).Select(r => (mt.I64("ts_ns")[r], mt.I64("limit").Get(r))).ToList();
+        var flags = HtmlReport.Load(outDir, Flags.Def);
+        var kills = Enumerable.Range(0, flags.RowCount).Where(r => flags.I64("pid")[r] == key.Pid && flags.Str("kind")[r] == "oom_kill")
+            .Select(r => (flags.I64("start_ts_ns")[r], (long?)null)).ToList();
+        return [new("cgroup limit", "#d00", true, limit), new("working set", "#000", false, ws), new("OOM kill", "#d00", false, kills)];
+    }
+
+    /// <summary>
+    /// The layers stacked over time (negative layers stack below zero), with the limit, the working set and
+    /// the OOM kills drawn over them. x: wall-clock UTC; y: MiB. Every polygon and line has a title for hover.
+    /// </summary>
+    private static void Chart(StringBuilder sb, Table t, (string? Host, string? Cgroup, long Pid) key, List<int> rows, List<Overlay> overlays)
+    {
+        const int W = 1000, H = 300, L = 80, R = 20, T = 16, B = 40;
         var layers = RssGapAttribution.Layers.Select(l => l.Name).ToArray();
-        var t0 = t.I64("ts_ns")[rows[0]];
-        var span = Math.Max(1, t.I64("ts_ns")[rows[^1]] - t0);
+        var times = rows.Select(r => t.I64("ts_ns")[r]).Concat(overlays.SelectMany(o => o.Points.Select(p => p.Ts))).ToList();
+        long t0 = times.Min(), t1 = Math.Max(times.Max(), t0 + 1);
         double top = rows.Max(r => layers.Sum(l => Math.Max(0, t.I64(l)[r]))), bottom = rows.Min(r => layers.Sum(l => Math.Min(0, t.I64(l)[r])));
+        top = Math.Max(top, overlays.SelectMany(o => o.Points).Select(p => (double)(p.Bytes ?? 0)).DefaultIfEmpty(0).Max());
         var range = Math.Max(1, top - bottom);
-        string X(long ts) => (L + (ts - t0) * (double)(W - L - 10) / span).ToString("0.#", CultureInfo.InvariantCulture);
-        string Y(double v) => (10 + (top - v) * (H - B - 10) / range).ToString("0.#", CultureInfo.InvariantCulture);
-        sb.Append($"<h3>pid {key.Pid} · {HtmlReport.E(key.Cgroup ?? "")}</h3><svg width=\"{W}\" height=\"{H}\" role=\"img\">");
+        string N(double v) => v.ToString("0.#", CultureInfo.InvariantCulture);
+        double X(long ts) => L + (ts - t0) * (double)(W - L - R) / (t1 - t0);
+        double Y(double v) => T + (top - v) * (H - B - T) / range;
+        sb.Append($"<h3>pid {key.Pid} · {HtmlReport.E(key.Cgroup ?? "")}</h3><svg class=\"host\" width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\" role=\"img\" font-size=\"11\" font-family=\"system-ui,sans-serif\">");
         var pos = new double[rows.Count];
         var neg = new double[rows.Count];
         for (var li = 0; li < layers.Length; li++)
@@ -76,20 +135,47 @@ internal static class HostSections
             {
                 var v = t.I64(layers[li])[rows[k]];
                 ref var baseline = ref v >= 0 ? ref pos[k] : ref neg[k];
-                var x = X(t.I64("ts_ns")[rows[k]]);
-                lower.Add($"{x},{Y(baseline)}");
+                var x = N(X(t.I64("ts_ns")[rows[k]]));
+                lower.Add($"{x},{N(Y(baseline))}");
                 baseline += v;
-                upper.Add($"{x},{Y(baseline)}");
+                upper.Add($"{x},{N(Y(baseline))}");
             }
             lower.Reverse();
             sb.Append($"<polygon fill=\"{Colors[li % Colors.Length]}\" points=\"{string.Join(' ', upper)} {string.Join(' ', lower)}\"><title>{layers[li]}</title></polygon>");
         }
-        sb.Append($"<line x1=\"{L}\" y1=\"{Y(0)}\" x2=\"{W - 10}\" y2=\"{Y(0)}\" stroke=\"#000\"/>");
-        foreach (var v in new[] { bottom, 0, top })
-            sb.Append($"<text x=\"2\" y=\"{Y(v)}\" font-size=\"10\">{HtmlReport.E(HtmlReport.Human((long)v))}</text>");
-        sb.Append($"<text x=\"{L}\" y=\"{H - 6}\" font-size=\"10\">0 s</text><text x=\"{W - 60}\" y=\"{H - 6}\" font-size=\"10\">{span / 1e9:0.0} s</text></svg>");
-        sb.Append("<div class=\"legend\">");
-        for (var li = 0; li < layers.Length; li++) sb.Append($"<span style=\"background:{Colors[li % Colors.Length]}\"></span>{layers[li]}");
-        sb.Append("</div>");
+        var unit = range >= 3.0 * (1L << 30) ? 1L << 30 : 1L << 20;
+        foreach (var v in Ticks(bottom / unit, top / unit, 5))
+            sb.Append($"<line x1=\"{L - 4}\" x2=\"{W - R}\" y1=\"{N(Y(v * unit))}\" y2=\"{N(Y(v * unit))}\" stroke=\"#000\" stroke-opacity=\"{(v == 0 ? 0.6 : 0.08)}\"/><text x=\"{L - 6}\" y=\"{N(Y(v * unit) + 4)}\" text-anchor=\"end\">{N(v)} {(unit == 1L << 30 ? "GiB" : "MiB")}</text>");
+        foreach (var v in Ticks(0, (t1 - t0) / 1e9, 6))
+        {
+            var ts = t0 + (long)(v * 1e9);
+            sb.Append($"<line x1=\"{N(X(ts))}\" x2=\"{N(X(ts))}\" y1=\"{H - B}\" y2=\"{H - B + 4}\" stroke=\"#333\"/><text x=\"{N(X(ts))}\" y=\"{H - B + 16}\" text-anchor=\"middle\">{Clock(ts)}</text>");
+        }
+        sb.Append($"<text x=\"2\" y=\"{H - 4}\">UTC {DateTimeOffset.UnixEpoch.AddTicks(t0 / 100):yyyy-MM-dd}</text>");
+        foreach (var o in overlays)
+        {
+            if (o.Points.Count == 0) continue;
+            var dash = o.Dashed ? " stroke-dasharray=\"6 4\"" : "";
+            if (o.Points[0].Bytes is null)
+                foreach (var p in o.Points)
+                    sb.Append($"<line x1=\"{N(X(p.Ts))}\" x2=\"{N(X(p.Ts))}\" y1=\"{T}\" y2=\"{H - B}\" stroke=\"{o.Color}\" stroke-width=\"2\"><title>{o.Name} at {Clock(p.Ts)}</title></line><text x=\"{N(X(p.Ts) - 4)}\" y=\"{T + 10}\" text-anchor=\"end\" fill=\"{o.Color}\" font-weight=\"bold\">{o.Name}</text>");
+            else
+                sb.Append($"<polyline fill=\"none\" stroke=\"{o.Color}\" stroke-width=\"1.5\"{dash} points=\"{string.Join(' ', o.Points.Select(p => $"{N(X(p.Ts))},{N(Y(p.Bytes!.Value))}"))}\"><title>{o.Name}</title></polyline>");
+        }
+        sb.Append("</svg><div class=\"legend\">");
+        for (var li = 0; li < layers.Length; li++) sb.Append($"<span class=\"sw\" style=\"background:{Colors[li % Colors.Length]}\"></span>{layers[li]}");
+        sb.Append("<span class=\"sw\" style=\"background:#000\"></span>working set<span class=\"sw\" style=\"background:#fff;border:2px dashed #d00\"></span>cgroup limit<span class=\"oomkey\">┃ OOM kill</span></div>");
+    }
+
+    private static string Clock(long ns) => DateTimeOffset.UnixEpoch.AddTicks(ns / 100).ToString("HH:mm:ss.f", CultureInfo.InvariantCulture);
+
+    /// <summary>About n round ticks (1, 2 or 5 × 10^k apart) covering [lo, hi].</summary>
+    private static IEnumerable<double> Ticks(double lo, double hi, int n)
+    {
+        var raw = (hi - lo) / n;
+        if (!(raw > 0)) yield break;
+        var mag = Math.Pow(10, Math.Floor(Math.Log10(raw)));
+        var step = raw / mag < 1.5 ? mag : raw / mag < 3.5 ? 2 * mag : raw / mag < 7.5 ? 5 * mag : 10 * mag;
+        for (var v = Math.Ceiling(lo / step) * step; v <= hi + step * 1e-9; v += step) yield return Math.Abs(v) < step * 1e-9 ? 0 : v;
     }
 }

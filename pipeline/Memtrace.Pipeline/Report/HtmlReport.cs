@@ -35,51 +35,38 @@ public static class HtmlReport
         var heat = Load(outDir, Heatmap.Def);
         var ooms = Load(outDir, OomDiagnoses.Def);
         var blame = Load(outDir, FragmentationBlame.Def);
+        var stacks = Load(outDir, StackFramesTable.Def);
         var stats = Load(outDir, StatsTable.Def);
         var summaryPath = Path.Combine(outDir, "summary.json");
         var summary = File.Exists(summaryPath) ? JsonNode.Parse(File.ReadAllText(summaryPath)) : null;
 
-        var data = new JsonObject { ["pools"] = new JsonArray() };
-        var poolsArr = (JsonArray)data["pools"]!;
-        string PoolOf(Table t, int i) => $"{t.Str("pool")[i]} · cuda:{t.I64("device")[i]} · pid {t.I64("pid")[i]} · source {t.Str("source_id")[i]}";
-        var keys = Enumerable.Range(0, timeline.RowCount).Select(i => PoolOf(timeline, i))
-            .Concat(Enumerable.Range(0, heat.RowCount).Select(i => PoolOf(heat, i))).Distinct().OrderBy(k => k, StringComparer.Ordinal).ToList();
-        foreach (var key in keys)
-        {
-            var tl = Enumerable.Range(0, timeline.RowCount).Where(i => PoolOf(timeline, i) == key).ToList();
-            var hm = Enumerable.Range(0, heat.RowCount).Where(i => PoolOf(heat, i) == key).ToList();
-            poolsArr.Add(new JsonObject
-            {
-                ["key"] = key,
-                ["t"] = Arr(tl.Select(i => (JsonNode)(timeline.I64("ts_ns")[i] / 1_000_000))),
-                ["frag"] = Arr(tl.Select(i => (JsonNode)Math.Round(timeline.F64("frag_rate")[i], 5))),
-                ["ecr"] = Arr(tl.Select(i => (JsonNode)Math.Round(timeline.F64("effective_contiguous_ratio")[i], 5))),
-                ["reserved"] = Arr(tl.Select(i => (JsonNode)timeline.I64("reserved")[i])),
-                ["allocated"] = Arr(tl.Select(i => (JsonNode)timeline.I64("allocated")[i])),
-                ["hm_t"] = hm.Count == 0 ? 0 : (int)hm.Max(i => heat.I64("time_bin")[i]) + 1,
-                ["hm_a"] = hm.Count == 0 ? 0 : (int)hm.Max(i => heat.I64("addr_bin")[i]) + 1,
-                ["hm_state"] = new string(hm.Select(i => heat.Str("state")[i] switch { "allocated" => 'a', "fragmented" => 'g', "free" => 'f', _ => 'u' }).ToArray()),
-                ["hm_alloc"] = Arr(hm.Select(i => (JsonNode)Math.Round(heat.F64("allocated_fraction")[i], 3))),
-                ["hm_bytes"] = hm.Count == 0 ? 0 : heat.I64("offset_end")[hm[^1]],
-            });
-        }
+        var data = new JsonObject { ["pools"] = GpuSections.Data(timeline, heat, ooms, stacks) };
+        // The data block is JSON inside <script>: escaping '<' (and '>', '&') means no trace string can
+        // close the element or open a comment, whatever it holds.
         var json = data.ToJsonString().Replace("<", "\\u003c").Replace(">", "\\u003e").Replace("&", "\\u0026");
 
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">");
-        sb.Append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">");
+        sb.Append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'\">");
+        sb.Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
         sb.Append("<title>memtrace report</title><style>").Append(Css).Append("</style></head><body>");
-        sb.Append("<h1>memtrace report</h1>");
+        sb.Append("<h1>memtrace report</h1><nav><a href=\"#gpu\">GPU pools</a> · <a href=\"#oom\">OOM diagnoses</a> · <a href=\"#blame\">blame</a> · <a href=\"#host\">host memory</a> · <a href=\"#flags\">flags</a> · <a href=\"#capacity\">capacity</a> · <a href=\"#spin\">epoll spin</a> · <a href=\"#stats\">counters</a></nav>");
         Cards(sb, summary);
         HostSections.Cards(sb, summary);
-        sb.Append("<h2 id=\"gpu\">GPU pools</h2><div id=\"pools\"></div>");
-        Section(sb, "oom", "OOM diagnoses", ooms, ["pool", "ts_ns", "origin", "request", "free_bytes", "largest_free", "device_free", "verdict", "extra_contiguous_needed"]);
-        Section(sb, "blame", "Fragmentation blame (top stacks)", blame, ["pool", "instant", "rank", "top_frame", "fragmented_bytes", "fragments", "live_allocations"]);
+        sb.Append("<h2 id=\"gpu\">GPU pools: address space over time</h2><div id=\"pools\"></div>");
+        GpuSections.Tables(sb, ooms, blame, stacks);
         Section(sb, "gpucap", "GPU capacity", Load(outDir, GpuCapacity.Def), ["pool", "peak_allocated", "peak_reserved", "ooms", "fragmentation_ooms", "device_total", "device_needed", "device_needed_if_compacted"]);
         HostSections.Render(sb, outDir);
-        Section(sb, "stats", "Counters", stats, ["stat_key", "severity", "value", "description"]);
+        // Counters: the non-zero ones first; the zero rows (one per declared counter) behind a disclosure.
+        var nonZero = Enumerable.Range(0, stats.RowCount).Where(i => stats.I64("value")[i] != 0).ToArray();
+        var zero = Enumerable.Range(0, stats.RowCount).Where(i => stats.I64("value")[i] == 0).ToArray();
+        Section(sb, "stats", "Counters (non-zero)", stats.Permute(nonZero), ["stat_key", "severity", "value", "description"]);
+        sb.Append($"<details><summary>{zero.Length} counters at zero</summary>");
+        Section(sb, "stats-zero", "Counters at zero", stats.Permute(zero), ["stat_key", "severity", "description"]);
+        sb.Append("</details>");
+        sb.Append("<div id=\"tip\" class=\"tip\" role=\"tooltip\"></div>");
         sb.Append("<script type=\"application/json\" id=\"data\">").Append(json).Append("</script>");
-        sb.Append("<script>").Append(Js).Append("</script></body></html>\n");
+        sb.Append("<script>").Append(ReportScript.Js).Append("</script></body></html>\n");
         return sb.ToString();
     }
 
@@ -91,13 +78,20 @@ public static class HtmlReport
         var gpu = summary?["gpu"];
         var verdict = gpu?["verdict"]?.GetValue<string>() ?? "no data";
         var cls = verdict == "no-oom" ? "ok" : "bad";
-        sb.Append($"<a class=\"card {cls}\" href=\"#oom\"><b>GPU</b><span>{E(verdict)}</span></a>");
+        var explain = verdict switch
+        {
+            "fragmentation-oom" => "an allocation failed although enough memory was free: no free block was large enough",
+            "capacity-oom" => "an allocation failed because the pool was out of memory",
+            "no-oom" => "no allocation failed",
+            _ => "",
+        };
+        sb.Append($"<a class=\"card {cls}\" id=\"gpu-verdict\" href=\"#oom\"><b>GPU verdict: {E(verdict)}</b><span>{E(explain)}</span></a>");
         if (gpu?["pools"] is JsonArray pools)
         {
             foreach (var p in pools)
             {
                 var red = p?["end_contiguous_red"]?.GetValue<bool>() == true;
-                sb.Append($"<a class=\"card {(red ? "bad" : "ok")}\" href=\"#gpu\"><b>{E(p?["pool"]?.GetValue<string>() ?? "")}</b>");
+                sb.Append($"<a class=\"card {(red ? "bad" : "ok")}\" href=\"#gpu\"><b>{E(p?["pool"]?.GetValue<string>() ?? "")}: {E(p?["verdict"]?.GetValue<string>() ?? "")}</b>");
                 sb.Append($"<span>peak reserved {Gib(p?["peak_reserved_bytes"])} · max frag_rate {p?["max_frag_rate"]?.GetValue<double>():0.000} · end contiguous {p?["end_effective_contiguous_ratio"]?.GetValue<double>():0.000}</span></a>");
             }
         }
@@ -156,33 +150,18 @@ public static class HtmlReport
     };
 
     private const string Css = """
-        body{font:14px system-ui,sans-serif;margin:24px;color:#222}h1{margin:0 0 12px}
-        .cards{display:flex;flex-wrap:wrap;gap:10px}.card{display:block;padding:10px 14px;border-radius:6px;text-decoration:none;color:#222;min-width:220px}
-        .card b{display:block}.ok{background:#e6f4ea}.bad{background:#fde7e4}.muted{color:#888}
-        table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 6px;font-size:12px;text-align:left}
-        canvas{border:1px solid #ccc;display:block;margin:6px 0}.legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}
-        """;
-
-    private const string Js = """
-        (function(){
-        var d=JSON.parse(document.getElementById('data').textContent);var root=document.getElementById('pools');
-        var col={a:'#1f3b73',f:'#d9d9d9',g:'#f28c28',u:'#ffffff'};
-        d.pools.forEach(function(p){
-          var h=document.createElement('h3');h.textContent=p.key;root.appendChild(h);
-          var lg=document.createElement('div');lg.className='legend';
-          lg.innerHTML='<span style="background:#1f3b73"></span>allocated<span style="background:#d9d9d9"></span>free<span style="background:#f28c28"></span>fragmented gap (free block smaller than the p50 request)';
-          root.appendChild(lg);
-          if(p.hm_t>0){var c=document.createElement('canvas');var W=800,H=320;c.width=W;c.height=H;root.appendChild(c);var g=c.getContext('2d');
-            var cw=W/p.hm_a,ch=H/p.hm_t;
-            for(var t=0;t<p.hm_t;t++)for(var a=0;a<p.hm_a;a++){var s=p.hm_state[t*p.hm_a+a];g.fillStyle=col[s]||'#fff';g.fillRect(a*cw,t*ch,Math.ceil(cw),Math.ceil(ch));}
-            var cap=document.createElement('div');cap.className='muted';cap.textContent='x: '+(p.hm_bytes/1073741824).toFixed(2)+' GiB of segments laid end to end in address order; y: time, top to bottom';root.appendChild(cap);
-            c.addEventListener('mousemove',function(ev){var r=c.getBoundingClientRect();var a=Math.floor((ev.clientX-r.left)/cw),t=Math.floor((ev.clientY-r.top)/ch);var i=t*p.hm_a+a;
-              c.title='time bin '+t+', address bin '+a+': '+({a:'allocated',f:'free',g:'fragmented gap',u:'unmapped'}[p.hm_state[i]])+', '+Math.round(100*p.hm_alloc[i])+'% allocated';});}
-          if(p.t.length>1){var c2=document.createElement('canvas');var W2=800,H2=160;c2.width=W2;c2.height=H2;root.appendChild(c2);var g2=c2.getContext('2d');
-            var t0=p.t[0],t1=p.t[p.t.length-1]||t0+1;function X(t){return (t-t0)/Math.max(1,t1-t0)*W2;}
-            g2.strokeStyle='#c00';g2.setLineDash([4,4]);g2.beginPath();g2.moveTo(0,H2*(1-0.35));g2.lineTo(W2,H2*(1-0.35));g2.stroke();g2.setLineDash([]);
-            [['frag','#f28c28'],['ecr','#1f3b73']].forEach(function(s){g2.strokeStyle=s[1];g2.beginPath();p[s[0]].forEach(function(v,i){var x=X(p.t[i]),y=H2*(1-v);if(i)g2.lineTo(x,y);else g2.moveTo(x,y);});g2.stroke();});
-            var cap2=document.createElement('div');cap2.className='muted';cap2.textContent='orange: frag_rate; blue: effective_contiguous_ratio; dashed red: 0.35 line';root.appendChild(cap2);}
-        });})();
+        body{font:14px system-ui,sans-serif;margin:24px auto;max-width:1240px;padding:0 16px;color:#222}h1{margin:0 0 6px}
+        nav{margin:0 0 14px;font-size:13px}nav a{color:#1f3b73}h2{margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}
+        .cards{display:flex;flex-wrap:wrap;gap:10px;margin:8px 0}.card{display:block;padding:10px 14px;border-radius:6px;text-decoration:none;color:#222;min-width:220px;max-width:560px}
+        .card b{display:block;margin-bottom:3px}.ok{background:#e6f4ea;border-left:4px solid #2e7d32}.bad{background:#fde7e4;border-left:4px solid #c62828}.muted{color:#777}
+        table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 6px;font-size:12px;text-align:left;vertical-align:top}th{background:#f6f6f6}
+        .legend{font-size:12px;margin:4px 0}.sw{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:-2px;border:1px solid #bbb}
+        .oomkey{color:#d00;margin-left:14px;font-weight:bold}.bar{margin:4px 0;font-size:12px}.bar button{margin-right:10px}
+        .wrap{position:relative;width:1000px;max-width:100%}canvas.heatmap,canvas.timeline{display:block;width:1000px;max-width:100%;cursor:crosshair}
+        .sel{position:absolute;display:none;border:1px dashed #000;background:rgba(255,255,255,.25);pointer-events:none}
+        .ctitle{font-size:12px;margin-top:10px}.pool{margin-bottom:36px}
+        .tip{position:absolute;display:none;z-index:10;max-width:520px;background:#fff;border:1px solid #888;border-radius:4px;padding:6px 8px;font-size:12px;box-shadow:0 2px 8px rgba(0,0,0,.2);pointer-events:none}
+        .frame{font-family:ui-monospace,monospace;word-break:break-all}ol.frames{margin:2px 0 0 18px;padding:0;font-family:ui-monospace,monospace;font-size:11px;word-break:break-all}
+        details summary{cursor:pointer;font-family:ui-monospace,monospace;word-break:break-all}
         """;
 }

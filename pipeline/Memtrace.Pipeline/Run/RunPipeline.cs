@@ -62,7 +62,7 @@ public static class RunPipeline
 
         var frames = new StackFrames(stacks);
         var t = clock.Elapsed.TotalSeconds;
-        var frag = FragmentationAnalyzer.Run(events, snapshot, options.Fragmentation, frames.TopFrame, p => progress?.Invoke("fragmentation replay", p));
+        var frag = FragmentationAnalyzer.Run(events, snapshot, options.Fragmentation, frames, p => progress?.Invoke("fragmentation replay", p));
         timings["fragmentation_s"] = clock.Elapsed.TotalSeconds - t;
         foreach (var (k, v) in frag.Counts) counts[k] = counts.GetValueOrDefault(k) + v;
 

@@ -40,13 +40,7 @@ public abstract class GoCapture
 
     public HostOutput Analyze(HostOptions options)
     {
-        var empty = new FragmentationOutput
-        {
-            Pools = [], Timeline = new Table(Schemas.Results.FragmentationTimeline.Def), Histogram = new Table(Schemas.Results.FreeBlockHistogram.Def),
-            Ooms = new Table(Schemas.Results.OomDiagnoses.Def), Blame = new Table(Schemas.Results.FragmentationBlame.Def),
-            Heatmap = new Table(Schemas.Results.Heatmap.Def), Anomalies = new Table(Schemas.Results.Anomalies.Def),
-        };
-        return HostAnalysis.Run(def => Archive.ReadTable(def), empty, options);
+        return HostAnalysis.Run(def => Archive.ReadTable(def), FragmentationOutput.Empty(), options);
     }
 
     public Table Result(string name) => Output.Tables.Single(t => t.Def.Name == name);

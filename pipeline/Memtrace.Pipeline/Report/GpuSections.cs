@@ -1,0 +1,237 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Results;
+
+namespace Memtrace.Pipeline.Report;
+
+/// <summary>
+/// The GPU half of report.html. Per pool it embeds, as compact JSON for the page's script: every heatmap
+/// level (states and allocated fractions as one character per cell, the top stack of each cell run-length
+/// encoded), the timeline series (min and max kept per drawn bucket, so a spike is never averaged away),
+/// the OOM instants, and the frames of the stacks the cells point at. The tables below the charts are
+/// plain escaped HTML.
+/// </summary>
+internal static class GpuSections
+{
+    /// <summary>Timeline buckets drawn per pool; each keeps the row of its min and of its max.</summary>
+    private const int TimelineBuckets = 1200;
+    private const int MaxFrames = 16;
+    private const int MaxFrameChars = 240;
+
+    public const string States = "afgu"; // allocated, free, fragmented gap, unmapped
+
+    private static string PoolKey(Table t, int i) =>
+        $"{t.Str("pool")[i]} · cuda:{t.I64("device")[i]} · pid {t.I64("pid")[i]} · source {t.Str("source_id")[i]}";
+
+    public static JsonArray Data(Table timeline, Table heat, Table ooms, Table stacks)
+    {
+        var frames = new Dictionary<long, (string Top, IReadOnlyList<string> Frames)>();
+        for (var i = 0; i < stacks.RowCount; i++) frames[stacks.I64("stack_id")[i]] = (stacks.Str("top_frame")[i] ?? "", stacks.StrList("frames")[i]);
+        var tlRows = Group(timeline);
+        var hmRows = Group(heat);
+        var oomRows = Group(ooms);
+        var pools = new JsonArray();
+        foreach (var key in tlRows.Keys.Union(hmRows.Keys).Order(StringComparer.Ordinal))
+        {
+            var tl = tlRows.GetValueOrDefault(key) ?? [];
+            var hm = hmRows.GetValueOrDefault(key) ?? [];
+            var om = oomRows.GetValueOrDefault(key) ?? [];
+            var (t0, t1) = TimeRange(heat, hm, timeline, tl);
+            var stackIndex = new Dictionary<long, int>();
+            var pool = new JsonObject
+            {
+                ["key"] = key,
+                ["anchor"] = "pool-" + pools.Count,
+                ["t0ms"] = t0 / 1e6,
+                ["spanMs"] = (t1 - t0) / 1e6,
+                ["levels"] = Levels(heat, hm, t0, stackIndex),
+                ["ooms"] = new JsonArray(om.Select(i => (JsonNode)new JsonObject
+                {
+                    ["t"] = Ms(ooms.I64("ts_ns")[i] - t0),
+                    ["request"] = ooms.I64("request")[i],
+                    ["verdict"] = ooms.Str("verdict")[i],
+                }).ToArray()),
+                ["tl"] = Timeline(timeline, tl, t0),
+            };
+            pool["stacks"] = new JsonArray(stackIndex.OrderBy(kv => kv.Value).Select(kv => (JsonNode)Stack(kv.Key, frames)).ToArray());
+            pools.Add(pool);
+        }
+        return pools;
+    }
+
+    /// <summary>
+    /// The pool's replay window. The heatmap's bins split it evenly and each is stamped at its end
+    /// (HeatmapSampler: ts = t0 + span·(b+1)/bins), so two stamps give t0 and the span exactly; without a
+    /// heatmap, the timeline's extent.
+    /// </summary>
+    private static (long T0, long T1) TimeRange(Table heat, List<int> hm, Table timeline, List<int> tl)
+    {
+        var level0 = hm.Where(i => heat.I64("level")[i] == 0 && heat.I64("addr_bin")[i] == 0).ToList();
+        if (level0.Count >= 2)
+        {
+            var bins = level0.Count;
+            var first = heat.I64("ts_ns")[level0.MinBy(i => heat.I64("time_bin")[i])];
+            var last = heat.I64("ts_ns")[level0.MaxBy(i => heat.I64("time_bin")[i])];
+            var span = (long)Math.Round((double)(last - first) * bins / (bins - 1));
+            return (last - span, last);
+        }
+        var times = tl.Select(i => timeline.I64("ts_ns")[i]).Concat(hm.Select(i => heat.I64("ts_ns")[i])).ToList();
+        return times.Count == 0 ? (0, 0) : (times.Min(), times.Max());
+    }
+
+    private static Dictionary<string, List<int>> Group(Table t)
+    {
+        var groups = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        for (var i = 0; i < t.RowCount; i++)
+        {
+            var k = PoolKey(t, i);
+            if (!groups.TryGetValue(k, out var list)) groups[k] = list = [];
+            list.Add(i);
+        }
+        return groups;
+    }
+
+    private static double Ms(long ns) => Math.Round(ns / 1e6, 3);
+
+    private static JsonObject Stack(long id, Dictionary<long, (string Top, IReadOnlyList<string> Frames)> frames)
+    {
+        var (top, all) = frames.GetValueOrDefault(id, ("(frames not recorded)", []));
+        return new JsonObject
+        {
+            ["id"] = id.ToString("x16", CultureInfo.InvariantCulture),
+            ["top"] = Cut(top),
+            ["frames"] = new JsonArray(all.Take(MaxFrames).Select(f => (JsonNode)JsonValue.Create(Cut(f))!).ToArray()),
+            ["more"] = Math.Max(0, all.Count - MaxFrames),
+        };
+    }
+
+    private static string Cut(string s) => s.Length <= MaxFrameChars ? s : s[..(MaxFrameChars - 1)] + "…";
+
+    private static JsonArray Levels(Table heat, List<int> rows, long t0, Dictionary<long, int> stackIndex)
+    {
+        var levels = new JsonArray();
+        foreach (var level in rows.GroupBy(i => heat.I64("level")[i]).OrderBy(g => g.Key))
+        {
+            var cells = level.ToList();
+            var tb = (int)cells.Max(i => heat.I64("time_bin")[i]) + 1;
+            var ab = (int)cells.Max(i => heat.I64("addr_bin")[i]) + 1;
+            var state = new char[tb * ab];
+            var alloc = new char[tb * ab];
+            var stack = new int[tb * ab];
+            Array.Fill(state, 'u');
+            Array.Fill(alloc, 'A');
+            Array.Fill(stack, -1);
+            var ts = new double[tb];
+            var off = new long[ab + 1];
+            var addr = new long[ab];
+            foreach (var i in cells)
+            {
+                var (t, a) = ((int)heat.I64("time_bin")[i], (int)heat.I64("addr_bin")[i]);
+                var c = t * ab + a;
+                state[c] = heat.Str("state")[i] switch { "allocated" => 'a', "free" => 'f', "fragmented" => 'g', _ => 'u' };
+                alloc[c] = (char)('A' + (int)Math.Round(Math.Clamp(heat.F64("allocated_fraction")[i], 0, 1) * 20));
+                if (heat.I64("top_stack_id").Get(i) is { } sid)
+                {
+                    if (!stackIndex.TryGetValue(sid, out var si)) stackIndex[sid] = si = stackIndex.Count;
+                    stack[c] = si;
+                }
+                ts[t] = Ms(heat.I64("ts_ns")[i] - t0);
+                off[a] = heat.I64("offset_start")[i];
+                off[a + 1] = heat.I64("offset_end")[i];
+                addr[a] = heat.I64("address_start")[i];
+            }
+            levels.Add(new JsonObject
+            {
+                ["tb"] = tb,
+                ["ab"] = ab,
+                ["ts"] = new JsonArray(ts.Select(v => (JsonNode)v).ToArray()),
+                ["off"] = new JsonArray(off.Select(v => (JsonNode)v).ToArray()),
+                ["addr"] = new JsonArray(addr.Select(v => (JsonNode)v).ToArray()),
+                ["state"] = new string(state),
+                ["alloc"] = new string(alloc),
+                ["stack"] = RunLength(stack),
+            });
+        }
+        return levels;
+    }
+
+    /// <summary>[value, count, value, count, …]: neighbouring cells mostly share their top stack.</summary>
+    private static JsonArray RunLength(int[] values)
+    {
+        var runs = new JsonArray();
+        for (var i = 0; i < values.Length;)
+        {
+            var j = i;
+            while (j < values.Length && values[j] == values[i]) j++;
+            runs.Add(values[i]);
+            runs.Add(j - i);
+            i = j;
+        }
+        return runs;
+    }
+
+    private static readonly (string Name, string Column)[] Series =
+    [
+        ("frag", "frag_rate"), ("ecr", "effective_contiguous_ratio"), ("ent", "entropy_log2"),
+        ("u50", "unusable_p50"), ("u99", "unusable_p99"), ("res", "reserved"), ("alc", "allocated"),
+    ];
+
+    /// <summary>The timeline thinned to at most 2 × TimelineBuckets rows: in each bucket, the rows holding each series' extremes.</summary>
+    private static JsonObject Timeline(Table t, List<int> rows, long t0)
+    {
+        var keep = new SortedSet<int>();
+        var per = Math.Max(1, (rows.Count + TimelineBuckets - 1) / TimelineBuckets);
+        for (var b = 0; b < rows.Count; b += per)
+        {
+            var bucket = rows.GetRange(b, Math.Min(per, rows.Count - b));
+            if (per == 1) { keep.Add(bucket[0]); continue; }
+            foreach (var (_, col) in Series)
+            {
+                keep.Add(bucket.MinBy(i => Value(t, col, i)));
+                keep.Add(bucket.MaxBy(i => Value(t, col, i)));
+            }
+        }
+        var chosen = keep.ToList();
+        var o = new JsonObject { ["t"] = new JsonArray(chosen.Select(i => (JsonNode)Ms(t.I64("ts_ns")[i] - t0)).ToArray()) };
+        foreach (var (name, col) in Series)
+            o[name] = new JsonArray(chosen.Select(i => (JsonNode)Math.Round(Value(t, col, i), 6)).ToArray());
+        return o;
+    }
+
+    private static double Value(Table t, string column, int row) => t[column] switch
+    {
+        Float64Column f => f[row],
+        Int64Column l => l[row],
+        _ => 0,
+    };
+
+    /// <summary>The OOM table and the blame table, with every frame of each blamed stack behind a disclosure.</summary>
+    public static void Tables(StringBuilder sb, Table ooms, Table blame, Table stacks)
+    {
+        HtmlReport.Section(sb, "oom", "OOM diagnoses", ooms,
+            ["pool", "ts_ns", "origin", "request", "free_bytes", "largest_free", "device_free", "verdict", "extra_contiguous_needed"]);
+        sb.Append("<h2 id=\"blame\">Fragmentation blame: the stacks whose live blocks border small free fragments</h2>");
+        if (blame.RowCount == 0)
+        {
+            sb.Append("<p class=\"muted\">none</p>");
+            return;
+        }
+        var frames = new Dictionary<long, IReadOnlyList<string>>();
+        for (var i = 0; i < stacks.RowCount; i++) frames[stacks.I64("stack_id")[i]] = stacks.StrList("frames")[i];
+        sb.Append("<table><tr><th>pool</th><th>instant</th><th>rank</th><th>stack (click for frames)</th><th>fragmented bytes</th><th>fragments</th><th>live allocations</th></tr>");
+        for (var i = 0; i < Math.Min(blame.RowCount, 500); i++)
+        {
+            var all = blame.I64("stack_id").Get(i) is { } id ? frames.GetValueOrDefault(id) ?? [] : [];
+            sb.Append("<tr><td>").Append(HtmlReport.E(PoolKey(blame, i))).Append("</td><td>").Append(HtmlReport.E(blame.Str("instant")[i] ?? ""))
+              .Append("</td><td>").Append(blame.I64("rank")[i]).Append("</td><td><details><summary>")
+              .Append(HtmlReport.E(blame.Str("top_frame")[i] ?? "")).Append("</summary><ol class=\"frames\">");
+            foreach (var f in all) sb.Append("<li>").Append(HtmlReport.E(f)).Append("</li>");
+            if (all.Count == 0) sb.Append("<li class=\"muted\">no frames recorded</li>");
+            sb.Append("</ol></details></td><td>").Append(HtmlReport.E(HtmlReport.Human(blame.I64("fragmented_bytes")[i])))
+              .Append("</td><td>").Append(blame.I64("fragments")[i]).Append("</td><td>").Append(blame.I64("live_allocations")[i]).Append("</td></tr>");
+        }
+        sb.Append("</table>");
+    }
+}
