@@ -91,30 +91,64 @@ public sealed class ReplayOracleTests
     }
 }
 
-public sealed class LazyMaxHeapTests
+public sealed class IndexedMaxHeapTests
 {
     [Fact]
     public void Max_matches_a_sorted_multiset_on_seeded_random_operations()
     {
         var rng = new Random(42);
-        var heap = new LazyMaxHeap();
-        var oracle = new List<long>();
+        var heap = new IndexedMaxHeap();
+        var oracle = new Dictionary<int, long>();
+        var nextId = 0;
+        var freeIds = new Stack<int>();
         for (var step = 0; step < 20_000; step++)
         {
             if (oracle.Count > 0 && rng.Next(2) == 0)
             {
-                var v = oracle[rng.Next(oracle.Count)];
-                oracle.Remove(v);
-                heap.Remove(v);
+                var id = oracle.Keys.ElementAt(rng.Next(oracle.Count));
+                oracle.Remove(id);
+                heap.Remove(id);
+                freeIds.Push(id);
             }
             else
             {
-                var v = (long)rng.Next(1, 200);
-                oracle.Add(v);
-                heap.Add(v);
+                var id = freeIds.Count > 0 && rng.Next(2) == 0 ? freeIds.Pop() : nextId++;
+                var v = (long)rng.Next(1, 200); // many equal keys
+                oracle[id] = v;
+                heap.Add(id, v);
             }
-            Assert.Equal(oracle.Count == 0 ? 0 : oracle.Max(), heap.Max);
+            Assert.Equal(oracle.Count == 0 ? 0 : oracle.Values.Max(), heap.Max);
             Assert.Equal(oracle.Count, heap.Count);
         }
+        Assert.Throws<InvalidOperationException>(() => heap.Remove(nextId + 5));
+    }
+}
+
+public sealed class OrderedLongSetTests
+{
+    [Fact]
+    public void Matches_a_sorted_set_on_seeded_random_operations()
+    {
+        var rng = new Random(7);
+        var set = new OrderedLongSet();
+        var oracle = new SortedSet<long>();
+        for (var step = 0; step < 60_000; step++)
+        {
+            var v = (long)rng.Next(-2_000, 2_000) * 1_000_003; // dense enough to collide, wide enough to split chunks
+            switch (rng.Next(3))
+            {
+                case 0: Assert.Equal(oracle.Add(v), set.Add(v)); break;
+                case 1: Assert.Equal(oracle.Remove(v), set.Remove(v)); break;
+                default:
+                    var view = oracle.GetViewBetween(long.MinValue, v);
+                    var expected = oracle.Count > 0 && oracle.Min <= v;
+                    Assert.Equal(expected, set.TryPredecessor(v, out var found));
+                    if (expected) Assert.Equal(view.Max, found);
+                    break;
+            }
+            Assert.Equal(oracle.Count, set.Count);
+            if (oracle.Count > 0) Assert.Equal(oracle.Min, set.Min);
+        }
+        Assert.True(oracle.Count > OrderedLongSet.ChunkSize * 4, "the run must exercise chunk splits");
     }
 }

@@ -87,16 +87,26 @@ public static class FragMetrics
     /// </summary>
     public static double EntropySeed(ReadOnlySpan<long> freeBlockBytes)
     {
-        const int bins = 8;
         if (freeBlockBytes.Length == 0) return 0.0;
-        var logs = new double[freeBlockBytes.Length];
+        var rented = System.Buffers.ArrayPool<double>.Shared.Rent(freeBlockBytes.Length);
+        var logs = rented.AsSpan(0, freeBlockBytes.Length);
+        for (var i = 0; i < logs.Length; i++) logs[i] = SeedLog(freeBlockBytes[i]);
+        var h = EntropySeedOfLogs(logs);
+        System.Buffers.ArrayPool<double>.Shared.Return(rented);
+        return h;
+    }
+
+    /// <summary>The seed's per-block value: log2(KB + 1).</summary>
+    public static double SeedLog(long bytes) => Math.Log2(bytes / 1024.0 + 1.0);
+
+    /// <summary><see cref="EntropySeed"/> from the blocks' <see cref="SeedLog"/> values (the replay keeps them per block).</summary>
+    public static double EntropySeedOfLogs(ReadOnlySpan<double> logs)
+    {
+        const int bins = 8;
+        if (logs.Length == 0) return 0.0;
         var max = double.MinValue;
-        for (var i = 0; i < logs.Length; i++)
-        {
-            logs[i] = Math.Log2(freeBlockBytes[i] / 1024.0 + 1.0);
-            if (logs[i] > max) max = logs[i];
-        }
-        var hist = new long[bins];
+        foreach (var v in logs) if (v > max) max = v;
+        Span<long> hist = stackalloc long[bins];
         NumpyHistogram(logs, 0.0, max + 1e-6, hist);
         double total = 0;
         foreach (var c in hist) total += c;
@@ -110,10 +120,10 @@ public static class FragMetrics
     }
 
     /// <summary>np.histogram with uniform bins: edges from linspace, then numpy's edge corrections.</summary>
-    private static void NumpyHistogram(double[] values, double lo, double hi, long[] hist)
+    private static void NumpyHistogram(ReadOnlySpan<double> values, double lo, double hi, Span<long> hist)
     {
         var n = hist.Length;
-        var edges = new double[n + 1];
+        Span<double> edges = stackalloc double[n + 1];
         var step = (hi - lo) / n;
         for (var i = 0; i <= n; i++) edges[i] = lo + i * step;
         edges[n] = hi;

@@ -57,5 +57,5 @@ public sealed record FragmentationOptions
     /// <summary>Where the batch statistics run (--accelerator).</summary>
     public Gpu.AcceleratorChoice Accelerator { get; init; } = Gpu.AcceleratorChoice.Auto;
     /// <summary>Free blocks per pool captured at timeline rows for the batch cross-check (bounds its memory).</summary>
-    public long MaxCapturedBlocks { get; init; } = 8_000_000;
+    public long MaxCapturedBlocks { get; init; } = 2_000_000;
 }

@@ -36,15 +36,18 @@ public static class PoolReplay
         var t0 = events.Length > 0 ? events[0].TsNs : 0;
         var t1 = events.Length > 0 ? events[^1].TsNs : 0;
         var bucket = options.ResolutionNs ?? AutoResolution(events.Length, t1 - t0, options.MaxTimelineRows);
+        var sizeBuffer = new long[256];
+        var logBuffer = new double[256];
         var timeline = new TimelineAccumulator(bucket, t0, result.Timeline, (seq, ts, n) =>
         {
-            var sizes = space.Free.BlockSizes();
+            var count = space.Free.CopyBlocks(ref sizeBuffer, ref logBuffer); // may grow the buffers: take spans after
+            var sizes = sizeBuffer.AsSpan(0, count);
             if (result.CapturedSizes.Count + sizes.Length <= options.MaxCapturedBlocks && result.CapturedEnds.Count == result.Timeline.Count)
             {
                 result.CapturedSizes.AddRange(sizes);
                 result.CapturedEnds.Add(result.CapturedSizes.Count);
             }
-            return Snapshot(space, sizes, seq, ts, n, options.RequestSize is > 0);
+            return Snapshot(space, logBuffer.AsSpan(0, count), seq, ts, n, options.RequestSize is > 0);
         });
         var heatmaps = Enumerable.Range(0, Math.Max(1, options.HeatmapLevels)).Select(level =>
         {
@@ -118,13 +121,16 @@ public static class PoolReplay
     /// <summary>p50 and p99 of allocation request sizes (nearest-rank), or 512 bytes when the pool has no allocations.</summary>
     public static (long P50, long P99) RequestPercentiles(PoolEvent[] events)
     {
-        var sizes = events.Where(e => e.Op == AllocOp.Alloc && e.Size > 0).Select(e => e.Size).ToArray();
-        if (sizes.Length == 0) return (TorchRules.MinBlockSize, TorchRules.MinBlockSize);
-        Array.Sort(sizes);
-        return (NearestRank(sizes, 0.50), NearestRank(sizes, 0.99));
+        var sizes = new List<long>();
+        foreach (ref readonly var e in events.AsSpan())
+            if (e.Op == AllocOp.Alloc && e.Size > 0) sizes.Add(e.Size);
+        if (sizes.Count == 0) return (TorchRules.MinBlockSize, TorchRules.MinBlockSize);
+        var sorted = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(sizes);
+        sorted.Sort();
+        return (NearestRank(sorted, 0.50), NearestRank(sorted, 0.99));
     }
 
-    private static long NearestRank(long[] sorted, double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
+    private static long NearestRank(ReadOnlySpan<long> sorted, double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
 
     private static long AutoResolution(int events, long span, int maxRows) =>
         events <= maxRows || span <= 0 ? 0 : Math.Max(1, (span + maxRows - 1) / maxRows);
@@ -154,10 +160,15 @@ public static class PoolReplay
         var segments = new List<(long Start, long Size)>();
         if (input.Snapshot.Length == 0)
         {
-            var touched = input.Events.Where(e => e.Op is AllocOp.Alloc or AllocOp.SegmentAlloc && !e.Failed).ToArray();
-            if (touched.Length == 0) return segments;
-            var lo = touched.Min(e => e.Address);
-            var hi = touched.Max(e => e.Address + Math.Max(1, e.BlockSize ?? e.Size));
+            // The observed extent, in one pass over the events (no copy of them).
+            long lo = long.MaxValue, hi = long.MinValue;
+            foreach (ref readonly var e in input.Events.AsSpan())
+            {
+                if (e.Op is not (AllocOp.Alloc or AllocOp.SegmentAlloc) || e.Failed) continue;
+                lo = Math.Min(lo, e.Address);
+                hi = Math.Max(hi, e.Address + Math.Max(1, e.BlockSize ?? e.Size));
+            }
+            if (lo == long.MaxValue) return segments;
             if (options.DeviceMemory is { } cap && input.Level == PoolLevel.Driver) hi = lo + cap;
             if (input.Level == PoolLevel.Driver || !input.Events.Any(e => e.Op == AllocOp.SegmentAlloc))
             {
@@ -205,7 +216,7 @@ public static class PoolReplay
         return segments;
     }
 
-    private static TimelineRow Snapshot(AddressSpace space, long[] freeSizes, long seq, long ts, long events, bool hasUser)
+    private static TimelineRow Snapshot(AddressSpace space, ReadOnlySpan<double> seedLogs, long seq, long ts, long events, bool hasUser)
     {
         var fs = space.Free;
         long f = fs.FreeBytes, l = fs.Largest, n = fs.Count;
@@ -214,7 +225,7 @@ public static class PoolReplay
         return new TimelineRow(
             seq, ts, events, space.Reserved, space.Allocated, f, l, n,
             FragMetrics.FragRate(f, l), FragMetrics.EffectiveContiguousRatio(f, l),
-            FragMetrics.EntropySeed(freeSizes), FragMetrics.Entropy(fs.HistCount), FragMetrics.Entropy(fs.HistBytes),
+            FragMetrics.EntropySeedOfLogs(seedLogs), FragMetrics.Entropy(fs.HistCount), FragMetrics.Entropy(fs.HistBytes),
             FragMetrics.UnusableIndex(f, s[0], r[0]), FragMetrics.ExtfragIndex(f, n, l, r[0]),
             FragMetrics.UnusableIndex(f, s[1], r[1]), FragMetrics.ExtfragIndex(f, n, l, r[1]),
             hasUser ? FragMetrics.UnusableIndex(f, s[2], r[2]) : null,
