@@ -152,3 +152,19 @@ public sealed class OrderedLongSetTests
         Assert.True(oracle.Count > OrderedLongSet.ChunkSize * 4, "the run must exercise chunk splits");
     }
 }
+
+public sealed class QuickselectTests
+{
+    [Fact]
+    public void Select_equals_the_sorted_array_at_every_rank()
+    {
+        var rng = new Random(3);
+        for (var trial = 0; trial < 300; trial++)
+        {
+            var n = rng.Next(1, 200);
+            var values = Enumerable.Range(0, n).Select(_ => (long)rng.Next(0, trial % 3 == 0 ? 4 : 1_000)).ToArray(); // many duplicates too
+            var sorted = values.Order().ToArray();
+            for (var k = 0; k < n; k++) Assert.Equal(sorted[k], PoolReplay.Select(values.ToArray(), k));
+        }
+    }
+}

@@ -125,12 +125,42 @@ public static class PoolReplay
         foreach (ref readonly var e in events.AsSpan())
             if (e.Op == AllocOp.Alloc && e.Size > 0) sizes.Add(e.Size);
         if (sizes.Count == 0) return (TorchRules.MinBlockSize, TorchRules.MinBlockSize);
-        var sorted = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(sizes);
-        sorted.Sort();
-        return (NearestRank(sorted, 0.50), NearestRank(sorted, 0.99));
+        var values = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(sizes);
+        return (NearestRank(values, 0.50), NearestRank(values, 0.99));
     }
 
-    private static long NearestRank(ReadOnlySpan<long> sorted, double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
+    /// <summary>The nearest-rank quantile, selected in O(n) (a full sort was a tenth of the replay on 10^7 events).</summary>
+    private static long NearestRank(Span<long> values, double q) => Select(values, Math.Clamp((int)Math.Ceiling(q * values.Length) - 1, 0, values.Length - 1));
+
+    /// <summary>Hoare quickselect with a median-of-three pivot: the k-th smallest value (0-based); reorders the span.</summary>
+    public static long Select(Span<long> a, int k)
+    {
+        int lo = 0, hi = a.Length - 1;
+        while (lo < hi)
+        {
+            var mid = lo + (hi - lo) / 2;
+            if (a[mid] < a[lo]) (a[mid], a[lo]) = (a[lo], a[mid]);
+            if (a[hi] < a[lo]) (a[hi], a[lo]) = (a[lo], a[hi]);
+            if (a[hi] < a[mid]) (a[hi], a[mid]) = (a[mid], a[hi]);
+            var pivot = a[mid];
+            int i = lo, j = hi;
+            while (i <= j)
+            {
+                while (a[i] < pivot) i++;
+                while (a[j] > pivot) j--;
+                if (i <= j)
+                {
+                    (a[i], a[j]) = (a[j], a[i]);
+                    i++;
+                    j--;
+                }
+            }
+            if (k <= j) hi = j;
+            else if (k >= i) lo = i;
+            else return a[k];
+        }
+        return a[k];
+    }
 
     private static long AutoResolution(int events, long span, int maxRows) =>
         events <= maxRows || span <= 0 ? 0 : Math.Max(1, (span + maxRows - 1) / maxRows);
