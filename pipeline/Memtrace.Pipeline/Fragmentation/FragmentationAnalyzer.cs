@@ -115,8 +115,10 @@ public static class FragmentationAnalyzer
                 snapshot.I64("stack_id").Get(i)));
         }
         var inputs = new List<PoolInput>();
-        foreach (var key in byPool.Keys.Union(snaps.Keys).OrderBy(k => k.SourceId, StringComparer.Ordinal).ThenBy(k => k.Host, StringComparer.Ordinal)
-                     .ThenBy(k => k.Pid).ThenBy(k => k.Device).ThenBy(k => k.Pool, StringComparer.Ordinal))
+        // Pools in the result tables' key order (host, pid, device, pool, source_id), so their rows come
+        // out already sorted and writing skips the sort.
+        foreach (var key in byPool.Keys.Union(snaps.Keys).OrderBy(k => k.Host, StringComparer.Ordinal).ThenBy(k => k.Pid)
+                     .ThenBy(k => k.Device).ThenBy(k => k.Pool, StringComparer.Ordinal).ThenBy(k => k.SourceId, StringComparer.Ordinal))
         {
             var evs = byPool.GetValueOrDefault(key)?.ToArray() ?? [];
             Array.Sort(evs, (a, b) => a.TsNs != b.TsNs ? a.TsNs.CompareTo(b.TsNs) : a.Seq.CompareTo(b.Seq));

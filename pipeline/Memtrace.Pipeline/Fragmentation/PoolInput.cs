@@ -52,7 +52,7 @@ public sealed record FragmentationOptions
     public int HeatmapAddressBins { get; init; } = 160;
     /// <summary>Heatmap levels: level 0 is HeatmapTimeBins × HeatmapAddressBins, each next one HeatmapZoom× finer in both axes.</summary>
     public int HeatmapLevels { get; init; } = 2;
-    public int HeatmapZoom { get; init; } = 3;
+    public int HeatmapZoom { get; init; } = 2;
     public int BlameTop { get; init; } = 20;
     /// <summary>Where the batch statistics run (--accelerator).</summary>
     public Gpu.AcceleratorChoice Accelerator { get; init; } = Gpu.AcceleratorChoice.Auto;

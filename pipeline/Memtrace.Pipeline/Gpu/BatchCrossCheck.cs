@@ -17,22 +17,24 @@ public static class BatchCrossCheck
     {
         var refs = pools.SelectMany(p => new[] { p.RequestP50, p.RequestP99 }).Where(r => r > 0).Distinct().Order().ToArray();
         if (refs.Length == 0) refs = [TorchRules.MinBlockSize];
+        // One CSR batch: each pool's captured rows are already contiguous, so whole spans are copied.
+        var sizes = new long[pools.Sum(p => (long)(p.CapturedEnds.Count == 0 ? 0 : p.CapturedEnds[^1]))];
         var offsets = new List<long> { 0 };
-        var sizes = new List<long>();
         var owners = new List<(PoolResult Pool, int Row)>();
+        long at = 0;
         foreach (var p in pools)
         {
-            long prev = 0;
+            if (p.CapturedEnds.Count == 0) continue;
+            var captured = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(p.CapturedSizes)[..(int)p.CapturedEnds[^1]];
+            captured.CopyTo(sizes.AsSpan((int)at));
             for (var row = 0; row < p.CapturedEnds.Count; row++)
             {
-                var end = p.CapturedEnds[row];
-                for (var j = prev; j < end; j++) sizes.Add(p.CapturedSizes[(int)j]);
-                prev = end;
-                offsets.Add(sizes.Count);
+                offsets.Add(at + p.CapturedEnds[row]);
                 owners.Add((p, row));
             }
+            at += captured.Length;
         }
-        var batch = new FreeBlockBatch(offsets.ToArray(), sizes.ToArray(), refs);
+        var batch = new FreeBlockBatch(offsets.ToArray(), sizes, refs);
         using var engine = BatchStatsEngine.Create(choice);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var stats = engine.Run(batch);
@@ -54,6 +56,6 @@ public static class BatchCrossCheck
             pool.Anomalies.Add(new AnomalyRow(row.Seq, row.TsNs, StatsCatalog.ReplayBatchMismatch.Key, null, null,
                 $"batch F/L/N {stats.Free[i]}/{stats.Largest[i]}/{stats.Count[i]} vs replay {row.F}/{row.L}/{row.N}"));
         }
-        return new Outcome(engine.Device, owners.Count, sizes.Count, seconds, mismatches);
+        return new Outcome(engine.Device, owners.Count, sizes.Length, seconds, mismatches);
     }
 }

@@ -39,6 +39,7 @@ public static class Program
             if (Want("rmm")) figures.AddRange(FormatBench.RmmImport(work, (int)(5_000_000 * scale)));
             if (Want("nsys")) figures.AddRange(FormatBench.NsysImport(work, (int)(5_000_000 * scale)));
             if (Want("hook")) figures.AddRange(HookBench.Run(work, (int)(500_000 * scale)));
+            if (Want("report")) figures.AddRange(ReportBench.Run(work, (int)(250_000 * scale), RealSizes()));
         }
         finally
         {
@@ -64,7 +65,7 @@ public static class Program
         return sw.Elapsed.TotalSeconds;
     }
 
-    private static long[] RealSizes()
+    internal static long[] RealSizes()
     {
         var root = FindRepo();
         var sizes = new List<long>();
