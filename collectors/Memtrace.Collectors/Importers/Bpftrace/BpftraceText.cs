@@ -43,6 +43,20 @@ public static partial class BpftraceText
     /// <summary>One line of text output: map rows, the start of a histogram (its name and keys), or nothing.</summary>
     public static bool TryLine(string line, ref (string Map, string[] Keys)? hist, List<BpftraceRow> rows, out bool isMapLine)
     {
+        try
+        {
+            return TryLineFields(line, ref hist, rows, out isMapLine);
+        }
+        catch (OverflowException)
+        {
+            // A count beyond 64 bits (found by the fuzzer): a bad map line, counted by the caller.
+            isMapLine = true;
+            return false;
+        }
+    }
+
+    private static bool TryLineFields(string line, ref (string Map, string[] Keys)? hist, List<BpftraceRow> rows, out bool isMapLine)
+    {
         isMapLine = line.StartsWith('@');
         if (hist is { } h && (line.StartsWith('[') || line.StartsWith('(')))
         {
@@ -86,6 +100,7 @@ public static partial class BpftraceText
         value = null;
         text = text.Trim();
         if (text == "...") return true;
+        if (text.Length == 0) return false; // "[, 8)" once a bound's digits are cut (found by the fuzzer)
         var mult = 1L;
         var suffix = "KMGTP".IndexOf(text[^1]);
         if (suffix >= 0)

@@ -62,7 +62,12 @@ public sealed partial class CaptureJsonlImporter : IImporter
                     Pprof.PprofImporter.AppendDebugText(ctx, doc, r.TsNs, heap, stacks, go, r.Path + " line ");
                 else if (ProcPath().Match(r.Path) is { Success: true } pm)
                 {
-                    var pid = long.Parse(pm.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+                    // "/proc/18446744073709551615/status" is no process (found by the fuzzer): a bad line.
+                    if (!long.TryParse(pm.Groups[1].ValueSpan, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid))
+                    {
+                        ctx.Stats.Log(StatsCatalog.CaptureBadLine, r.Path, r.Path, "a /proc path whose pid is past 64 bits");
+                        continue;
+                    }
                     if (!byPid.TryGetValue(pid, out var files)) byPid[pid] = files = new Dictionary<string, CaptureRecord>(StringComparer.Ordinal);
                     files[pm.Groups[2].Value] = r;
                 }

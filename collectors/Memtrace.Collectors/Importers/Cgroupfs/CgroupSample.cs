@@ -65,7 +65,17 @@ public static class CgroupSample
         }
         else limit = Number("memory.max");
 
-        var events = CgroupFiles.FlatKeyed(Read(v1 ? "memory.oom_control" : "memory.events") ?? "").ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+        var eventsFile = v1 ? "memory.oom_control" : "memory.events";
+        var events = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (k, v) in CgroupFiles.FlatKeyed(Read(eventsFile) ?? ""))
+        {
+            // The kernel prints each key once ("oom_kill 3"); a repeated key means the file was spliced or damaged.
+            if (!events.TryAdd(k, v))
+            {
+                ctx.Stats.Log(StatsCatalog.CgroupBadFile, $"{dir}/{eventsFile}", $"{k} {v}", "key repeated; the last value is kept");
+                events[k] = v;
+            }
+        }
         PsiLine? some = null, full = null;
         if (Read("memory.pressure") is { } psi && !CgroupFiles.TryPsi(psi, out some, out full))
             ctx.Stats.Log(StatsCatalog.CgroupBadFile, $"{dir}/memory.pressure", psi, "no 'some'/'full' PSI line");

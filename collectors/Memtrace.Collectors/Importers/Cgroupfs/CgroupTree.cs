@@ -30,6 +30,9 @@ public sealed class CgroupTree : IDisposable
 
     public IReadOnlyList<string> Files { get; }
 
+    /// <summary>Entries that could not be read, with the reason, for the importer to count and log.</summary>
+    public List<(string Path, string Reason)> Unreadable { get; } = [];
+
     public static CgroupTree Open(string path) =>
         Directory.Exists(path) ? new CgroupTree(null, path) : new CgroupTree(ZipFile.OpenRead(path), null);
 
@@ -39,8 +42,18 @@ public sealed class CgroupTree : IDisposable
         if (_zip is not null)
         {
             if (!_entries.TryGetValue(rel, out var e) || e.Length > 1 << 20) return null;
-            using var r = new StreamReader(e.Open());
-            return r.ReadToEnd();
+            try
+            {
+                using var r = new StreamReader(e.Open());
+                return r.ReadToEnd();
+            }
+            catch (InvalidDataException ex)
+            {
+                // A corrupt local header or deflate stream in one entry (found by the fuzzer): that file is
+                // unreadable; the other entries of the zip still are.
+                Unreadable.Add((rel, ex.Message));
+                return null;
+            }
         }
         var full = Path.Combine(_root!, rel);
         return File.Exists(full) && new FileInfo(full).Length <= 1 << 20 ? File.ReadAllText(full) : null;

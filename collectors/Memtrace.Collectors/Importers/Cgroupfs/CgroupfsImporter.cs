@@ -44,6 +44,7 @@ public sealed class CgroupfsImporter : IImporter
                 .Select(f => f[..^"/memory.stat".Length]).ToList();
             if (dirs.Count == 0) throw new ImportRefusedException("no sys/fs/cgroup/**/memory.stat in the tree: not a cgroupfs capture");
             foreach (var dir in dirs) AddSample(ctx, tree, dir, t);
+            foreach (var (path, reason) in tree.Unreadable) ctx.Stats.Log(StatsCatalog.CgroupBadFile, path, "", $"zip entry cannot be read: {reason}");
             return new ImportResult { Tables = [t], ClockDomain = "file-mtime", ClockAligned = false };
         }
     }

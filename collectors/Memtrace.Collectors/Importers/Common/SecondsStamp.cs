@@ -13,7 +13,10 @@ public static class SecondsStamp
     {
         ns = 0;
         if (!long.TryParse(seconds, NumberStyles.None, CultureInfo.InvariantCulture, out var sec) || sec > 9_000_000_000L) return false;
-        ns = sec * 1_000_000_000L + long.Parse(fraction.PadRight(9, '0'), CultureInfo.InvariantCulture);
+        // More than 9 fraction digits is finer than a nanosecond: keep the first 9 (and never overflow).
+        var digits = fraction.Length > 9 ? fraction[..9] : fraction.PadRight(9, '0');
+        if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var frac)) return false;
+        ns = sec * 1_000_000_000L + frac;
         return true;
     }
 }

@@ -53,6 +53,20 @@ public sealed partial record DmesgLine(long MonoNs, string Event, long? Pid, str
 
     public static bool TryParse(string line, out DmesgLine? record)
     {
+        try
+        {
+            return TryParseFields(line, out record);
+        }
+        catch (OverflowException)
+        {
+            // A pid or a kB figure beyond 64 bits (found by the fuzzer): a bad line, not a failed import.
+            record = null;
+            return false;
+        }
+    }
+
+    private static bool TryParseFields(string line, out DmesgLine? record)
+    {
         record = null;
         if (!TryStamp(line, out var mono, out var msg)) return false;
         if (Killed().Match(msg) is { Success: true } k)

@@ -31,6 +31,21 @@ public sealed partial record GctraceLine(
 
     public static bool TryParse(string line, out GctraceLine? record)
     {
+        try
+        {
+            return TryParseFields(line, out record);
+        }
+        catch (Exception e) when (e is OverflowException or FormatException)
+        {
+            // "0.0.047" or a 30-digit MB figure matched the pattern's character classes but is no number
+            // (found by the fuzzer): a bad line.
+            record = null;
+            return false;
+        }
+    }
+
+    private static bool TryParseFields(string line, out GctraceLine? record)
+    {
         record = null;
         var m = Pattern().Match(line);
         if (!m.Success) return TryParseGo15(line, out record);

@@ -38,11 +38,16 @@ public sealed partial class MemleakImporter : IImporter
 
     private sealed record Entry(int Report, long Bytes, long Allocations, List<string> Frames);
 
+    /// <summary>A matched digit run as a long, or null past 64 bits (the fuzzer's 2^64−1 in a count).</summary>
+    private static long? Long(Match m, int group) =>
+        long.TryParse(m.Groups[group].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : null;
+
     public ImportResult Import(ImportContext ctx)
     {
         var times = new List<long>();
         var entries = new List<Entry>();
         long lineNo = 0;
+        var droppingFrames = false;
         using var stream = TextHead.OpenMaybeGzip(ctx.Path);
         using var reader = new StreamReader(stream);
         while (reader.ReadLine() is { } raw)
@@ -51,17 +56,26 @@ public sealed partial class MemleakImporter : IImporter
             var line = raw.TrimEnd('\r');
             if (Report().Match(line) is { Success: true } r)
             {
-                long G(int i) => long.Parse(r.Groups[i].ValueSpan, CultureInfo.InvariantCulture);
-                times.Add(((G(1) * 60 + G(2)) * 60 + G(3)) * 1_000_000);
+                droppingFrames = false;
+                if (Long(r, 1) is { } h && Long(r, 2) is { } m && Long(r, 3) is { } sec && h < 24 && m < 60 && sec < 61)
+                    times.Add(((h * 60 + m) * 60 + sec) * 1_000_000);
+                else ctx.Stats.Log(StatsCatalog.MemleakBadLine, $"line {lineNo}", line, "a report time that is not a time of day");
                 continue;
             }
             if (Stack().Match(line) is { Success: true } s)
             {
-                entries.Add(new Entry(times.Count - 1, long.Parse(s.Groups[1].ValueSpan, CultureInfo.InvariantCulture), long.Parse(s.Groups[2].ValueSpan, CultureInfo.InvariantCulture), []));
+                // A bad header drops its frames with it: they must not fall to the entry before it.
+                if (Long(s, 1) is { } bytes && Long(s, 2) is { } count) { entries.Add(new Entry(times.Count - 1, bytes, count, [])); droppingFrames = false; }
+                else
+                {
+                    droppingFrames = true;
+                    ctx.Stats.Log(StatsCatalog.MemleakBadLine, $"line {lineNo}", line, "a byte or allocation count beyond 64 bits");
+                }
                 continue;
             }
             if (line.StartsWith("\t\t", StringComparison.Ordinal) && Frame().Match(line) is { Success: true } f)
             {
+                if (droppingFrames) continue;
                 if (entries.Count == 0) ctx.Stats.Log(StatsCatalog.MemleakBadLine, $"line {lineNo}", line, "a stack frame before any 'N bytes in M allocations from stack' line");
                 else entries[^1].Frames.Add(f.Groups[1].Value);
                 continue;

@@ -35,6 +35,20 @@ public sealed partial record PerfScriptLine(string Comm, long? Pid, long Tid, lo
 
     public static bool TryParse(string line, out PerfScriptLine? record, string arch = "x86_64")
     {
+        try
+        {
+            return TryParseFields(line, out record, arch);
+        }
+        catch (OverflowException)
+        {
+            // A pid, tid, syscall number or return value beyond 64 bits (found by the fuzzer): a bad line.
+            record = null;
+            return false;
+        }
+    }
+
+    private static bool TryParseFields(string line, out PerfScriptLine? record, string arch)
+    {
         record = null;
         if (line.Contains(" raw_syscalls:sys_", StringComparison.Ordinal)) return TryRaw(line, arch, out record);
         var m = Pattern().Match(line);

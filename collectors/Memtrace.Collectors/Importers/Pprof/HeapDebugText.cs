@@ -38,7 +38,9 @@ public static partial class HeapDebugText
     public static long? Rate(string header)
     {
         var m = Header().Match(header);
-        return m.Success ? Math.Max(1, long.Parse(m.Groups[5].ValueSpan, CultureInfo.InvariantCulture) / 2) : null;
+        // A 20-digit rate overflows; treat it like a header that does not parse rather than throw.
+        return m.Success && long.TryParse(m.Groups[5].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var twiceRate)
+            ? Math.Max(1, twiceRate / 2) : null;
     }
 
     /// <summary>
@@ -61,6 +63,7 @@ public static partial class HeapDebugText
         var stats = new Dictionary<string, string>(StringComparer.Ordinal);
         long lineNo = 0;
         var trailer = false;
+        var droppingFrames = false; // after a record that did not parse: its frames go with it, never to the record before
         foreach (var raw in lines)
         {
             lineNo++;
@@ -79,15 +82,22 @@ public static partial class HeapDebugText
             }
             if (line.StartsWith('#'))
             {
+                if (droppingFrames) continue;
                 if (records.Count == 0) { bad(lineNo, line, "frame line before any record"); continue; }
                 if (FrameLine().Match(line) is { Success: true } f) records[^1].Frames.Add($"{f.Groups[1].Value} {f.Groups[2].Value.Trim()}");
                 else bad(lineNo, line, "frame line is not '#\\t0xADDR\\tfunc+off\\tfile:line'");
                 continue;
             }
             var m = RecordLine().Match(line);
+            droppingFrames = true;
             if (!m.Success) { bad(lineNo, line, "record is not 'N: B [M: A] @ 0x…'"); continue; }
-            long G(int i) => long.Parse(m.Groups[i].ValueSpan, CultureInfo.InvariantCulture);
-            records.Add(new Record(G(1), G(2), G(3), G(4), [], m.Groups[5].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList()));
+            long[] counts = new long[4];
+            var fits = true;
+            for (var i = 0; i < 4 && fits; i++)
+                fits = long.TryParse(m.Groups[i + 1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out counts[i]);
+            if (!fits) { bad(lineNo, line, "record count or byte total does not fit in 64 bits"); continue; }
+            droppingFrames = false;
+            records.Add(new Record(counts[0], counts[1], counts[2], counts[3], [], m.Groups[5].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList()));
         }
         return (records, stats);
     }

@@ -27,7 +27,8 @@ public static class ProcFiles
             var kb = rest.EndsWith(" kB", StringComparison.Ordinal);
             if (kb) rest = rest[..^3].TrimEnd();
             if (!long.TryParse(rest, NumberStyles.None, CultureInfo.InvariantCulture, out var v)) continue;
-            d[key] = kb ? checked(v * 1024) : v;
+            if (kb && v > long.MaxValue / 1024) continue; // kB past 2^63 bytes is no real field (found by the fuzzer)
+            d[key] = kb ? v * 1024 : v;
         }
         return d;
     }
