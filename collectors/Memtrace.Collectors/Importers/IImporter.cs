@@ -33,7 +33,11 @@ public sealed class ImportResult
 }
 
 /// <summary>Tier 1 of bad input: the whole file is refused with a one-line reason.</summary>
-public sealed class ImportRefusedException(string reason) : Exception(reason);
+public sealed class ImportRefusedException(string reason, StatDef? limit = null) : Exception(reason)
+{
+    /// <summary>The resource-limit counter the refusal hit, when a bound (not a format error) refused the file.</summary>
+    public StatDef? Limit { get; } = limit;
+}
 
 public interface IImporter
 {

@@ -105,6 +105,7 @@ public sealed class ImportRunner(TraceArchive archive, ImportOptions options)
         }
         catch (ImportRefusedException e)
         {
+            if (e.Limit is { } limit) Totals.Count(limit);
             return Refuse(path, format, e.Message);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Text;
+using Memtrace.Collectors.Importers.Common;
+using Memtrace.Schemas.Stats;
 
 namespace Memtrace.Collectors.Pickle;
 
@@ -20,9 +22,11 @@ public sealed class PickleForbiddenException(string message, long offset) : Exce
 }
 
 /// <summary>The bytes are not a pickle this loader can read at all.</summary>
-public sealed class PickleFormatException(string message, long offset) : Exception(message)
+public sealed class PickleFormatException(string message, long offset, StatDef? limit = null) : Exception(message)
 {
     public long Offset { get; } = offset;
+    /// <summary>Set when a resource bound, not a malformed opcode, stopped the load.</summary>
+    public StatDef? Limit { get; } = limit;
 }
 
 /// <summary>
@@ -35,23 +39,25 @@ public sealed class PickleFormatException(string message, long offset) : Excepti
 /// </summary>
 public sealed class SafeUnpickler
 {
-    public const int DefaultMaxDepth = 100_000;
+    public const int DefaultMaxDepth = ImportLimits.MaxPickleMarks;
     private static readonly object Mark = new();
 
     private readonly byte[] _data;
     private readonly int _maxMarks;
+    private readonly int _maxMemo;
     private readonly List<object?> _stack = new(256);
     private readonly List<int> _marks = new(64);
     private readonly Dictionary<long, object?> _memo = new();
     private int _pos;
 
-    private SafeUnpickler(byte[] data, int maxMarks)
+    private SafeUnpickler(byte[] data, int maxMarks, int maxMemo)
     {
+        _maxMemo = maxMemo;
         _data = data;
         _maxMarks = maxMarks;
     }
 
-    public static PickleResult Load(byte[] data, int maxMarks = DefaultMaxDepth) => new SafeUnpickler(data, maxMarks).Run();
+    public static PickleResult Load(byte[] data, int maxMarks = DefaultMaxDepth, int maxMemo = ImportLimits.MaxPickleMemo) => new SafeUnpickler(data, maxMarks, maxMemo).Run();
 
     private PickleResult Run()
     {
@@ -92,7 +98,7 @@ public sealed class SafeUnpickler
             case (byte)')': Push(new PyTuple([])); break;
             case 0x8f: Push(new HashSet<object>()); break; // EMPTY_SET
             case (byte)'(':
-                if (_marks.Count >= _maxMarks) throw new PickleFormatException($"nesting deeper than {_maxMarks} MARKs", at);
+                if (_marks.Count >= _maxMarks) throw new PickleFormatException($"nesting deeper than {_maxMarks} MARKs", at, StatsCatalog.LimitPickleDepth);
                 _marks.Add(_stack.Count);
                 break;
             case (byte)'s': { var v = Pop(at); var k = Pop(at); DictSet(Peek(at), k, v, at); break; }
@@ -115,7 +121,7 @@ public sealed class SafeUnpickler
             case (byte)'G': Push(BinaryPrimitives.ReadDoubleBigEndian(Take(8))); break;
             case (byte)'I': Push(TextInt(Line(), at)); break;
             case (byte)'L': Push(TextInt(Line().TrimEnd('L'), at)); break;
-            case (byte)'F': Push(double.Parse(Line(), System.Globalization.CultureInfo.InvariantCulture)); break;
+            case (byte)'F': Push(double.TryParse(Line(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var f) ? f : throw new PickleFormatException("FLOAT operand is not a decimal number", at)); break;
             case 0x8c: Push(Str(U8())); break; // SHORT_BINUNICODE
             case (byte)'X': Push(Str(Len32(at))); break; // BINUNICODE
             case 0x8d: Push(Str(Len64(at))); break; // BINUNICODE8
@@ -199,6 +205,9 @@ public sealed class SafeUnpickler
     private void Memo(long index, int at)
     {
         if (_stack.Count == 0) throw new PickleFormatException("memo put with an empty stack", at);
+        // MEMOIZE is one byte and a memo entry tens: without a bound a file of MEMOIZEs multiplies into memory.
+        if (_memo.Count >= _maxMemo && !_memo.ContainsKey(index))
+            throw new PickleFormatException($"memo past {_maxMemo} entries", at, StatsCatalog.LimitPickleMemo);
         _memo[index] = _stack[^1];
     }
 

@@ -51,6 +51,9 @@ internal static class ImportCommand
             else
             {
                 foreach (var x in reports) (x.Outcome == ImportOutcome.Refused ? Console.Error : Console.Out).WriteLine(x.Message);
+                // Refused files leave no source in the archive, so this line is where their counters (file_refused, limit_*) show.
+                if (runner.Totals.Counts.Count > 0)
+                    Console.WriteLine("counters: " + string.Join(" ", runner.Totals.Counts.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key}={c.Value}")));
             }
             if (reports.Any(x => x.Outcome == ImportOutcome.Refused)) return (int)ExitCode.InputRefused;
             return (int)ExitCode.Success;

@@ -72,6 +72,7 @@ internal static class RunCommand
     internal static int Execute(string archive, string outDir, RunOptions options)
     {
         var outcome = Common.WithProgress("run", progress => RunPipeline.Run(archive, outDir, options, progress));
+        foreach (var refused in outcome.Refused) Console.Error.WriteLine(refused);
         (outcome.Exit == ExitCode.Success ? Console.Out : Console.Error).WriteLine(outcome.Message);
         return (int)outcome.Exit;
     }

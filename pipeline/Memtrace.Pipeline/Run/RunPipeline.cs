@@ -19,7 +19,11 @@ public sealed record RunOptions
     public IReadOnlyList<string> FailOn { get; init; } = [];
 }
 
-public sealed record RunOutcome(ExitCode Exit, string Message, IReadOnlyDictionary<string, long> Counts);
+/// <param name="Refused">One line per archive file the run could not use ("PATH: refused: REASON"); the rest of the run went on.</param>
+public sealed record RunOutcome(ExitCode Exit, string Message, IReadOnlyDictionary<string, long> Counts)
+{
+    public IReadOnlyList<string> Refused { get; init; } = [];
+}
 
 /// <summary>
 /// archive → analyzers → &lt;out&gt;/tables/*.arrow, summary.json, run.json, report.html. Every file is
@@ -47,9 +51,14 @@ public static class RunPipeline
         foreach (var s in archive.Manifest.Sources)
             foreach (var (k, v) in s.Stats) counts[k] = counts.GetValueOrDefault(k) + v;
         var missing = new List<string>();
+        // Archive-level problems get import_log rows under the pseudo source "archive": the file, its first bytes, why.
+        var archiveLog = new StatsSink("archive");
         Table Read(TableDef def) => archive.ReadTable(def, (src, msg) =>
         {
-            counts[StatsCatalog.ArchiveSourceMissing.Key] = counts.GetValueOrDefault(StatsCatalog.ArchiveSourceMissing.Key) + 1;
+            var (location, head) = TraceArchive.IsSafeId(src)
+                ? (Path.GetRelativePath(archive.Root, archive.TablePath(def.Name, src)), FirstBytes(archive.TablePath(def.Name, src)))
+                : ("manifest.json", []);
+            archiveLog.Log(StatsCatalog.ArchiveSourceMissing, location, StatsSink.Excerpt(head), msg);
             missing.Add(msg);
         });
 
@@ -72,6 +81,8 @@ public static class RunPipeline
         timings["host_s"] = clock.Elapsed.TotalSeconds - t;
         foreach (var (k, v) in host.Counts) counts[k] = counts.GetValueOrDefault(k) + v;
 
+        foreach (var (k, v) in archiveLog.Counts) counts[k] = counts.GetValueOrDefault(k) + v;
+        importLog.AppendTable(archiveLog.Log_);
         var tables = frag.Tables.Concat(host.Tables).Append(StatsBuilder.Build(counts)).Append(importLog).ToList();
         t = clock.Elapsed.TotalSeconds;
         foreach (var table in tables)
@@ -120,7 +131,22 @@ public static class RunPipeline
             exit = ExitCode.ErrorCounters;
             message += $"; error counters above zero: {string.Join(", ", errs)} (use --tolerate-errors to accept)";
         }
-        return new RunOutcome(exit, message, counts);
+        return new RunOutcome(exit, message, counts) { Refused = missing };
+    }
+
+    private static byte[] FirstBytes(string path)
+    {
+        try
+        {
+            using var fs = File.OpenRead(path);
+            var head = new byte[Math.Min(64, fs.Length)];
+            fs.ReadExactly(head);
+            return head;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
     }
 
     private static string? FailOnHit(FragmentationOutput frag, Host.HostOutput host, IReadOnlyList<string> failOn)

@@ -19,6 +19,12 @@ public sealed class SourceEntry
     public long? TimeEndNs { get; init; }
     public SortedDictionary<string, long> Rows { get; init; } = new(StringComparer.Ordinal);
     public SortedDictionary<string, long> Stats { get; init; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// SHA-256 of each table file as written. Parquet pages carry no checksum that Parquet.Net checks, so a
+    /// flipped bit in an uncompressed page would otherwise read back as a wrong number; with this the reader
+    /// refuses the file instead. Archives written before this field existed have none and are read unchecked.
+    /// </summary>
+    public SortedDictionary<string, string> TableSha256 { get; init; } = new(StringComparer.Ordinal);
     /// <summary>Importer-specific facts worth keeping (e.g. the date RMM times were anchored to).</summary>
     public SortedDictionary<string, string> Notes { get; init; } = new(StringComparer.Ordinal);
 }

@@ -1,6 +1,8 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using Memtrace.Schemas.IO;
 using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Stats;
 
 namespace Memtrace.Schemas.Archive;
 
@@ -45,10 +47,8 @@ public sealed class TraceArchive
         }
         if (m is null) throw new ArchiveException($"{path}: empty manifest");
         if (m.Format > Manifest.CurrentFormat) throw new ArchiveException($"{path}: manifest format {m.Format} is newer than this memtrace ({Manifest.CurrentFormat})");
-        foreach (var s in m.Sources)
-        {
-            if (!IsSafeId(s.SourceId)) throw new ArchiveException($"{path}: source id '{s.SourceId}' is not a plain name");
-        }
+        // A source id that is not a plain name ("../../etc") would make a table path escape the archive. It is not
+        // fatal to the archive: ReadTable refuses that source alone, so the other sources of the run still land.
         return new TraceArchive(root, m);
     }
 
@@ -70,8 +70,10 @@ public sealed class TraceArchive
         {
             if (t.RowCount == 0) continue;
             var sorted = TableSort.ByKey(t);
-            AtomicFile.Write(TablePath(t.Def.Name, entry.SourceId), s => ParquetIo.Write(sorted, s));
+            var path = TablePath(t.Def.Name, entry.SourceId);
+            AtomicFile.Write(path, s => ParquetIo.Write(sorted, s));
             entry.Rows[t.Def.Name] = t.RowCount;
+            using (var written = File.OpenRead(path)) entry.TableSha256[t.Def.Name] = Convert.ToHexString(SHA256.HashData(written)).ToLowerInvariant();
         }
         var m = new Manifest { Format = Manifest.Format, Tool = Manifest.Tool, Sources = Manifest.Sources.Append(entry).OrderBy(s => s.SourceId, StringComparer.Ordinal).ToList() };
         AtomicFile.WriteAllBytes(ManifestPath, JsonSerializer.SerializeToUtf8Bytes(m, Manifest.Json));
@@ -85,21 +87,35 @@ public sealed class TraceArchive
         foreach (var s in Manifest.Sources)
         {
             if (!s.Rows.ContainsKey(def.Name)) continue;
+            if (!IsSafeId(s.SourceId))
+            {
+                onMissing?.Invoke(s.SourceId, $"{ManifestPath}: refused: source id '{StatsSink.Excerpt(s.SourceId)}' is not a plain name; its {def.Name} path would escape the archive");
+                continue;
+            }
             var path = TablePath(def.Name, s.SourceId);
             try
             {
-                using var fs = File.OpenRead(path);
-                all.AppendTable(ParquetIo.Read(def, fs));
+                var bytes = File.ReadAllBytes(path);
+                if (s.TableSha256.TryGetValue(def.Name, out var expected) && Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant() != expected)
+                    throw new InvalidDataException("sha256 differs from the manifest's: the file was damaged or altered after import");
+                using var ms = new MemoryStream(bytes, writable: false);
+                all.AppendTable(ParquetIo.Read(def, ms));
             }
             catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException or InvalidOperationException or IndexOutOfRangeException or ArgumentException or OverflowException)
             {
-                onMissing?.Invoke(s.SourceId, $"{path}: {e.GetType().Name}: {e.Message}");
+                var reason = e switch
+                {
+                    FileNotFoundException or DirectoryNotFoundException => "missing: the manifest names it but the file is not there",
+                    InvalidDataException => e.Message,
+                    _ => $"not a readable Parquet table ({e.GetType().Name}: {e.Message})",
+                };
+                onMissing?.Invoke(s.SourceId, $"{path}: refused: {reason}".ReplaceLineEndings(" "));
             }
         }
         return all;
     }
 
-    private static bool IsSafeId(string id) =>
+    public static bool IsSafeId(string id) =>
         id.Length is > 0 and < 200 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 }
 

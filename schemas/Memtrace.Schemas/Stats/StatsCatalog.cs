@@ -77,6 +77,13 @@ public static class StatsCatalog
     public static readonly StatDef CudaHookWriteFailed = new("cuda_hook_write_failed_bytes", Severity.DataLoss, "Bytes of records the hook could not write (full disk, file size limit); the file was cut back to whole records.");
     public static readonly StatDef CudaHookThreadGap = new("cuda_hook_thread_gap", Severity.DataLoss, "Events missing inside one thread's sequence (its per-thread counter skipped).");
 
+    // Resource limits: hostile inputs meet an explicit bound (ImportLimits holds the numbers), each with its counter.
+    public static readonly StatDef LimitInflatedBytes = new("limit_inflated_bytes", Severity.Error, "A compressed input inflated past its bound (1000x its size for text, 256 MiB for a pprof): a gzip bomb; the file was refused.");
+    public static readonly StatDef LimitPickleDepth = new("limit_pickle_depth", Severity.Error, "A pickle opened more nested MARKs than the bound (100,000); the file was refused rather than risk the stack.");
+    public static readonly StatDef LimitPickleMemo = new("limit_pickle_memo", Severity.Error, "A pickle's memo grew past the bound (64 M entries); the file was refused.");
+    public static readonly StatDef LimitStackFrames = new("limit_stack_frames", Severity.DataLoss, "A call stack deeper than the bound (4,096 frames); the innermost frames up to the bound were kept.");
+    public static readonly StatDef LimitLineLength = new("limit_line_length", Severity.DataLoss, "A text line longer than the bound (16 Mi characters) was skipped without being held in memory.");
+
     // Replay.
     public static readonly StatDef ReplayLiveAtStart = new("replay_reconstructed_live_at_start", Severity.Info, "Allocations made before the trace window, rebuilt backwards from the final snapshot as live at its start.");
     public static readonly StatDef ReplayFreeUnknown = new("replay_free_unknown_address", Severity.Info, "A free of an address with no live allocation (ring-buffer traces start mid-run).");
@@ -100,6 +107,7 @@ public static class StatsCatalog
         RmmBadRow, RmmUnknownAction, RmmMidnightRollover, NsysBadRow, NsysUnknownOperation,
         TtarBadEntry, ProcfsBadFile, CaptureBadLine, CgroupBadFile, CgroupInconsistent, GctraceBadLine, ExpvarBadRecord, PerfBadLine, PerfUnpairedExit, PprofBadRecord, BpftraceBadLine, BpftraceLostEvents, MemleakBadLine, DmesgBadLine,
         CudaHookBadRecord, CudaHookTruncated, CudaHookNoEnd, CudaHookDropped, CudaHookWriteFailed, CudaHookThreadGap,
+        LimitInflatedBytes, LimitPickleDepth, LimitPickleMemo, LimitStackFrames, LimitLineLength,
         ReplayLiveAtStart, ReplayFreeUnknown, ReplayDoubleFree, ReplayOverlap, ReplayAllocAfterOom, ReplaySegmentNotEmpty, ReplayBatchMismatch, ReplayFinalMismatch,
         ClockUnanchored, ClockBackwards, DuplicateSamples, AttributionUnpaired,
     ];

@@ -35,7 +35,7 @@ public sealed class BpftraceImporter : IImporter
         long lineNo = 0, lost = 0;
         using var stream = TextHead.OpenMaybeGzip(ctx.Path);
         using var reader = new StreamReader(stream);
-        while (reader.ReadLine() is { } raw)
+        foreach (var raw in BoundedLines.Read(reader, ctx.Stats))
         {
             lineNo++;
             var line = raw.TrimEnd('\r');

@@ -1,3 +1,4 @@
+using Memtrace.Collectors.Importers.Common;
 using System.Text.RegularExpressions;
 using Memtrace.Collectors.Importers.Cgroupfs;
 using Memtrace.Collectors.Importers.Procfs;
@@ -34,7 +35,8 @@ public sealed partial class CaptureJsonlImporter : IImporter
     {
         var records = new List<CaptureRecord>();
         long lineNo = 0;
-        foreach (var line in File.ReadLines(ctx.Path))
+        using var reader = new StreamReader(ctx.Path);
+        foreach (var line in BoundedLines.Read(reader, ctx.Stats))
         {
             lineNo++;
             if (line.Length == 0) continue;

@@ -7,7 +7,7 @@ namespace Memtrace.Collectors.Importers.Common;
 public static class TextHead
 {
     /// <summary>A decompressed file may be at most this many times its compressed size: past that it is a gzip bomb, not a log.</summary>
-    public const long MaxExpansion = 1000;
+    public const long MaxExpansion = ImportLimits.MaxTextExpansion;
 
     public static bool IsGzip(ReadOnlySpan<byte> head) => head.Length >= 2 && head[0] == 0x1f && head[1] == 0x8b;
 
@@ -77,7 +77,7 @@ public static class TextHead
             }
             if (n == 0 && count > 0) CheckTrailer();
             _read += n;
-            if (_read > limit) throw new ImportRefusedException($"{Path.GetFileName(path)}: inflates past {MaxExpansion}× its compressed size (gzip bomb?)");
+            if (_read > limit) throw new ImportRefusedException($"{Path.GetFileName(path)}: inflates past {MaxExpansion}× its compressed size (gzip bomb?)", Memtrace.Schemas.Stats.StatsCatalog.LimitInflatedBytes);
             return n;
         }
 

@@ -1,3 +1,4 @@
+using Memtrace.Collectors.Importers.Common;
 using Memtrace.Schemas.Model;
 using Memtrace.Schemas.Stats;
 using Memtrace.Schemas.Tables;
@@ -30,7 +31,7 @@ public sealed class DmesgImporter : IImporter
         long lineNo = 0, stamped = 0;
         using var stream = Common.TextHead.OpenMaybeGzip(ctx.Path);
         using var reader = new StreamReader(stream);
-        while (reader.ReadLine() is { } raw)
+        foreach (var raw in BoundedLines.Read(reader, ctx.Stats))
         {
             lineNo++;
             var line = raw.TrimEnd('\r');

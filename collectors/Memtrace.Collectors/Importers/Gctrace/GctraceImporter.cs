@@ -1,3 +1,4 @@
+using Memtrace.Collectors.Importers.Common;
 using Memtrace.Schemas.Model;
 using Memtrace.Schemas.Stats;
 using Memtrace.Schemas.Tables;
@@ -30,7 +31,8 @@ public sealed class GctraceImporter : IImporter
     {
         var t = new Table(GoGcEvents.Def);
         long lineNo = 0;
-        foreach (var raw in File.ReadLines(ctx.Path))
+        using var reader = new StreamReader(ctx.Path);
+        foreach (var raw in BoundedLines.Read(reader, ctx.Stats))
         {
             lineNo++;
             var line = raw.TrimEnd('\r');

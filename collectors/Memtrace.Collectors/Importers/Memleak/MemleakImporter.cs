@@ -50,7 +50,7 @@ public sealed partial class MemleakImporter : IImporter
         var droppingFrames = false;
         using var stream = TextHead.OpenMaybeGzip(ctx.Path);
         using var reader = new StreamReader(stream);
-        while (reader.ReadLine() is { } raw)
+        foreach (var raw in BoundedLines.Read(reader, ctx.Stats))
         {
             lineNo++;
             var line = raw.TrimEnd('\r');
@@ -88,7 +88,7 @@ public sealed partial class MemleakImporter : IImporter
 
         var clock = new TimeOfDayClock(times, ctx.Options.Date, ctx.Path);
         var utc = times.Select(t => clock.Next(t, out _)).ToArray();
-        var stacks = new StackInterner(ctx.SourceId);
+        var stacks = new StackInterner(ctx.SourceId, ctx.Stats);
         var t = new Table(HeapProfileSamples.Def, entries.Count);
         foreach (var e in entries)
         {

@@ -17,7 +17,7 @@ namespace Memtrace.Collectors.Importers.Pprof;
 public sealed class PprofImporter : IImporter
 {
     /// <summary>No profile memtrace reads is this large; past it the input is refused rather than held in memory.</summary>
-    public const long MaxInflatedBytes = 1L << 30;
+    public const long MaxInflatedBytes = ImportLimits.MaxPprofInflatedBytes;
 
     public string Format => "pprof";
     public int Version => 1;
@@ -41,7 +41,7 @@ public sealed class PprofImporter : IImporter
             while ((n = s.Read(buffer)) > 0)
             {
                 ms.Write(buffer, 0, n);
-                if (ms.Length > MaxInflatedBytes) throw new ImportRefusedException($"inflates past {MaxInflatedBytes >> 20} MiB; not a profile");
+                if (ms.Length > MaxInflatedBytes) throw new ImportRefusedException($"inflates past {MaxInflatedBytes >> 20} MiB; not a profile (gzip bomb?)", StatsCatalog.LimitInflatedBytes);
             }
             if (TextHead.InflateError(s) is { } cut) throw new ImportRefusedException(cut);
             bytes = ms.ToArray();
@@ -64,7 +64,7 @@ public sealed class PprofImporter : IImporter
         if (p.SampleTypes.Count == 0) throw new ImportRefusedException("pprof profile without sample_type");
         var types = p.SampleTypes.Select(v => (Type: p.Str(v.Type), Unit: p.Str(v.Unit))).ToList();
         var kind = types.Any(t => t.Type == "inuse_space") ? "heap" : types[0].Type;
-        var stacks = new StackInterner(ctx.SourceId);
+        var stacks = new StackInterner(ctx.SourceId, ctx.Stats);
         var t = new Table(HeapProfileSamples.Def);
         for (var i = 0; i < p.Samples.Count; i++)
         {
@@ -84,7 +84,7 @@ public sealed class PprofImporter : IImporter
     private static ImportResult ImportText(ImportContext ctx, string text)
     {
         var ts = new DateTimeOffset(File.GetLastWriteTimeUtc(ctx.Path)).ToUnixTimeMilliseconds() * 1_000_000;
-        var stacks = new StackInterner(ctx.SourceId);
+        var stacks = new StackInterner(ctx.SourceId, ctx.Stats);
         var t = new Table(HeapProfileSamples.Def);
         var go = new Table(GoRuntimeSamples.Def);
         AppendDebugText(ctx, text, ts, t, stacks, go, "line ");

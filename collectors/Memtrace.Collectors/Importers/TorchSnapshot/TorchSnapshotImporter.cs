@@ -43,7 +43,7 @@ public sealed class TorchSnapshotImporter : IImporter
         }
         catch (PickleFormatException e)
         {
-            throw new ImportRefusedException($"not a readable pickle: {e.Message} (byte {e.Offset})");
+            throw new ImportRefusedException($"not a readable pickle: {e.Message} (byte {e.Offset})", e.Limit);
         }
         ctx.Progress?.Invoke(0.5);
         if (loaded.Truncated)
@@ -69,7 +69,7 @@ public sealed class TorchSnapshotImporter : IImporter
         }
 
         var o = ctx.Options;
-        var stacks = new StackInterner(ctx.SourceId);
+        var stacks = new StackInterner(ctx.SourceId, ctx.Stats);
         var events = new Table(GpuAllocEvents.Def);
         var memInfo = new Table(GpuMemInfo.Def);
         var blocks = new Table(GpuSegmentsSnapshot.Def);
