@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Memtrace.Collectors.Importers.Common;
 using Memtrace.Schemas.Archive;
 using Memtrace.Schemas.Model;
 using Memtrace.Schemas.Stats;
@@ -78,6 +79,7 @@ public sealed class ImportRunner(TraceArchive archive, ImportOptions options)
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var result = importer.Import(new ImportContext { Path = path, SourceId = sourceId, Stats = sink, Options = options, Progress = progress });
             var parseSeconds = clock.Elapsed.TotalSeconds;
+            foreach (var t in result.Tables) FileOrderCheck.Run(t, sink);
             var tables = result.Tables.Append(sink.Log_).ToList();
             var (start, end) = TimeRange(tables);
             var entry = new SourceEntry

@@ -96,7 +96,7 @@ public static class StatsCatalog
 
     // Clock alignment and host joins.
     public static readonly StatDef ClockUnanchored = new("clock_unanchored_rows", Severity.DataLoss, "Rows of a source that could not be placed on UTC (no dual-clock source on its host, no matching GC cycle); kept on their own clock, left out of joins, flagged.");
-    public static readonly StatDef ClockBackwards = new("clock_backwards", Severity.DataLoss, "A sample earlier than the previous sample of the same entity in file order (a clock step); the timeline uses time order.");
+    public static readonly StatDef ClockBackwards = new("clock_backwards", Severity.DataLoss, "A row earlier than the previous row of the same entity (pid, cgroup, GPU pool) in file order: a clock step, or a writer that emitted events out of order. Counted at import, where file order is still known; the archive and the analyses use time order.");
     public static readonly StatDef DuplicateSamples = new("duplicate_samples", Severity.Info, "A sample repeating the previous sample's time for the same entity; the later one is left out of joins.");
     public static readonly StatDef AttributionUnpaired = new("attribution_unpaired_instants", Severity.Info, "Attribution instants with no /proc sample within tolerance (the process had exited, or a sampler stalled); no layers are given there.");
 

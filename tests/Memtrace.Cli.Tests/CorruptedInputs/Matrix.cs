@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Memtrace.Cli;
 using Memtrace.Schemas;
 using Memtrace.Schemas.Archive;
@@ -64,8 +63,12 @@ internal static class Matrix
         return ArrowIo.Read(TableCatalog.Find(table)!, fs);
     }
 
-    public static long Counter(string outDir, string key) =>
-        JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "run.json")))!["counters"]![key]!.GetValue<long>();
+    /// <summary>A counter from the run's stats table, which holds a row for every declared counter, zeros included.</summary>
+    public static long Counter(string outDir, string key)
+    {
+        var stats = Result(outDir, "stats");
+        return stats.I64("value")[Assert.Single(Rows(stats), r => stats.Str("stat_key")[r] == key)];
+    }
 
     /// <summary>Source ids that have rows in a result table.</summary>
     public static HashSet<string> SourcesIn(Table t) => Enumerable.Range(0, t.RowCount).Select(r => t.Str("source_id")[r]!).ToHashSet();

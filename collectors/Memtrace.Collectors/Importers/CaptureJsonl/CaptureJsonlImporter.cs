@@ -44,11 +44,19 @@ public sealed partial class CaptureJsonlImporter : IImporter
             else ctx.Stats.Log(StatsCatalog.CaptureBadLine, $"line {lineNo}", line, error);
         }
         if (records.Count == 0) throw new ImportRefusedException("no capture record parsed");
+        // Records are grouped into ticks by time below, which loses file order; a step back is seen here, per file read.
+        var lastRead = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var r in records)
+        {
+            if (lastRead.TryGetValue(r.Path, out var previous) && r.TsNs < previous)
+                ctx.Stats.Log(StatsCatalog.ClockBackwards, r.Path, $"ts_ns={r.TsNs} after {previous}", $"{(previous - r.TsNs) / 1e6:0.###} ms earlier than the previous read of the same file; samples are kept in time order");
+            lastRead[r.Path] = r.TsNs;
+        }
         var procs = new Table(ProcSamples.Def);
         var cgroups = new Table(CgroupSamples.Def);
         var go = new Table(GoRuntimeSamples.Def);
         var heap = new Table(HeapProfileSamples.Def);
-        var stacks = new Common.StackInterner(ctx.SourceId);
+        var stacks = new Common.StackInterner(ctx.SourceId, ctx.Stats);
         foreach (var tick in records.GroupBy(r => r.TsNs).OrderBy(g => g.Key))
         {
             var mono = tick.Select(r => r.MonoNs).FirstOrDefault(m => m is not null);
