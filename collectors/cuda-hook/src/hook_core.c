@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -137,6 +138,16 @@ static void thread_gone(void *p) {
     t_state = NULL;
 }
 
+/* Memory for thread states and chunks comes from mmap, not malloc: a CUDA call made inside a signal
+ * handler (which the hook records like any other) must not enter malloc, whose lock the interrupted
+ * code may hold. mmap and munmap are plain system calls. Found by TSan in the stress test. */
+static void *raw_alloc(size_t bytes) {
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p; /* zero-filled */
+}
+
+static void raw_free(void *p, size_t bytes) { munmap(p, bytes); }
+
 static struct tstate *thread_state(void) {
     struct tstate *s = t_state;
     if (s) return s;
@@ -145,7 +156,7 @@ static struct tstate *thread_state(void) {
         if (atomic_compare_exchange_strong(&s->in_use, &free_slot, 1)) break;
     }
     if (!s) {
-        s = calloc(1, sizeof *s);
+        s = raw_alloc(sizeof *s);
         if (!s) return NULL;
         atomic_store(&s->in_use, 1);
         s->next_all = atomic_load_explicit(&g_threads, memory_order_relaxed);
@@ -171,7 +182,7 @@ static struct chunk *fresh_chunk(struct tstate *s) {
         atomic_fetch_sub_explicit(&g_chunk_bytes, sizeof(struct chunk), memory_order_relaxed);
         return NULL;
     }
-    struct chunk *c = malloc(sizeof *c);
+    struct chunk *c = raw_alloc(sizeof *c);
     if (!c) {
         atomic_fetch_sub_explicit(&g_chunk_bytes, sizeof(struct chunk), memory_order_relaxed);
         return NULL;
@@ -312,7 +323,7 @@ static void drain(void) {
         struct chunk *n = fifo->next;
         flush_chunk_tail(fifo);
         fifo->owner->taken++;
-        free(fifo);
+        raw_free(fifo, sizeof *fifo);
         atomic_fetch_sub_explicit(&g_chunk_bytes, sizeof(struct chunk), memory_order_relaxed);
         fifo = n;
     }
@@ -531,7 +542,9 @@ __attribute__((constructor)) static void hook_init(void) {
     sem_init(&g_wake, 0, 0);
     pthread_atfork(NULL, NULL, child_after_fork);
     if (cfg.stack_depth > 0) { void *warm[2]; backtrace(warm, 2); } /* loads libgcc_s now, not in a handler */
-    mt_resolve_init();
+    /* A process linked against CUDA starts recording now, so no first call (perhaps from a signal
+     * handler) has to open the log and start the writer; one that dlopens CUDA later starts lazily. */
+    if (mt_resolve_init()) pthread_once(&g_once, start_once);
 }
 
 __attribute__((destructor)) static void hook_fini(void) { finish(); }

@@ -7,6 +7,11 @@
 #include "mtcu_format.h"
 
 #define MT_EXPORT __attribute__((visibility("default")))
+/* For the dlsym interposer only. A sanitizer runtime resolves its interceptors through dlsym while it is
+ * still initialising (its shadow memory not yet mapped), and dlsym(RTLD_NEXT, …) must reach the real
+ * dlsym as a tail call: instrumentation would touch the shadow and add a frame. So these functions stay
+ * uninstrumented in the ASan/TSan builds of the stress test. */
+#define MT_NO_SANITIZE __attribute__((no_sanitize_address, no_sanitize_thread, no_sanitize_undefined))
 #define MT_LOCAL __attribute__((visibility("hidden")))
 
 /* One event as the wrappers fill it in; hook_core turns it into a record. */
@@ -31,7 +36,7 @@ MT_LOCAL void mt_note_runtime(void);        /* the runtime API is in use: meminf
 MT_LOCAL void *mt_real(int which);
 MT_LOCAL void *mt_real_dlsym(void *handle, const char *name);
 MT_LOCAL void *mt_substitute(void *fn);    /* our wrapper for a real driver entry point, else fn */
-MT_LOCAL void mt_resolve_init(void);
+MT_LOCAL int mt_resolve_init(void); /* how many wrapped functions were found loaded */
 
 /* hook_api.c: our wrapper for each mt_fn, NULL where we only call the real one. */
 MT_LOCAL extern void *const mt_wrappers[];

@@ -30,7 +30,7 @@ static const char *const fn_names[F_COUNT] = {
 static void *_Atomic real_fns[F_COUNT];
 static void *(*_Atomic real_dlsym_fn)(void *, const char *);
 
-static void *(*dlsym_impl(void))(void *, const char *) {
+MT_NO_SANITIZE static void *(*dlsym_impl(void))(void *, const char *) {
     void *(*f)(void *, const char *) = atomic_load_explicit(&real_dlsym_fn, memory_order_acquire);
     if (f) return f;
     /* dlvsym is not interposed, so this finds libc's (glibc >= 2.34) or libdl's dlsym. */
@@ -91,12 +91,20 @@ void *mt_substitute(void *fn) {
     return fn;
 }
 
-void mt_resolve_init(void) { (void)dlsym_impl(); }
+/* Resolves every wrapped function the process has loaded now, at load time: a first call made from a
+ * signal handler must not be the one that runs dlsym (it takes locks and mallocs; found by TSan in the
+ * stress test). Functions of a library dlopen'ed later still resolve on their first call. */
+int mt_resolve_init(void) {
+    (void)dlsym_impl();
+    int found = 0;
+    for (int i = 0; i < F_COUNT; i++) found += mt_real(i) != NULL;
+    return found;
+}
 
 /* The caller of dlsym(RTLD_NEXT, …) is found from the return address, so that case must reach the
  * real dlsym as a tail call: the sibling call below compiles to a jump (-O2, checked by the tests
  * through dlsym(RTLD_NEXT, "cudaMalloc") from the test program). */
-MT_EXPORT void *dlsym(void *handle, const char *name) {
+MT_EXPORT MT_NO_SANITIZE void *dlsym(void *handle, const char *name) {
     void *(*f)(void *, const char *) = dlsym_impl();
     if (handle == RTLD_NEXT) return f(handle, name);
     void *r = f(handle, name);

@@ -25,11 +25,17 @@ static uint64_t capacity = 8ull << 30;
 static __thread struct ctx *ctx_stack[8];
 static __thread int ctx_depth;
 
+/* Fork-safe like a well-behaved library: no shard lock is held across fork, so a child forked while
+ * other threads allocate (the stress test) finds every lock free. */
+static void lock_all(void) { for (int i = 0; i < SHARDS; i++) pthread_mutex_lock(&shards[i].lock); }
+static void unlock_all(void) { for (int i = SHARDS - 1; i >= 0; i--) pthread_mutex_unlock(&shards[i].lock); }
+
 __attribute__((constructor)) static void fake_init(void) {
     const char *cap = getenv("FAKE_CUDA_MEM_BYTES");
     if (cap && *cap) capacity = strtoull(cap, NULL, 10);
     for (int d = 0; d < DEVICES; d++) atomic_store(&next_addr[d], 0x7f0000000000ull + ((uint64_t)d << 40));
     for (int i = 0; i < SHARDS; i++) pthread_mutex_init(&shards[i].lock, NULL);
+    pthread_atfork(lock_all, unlock_all, unlock_all);
 }
 
 static struct ctx *current(void) { return ctx_depth > 0 ? ctx_stack[ctx_depth - 1] : NULL; }

@@ -8,6 +8,10 @@
  *   hookdriver kill THREADS TRUTH          calls forever, each truth line written as it happens
  *   hookdriver fsize ITERS TRUTH           runs under a 64 KiB RLIMIT_FSIZE, then lifts it
  *   hookdriver abort ITERS TRUTH           ITERS calls, truth written, then abort()
+ *   hookdriver stress THREADS ITERS TRUTH FORK
+ *                                          mix on THREADS threads under a 256 KiB RLIMIT_FSIZE, SIGUSR1 every
+ *                                          200 us whose handler calls cudaMalloc, and (FORK=fork) a fork once
+ *                                          half the calls are done; prints the program's own results
  *   hookdriver lookup                      checks what dlsym / cudaGetDriverEntryPoint return
  *   hookdriver bench N                     ns per cudaMalloc+cudaFree and cuMemAlloc+cuMemFree pair */
 #define _GNU_SOURCE
@@ -15,6 +19,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,11 +56,16 @@ CUresult cuCtxCreate_v2(CUcontext *, unsigned int, CUdevice);
 CUresult cuCtxDestroy_v2(CUcontext);
 CUresult cuGetProcAddress_v2(const char *, void **, int, cuuint64_t, CUdriverProcAddressQueryResult *);
 
-struct truth { char *buf; size_t len, cap; int fd; };    /* fd >= 0: write each line at once */
+struct truth { char *buf; size_t len, cap; int fd; long calls, rc_sum; };    /* fd >= 0: write each line at once */
 struct worker { int index, iters, forever; struct truth t; };
+
+static _Atomic long g_progress; /* calls made by all workers: the stress run forks at half */
 
 static void say(struct truth *t, int op, int device, uint64_t addr, uint64_t size, int rc, uint64_t stream, uint64_t handle, uint64_t aux) {
     char line[256];
+    t->calls++;
+    t->rc_sum += rc;
+    atomic_fetch_add(&g_progress, 1);
     int n = snprintf(line, sizeof line, "%d\t%ld\t%d\t%d\t%llu\t%llu\t%d\t%llu\t%llu\t%llu\n", (int)getpid(), (long)syscall(SYS_gettid), op, device,
                      (unsigned long long)addr, (unsigned long long)size, rc, (unsigned long long)stream, (unsigned long long)handle, (unsigned long long)aux);
     if (t->fd >= 0) { if (write(t->fd, line, (size_t)n) != n) abort(); return; }
@@ -151,6 +161,8 @@ static void flush_truth(struct truth *t, const char *path) {
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd < 0 || write(fd, t->buf, t->len) != (ssize_t)t->len) { perror(path); exit(2); }
     close(fd);
+    free(t->buf); /* leak-free, so LeakSanitizer in the stress run speaks of the hook only */
+    *t = (struct truth){.fd = t->fd, .calls = t->calls, .rc_sum = t->rc_sum};
 }
 
 static int run_threads(int threads, int iters, int forever, int fd, const char *truth) {
@@ -177,9 +189,87 @@ static double ns_per(int n, int driver) {
     return ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / (2.0 * n);
 }
 
+/* ---- stress: threads, a fork, signals and a full disk at once ----------------------------------- */
+static _Atomic long g_handler_calls, g_handler_failures;
+static _Atomic int g_stop;
+
+static void on_usr1(int sig) {
+    (void)sig;
+    void *p = NULL;
+    /* A CUDA call from a signal handler: the hook must neither deadlock nor corrupt its buffers. The request
+     * cannot fit, so the fake library answers OOM lock-free and malloc-free; anything the handler then
+     * does that is not async-signal-safe is the hook's doing, and TSan reports it. */
+    if (cudaMalloc(&p, (size_t)1 << 50) == 0) atomic_fetch_add(&g_handler_failures, 1);
+    atomic_fetch_add(&g_handler_calls, 1);
+}
+
+static void *signaller(void *arg) {
+    (void)arg;
+    struct timespec nap = {0, 200 * 1000L};
+    while (!atomic_load(&g_stop)) { kill(getpid(), SIGUSR1); nanosleep(&nap, NULL); }
+    return NULL;
+}
+
+static int stress(int threads, int iters, const char *truth, int do_fork) {
+    cudaSetDevice(0); /* the app initialises CUDA before it can take a signal that calls it */
+    struct rlimit old, low;
+    getrlimit(RLIMIT_FSIZE, &old);
+    low = (struct rlimit){256 * 1024, old.rlim_max};
+    signal(SIGXFSZ, SIG_IGN);
+    struct sigaction sa = {0};
+    sa.sa_handler = on_usr1;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR1, &sa, NULL);
+    setrlimit(RLIMIT_FSIZE, &low);
+
+    pthread_t tids[64], sig;
+    struct worker w[64];
+    if (threads > 64) threads = 64;
+    pthread_create(&sig, NULL, signaller, NULL);
+    for (int i = 0; i < threads; i++) {
+        w[i] = (struct worker){.index = i, .iters = iters, .t = {.fd = -1}};
+        pthread_create(&tids[i], NULL, work, &w[i]);
+    }
+    /* Fork in the middle: the child inherits the hook mid-flight with eight threads' buffers half full. */
+    struct timespec poll = {0, 1000000L};
+    while (do_fork && atomic_load(&g_progress) < (long)threads * iters / 2) nanosleep(&poll, NULL);
+    fflush(stdout); /* nothing buffered to be printed twice */
+    pid_t child = do_fork ? fork() : -1;
+    if (child == 0) {
+        struct worker c = {.index = threads, .iters = iters / 4, .t = {.fd = -1}};
+        char path[1024];
+        work(&c);
+        snprintf(path, sizeof path, "%s.child", truth);
+        setrlimit(RLIMIT_FSIZE, &old);
+        flush_truth(&c.t, path);
+        printf("child calls=%ld rc_sum=%ld\n", c.t.calls, c.t.rc_sum);
+        /* _exit, as forked workers do: no atexit work in a child of a multi-threaded parent (LeakSanitizer
+         * and TSan cannot run theirs there). The hook's destructor does not run either, so the child's
+         * log has no END record and may lack the last flush period of calls: the importer says so. */
+        _exit(0);
+    }
+    for (int i = 0; i < threads; i++) pthread_join(tids[i], NULL);
+    atomic_store(&g_stop, 1);
+    pthread_join(sig, NULL);
+    int status = 0;
+    if (child > 0) waitpid(child, &status, 0);
+    struct timespec nap = {0, 100 * 1000000L};
+    nanosleep(&nap, NULL); /* let the hook's writer meet the limit before it is lifted */
+    setrlimit(RLIMIT_FSIZE, &old);
+    for (int i = 0; i < threads; i++) {
+        flush_truth(&w[i].t, truth);
+        printf("thread %d calls=%ld rc_sum=%ld\n", i, w[i].t.calls, w[i].t.rc_sum);
+    }
+    printf("handler calls>0=%d failures=%ld child_exit=%d\n", atomic_load(&g_handler_calls) > 0, atomic_load(&g_handler_failures),
+           WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 3;
+}
+
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "";
     if (!strcmp(mode, "mix") && argc == 5) return run_threads(atoi(argv[2]), atoi(argv[3]), 0, -1, argv[4]);
+    if (!strcmp(mode, "stress") && argc == 6) return stress(atoi(argv[2]), atoi(argv[3]), argv[4], !strcmp(argv[5], "fork"));
     if (!strcmp(mode, "kill") && argc == 4) {
         int fd = open(argv[3], O_WRONLY | O_CREAT | O_APPEND, 0644);
         return run_threads(atoi(argv[2]), 0, 1, fd, NULL);
