@@ -6,7 +6,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: all setup hook build run test bench schema-docs notebooks clean
+.PHONY: all setup hook build run test bench fuzz schema-docs notebooks clean
 
 all: build
 
@@ -39,6 +39,15 @@ test: setup hook
 bench: setup
 	mkdir -p out/bench
 	$(DOTNET) run -c Release --project tests/bench/Memtrace.Bench/Memtrace.Bench.csproj -- out/bench/results.json
+
+# A long fuzz run of every importer (CI runs each for 2 s inside make test): FUZZ_SECONDS per target,
+# execution counts per target in out/fuzz/<target>.json. A crash, hang or runaway allocation fails it.
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	rm -rf out/fuzz && mkdir -p out/fuzz
+	MEMTRACE_FUZZ_SECONDS=$(FUZZ_SECONDS) MEMTRACE_FUZZ_OUT=$(CURDIR)/out/fuzz $(DOTNET) test tests/Memtrace.Collectors.Tests -c $(CONFIG) --nologo -v q \
+		--filter "FullyQualifiedName~ImporterFuzzTests" --logger "console;verbosity=normal"
+	@cat out/fuzz/*.json | grep -E '"(Target|Executions|Refused|Imported|BadRecords|MaxAllocatedBytes)"' | paste - - - - - - | tr -s ' '
 
 # Regenerate notebooks/*.ipynb from their runnable twins notebooks/*.cs (the twins are the source).
 notebooks: setup

@@ -85,6 +85,20 @@ public sealed class PickleLimitTests
         Assert.Equal(StatsCatalog.LimitPickleDepth, e.Limit);
     }
 
+    [Theory]
+    [InlineData(0x8e)] // BINBYTES8
+    [InlineData(0x8d)] // BINUNICODE8
+    public void Declared_length_past_the_data_is_a_truncation_not_an_allocation(byte opcode)
+    {
+        // 1 GiB declared in a 20-byte file: the length is checked against what is there before anything is read
+        // (past 2^31 it is refused outright as a format error).
+        byte[] data = [0x80, 0x04, (byte)']', opcode, .. BitConverter.GetBytes(1L << 30), (byte)'.'];
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var r = SafeUnpickler.Load(data);
+        Assert.True(r.Truncated);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20);
+    }
+
     [Fact]
     public void Text_float_that_is_no_number_is_a_format_error_not_a_crash()
     {

@@ -98,8 +98,9 @@ public sealed class TraceArchive
                 var bytes = File.ReadAllBytes(path);
                 if (s.TableSha256.TryGetValue(def.Name, out var expected) && Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant() != expected)
                     throw new InvalidDataException("sha256 differs from the manifest's: the file was damaged or altered after import");
-                using var ms = new MemoryStream(bytes, writable: false);
-                all.AppendTable(ParquetIo.Read(def, ms));
+                var part = ParquetIo.Read(def, bytes);
+                if (all.RowCount == 0) all = part; // the common one-source case: no copy
+                else all.AppendTable(part);
             }
             catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException or InvalidOperationException or IndexOutOfRangeException or ArgumentException or OverflowException)
             {

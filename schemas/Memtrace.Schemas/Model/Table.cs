@@ -70,7 +70,10 @@ public sealed class Table
         for (var ci = 0; ci < _columns.Length; ci++)
         {
             var src = other._columns[ci];
-            for (var r = 0; r < other.RowCount; r++) CopyCell(src, r, _columns[ci]);
+            // Whole spans where no null bitmap is in the way; cell by cell otherwise.
+            if (src is Int64Column { HasNulls: false } i64) ((Int64Column)_columns[ci]).AppendRange(i64.Values);
+            else if (src is Float64Column { HasNulls: false } f64) ((Float64Column)_columns[ci]).AppendRange(f64.Values);
+            else for (var r = 0; r < other.RowCount; r++) CopyCell(src, r, _columns[ci]);
         }
         RowCount += other.RowCount;
     }

@@ -6,8 +6,8 @@ namespace Memtrace.Collectors.Tests.Fuzz;
 
 /// <summary>
 /// Tier "fuzz" of the reliability matrix: every importer against structured mutations of real inputs.
-/// CI runs each for MEMTRACE_FUZZ_SECONDS (default 2); `make fuzz` runs them long and writes
-/// out/fuzz/results.json with the execution counts.
+/// CI runs each for MEMTRACE_FUZZ_SECONDS (default 2); `make fuzz` runs them long (FUZZ_SECONDS, default 60)
+/// and writes out/fuzz/&lt;target&gt;.json with the execution counts.
 /// </summary>
 public sealed class ImporterFuzzTests(ITestOutputHelper output)
 {
