@@ -50,6 +50,8 @@ struct tstate {
     uint32_t tid;
     int busy;                       /* inside mt_record: a signal handler must not append */
     uintptr_t stack_lo, stack_hi;   /* this thread's stack, bounding the frame-pointer walk */
+    _Atomic(struct chunk *) spare;  /* chunks the writer drained, handed back (writer pushes, owner takes all) */
+    struct chunk *local_spare;      /* taken from spare, owner only */
 };
 
 static struct {
@@ -146,7 +148,14 @@ static void *raw_alloc(size_t bytes) {
     return p == MAP_FAILED ? NULL : p; /* zero-filled */
 }
 
-static void raw_free(void *p, size_t bytes) { munmap(p, bytes); }
+/* The writer hands a drained chunk back to its owner; only the writer pushes and the owner takes the whole
+ * list with one exchange, so the stack has no ABA problem. */
+static void recycle(struct chunk *c) {
+    struct tstate *owner = c->owner;
+    c->flushed = 0; /* writer-only field, so the writer resets it (TSan caught the owner doing it) */
+    c->next = atomic_load_explicit(&owner->spare, memory_order_relaxed);
+    while (!atomic_compare_exchange_weak_explicit(&owner->spare, &c->next, c, memory_order_release, memory_order_relaxed)) {}
+}
 
 static struct tstate *thread_state(void) {
     struct tstate *s = t_state;
@@ -178,6 +187,15 @@ static struct tstate *thread_state(void) {
 }
 
 static struct chunk *fresh_chunk(struct tstate *s) {
+    /* A drained chunk comes back to the thread that filled it: no mmap, no page faults, and no munmap (with
+     * its TLB shootdown) on the writer. It stays counted against the buffer cap while it waits. */
+    if (!s->local_spare) s->local_spare = atomic_exchange_explicit(&s->spare, NULL, memory_order_acquire);
+    if (s->local_spare) {
+        struct chunk *c = s->local_spare;
+        s->local_spare = c->next;
+        atomic_store_explicit(&c->committed, 0, memory_order_relaxed); /* flushed is the writer's: it reset it */
+        return c;
+    }
     if (atomic_fetch_add_explicit(&g_chunk_bytes, sizeof(struct chunk), memory_order_relaxed) + sizeof(struct chunk) > cfg.buffer_cap) {
         atomic_fetch_sub_explicit(&g_chunk_bytes, sizeof(struct chunk), memory_order_relaxed);
         return NULL;
@@ -323,8 +341,7 @@ static void drain(void) {
         struct chunk *n = fifo->next;
         flush_chunk_tail(fifo);
         fifo->owner->taken++;
-        raw_free(fifo, sizeof *fifo);
-        atomic_fetch_sub_explicit(&g_chunk_bytes, sizeof(struct chunk), memory_order_relaxed);
+        recycle(fifo);
         fifo = n;
     }
     /* Then the live tails. A thread with a sealed chunk still unseen is skipped this round so its
