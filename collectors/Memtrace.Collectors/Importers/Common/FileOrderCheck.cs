@@ -18,17 +18,40 @@ public static class FileOrderCheck
         if (timeAt <= 0 || t.RowCount < 2) return;
         var time = t.I64(t.Def.SortKey[timeAt]);
         var entity = t.Def.SortKey.Take(timeAt).ToArray();
+        var entityColumns = entity.Select(c => t[c]).ToArray();
         var last = new Dictionary<string, long>(StringComparer.Ordinal);
+        var who = "";
+        var whoRow = -1;
         for (var r = 0; r < t.RowCount; r++)
         {
             if (time.IsNull(r)) continue;
             var ts = time[r];
-            var who = string.Join('\u001f', entity.Select(c => Cell(t[c], r)));
+            // Importers emit an entity's rows in runs, so the key string is built once per run, not per row.
+            if (whoRow < 0 || !SameEntity(entityColumns, whoRow, r))
+            {
+                who = string.Join('\u001f', entityColumns.Select(c => Cell(c, r)));
+                whoRow = r;
+            }
             if (last.TryGetValue(who, out var previous) && ts < previous)
                 stats.Log(StatsCatalog.ClockBackwards, $"{t.Def.Name} row {r}", $"{t.Def.SortKey[timeAt]}={ts} after {previous} for {string.Join(",", entity)}={who.Replace('\u001f', ',')}",
                     $"{(previous - ts) / 1e6:0.###} ms earlier than the row before it for the same entity; the archive keeps time order");
             last[who] = ts;
         }
+    }
+
+    private static bool SameEntity(Column[] columns, int a, int b)
+    {
+        foreach (var c in columns)
+        {
+            var same = c switch
+            {
+                Int64Column i => i.IsNull(a) == i.IsNull(b) && i[a] == i[b],
+                StringColumn s => string.Equals(s[a], s[b], StringComparison.Ordinal),
+                _ => false,
+            };
+            if (!same) return false;
+        }
+        return true;
     }
 
     private static string Cell(Column c, int r) => c.IsNull(r) ? "" : c switch
