@@ -55,9 +55,8 @@ public static class RunPipeline
         var archiveLog = new StatsSink("archive");
         Table Read(TableDef def) => archive.ReadTable(def, (src, msg) =>
         {
-            var (location, head) = TraceArchive.IsSafeId(src)
-                ? (Path.GetRelativePath(archive.Root, archive.TablePath(def.Name, src)), FirstBytes(archive.TablePath(def.Name, src)))
-                : ("manifest.json", []);
+            var path = TraceArchive.IsSafeId(src) ? archive.TablePath(def.Name, src) : null;
+            var (location, head) = path is null ? ("manifest.json", []) : (Path.GetRelativePath(archive.Root, path), FirstBytes(path));
             archiveLog.Log(StatsCatalog.ArchiveSourceMissing, location, StatsSink.Excerpt(head), msg);
             missing.Add(msg);
         });

@@ -43,27 +43,12 @@ public static class BoundedLines
                     lineLength += pieceLength;
                     if (nl < 0) break;
                     start = nl + 1;
-                    lineNo++;
-                    if (tooLong)
-                    {
-                        stats.Log(StatsCatalog.LimitLineLength, $"line {lineNo}", excerpt, $"a line of {lineLength} characters, past the bound of {maxChars}; skipped");
-                        yield return "";
-                    }
-                    else yield return Line(line, (int)lineLength);
+                    yield return Complete(stats, line, lineLength, tooLong, excerpt, ++lineNo, maxChars);
                     lineLength = 0;
                     tooLong = false;
                 }
             }
-            if (lineLength > 0 || tooLong)
-            {
-                lineNo++;
-                if (tooLong)
-                {
-                    stats.Log(StatsCatalog.LimitLineLength, $"line {lineNo}", excerpt, $"a line of {lineLength} characters, past the bound of {maxChars}; skipped");
-                    yield return "";
-                }
-                else yield return Line(line, (int)lineLength);
-            }
+            if (lineLength > 0 || tooLong) yield return Complete(stats, line, lineLength, tooLong, excerpt, ++lineNo, maxChars);
         }
         finally
         {
@@ -72,8 +57,17 @@ public static class BoundedLines
         }
     }
 
-    private static string Line(char[] line, int length) =>
-        new(line, 0, length > 0 && line[length - 1] == '\r' ? length - 1 : length);
+    /// <summary>The finished line without its "\r", or "" for an overlong one, which is logged here.</summary>
+    private static string Complete(StatsSink stats, char[] line, long length, bool tooLong, string excerpt, long lineNo, int maxChars)
+    {
+        if (tooLong)
+        {
+            stats.Log(StatsCatalog.LimitLineLength, $"line {lineNo}", excerpt, $"a line of {length} characters, past the bound of {maxChars}; skipped");
+            return "";
+        }
+        var n = (int)length;
+        return new string(line, 0, n > 0 && line[n - 1] == '\r' ? n - 1 : n);
+    }
 
     private static char[] Grow(char[] line, int needed, int keep)
     {
