@@ -103,7 +103,9 @@ public sealed class CudaHookStressTests
             }
             landed += own.Count;
         }
-        Assert.True(landed > 0);
+        // Nothing may land only when the full disk took it all: a forked child inherits the parent's
+        // 256 KiB limit, and when the parent met it before the fork the child writes nothing (CI saw this).
+        Assert.True(landed > 0 || log.Stats[StatsCatalog.CudaHookWriteFailed] > 0, "no call landed, and no write failed");
     }
 
     /// <summary>A cuCtxDestroy's device comes from its cuCtxCreate; when the full disk lost that record it is unknown (-1).</summary>

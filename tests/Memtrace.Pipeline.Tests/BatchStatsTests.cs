@@ -69,7 +69,12 @@ public sealed class BatchStatsTests
     [InlineData(1023L)]
     [InlineData(1024L)]
     [InlineData(long.MaxValue)]
-    public void Bucket_is_floor_log2(long x) => Assert.Equal(63 - System.Numerics.BitOperations.LeadingZeroCount((ulong)x), FragMetrics.Bucket(x));
+    public void Bucket_is_floor_log2(long x)
+    {
+        var halvings = 0; // ⌊log2 x⌋ by repeated halving, not by the leading-zero count the method uses
+        for (var v = (ulong)x; v > 1; v >>= 1) halvings++;
+        Assert.Equal(halvings, FragMetrics.Bucket(x));
+    }
 }
 
 public sealed class BatchCrossCheckTests

@@ -91,36 +91,60 @@ public sealed class ReplayOracleTests
     }
 }
 
-public sealed class IndexedMaxHeapTests
+public sealed class MaxTreeTests
 {
     [Fact]
-    public void Max_matches_a_sorted_multiset_on_seeded_random_operations()
+    public void Max_matches_a_naive_maximum_on_seeded_random_operations()
     {
         var rng = new Random(42);
-        var heap = new IndexedMaxHeap();
+        var tree = new MaxTree(capacity: 4); // small, so the run grows it several times
         var oracle = new Dictionary<int, long>();
-        var nextId = 0;
-        var freeIds = new Stack<int>();
         for (var step = 0; step < 20_000; step++)
         {
-            if (oracle.Count > 0 && rng.Next(2) == 0)
-            {
-                var id = oracle.Keys.ElementAt(rng.Next(oracle.Count));
-                oracle.Remove(id);
-                heap.Remove(id);
-                freeIds.Push(id);
-            }
-            else
-            {
-                var id = freeIds.Count > 0 && rng.Next(2) == 0 ? freeIds.Pop() : nextId++;
-                var v = (long)rng.Next(1, 200); // many equal keys
-                oracle[id] = v;
-                heap.Add(id, v);
-            }
-            Assert.Equal(oracle.Count == 0 ? 0 : oracle.Values.Max(), heap.Max);
-            Assert.Equal(oracle.Count, heap.Count);
+            var id = rng.Next(1_000);
+            var v = rng.Next(3) == 0 ? 0 : (long)rng.Next(1, 200); // many equal values, and removals (0)
+            tree.Set(id, v);
+            oracle[id] = v;
+            Assert.Equal(oracle.Values.Max(), tree.Max);
+            Assert.Equal(v, tree[id]);
         }
-        Assert.Throws<InvalidOperationException>(() => heap.Remove(nextId + 5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => tree.Set(1, -1));
+    }
+}
+
+public sealed class LongIntMapTests
+{
+    [Fact]
+    public void Matches_a_dictionary_on_seeded_random_operations()
+    {
+        var rng = new Random(3);
+        var map = new LongIntMap();
+        var oracle = new Dictionary<long, int>();
+        // Clustered multiples of 512 (like block addresses), plus the empty-slot sentinel value itself.
+        long Key() => rng.Next(20) == 0 ? long.MinValue : 0x7f00_0000_0000L + rng.Next(4_000) * 512L;
+        for (var step = 0; step < 100_000; step++)
+        {
+            var k = Key();
+            switch (rng.Next(3))
+            {
+                case 0:
+                    var v = rng.Next();
+                    map.Set(k, v);
+                    oracle[k] = v;
+                    break;
+                case 1: Assert.Equal(oracle.Remove(k), map.Remove(k)); break;
+                default:
+                    Assert.Equal(oracle.TryGetValue(k, out var expected), map.TryGetValue(k, out var got));
+                    Assert.Equal(expected, got);
+                    break;
+            }
+            Assert.Equal(oracle.Count, map.Count);
+        }
+        foreach (var (k, v) in oracle)
+        {
+            Assert.True(map.TryGetValue(k, out var got));
+            Assert.Equal(v, got);
+        }
     }
 }
 
@@ -166,5 +190,29 @@ public sealed class QuickselectTests
             var sorted = values.Order().ToArray();
             for (var k = 0; k < n; k++) Assert.Equal(sorted[k], PoolReplay.Select(values.ToArray(), k));
         }
+    }
+
+    [Fact]
+    public void Request_percentiles_equal_nearest_rank_on_the_sorted_sizes()
+    {
+        var rng = new Random(9);
+        for (var trial = 0; trial < 200; trial++)
+        {
+            var n = rng.Next(1, 3_000);
+            var shape = trial % 4;
+            var sizes = Enumerable.Range(0, n).Select(_ => shape switch
+            {
+                0 => 1L + rng.Next(8),                        // tiny sizes: bins below the 8 sub-bits
+                1 => 512L * rng.Next(1, 5),                   // heavy duplicates
+                2 => 1L << rng.Next(0, 62),                   // every power of two
+                _ => 1L + rng.NextInt64(1L << rng.Next(1, 62)),
+            }).ToArray();
+            var events = sizes.Select((s, i) => new PoolEvent(i, i, i % 7 == 0 ? AllocOp.Free : AllocOp.Alloc, i * 4096L, s, null, null, null, false)).ToArray();
+            var allocs = events.Where(e => e.Op == AllocOp.Alloc).Select(e => e.Size).Order().ToArray();
+            if (allocs.Length == 0) continue;
+            long Rank(double q) => allocs[Math.Clamp((int)Math.Ceiling(q * allocs.Length) - 1, 0, allocs.Length - 1)];
+            Assert.Equal((Rank(0.50), Rank(0.99)), PoolReplay.RequestPercentiles(events));
+        }
+        Assert.Equal((TorchRules.MinBlockSize, TorchRules.MinBlockSize), PoolReplay.RequestPercentiles([]));
     }
 }

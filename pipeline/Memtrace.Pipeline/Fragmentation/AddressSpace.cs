@@ -12,33 +12,58 @@ public sealed record Segment(int Id, long Start, long Size, bool SmallPool)
 public readonly record struct LiveBlock(long Size, int Segment, long? StackId);
 
 /// <summary>
-/// The state of one pool: segments, live blocks and the free-block index. Blocks in different
-/// segments never merge. Problems are reported through <see cref="Anomaly"/> and never throw.
+/// The state of one pool: segments, live and free blocks, and the free-block index. Every block, live
+/// or free, sits in one arena, keyed by its start in one hash map and linked to its neighbours in its
+/// segment, so an allocation costs one lookup and a free finds its neighbours by the links (no lookups).
+/// Blocks in different segments never merge. Problems are reported through <see cref="Anomaly"/> and
+/// never throw.
 /// </summary>
 public sealed class AddressSpace
 {
     private readonly Dictionary<long, Segment> _segByStart = new();
     private readonly Dictionary<int, Segment> _segById = new();
-    private readonly Dictionary<long, LiveBlock> _live = new();
-    private readonly Dictionary<long, long> _liveByEnd = new();
-    private readonly HashSet<long> _freedAddresses = new();
+    private readonly BlockArena _arena = new();
+    private readonly LongIntMap _byStart = new();
+    private readonly BlockIdList _live;
+    /// <summary>Recently freed addresses not allocated since, to tell a double free from a free of an unknown address.</summary>
+    private readonly RecentAddresses _freedAddresses = new();
     private int _nextSegmentId;
 
     public AddressSpace(long[] referenceSizes, bool orderedFree)
     {
-        Free = new FreeSpaceIndex(referenceSizes, orderedFree);
+        Free = new FreeSpaceIndex(_arena, _byStart, referenceSizes, orderedFree);
+        _live = new BlockIdList(_arena);
     }
 
     public FreeSpaceIndex Free { get; }
     public long Reserved { get; private set; }
     public long Allocated { get; private set; }
-    public IReadOnlyDictionary<long, LiveBlock> Live => _live;
+    public int LiveCount => _live.Count;
     public IEnumerable<Segment> Segments => _segByStart.Values;
 
     /// <summary>Raised with (stat, address, size, message) for anything the replay could not apply cleanly.</summary>
     public Action<StatDef, long, long, string>? Anomaly { get; set; }
 
+    /// <summary>Told of every block that becomes live or stops being live (the heatmap's interval recorder).</summary>
+    public IBlockLifetimeObserver? Lifetimes { get; set; }
+
     public Segment? SegmentById(int id) => _segById.GetValueOrDefault(id);
+
+    /// <summary>The live blocks, in no particular order.</summary>
+    public IEnumerable<(long Start, LiveBlock Block)> LiveBlocks()
+    {
+        for (var i = 0; i < _live.Count; i++)
+        {
+            var id = _live.Ids[i];
+            yield return (_arena.Items[id].Start, ToLive(id));
+        }
+    }
+
+    private LiveBlock ToLive(int id)
+    {
+        ref readonly var b = ref _arena.Items[id];
+        return new LiveBlock(b.Size, b.Segment, b.HasStack ? b.Stack : null);
+    }
 
     public Segment AddSegment(long start, long size, bool smallPool)
     {
@@ -47,7 +72,12 @@ public sealed class AddressSpace
         _segByStart[start] = seg;
         _segById[seg.Id] = seg;
         Reserved += size;
-        Free.Add(start, start + size, seg.Id);
+        if (size > 0 && !_byStart.ContainsKey(start))
+        {
+            var id = _arena.New(start, start + size, seg.Id);
+            _byStart.Set(start, id);
+            Free.Insert(id);
+        }
         return seg;
     }
 
@@ -58,13 +88,24 @@ public sealed class AddressSpace
             Anomaly?.Invoke(StatsCatalog.ReplayFreeUnknown, start, 0, "segment release of an unknown segment; ignored");
             return;
         }
-        var inside = _live.Where(kv => kv.Value.Segment == seg.Id).Select(kv => kv.Key).ToList();
+        var inside = new List<long>();
+        if (_byStart.TryGetValue(start, out var first) && _arena.Items[first].Segment == seg.Id)
+        {
+            for (var id = first; id >= 0; id = _arena.Items[id].Next)
+                if (!_arena.Items[id].Free) inside.Add(_arena.Items[id].Start);
+        }
         if (inside.Count > 0)
         {
             Anomaly?.Invoke(StatsCatalog.ReplaySegmentNotEmpty, start, seg.Size, $"segment released with {inside.Count} live blocks; they were dropped");
             foreach (var a in inside) FreeBlock(a);
         }
-        Free.Remove(start);
+        // Every block of the segment is now free and merged into one that starts at the segment.
+        if (_byStart.TryGetValue(start, out var whole) && _arena.Items[whole].Free && _arena.Items[whole].Segment == seg.Id)
+        {
+            Free.Delete(whole);
+            _byStart.Remove(start);
+            _arena.Recycle(whole);
+        }
         _segByStart.Remove(start);
         _segById.Remove(seg.Id);
         Reserved -= seg.Size;
@@ -74,56 +115,106 @@ public sealed class AddressSpace
     public bool Allocate(long addr, long size, long? stackId)
     {
         if (size <= 0) size = 1;
-        if (!Free.TryFindContaining(addr, size, out var fs, out var fe, out var seg))
+        if (!Free.TryFindContaining(addr, size, out int id))
         {
-            var kind = _live.ContainsKey(addr) ? "overlaps a live block" : "does not fit in free space";
+            var kind = TryLiveAt(addr, out _) ? "overlaps a live block" : "does not fit in free space";
             Anomaly?.Invoke(StatsCatalog.ReplayOverlap, addr, size, $"allocation {kind}; skipped");
             return false;
         }
-        Free.Remove(fs);
-        if (fs < addr) Free.Add(fs, addr, seg);
-        if (addr + size < fe) Free.Add(addr + size, fe, seg);
-        _live[addr] = new LiveBlock(size, seg, stackId);
-        _liveByEnd[addr + size] = addr;
-        _freedAddresses.Remove(addr);
+        var (start, end, segment) = (_arena.Items[id].Start, _arena.Items[id].End, _arena.Items[id].Segment);
+        var liveEnd = addr + size;
+        int liveId;
+        if (start == addr)
+        {
+            // The free block itself becomes the live one; its start keeps its map entry.
+            Free.Delete(id);
+            _arena.Items[id].End = liveEnd;
+            liveId = id;
+        }
+        else
+        {
+            // The free block keeps [start, addr); the live block follows it.
+            Free.Resize(id, start, addr);
+            liveId = _arena.New(addr, liveEnd, segment);
+            _arena.LinkAfter(id, liveId);
+            _byStart.Set(addr, liveId);
+        }
+        if (liveEnd < end)
+        {
+            var rest = _arena.New(liveEnd, end, segment);
+            _arena.LinkAfter(liveId, rest);
+            _byStart.Set(liveEnd, rest);
+            Free.Insert(rest);
+        }
+        ref var live = ref _arena.Items[liveId];
+        live.HasStack = stackId.HasValue;
+        live.Stack = stackId ?? 0;
+        _live.Add(liveId);
         Allocated += size;
+        Lifetimes?.Opened(addr, size);
         return true;
     }
 
     /// <summary>Returns a live block to free space, merging with free neighbours of the same segment.</summary>
     public bool FreeBlock(long addr)
     {
-        if (!_live.Remove(addr, out var b))
+        if (!_byStart.TryGetValue(addr, out var id) || _arena.Items[id].Free)
         {
             if (_freedAddresses.Contains(addr)) Anomaly?.Invoke(StatsCatalog.ReplayDoubleFree, addr, 0, "double free; ignored");
             else Anomaly?.Invoke(StatsCatalog.ReplayFreeUnknown, addr, 0, "free of an address with no live block; ignored");
             return false;
         }
-        _liveByEnd.Remove(addr + b.Size);
+        var items = _arena.Items;
+        var (end, prev, next) = (items[id].End, items[id].Prev, items[id].Next);
+        _live.Remove(id);
         _freedAddresses.Add(addr);
-        Allocated -= b.Size;
-        var start = addr;
-        var end = addr + b.Size;
-        if (Free.TryGetEndingAt(start, out var ps) && Free.TryGetStartingAt(ps, out _, out var pseg) && pseg == b.Segment)
+        Allocated -= end - addr;
+        Lifetimes?.Closed(addr, end - addr);
+        var prevFree = prev >= 0 && items[prev].Free;
+        if (next >= 0 && items[next].Free)
         {
-            Free.Remove(ps);
-            start = ps;
+            end = items[next].End;
+            Drop(next, wasFree: true);
         }
-        if (Free.TryGetStartingAt(end, out var ne, out var nseg) && nseg == b.Segment)
+        if (prevFree)
         {
-            Free.Remove(end);
-            end = ne;
+            Drop(id, wasFree: false);
+            Free.Resize(prev, items[prev].Start, end);
         }
-        Free.Add(start, end, b.Segment);
+        else
+        {
+            items[id].End = end;
+            Free.Insert(id);
+        }
         return true;
     }
 
-    /// <summary>The live block that ends exactly at <paramref name="end"/>, if any (for blame).</summary>
-    public bool TryLiveEndingAt(long end, out long start, out LiveBlock block)
+    /// <summary>Takes a block out of the arena: unlinked, unmapped, id recycled.</summary>
+    private void Drop(int id, bool wasFree)
     {
-        block = default;
-        return _liveByEnd.TryGetValue(end, out start) && _live.TryGetValue(start, out block);
+        if (wasFree) Free.Delete(id);
+        _arena.Unlink(id);
+        _byStart.Remove(_arena.Items[id].Start);
+        _arena.Recycle(id);
     }
 
-    public bool TryLiveAt(long start, out LiveBlock block) => _live.TryGetValue(start, out block);
+    /// <summary>The live block that ends exactly where the block starting at <paramref name="end"/> begins (for blame).</summary>
+    public bool TryLiveEndingAt(long end, out long start, out LiveBlock block)
+    {
+        (start, block) = (0, default);
+        if (!_byStart.TryGetValue(end, out var id)) return false;
+        var prev = _arena.Items[id].Prev;
+        if (prev < 0 || _arena.Items[prev].Free || _arena.Items[prev].End != end) return false;
+        start = _arena.Items[prev].Start;
+        block = ToLive(prev);
+        return true;
+    }
+
+    public bool TryLiveAt(long start, out LiveBlock block)
+    {
+        block = default;
+        if (!_byStart.TryGetValue(start, out var id) || _arena.Items[id].Free) return false;
+        block = ToLive(id);
+        return true;
+    }
 }

@@ -17,21 +17,11 @@ public static class FragMetrics
     public static double EffectiveContiguousRatio(long f, long l) => f == 0 ? 1.0 : (double)l / f;
 
     /// <summary>
-    /// Fixed bucket k = ⌊log2 bytes⌋ for a block of at least one byte. Written as six shift steps, not an
-    /// intrinsic, so the very same method compiles into the ILGPU kernels.
+    /// Fixed bucket k = ⌊log2 bytes⌋ for a block of at least one byte: one LZCNT. ILGPU maps
+    /// LeadingZeroCount to its own intrinsic, so the very same method compiles into the kernels. (It was
+    /// six compare-and-shift steps, whose data-dependent branches mispredicted in the replay's hot path.)
     /// </summary>
-    public static int Bucket(long bytes)
-    {
-        var x = (ulong)bytes;
-        var k = 0;
-        if (x >= 1UL << 32) { x >>= 32; k += 32; }
-        if (x >= 1UL << 16) { x >>= 16; k += 16; }
-        if (x >= 1UL << 8) { x >>= 8; k += 8; }
-        if (x >= 1UL << 4) { x >>= 4; k += 4; }
-        if (x >= 1UL << 2) { x >>= 2; k += 2; }
-        if (x >= 1UL << 1) k += 1;
-        return k;
-    }
+    public static int Bucket(long bytes) => 63 - System.Numerics.BitOperations.LeadingZeroCount((ulong)bytes);
 
     /// <summary>Shannon entropy (bits) of a histogram: −Σ p·log2 p over non-empty buckets.</summary>
     public static double Entropy(ReadOnlySpan<long> counts)

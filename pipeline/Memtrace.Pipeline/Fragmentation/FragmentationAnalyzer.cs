@@ -18,13 +18,16 @@ public sealed class FragmentationOutput
     public Dictionary<string, long> Counts { get; } = new(StringComparer.Ordinal);
     /// <summary>How the batch cross-check ran (device, instants, blocks, seconds, mismatches).</summary>
     public Gpu.BatchCrossCheck.Outcome? Batch { get; init; }
+    /// <summary>How the heatmap rasteriser ran (device, intervals, cells, seconds, mismatches).</summary>
+    public Gpu.HeatmapRasterizer.Outcome? Raster { get; init; }
     public IEnumerable<Table> Tables => [Timeline, Histogram, Ooms, Blame, Heatmap, StackFrames, Anomalies];
 
     /// <summary>Every table empty (no pools: a host-only run; or before the pools' rows are appended).</summary>
-    public static FragmentationOutput Empty(IReadOnlyList<PoolResult>? pools = null, Gpu.BatchCrossCheck.Outcome? batch = null) => new()
+    public static FragmentationOutput Empty(IReadOnlyList<PoolResult>? pools = null, Gpu.BatchCrossCheck.Outcome? batch = null, Gpu.HeatmapRasterizer.Outcome? raster = null) => new()
     {
         Pools = pools ?? [],
         Batch = batch,
+        Raster = raster,
         Timeline = new Table(FragmentationTimeline.Def),
         Histogram = new Table(FreeBlockHistogram.Def),
         Ooms = new Table(OomDiagnoses.Def),
@@ -49,7 +52,8 @@ public static class FragmentationAnalyzer
             progress?.Invoke((double)Interlocked.Increment(ref done) / inputs.Count);
         });
         var batch = Gpu.BatchCrossCheck.Run(results, options.Accelerator);
-        var output = FragmentationOutput.Empty(results, batch);
+        var raster = Gpu.HeatmapRasterizer.Apply(results, options.Accelerator);
+        var output = FragmentationOutput.Empty(results, batch, raster);
         foreach (var r in results)
         {
             ResultRows.Append(output, r, stacks is null ? _ => "" : stacks.TopFrame);

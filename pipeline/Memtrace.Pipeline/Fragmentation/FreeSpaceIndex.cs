@@ -2,40 +2,35 @@ namespace Memtrace.Pipeline.Fragmentation;
 
 /// <summary>
 /// The free blocks of one pool with every statistic kept incrementally: F, N, the ⌊log2⌋ histogram
-/// (by blocks and by bytes), S(R) = Σ⌊b/R⌋ for a fixed set of reference sizes, and L through an indexed
-/// max-heap. Each add or remove is O(log n); nothing rescans the space.
+/// (by blocks and by bytes), S(R) = Σ⌊b/R⌋ for a fixed set of reference sizes, and L through a max
+/// tree over block ids. Each change is O(log n) at worst; nothing rescans the space. The blocks
+/// themselves live in the <see cref="AddressSpace"/>'s arena; this index is told when one becomes
+/// free, stops being free, or changes extent.
 /// </summary>
 public sealed class FreeSpaceIndex
 {
-    private struct Block
-    {
-        public long Start;
-        public long End;
-        public int Segment;
-        /// <summary>The seed's log2(KB + 1), computed once when the block appears (entropy_seed reads it per timeline row).</summary>
-        public double SeedLog;
-    }
-
-    /// <summary>Blocks live in a flat array under small ids (reused), so the heap and the maps carry ints.</summary>
-    private Block[] _blocks = new Block[64];
-    private readonly Stack<int> _freeIds = new();
-    private int _nextId;
-    private readonly Dictionary<long, int> _byStart = new();
-    private readonly Dictionary<long, long> _byEnd = new();
-    private readonly IndexedMaxHeap _largest = new();
-    /// <summary>Ordered block starts, for lookups that do not land on a block start. Built on the first such miss.</summary>
+    private readonly BlockArena _arena;
+    private readonly LongIntMap _byStart;
+    private readonly BlockIdList _list;
+    private readonly MaxTree _largest = new();
+    /// <summary>Ordered free-block starts, for lookups that do not land on a block start. Built on the first such miss.</summary>
     private OrderedLongSet? _starts;
     private readonly long[] _refSizes;
+    private readonly ExactDivisor[] _divisors;
 
-    public FreeSpaceIndex(long[] referenceSizes, bool ordered)
+    internal FreeSpaceIndex(BlockArena arena, LongIntMap byStart, long[] referenceSizes, bool ordered)
     {
+        _arena = arena;
+        _byStart = byStart;
+        _list = new BlockIdList(arena);
         _refSizes = referenceSizes;
+        _divisors = referenceSizes.Select(r => new ExactDivisor(r)).ToArray();
         SuitableCounts = new long[referenceSizes.Length];
         _starts = ordered ? new OrderedLongSet() : null;
     }
 
     public long FreeBytes { get; private set; }
-    public long Count => _byStart.Count;
+    public long Count => _list.Count;
     public long Largest => _largest.Max;
     public long[] HistCount { get; } = new long[FragMetrics.Buckets];
     public long[] HistBytes { get; } = new long[FragMetrics.Buckets];
@@ -43,54 +38,68 @@ public sealed class FreeSpaceIndex
     public long[] SuitableCounts { get; }
     public IReadOnlyList<long> ReferenceSizes => _refSizes;
 
-    public void Add(long start, long end, int segment)
+    /// <summary>Block <paramref name="id"/> (already in the address map) becomes free.</summary>
+    internal void Insert(int id)
     {
-        var size = end - start;
-        if (size <= 0) return;
-        var id = _freeIds.Count > 0 ? _freeIds.Pop() : _nextId++;
-        if (id == _blocks.Length) Array.Resize(ref _blocks, id * 2);
-        _blocks[id] = new Block { Start = start, End = end, Segment = segment, SeedLog = FragMetrics.SeedLog(size) };
-        _byStart.Add(start, id);
-        _byEnd[end] = start;
-        _largest.Add(id, size);
-        _starts?.Add(start);
-        FreeBytes += size;
-        var b = FragMetrics.Bucket(size);
-        HistCount[b]++;
-        HistBytes[b] += size;
-        for (var k = 0; k < _refSizes.Length; k++) SuitableCounts[k] += size / _refSizes[k];
+        ref var b = ref _arena.Items[id];
+        b.Free = true;
+        b.SeedLog = double.NaN;
+        _list.Add(id);
+        _starts?.Add(b.Start);
+        _largest.Set(id, b.Size);
+        Tally(b.Size, +1);
     }
 
-    public void Remove(long start)
+    /// <summary>Block <paramref name="id"/> stops being free (allocated, merged away or released).</summary>
+    internal void Delete(int id)
     {
-        _byStart.Remove(start, out var id);
-        var end = _blocks[id].End;
-        var size = end - start;
-        _byEnd.Remove(end);
-        _largest.Remove(id);
-        _freeIds.Push(id);
-        _starts?.Remove(start);
-        FreeBytes -= size;
-        var b = FragMetrics.Bucket(size);
-        HistCount[b]--;
-        HistBytes[b] -= size;
-        for (var k = 0; k < _refSizes.Length; k++) SuitableCounts[k] -= size / _refSizes[k];
+        ref var b = ref _arena.Items[id];
+        b.Free = false;
+        _list.Remove(id);
+        _starts?.Remove(b.Start);
+        _largest.Set(id, 0);
+        Tally(b.Size, -1);
+    }
+
+    /// <summary>Free block <paramref name="id"/> shrinks or grows to [start, end); the caller re-keys the address map when the start moves.</summary>
+    internal void Resize(int id, long start, long end)
+    {
+        ref var b = ref _arena.Items[id];
+        Tally(b.Size, -1);
+        if (b.Start != start && _starts is not null)
+        {
+            _starts.Remove(b.Start);
+            _starts.Add(start);
+        }
+        b.Start = start;
+        b.End = end;
+        b.SeedLog = double.NaN;
+        _largest.Set(id, end - start);
+        Tally(end - start, +1);
+    }
+
+    private void Tally(long size, int sign)
+    {
+        FreeBytes += sign * size;
+        var k = FragMetrics.Bucket(size);
+        HistCount[k] += sign;
+        HistBytes[k] += sign * size;
+        var suitable = SuitableCounts;
+        for (var r = 0; r < suitable.Length; r++) suitable[r] += sign * _divisors[r].Divide(size);
     }
 
     public bool TryGetStartingAt(long start, out long end, out int segment)
     {
-        if (_byStart.TryGetValue(start, out var id))
+        if (_byStart.TryGetValue(start, out var id) && _arena.Items[id].Free)
         {
-            end = _blocks[id].End;
-            segment = _blocks[id].Segment;
+            end = _arena.Items[id].End;
+            segment = _arena.Items[id].Segment;
             return true;
         }
         end = 0;
         segment = -1;
         return false;
     }
-
-    public bool TryGetEndingAt(long end, out long start) => _byEnd.TryGetValue(end, out start);
 
     /// <summary>
     /// The free block holding [addr, addr + size). The caching allocator always carves from a block's
@@ -99,42 +108,86 @@ public sealed class FreeSpaceIndex
     /// </summary>
     public bool TryFindContaining(long addr, long size, out long start, out long end, out int segment)
     {
-        start = addr;
-        if (!TryGetStartingAt(addr, out end, out segment))
+        var found = TryFindContaining(addr, size, out int id);
+        ref readonly var b = ref _arena.Items[Math.Max(0, id)];
+        (start, end, segment) = id < 0 ? (addr, 0L, -1) : (b.Start, b.End, b.Segment);
+        return found;
+    }
+
+    internal bool TryFindContaining(long addr, long size, out int id)
+    {
+        if (!_byStart.TryGetValue(addr, out id))
         {
-            _starts ??= new OrderedLongSet(_byStart.Keys);
-            if (!_starts.TryPredecessor(addr, out start)) return false;
-            ref readonly var b = ref _blocks[_byStart[start]];
-            (end, segment) = (b.End, b.Segment);
+            if (_starts is null)
+            {
+                _starts = new OrderedLongSet();
+                foreach (var free in _list.Ids) _starts.Add(_arena.Items[free].Start);
+            }
+            if (!_starts.TryPredecessor(addr, out var start) || !_byStart.TryGetValue(start, out id))
+            {
+                id = -1;
+                return false;
+            }
         }
-        return addr + size <= end && addr >= start;
+        ref readonly var b = ref _arena.Items[id];
+        if (!b.Free)
+        {
+            id = -1;
+            return false;
+        }
+        return addr >= b.Start && addr + size <= b.End;
     }
 
     public IEnumerable<(long Start, long End, int Segment)> Blocks()
     {
-        foreach (var id in _byStart.Values) yield return (_blocks[id].Start, _blocks[id].End, _blocks[id].Segment);
+        for (var i = 0; i < _list.Count; i++)
+        {
+            var b = _arena.Items[_list.Ids[i]];
+            yield return (b.Start, b.End, b.Segment);
+        }
     }
 
     /// <summary>Every free block's size and seed log into the buffers (grown when too small); returns how many.</summary>
     public int CopyBlocks(ref long[] sizes, ref double[] seedLogs)
     {
-        if (sizes.Length < _byStart.Count) sizes = new long[Math.Max(_byStart.Count, sizes.Length * 2)];
+        var ids = _list.Ids;
+        if (sizes.Length < ids.Length) sizes = new long[Math.Max(ids.Length, sizes.Length * 2)];
         if (seedLogs.Length < sizes.Length) seedLogs = new double[sizes.Length];
-        var i = 0;
-        foreach (var id in _byStart.Values)
+        var items = _arena.Items;
+        for (var i = 0; i < ids.Length; i++)
         {
-            ref readonly var b = ref _blocks[id];
-            sizes[i] = b.End - b.Start;
-            seedLogs[i++] = b.SeedLog;
+            ref var b = ref items[ids[i]];
+            if (double.IsNaN(b.SeedLog)) b.SeedLog = FragMetrics.SeedLog(b.Size);
+            sizes[i] = b.Size;
+            seedLogs[i] = b.SeedLog;
         }
-        return i;
+        return ids.Length;
     }
 
     public long[] BlockSizes()
     {
-        var a = new long[_byStart.Count];
-        var i = 0;
-        foreach (var id in _byStart.Values) a[i++] = _blocks[id].End - _blocks[id].Start;
+        var ids = _list.Ids;
+        var a = new long[ids.Length];
+        for (var i = 0; i < a.Length; i++) a[i] = _arena.Items[ids[i]].Size;
         return a;
+    }
+
+    /// <summary>
+    /// ⌊x / r⌋ without a 64-bit divide (~40 cycles, and S(R) takes K of them per block change): the
+    /// product with 1/r is within one of the quotient while x &lt; 2^52, and one remainder check fixes it.
+    /// </summary>
+    private readonly struct ExactDivisor(long r)
+    {
+        private readonly double _inverse = 1.0 / r;
+
+        public long Divide(long x)
+        {
+            if ((ulong)x >= 1UL << 52) return x / r;
+            var q = (long)(x * _inverse);
+            var rem = x - q * r;
+            if (rem < 0) q--;
+            else if (rem >= r) q++;
+            return q;
+        }
     }
 }

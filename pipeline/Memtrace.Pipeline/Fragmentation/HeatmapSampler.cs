@@ -19,6 +19,10 @@ public sealed class HeatmapSampler
     private readonly long _reference;
     private readonly List<HeatmapCell> _sink;
     private readonly int _level;
+    /// <summary>Address-bin bounds in the compacted space (A + 1 offsets), shared with the rasteriser so both bin alike.</summary>
+    private readonly long[] _bounds;
+    /// <summary>The sampling instant of each time bin: the state after every event at or before it.</summary>
+    private readonly long[] _instants;
     private readonly Dictionary<(int Bin, long Stack), long> _stackBytes = new();
     private int _nextBin;
 
@@ -54,9 +58,23 @@ public sealed class HeatmapSampler
         _addrBins = (int)Math.Min(addrBins, Math.Max(1, _total));
         _reference = Math.Max(1, referenceRequest);
         _sink = sink;
+        var width = (double)_total / Math.Max(1, _addrBins);
+        _bounds = new long[_addrBins + 1];
+        for (var b = 0; b < _addrBins; b++) _bounds[b] = (long)(b * width);
+        _bounds[_addrBins] = _total;
+        _instants = new long[_timeBins];
+        for (var bin = 0; bin < _timeBins; bin++) _instants[bin] = _t0 + (long)((double)(_t1 - _t0) * (bin + 1) / _timeBins);
     }
 
-    private long EdgeOf(int bin) => _t0 + (long)((double)(_t1 - _t0) * (bin + 1) / _timeBins);
+    public int Level => _level;
+
+    /// <summary>This level's grid, for the rasteriser.</summary>
+    public Gpu.HeatmapGrid Grid => new(_instants, _bounds);
+
+    /// <summary>The cells captured so far, in (time bin, address bin) order.</summary>
+    public List<HeatmapCell> Cells => _sink;
+
+    private long EdgeOf(int bin) => _instants[bin];
 
     /// <summary>Called before an event at <paramref name="ts"/> is applied: emits every bin that ended before it.</summary>
     public void Before(long ts, AddressSpace space)
@@ -69,7 +87,8 @@ public sealed class HeatmapSampler
         while (_nextBin < _timeBins) Capture(space);
     }
 
-    private long OffsetOf(long addr)
+    /// <summary>The compacted offset of a device address (segments laid end to end in address order).</summary>
+    public long OffsetOf(long addr)
     {
         int lo = 0, hi = _ranges.Length - 1;
         while (lo < hi)
@@ -98,18 +117,21 @@ public sealed class HeatmapSampler
     private void Add(double[] bins, long from, long to, long? stack = null)
     {
         if (to <= from) return;
-        var width = (double)_total / _addrBins;
-        var b0 = (int)Math.Min(_addrBins - 1, from / width);
-        var b1 = (int)Math.Min(_addrBins - 1, (to - 1) / width);
-        for (var b = b0; b <= b1; b++)
+        for (var b = Gpu.HeatmapGrid.FirstBinEndingAfter(_bounds, from); b < _addrBins && _bounds[b] < to; b++)
         {
-            var lo = Math.Max(from, (long)(b * width));
-            var hi = Math.Min(to, b == _addrBins - 1 ? _total : (long)((b + 1) * width));
+            var lo = Math.Max(from, _bounds[b]);
+            var hi = Math.Min(to, _bounds[b + 1]);
             if (hi <= lo) continue;
             bins[b] += hi - lo;
             if (stack is { } st) _stackBytes[(b, st)] = _stackBytes.GetValueOrDefault((b, st)) + (hi - lo);
         }
     }
+
+    /// <summary>A cell's class: the majority of its bytes, with fragmented gaps split out of free space.</summary>
+    public static string Classify(double binBytes, double mapped, double allocated, double free, double fragmented) =>
+        mapped < binBytes / 2 ? "unmapped"
+        : allocated >= free ? "allocated"
+        : fragmented * 2 > free ? "fragmented" : "free";
 
     private void Capture(AddressSpace space)
     {
@@ -130,7 +152,7 @@ public sealed class HeatmapSampler
         }
         var live = new double[_addrBins];
         _stackBytes.Clear();
-        foreach (var (addr, block) in space.Live)
+        foreach (var (addr, block) in space.LiveBlocks())
         {
             var o = OffsetOf(addr);
             Add(live, o, o + block.Size, block.StackId ?? NoStack);
@@ -138,20 +160,21 @@ public sealed class HeatmapSampler
         var top = new (long Stack, long Bytes)[_addrBins];
         foreach (var ((b, stack), bytes) in _stackBytes)
             if (bytes > top[b].Bytes || (bytes == top[b].Bytes && stack < top[b].Stack)) top[b] = (stack, bytes);
-        var width = (double)_total / _addrBins;
         var ts = Math.Min(EdgeOf(bin), _t1);
         for (var a = 0; a < _addrBins; a++)
         {
-            var lo = (long)(a * width);
-            var hi = a == _addrBins - 1 ? _total : (long)((a + 1) * width);
+            var (lo, hi) = (_bounds[a], _bounds[a + 1]);
             double binBytes = Math.Max(1, hi - lo);
             var allocated = Math.Max(0, mapped[a] - free[a]);
-            var state = mapped[a] < binBytes / 2 ? "unmapped"
-                : allocated >= free[a] ? "allocated"
-                : frag[a] * 2 > free[a] ? "fragmented" : "free";
             var (topStack, topBytes) = top[a];
-            _sink.Add(new HeatmapCell(_level, bin, a, ts, lo, hi, AddressOf(lo), allocated / binBytes, frag[a] / binBytes, state,
-                topBytes > 0 && topStack != NoStack ? topStack : null, topBytes));
+            _sink.Add(new HeatmapCell(_level, bin, a, ts, lo, hi, AddressOf(lo), allocated / binBytes, frag[a] / binBytes,
+                Classify(binBytes, mapped[a], allocated, free[a], frag[a]), topBytes > 0 && topStack != NoStack ? topStack : null, topBytes)
+            {
+                MappedBytes = (long)mapped[a],
+                FreeBytes = (long)free[a],
+                FragmentedBytes = (long)frag[a],
+                SampledLiveBytes = (long)live[a],
+            });
         }
     }
 }

@@ -1,20 +1,22 @@
 namespace Memtrace.Pipeline.Fragmentation;
 
 /// <summary>
-/// A sorted set of longs with predecessor queries, stored as a list of sorted chunks of at most
-/// <see cref="ChunkSize"/> values (a two-level B+-tree). Add and remove binary-search the chunk's first
-/// keys, then the chunk, then shift at most ChunkSize values — cache-friendly, no per-node allocation.
-/// On the replay bench it replaced SortedSet&lt;long&gt;, whose red-black rebalancing was a third of the
-/// replay's time for pools that need ordered lookups (driver pools, allocations inside a free block).
+/// A sorted set of longs with predecessor queries, stored as sorted chunks of at most
+/// <see cref="ChunkSize"/> values (a two-level B+-tree). Every search is a hand-written upper bound
+/// over plain arrays, and an insert shifts at most ChunkSize values. It replaced SortedSet&lt;long&gt;
+/// (red-black rebalancing) and then a version built on List and Array.BinarySearch, whose comparer
+/// dispatch made a predecessor query 80 ns and an insert 150 ns on a set of 2,000 free-block starts —
+/// most of a driver pool's replay, which needs one or two of them per event.
 /// </summary>
 public sealed class OrderedLongSet
 {
-    public const int ChunkSize = 128;
+    public const int ChunkSize = 64;
 
-    private readonly List<long[]> _chunks = [];
-    private readonly List<int> _counts = [];
-    /// <summary>First value of each chunk, for the outer binary search.</summary>
-    private readonly List<long> _firsts = [];
+    private long[][] _chunks = new long[4][];
+    private int[] _counts = new int[4];
+    /// <summary>First value of each chunk, for the outer search.</summary>
+    private long[] _firsts = new long[4];
+    private int _chunkCount;
 
     public int Count { get; private set; }
 
@@ -27,35 +29,52 @@ public sealed class OrderedLongSet
 
     public long Min => Count == 0 ? throw new InvalidOperationException("empty set") : _firsts[0];
 
+    /// <summary>
+    /// How many values of the sorted span are ≤ value. Branch-free (the JIT turns the select into a
+    /// conditional move): the keys are addresses in random order, so a branchy search mispredicts half
+    /// its steps.
+    /// </summary>
+    private static int UpperBound(ReadOnlySpan<long> sorted, long value)
+    {
+        if (sorted.IsEmpty) return 0;
+        ref var first = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(sorted);
+        nint lo = 0, len = sorted.Length;
+        while (len > 1)
+        {
+            var half = len >> 1;
+            lo = System.Runtime.CompilerServices.Unsafe.Add(ref first, lo + half) <= value ? lo + half : lo;
+            len -= half;
+        }
+        return (int)lo + (System.Runtime.CompilerServices.Unsafe.Add(ref first, lo) <= value ? 1 : 0);
+    }
+
+    /// <summary>The chunk whose first value is the greatest ≤ value; −1 when value is below every value.</summary>
+    private int ChunkOf(long value) => UpperBound(_firsts.AsSpan(0, _chunkCount), value) - 1;
+
     /// <summary>Adds a value; false when it is already present.</summary>
     public bool Add(long value)
     {
-        if (_chunks.Count == 0)
+        if (_chunkCount == 0)
         {
-            var first = new long[ChunkSize];
-            first[0] = value;
-            _chunks.Add(first);
-            _counts.Add(1);
-            _firsts.Add(value);
+            InsertChunk(0, new long[ChunkSize], 1);
+            _chunks[0][0] = value;
+            _firsts[0] = value;
             Count = 1;
             return true;
         }
         var c = Math.Max(0, ChunkOf(value));
         var chunk = _chunks[c];
         var n = _counts[c];
-        var i = Array.BinarySearch(chunk, 0, n, value);
-        if (i >= 0) return false;
-        i = ~i;
+        var i = UpperBound(chunk.AsSpan(0, n), value);
+        if (i > 0 && chunk[i - 1] == value) return false;
         if (n == ChunkSize)
         {
             // Split in halves and insert into the half that holds the position.
-            var right = new long[ChunkSize];
             const int half = ChunkSize / 2;
+            var right = new long[ChunkSize];
             Array.Copy(chunk, half, right, 0, half);
             _counts[c] = half;
-            _chunks.Insert(c + 1, right);
-            _counts.Insert(c + 1, half);
-            _firsts.Insert(c + 1, right[0]);
+            InsertChunk(c + 1, right, half);
             if (i > half)
             {
                 c++;
@@ -79,16 +98,14 @@ public sealed class OrderedLongSet
         if (c < 0) return false;
         var chunk = _chunks[c];
         var n = _counts[c];
-        var i = Array.BinarySearch(chunk, 0, n, value);
-        if (i < 0) return false;
+        var i = UpperBound(chunk.AsSpan(0, n), value) - 1;
+        if (i < 0 || chunk[i] != value) return false;
         Array.Copy(chunk, i + 1, chunk, i, n - i - 1);
         n--;
         Count--;
         if (n == 0)
         {
-            _chunks.RemoveAt(c);
-            _counts.RemoveAt(c);
-            _firsts.RemoveAt(c);
+            RemoveChunk(c);
             return true;
         }
         _counts[c] = n;
@@ -102,16 +119,36 @@ public sealed class OrderedLongSet
         found = 0;
         var c = ChunkOf(value);
         if (c < 0) return false;
-        var i = Array.BinarySearch(_chunks[c], 0, _counts[c], value);
-        found = _chunks[c][i >= 0 ? i : ~i - 1]; // ~i - 1 ≥ 0: the chunk's first value is ≤ value
+        var i = UpperBound(_chunks[c].AsSpan(0, _counts[c]), value); // ≥ 1: the chunk's first value is ≤ value
+        found = _chunks[c][i - 1];
         return true;
     }
 
-    /// <summary>The chunk whose first value is the greatest ≤ value; −1 when value is below every value.</summary>
-    private int ChunkOf(long value)
+    private void InsertChunk(int at, long[] chunk, int count)
     {
-        var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_firsts);
-        var i = span.BinarySearch(value);
-        return i >= 0 ? i : ~i - 1;
+        if (_chunkCount == _chunks.Length)
+        {
+            Array.Resize(ref _chunks, _chunkCount * 2);
+            Array.Resize(ref _counts, _chunkCount * 2);
+            Array.Resize(ref _firsts, _chunkCount * 2);
+        }
+        var tail = _chunkCount - at;
+        Array.Copy(_chunks, at, _chunks, at + 1, tail);
+        Array.Copy(_counts, at, _counts, at + 1, tail);
+        Array.Copy(_firsts, at, _firsts, at + 1, tail);
+        _chunks[at] = chunk;
+        _counts[at] = count;
+        _firsts[at] = chunk[0];
+        _chunkCount++;
+    }
+
+    private void RemoveChunk(int at)
+    {
+        var tail = _chunkCount - at - 1;
+        Array.Copy(_chunks, at + 1, _chunks, at, tail);
+        Array.Copy(_counts, at + 1, _counts, at, tail);
+        Array.Copy(_firsts, at + 1, _firsts, at, tail);
+        _chunkCount--;
+        _chunks[_chunkCount] = null!;
     }
 }

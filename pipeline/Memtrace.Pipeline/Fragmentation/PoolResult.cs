@@ -15,7 +15,14 @@ public sealed record OomRow(
 public sealed record BlameRow(string Instant, long TsNs, long ReferenceRequest, int Rank, long? StackId, long FragmentedBytes, long Fragments, long LiveAllocations);
 
 public sealed record HeatmapCell(int Level, int TimeBin, int AddrBin, long TsNs, long OffsetStart, long OffsetEnd, long AddressStart,
-    double AllocatedFraction, double FragmentedFraction, string State, long? TopStackId, long TopStackBytes);
+    double AllocatedFraction, double FragmentedFraction, string State, long? TopStackId, long TopStackBytes)
+{
+    /// <summary>Segment bytes in the bin, free bytes, fragmented-gap bytes, and live bytes as the sampler's state walk counted them.</summary>
+    public long MappedBytes { get; init; }
+    public long FreeBytes { get; init; }
+    public long FragmentedBytes { get; init; }
+    public long SampledLiveBytes { get; init; }
+}
 
 public sealed record AnomalyRow(long Seq, long TsNs, string Kind, long? Address, long? Size, string Message);
 
@@ -30,6 +37,10 @@ public sealed class PoolResult
     public List<OomRow> Ooms { get; } = new();
     public List<BlameRow> Blame { get; } = new();
     public List<HeatmapCell> Heatmap { get; } = new();
+    /// <summary>Each heatmap level's grid and where its cells start in <see cref="Heatmap"/>, for the rasteriser.</summary>
+    public List<(int Level, Gpu.HeatmapGrid Grid, int FirstCell)> HeatmapGrids { get; } = new();
+    /// <summary>Live blocks as (offset × time) rectangles, those live at a heatmap instant at least.</summary>
+    public LiveIntervals? LiveIntervals { get; set; }
     public List<AnomalyRow> Anomalies { get; } = new();
     /// <summary>Counters by stats-catalogue key.</summary>
     public Dictionary<string, long> Counts { get; } = new(StringComparer.Ordinal);

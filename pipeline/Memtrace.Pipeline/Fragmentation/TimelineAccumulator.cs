@@ -9,6 +9,9 @@ namespace Memtrace.Pipeline.Fragmentation;
 public sealed class TimelineAccumulator(long bucketNs, long origin, List<TimelineRow> sink, Func<long, long, long, TimelineRow> snapshot)
 {
     private long _bucket = long.MinValue;
+    /// <summary>The bucket's time range [start, end): an event inside it needs no division (a 64-bit divide per event was a tenth of the replay).</summary>
+    private long _bucketStart = long.MaxValue;
+    private long _bucketEnd = long.MinValue;
     private long _events;
     private double _fragMax;
     private long _lMin = long.MaxValue;
@@ -19,9 +22,15 @@ public sealed class TimelineAccumulator(long bucketNs, long origin, List<Timelin
 
     public void Begin(long seq, long ts)
     {
+        if (bucketNs > 0 && ts >= _bucketStart && ts < _bucketEnd) return;
         var b = bucketNs <= 0 ? seq : (ts - origin) / bucketNs;
         if (b != _bucket && _events > 0) Close();
         _bucket = b;
+        if (bucketNs > 0 && ts >= origin)
+        {
+            _bucketStart = origin + b * bucketNs;
+            _bucketEnd = _bucketStart + bucketNs;
+        }
     }
 
     public void After(long seq, long ts, AddressSpace space)

@@ -1,19 +1,8 @@
 using ILGPU;
 using ILGPU.Runtime;
-using ILGPU.Runtime.CPU;
-using ILGPU.Runtime.Cuda;
 using Memtrace.Pipeline.Fragmentation;
 
 namespace Memtrace.Pipeline.Gpu;
-
-public enum AcceleratorChoice
-{
-    Auto,
-    Cuda,
-    Cpu,
-    /// <summary>ILGPU's CPU accelerator: slow (it emulates GPU threads), used to test the kernels without a GPU.</summary>
-    IlgpuCpu,
-}
 
 /// <summary>
 /// Per-instant block statistics (F, L, N, ⌊log2⌋ histograms by blocks and bytes, S(R) at K sizes)
@@ -24,43 +13,25 @@ public enum AcceleratorChoice
 /// </summary>
 public sealed class BatchStatsEngine : IDisposable
 {
-    private readonly Context? _context;
+    private readonly AcceleratorHost _host;
     private readonly Accelerator? _accelerator;
     private readonly Action<Index1D, ArrayView<long>, ArrayView<long>, ArrayView<long>, int, ArrayView<long>, ArrayView<long>, ArrayView<long>, ArrayView<long>, ArrayView<long>, ArrayView<long>>? _kernel;
 
-    private BatchStatsEngine(Context? context, Accelerator? accelerator)
+    private BatchStatsEngine(AcceleratorHost host)
     {
-        _context = context;
-        _accelerator = accelerator;
-        if (accelerator is not null)
+        _host = host;
+        _accelerator = host.Accelerator;
+        if (_accelerator is not null)
         {
-            _kernel = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<long>, ArrayView<long>, ArrayView<long>, int,
+            _kernel = _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<long>, ArrayView<long>, ArrayView<long>, int,
                 ArrayView<long>, ArrayView<long>, ArrayView<long>, ArrayView<long>, ArrayView<long>, ArrayView<long>>(Kernel);
         }
     }
 
     /// <summary>Which device did the work: "cpu (Parallel.For)", or the ILGPU accelerator's name.</summary>
-    public string Device => _accelerator is null ? "cpu (Parallel.For)" : $"{_accelerator.AcceleratorType}: {_accelerator.Name}";
+    public string Device => _host.Device;
 
-    public static BatchStatsEngine Create(AcceleratorChoice choice)
-    {
-        if (choice == AcceleratorChoice.Cpu) return new BatchStatsEngine(null, null);
-        var context = Context.Create(b => b.Cuda().CPU().EnableAlgorithms());
-        try
-        {
-            if (choice == AcceleratorChoice.IlgpuCpu) return new BatchStatsEngine(context, context.CreateCPUAccelerator(0));
-            var cuda = context.GetCudaDevices();
-            if (cuda.Count > 0) return new BatchStatsEngine(context, cuda[0].CreateAccelerator(context));
-            if (choice == AcceleratorChoice.Cuda) throw new InvalidOperationException("--accelerator cuda: no CUDA device found");
-        }
-        catch
-        {
-            context.Dispose();
-            throw;
-        }
-        context.Dispose();
-        return new BatchStatsEngine(null, null);
-    }
+    public static BatchStatsEngine Create(AcceleratorChoice choice) => new(AcceleratorHost.Create(choice));
 
     private static void Kernel(Index1D i, ArrayView<long> offsets, ArrayView<long> sizes, ArrayView<long> refs, int k,
         ArrayView<long> free, ArrayView<long> largest, ArrayView<long> count, ArrayView<long> histCount, ArrayView<long> histBytes, ArrayView<long> suitable)
@@ -151,9 +122,5 @@ public sealed class BatchStatsEngine : IDisposable
         return new BatchStats { Free = free, Largest = largest, Count = count, HistCount = hc, HistBytes = hb, Suitable = suit, K = k };
     }
 
-    public void Dispose()
-    {
-        _accelerator?.Dispose();
-        _context?.Dispose();
-    }
+    public void Dispose() => _host.Dispose();
 }

@@ -113,6 +113,10 @@ public static class RunPipeline
             {
                 ["device"] = b.Device, ["instants"] = b.Instants, ["blocks"] = b.Blocks, ["seconds"] = b.Seconds, ["mismatches"] = b.Mismatches,
             } : null,
+            ["heatmap_raster"] = frag.Raster is { } h ? new JsonObject
+            {
+                ["device"] = h.Device, ["intervals"] = h.Intervals, ["cells"] = h.Cells, ["seconds"] = h.Seconds, ["mismatches"] = h.Mismatches,
+            } : null,
             ["counters"] = JsonSerializer.SerializeToNode(new SortedDictionary<string, long>(counts, StringComparer.Ordinal)),
             ["unreadable_tables"] = new JsonArray(missing.Select(m => (JsonNode)JsonValue.Create(m)!).ToArray()),
         };

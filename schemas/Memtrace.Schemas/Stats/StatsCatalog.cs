@@ -87,11 +87,12 @@ public static class StatsCatalog
     // Replay.
     public static readonly StatDef ReplayLiveAtStart = new("replay_reconstructed_live_at_start", Severity.Info, "Allocations made before the trace window, rebuilt backwards from the final snapshot as live at its start.");
     public static readonly StatDef ReplayFreeUnknown = new("replay_free_unknown_address", Severity.Info, "A free of an address with no live allocation (ring-buffer traces start mid-run).");
-    public static readonly StatDef ReplayDoubleFree = new("replay_double_free", Severity.DataLoss, "A free of an address that was already freed.");
+    public static readonly StatDef ReplayDoubleFree = new("replay_double_free", Severity.DataLoss, "A free of an address that was already freed, within the last 16,384 frees (a bounded quarantine, as AddressSanitizer keeps; an older one counts as an unknown address).");
     public static readonly StatDef ReplayOverlap = new("replay_overlapping_alloc", Severity.DataLoss, "An allocation overlaps a live allocation or lies outside every segment; it was clipped to free space.");
     public static readonly StatDef ReplayAllocAfterOom = new("replay_alloc_after_oom", Severity.Info, "An allocation succeeded right after an OOM at a size that had failed.");
     public static readonly StatDef ReplaySegmentNotEmpty = new("replay_segment_free_not_empty", Severity.DataLoss, "A segment was released while blocks in it were still live; they were dropped.");
     public static readonly StatDef ReplayBatchMismatch = new("replay_batch_mismatch", Severity.Error, "The batch statistics (ILGPU kernel or CPU path) disagree with the incremental replay at a timeline row.");
+    public static readonly StatDef HeatmapRasterMismatch = new("heatmap_raster_mismatch", Severity.Error, "A heatmap cell's live bytes from the rasteriser (ILGPU kernel or CPU path, over live intervals) differ from the replay's own walk of the live blocks at that instant.");
     public static readonly StatDef ReplayFinalMismatch = new("replay_final_state_mismatch", Severity.Error, "The replayed final state differs from the snapshot's segments.");
 
     // Clock alignment and host joins.
@@ -108,7 +109,7 @@ public static class StatsCatalog
         TtarBadEntry, ProcfsBadFile, CaptureBadLine, CgroupBadFile, CgroupInconsistent, GctraceBadLine, ExpvarBadRecord, PerfBadLine, PerfUnpairedExit, PprofBadRecord, BpftraceBadLine, BpftraceLostEvents, MemleakBadLine, DmesgBadLine,
         CudaHookBadRecord, CudaHookTruncated, CudaHookNoEnd, CudaHookDropped, CudaHookWriteFailed, CudaHookThreadGap,
         LimitInflatedBytes, LimitPickleDepth, LimitPickleMemo, LimitStackFrames, LimitLineLength,
-        ReplayLiveAtStart, ReplayFreeUnknown, ReplayDoubleFree, ReplayOverlap, ReplayAllocAfterOom, ReplaySegmentNotEmpty, ReplayBatchMismatch, ReplayFinalMismatch,
+        ReplayLiveAtStart, ReplayFreeUnknown, ReplayDoubleFree, ReplayOverlap, ReplayAllocAfterOom, ReplaySegmentNotEmpty, ReplayBatchMismatch, HeatmapRasterMismatch, ReplayFinalMismatch,
         ClockUnanchored, ClockBackwards, DuplicateSamples, AttributionUnpaired,
     ];
 

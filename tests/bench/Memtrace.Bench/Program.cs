@@ -146,10 +146,21 @@ public static class Program
         }
     }
 
-    /// <summary>Replay with per-event metrics on a torch-like pool with sizes drawn from the real snapshots.</summary>
+    /// <summary>
+    /// Replay with per-event metrics, one core, on two traces of the same length: a caching-allocator
+    /// trace (segments, best fit, splits and merges as PyTorch's, request sizes drawn from the real
+    /// snapshots; every allocation lands on a block start, so the address hash answers) and a driver
+    /// pool's (cudaMalloc-style placements anywhere in one range; every allocation needs the ordered
+    /// index).
+    /// </summary>
     private static IEnumerable<Figure> Replay(int events)
     {
         var sizes = RealSizes();
+        var generator = new Memtrace.Pipeline.Synthetic.CachingAllocatorTrace(sizes, seed: 11);
+        var torch = generator.Next(events);
+        var torchInput = new PoolInput { Key = new PoolKey("", 1, 0, "bench", "s"), Level = PoolLevel.Allocator, Events = torch, TorchRules = true };
+        yield return ReplayFigure("replay_events_per_s", "caching allocator", torchInput, generator.LiveCount);
+
         var rng = new Random(11);
         const long slot = 256L << 20;
         const int slots = 4096;
@@ -176,15 +187,20 @@ public static class Program
                 evs[i] = new PoolEvent(i, i * 100L, AllocOp.Alloc, sl * slot, size, TorchRules.RoundSize(size), null, null, false);
             }
         }
-        var snapshot = new[] { new SnapshotBlock(0, slot * slots, false, 0, slot * slots, false, null) };
-        var input = new PoolInput { Key = new PoolKey("", 1, 0, "bench", "s"), Level = PoolLevel.Allocator, Events = evs, TorchRules = false };
+        var driverInput = new PoolInput { Key = new PoolKey("", 1, 0, "bench", "s"), Level = PoolLevel.Driver, Events = evs, TorchRules = false };
+        yield return ReplayFigure("replay_driver_events_per_s", "driver pool", driverInput, live.Count);
+    }
+
+    private static Figure ReplayFigure(string name, string label, PoolInput input, int expectedLive)
+    {
+        var events = input.Events.Length;
         PoolResult? result = null;
         var secs = Time(() => result = PoolReplay.Run(input, new FragmentationOptions { HeatmapTimeBins = 0 }));
         if (result!.EventsReplayed != events || result.Timeline.Sum(r => r.Events) != events) throw new InvalidOperationException("replay lost events");
-        var expectedLive = live.Count;
-        if (result.FinalLive.Count != expectedLive) throw new InvalidOperationException($"replay ended with {result.FinalLive.Count} live blocks, expected {expectedLive}");
-        Console.WriteLine($"replay: {events:N0} events in {secs:0.00} s, {result.Timeline.Count:N0} timeline rows");
-        yield return new Figure("replay_events_per_s", events / secs, "events/s", "issue target (20M/s)", 20e6, events / secs / 20e6);
+        if (result.FinalLive.Count != expectedLive) throw new InvalidOperationException($"{label} replay ended with {result.FinalLive.Count} live blocks, expected {expectedLive}");
+        if (result.Counts.Values.Sum() != 0) throw new InvalidOperationException($"{label} replay reported anomalies: {string.Join(", ", result.Counts)}");
+        Console.WriteLine($"replay ({label}): {events:N0} events in {secs:0.00} s, {result.Timeline.Count:N0} timeline rows, {result.FinalFree.Count:N0} free blocks at the end");
+        return new Figure(name, events / secs, "events/s", "issue target (20M/s)", 20e6, events / secs / 20e6);
     }
 
     /// <summary>Torch snapshot import (parse + archive write) against CPython's pickle.load of the same file.</summary>
