@@ -23,6 +23,7 @@ public static class Program
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(GenCommand.Create());
         root.Subcommands.Add(SchemaDocsCommand.Create());
         try
         {

@@ -11,6 +11,7 @@ internal static class RunCommand
         var archive = new Argument<string>("archive") { Description = "Trace archive directory." };
         var outDir = new Option<string>("--out") { Description = "Output directory for tables/*.arrow, summary.json, run.json and report.html.", Required = true };
         var (requestSize, resolution, deviceMemory, tolerate, failOn) = Options();
+        var maxInstants = new Option<int>("--max-instants") { Description = "memory_timeline and rss_gap_attribution rows per workload at most; each time bucket keeps its peak instant (0: every instant).", DefaultValueFactory = _ => Memtrace.Pipeline.RssGap.PeakThinning.DefaultMaxInstants };
         var step = new Option<double?>("--step") { Description = "memory_timeline grid step in milliseconds (default: the densest sampled source's instants)." };
         var tolerance = new Option<double?>("--tolerance") { Description = "Host pairing tolerance in milliseconds (default: half the slower source's interval, at most 1000)." };
         var headroom = new Option<double>("--headroom") { Description = "Capacity plan: recommended limit = peak working set × this factor.", DefaultValueFactory = _ => 1.25 };
@@ -24,7 +25,7 @@ internal static class RunCommand
             Example:
               memtrace run trace/ --out results/ --request-size 268435456 --fail-on fragmentation-oom
               memtrace run trace/ --out results/ --step 500 --headroom 1.3 --fail-on host-oom spin
-            """) { archive, outDir, requestSize, resolution, deviceMemory, tolerate, failOn, accelerator, step, tolerance, headroom };
+            """) { archive, outDir, requestSize, resolution, deviceMemory, tolerate, failOn, accelerator, step, maxInstants, tolerance, headroom };
         cmd.SetAction(r =>
         {
             var options = new RunOptions
@@ -47,6 +48,7 @@ internal static class RunCommand
                     Timeline = new Memtrace.Pipeline.RssGap.TimelineOptions
                     {
                         StepNs = r.GetValue(step) is { } st ? (long)(st * 1_000_000) : null,
+                        MaxRows = Math.Max(0, r.GetValue(maxInstants)),
                         ToleranceNs = r.GetValue(tolerance) is { } tl ? (long)(tl * 1_000_000) : null,
                     },
                     ToleranceNs = r.GetValue(tolerance) is { } tol ? (long)(tol * 1_000_000) : null,

@@ -52,7 +52,7 @@ public static class HostAnalysis
         var workloads = inputs.Workloads;
 
         var timeline = MemoryTimelineBuilder.Run(workloads, o.Timeline);
-        var gap = RssGapAnalyzer.Run(workloads, o.ToleranceNs);
+        var gap = RssGapAnalyzer.Run(workloads, o.ToleranceNs, o.Timeline.MaxRows);
         counts[StatsCatalog.AttributionUnpaired.Key] = gap.Unpaired;
         var kills = workloads.ToDictionary(w => w, w => OomEvents.Find(w, kernel, clocks.KernelLog));
         var flags = HostFlagsAnalyzer.Run(workloads, gap.Instants, kills, clocks.Alignment, o.Flags);

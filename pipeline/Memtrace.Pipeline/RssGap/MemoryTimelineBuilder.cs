@@ -11,6 +11,8 @@ public sealed record TimelineOptions
     public long? StepNs { get; init; }
     /// <summary>Pairing tolerance in ns for every source, instead of <see cref="Pairing.Tolerance"/>.</summary>
     public long? ToleranceNs { get; init; }
+    /// <summary>At most this many rows per workload: each time bucket keeps its instant of largest usage/RSS (<see cref="PeakThinning"/>).</summary>
+    public int MaxRows { get; init; } = PeakThinning.DefaultMaxInstants;
 }
 
 /// <summary>
@@ -27,13 +29,19 @@ public static class MemoryTimelineBuilder
         var proc = JoinSource(workloads, grids, w => w.Proc.Select(s => s.Ts).ToList(), options.ToleranceNs);
         var cg = JoinSource(workloads, grids, w => w.Cgroup.Select(s => s.Ts).ToList(), options.ToleranceNs);
 
-        var t = new Table(MemoryTimeline.Def, grids.Sum(g => g.Count));
-        var row = 0;
+        var t = new Table(MemoryTimeline.Def, grids.Sum(g => Math.Min(g.Count, Math.Max(1, options.MaxRows))));
+        var first = 0;
         for (var wi = 0; wi < workloads.Count; wi++)
         {
             var w = workloads[wi];
-            foreach (var ts in grids[wi])
+            var at = first;
+            long Peak(int i) => (cg[at + i] >= 0 ? w.Cgroup[cg[at + i]].Usage : null) ?? (proc[at + i] >= 0 ? w.Proc[proc[at + i]].VmRss : null) ?? (go[at + i] >= 0 ? w.Go[go[at + i]].Sys : 0);
+            var keep = PeakThinning.Keep(grids[wi], Peak, options.MaxRows);
+            first += grids[wi].Count;
+            foreach (var k in keep)
             {
+                var ts = grids[wi][k];
+                var row = at + k;
                 t.Str("host").Append(w.Host); t.Str("cgroup_path").Append(w.CgroupPath); t.I64("pid").Append(w.Pid); t.I64("ts_ns").Append(ts);
                 if (go[row] is var gi && gi >= 0)
                 {
@@ -57,7 +65,6 @@ public static class MemoryTimelineBuilder
                     t.I64("oom_kill").Append(c.OomKill);
                 }
                 t.CommitRow();
-                row++;
             }
         }
         return t;

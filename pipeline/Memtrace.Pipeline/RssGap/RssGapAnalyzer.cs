@@ -14,11 +14,12 @@ public sealed record RssGapOutput(Table Long, Table Wide, IReadOnlyList<Attribut
 /// rss_gap_attribution. Instants are the slowest needed source's samples: the Go runtime reads when
 /// there are any, else the /proc reads. Each gets the nearest /proc and cgroup sample within
 /// <see cref="Pairing.Tolerance"/>; never a stale carried-forward one, because pairing a 5-second-old
-/// MemStats with a fresh RssAnon turns the heap's churn into phantom off-heap swings.
+/// MemStats with a fresh RssAnon turns the heap's churn into phantom off-heap swings. The tables hold
+/// at most maxRows instants per workload (<see cref="PeakThinning"/>: each time bucket's largest total).
 /// </summary>
 public static class RssGapAnalyzer
 {
-    public static RssGapOutput Run(IReadOnlyList<Workload> workloads, long? toleranceOverride = null)
+    public static RssGapOutput Run(IReadOnlyList<Workload> workloads, long? toleranceOverride = null, int maxRows = PeakThinning.DefaultMaxInstants)
     {
         var longT = new Table(RssGapAttribution.Def);
         var wide = new Table(RssGapWide.Def);
@@ -27,6 +28,7 @@ public static class RssGapAnalyzer
         foreach (var w in workloads)
         {
             if (w.Proc.Count == 0) continue;
+            var firstOfWorkload = instants.Count;
             var goTimes = w.Go.Select(s => s.Ts).ToList();
             var procTimes = w.Proc.Select(s => s.Ts).ToList();
             var cgTimes = w.Cgroup.Select(s => s.Ts).ToList();
@@ -47,7 +49,13 @@ public static class RssGapAnalyzer
                 var g = useGo ? w.Go[i] : null;
                 var split = Layers.Split(g, p, c);
                 instants.Add(new AttributionInstant(w, at[i], g, p, c, split));
-                Append(longT, wide, w, at[i], g, p, c, split);
+            }
+            // Every instant feeds the flags, alerts and plan; the tables keep each bucket's peak instant.
+            var mine = instants.Count - firstOfWorkload;
+            foreach (var k in PeakThinning.Keep(new InstantTimes(instants, firstOfWorkload, mine), i => instants[firstOfWorkload + i].Split.Total, maxRows))
+            {
+                var x = instants[firstOfWorkload + k];
+                Append(longT, wide, w, x.Ts, x.Go, x.Proc, x.Cgroup, x.Split);
             }
         }
         return new RssGapOutput(longT, wide, instants, unpaired);
@@ -71,6 +79,14 @@ public static class RssGapAnalyzer
         if (c is not null) skew = Math.Max(skew, Math.Abs(c.Ts - ts));
         wide.I64("pairing_skew_ns").Append(skew);
         wide.CommitRow();
+    }
+
+    private sealed class InstantTimes(List<AttributionInstant> all, int first, int count) : IReadOnlyList<long>
+    {
+        public long this[int index] => all[first + index].Ts;
+        public int Count => count;
+        public IEnumerator<long> GetEnumerator() { for (var i = 0; i < count; i++) yield return this[i]; }
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     public static KeyValuePair<string, long> UnpairedCount(RssGapOutput o) => new(StatsCatalog.AttributionUnpaired.Key, o.Unpaired);

@@ -24,9 +24,13 @@ public sealed class CachingAllocatorTrace
     private readonly Dictionary<long, Block> _blocks = new();
     private readonly Dictionary<long, long> _startOfEnd = new();
     private readonly List<long> _live = new();
+    private readonly Dictionary<long, int> _liveIndex = new();
     private readonly Random _rng;
     private readonly long[] _sizes;
     private readonly int _targetLive;
+    private readonly GpuDistributions? _real;
+    /// <summary>With drawn lifetimes: each live block's free is due at its birth plus a lifetime; earliest first.</summary>
+    private readonly PriorityQueue<long, (long Due, long Seq)> _dueFrees = new();
     private long _nextSegment = 0x7f00_0000_0000L;
     private long _seq;
     private long _ts;
@@ -39,6 +43,18 @@ public sealed class CachingAllocatorTrace
         _targetLive = Math.Max(1, targetLive);
     }
 
+    /// <summary>
+    /// Sizes, gaps between events and lifetimes all drawn from a real trace's: the next event comes a
+    /// drawn gap later; it is the earliest free that has fallen due, else an allocation whose free is
+    /// scheduled a drawn lifetime ahead. The live set is what those distributions make it.
+    /// </summary>
+    public CachingAllocatorTrace(GpuDistributions real, int seed, long startNs)
+        : this(real.RequestSizes, seed, targetLive: 1)
+    {
+        _real = real;
+        _ts = startNs;
+    }
+
     /// <summary>Live block addresses right now (the generator's own state, for checks).</summary>
     public int LiveCount => _live.Count;
 
@@ -48,10 +64,25 @@ public sealed class CachingAllocatorTrace
         var events = new List<PoolEvent>(count + 16);
         while (events.Count < count)
         {
+            if (_real is { } real)
+            {
+                _ts += real.GapsNs[_rng.Next(real.GapsNs.Length)];
+                if (_dueFrees.TryPeek(out var due, out var when) && when.Due <= _ts)
+                {
+                    _dueFrees.Dequeue();
+                    Free(events, _liveIndex[due]);
+                }
+                else
+                {
+                    Allocate(_sizes[_rng.Next(_sizes.Length)], events);
+                    _dueFrees.Enqueue(_live[^1], (_ts + real.LifetimesNs[_rng.Next(real.LifetimesNs.Length)], _seq));
+                }
+                continue;
+            }
             var allocate = _live.Count == 0 || _rng.NextDouble() < Math.Clamp(0.5 + 0.4 * (_targetLive - _live.Count) / _targetLive, 0.1, 0.9);
             _ts += 1_000 + _rng.Next(9_000);
             if (allocate) Allocate(_sizes[_rng.Next(_sizes.Length)], events);
-            else Free(events);
+            else Free(events, _rng.Next(_live.Count));
         }
         return events.Take(count).ToArray();
     }
@@ -89,16 +120,18 @@ public sealed class CachingAllocatorTrace
         }
         _blocks[addr] = block with { Size = liveSize, Free = false };
         _startOfEnd[addr + liveSize] = addr;
+        _liveIndex[addr] = _live.Count;
         _live.Add(addr);
         events.Add(new PoolEvent(_seq++, _ts, AllocOp.Alloc, addr, request, liveSize, 1 + _rng.Next(64), null, false));
     }
 
-    private void Free(List<PoolEvent> events)
+    private void Free(List<PoolEvent> events, int k)
     {
-        var k = _rng.Next(_live.Count);
         var addr = _live[k];
         _live[k] = _live[^1];
+        _liveIndex[_live[k]] = k;
         _live.RemoveAt(_live.Count - 1);
+        _liveIndex.Remove(addr);
         var block = _blocks[addr];
         events.Add(new PoolEvent(_seq++, _ts, AllocOp.Free, addr, block.Size, block.Size, null, null, false));
         var (start, end) = (addr, addr + block.Size);

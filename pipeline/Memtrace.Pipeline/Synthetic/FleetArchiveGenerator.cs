@@ -1,0 +1,96 @@
+using System.Security.Cryptography;
+using System.Text;
+using Memtrace.Pipeline.Fragmentation;
+using Memtrace.Schemas.Archive;
+using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Tables;
+
+namespace Memtrace.Pipeline.Synthetic;
+
+public sealed record FleetSpec
+{
+    public long GpuEvents { get; init; } = 1_000_000;
+    public int Devices { get; init; } = 8;
+    public int Workloads { get; init; } = 20;
+    public TimeSpan HostDuration { get; init; } = TimeSpan.FromDays(1);
+    public double HostHz { get; init; } = 2;
+    public int Seed { get; init; } = 1;
+    /// <summary>Start of the generated day, UTC ns (2026-01-01T00:00:00Z).</summary>
+    public long StartNs { get; init; } = 1_767_225_600_000_000_000L;
+}
+
+/// <summary>
+/// Writes a whole fleet's archive, deterministic from the seed: per GPU, a caching-allocator trace
+/// whose sizes, gaps and lifetimes are drawn from a real trace (<see cref="GpuDistributions"/>); per
+/// workload, one procfs/cgroup/Go-runtime source sampled at <see cref="FleetSpec.HostHz"/> for the
+/// duration, from <see cref="HostWorkloadModel"/>. Each device and each workload is its own source,
+/// written as soon as it is generated, so memory holds one source's tables at a time (a device's
+/// events are one source, because a pool's events must share one to replay as one pool).
+/// </summary>
+public static class FleetArchiveGenerator
+{
+    public static void Write(string archiveDir, FleetSpec spec, GpuDistributions gpu, Action<string, double>? progress = null)
+    {
+        var archive = TraceArchive.OpenOrCreate(archiveDir);
+        long written = 0;
+        for (var d = 0; d < spec.Devices; d++)
+        {
+            // One source per device: a pool's events must share a source to replay as one pool.
+            var perDevice = (int)(spec.GpuEvents / spec.Devices + (d < spec.GpuEvents % spec.Devices ? 1 : 0));
+            if (perDevice == 0) continue;
+            var events = new CachingAllocatorTrace(gpu, spec.Seed * 1_000 + d, spec.StartNs).Next(perDevice);
+            var table = new Table(GpuAllocEvents.Def, events.Length);
+            var source = SourceId(spec, $"d{d}");
+            for (var i = 0; i < events.Length; i++) AppendEvent(table, source, d, i, events[i]);
+            AddSource(archive, spec, source, $"gpu {d}", [table], events[0].TsNs, events[^1].TsNs);
+            written += events.Length;
+            progress?.Invoke("gpu events", (double)written / Math.Max(1, spec.GpuEvents));
+        }
+        for (var w = 0; w < spec.Workloads; w++)
+        {
+            var source = SourceId(spec, $"w{w}");
+            var model = new HostWorkloadModel(spec.Seed * 1_000 + w);
+            var samples = (int)(spec.HostDuration.TotalSeconds * spec.HostHz);
+            var (proc, cgroup, go) = model.Sample(source, $"node{w / 4}", 1_000 + w, $"/kubepods/pod{w}", spec.StartNs, (long)(1e9 / spec.HostHz), samples);
+            AddSource(archive, spec, source, $"workload {w}", [proc, cgroup, go], spec.StartNs, spec.StartNs + (long)spec.HostDuration.TotalNanoseconds);
+            progress?.Invoke("host samples", (double)(w + 1) / spec.Workloads);
+        }
+    }
+
+    private static string SourceId(FleetSpec spec, string part) => $"sgen{spec.Seed:x}{part}";
+
+    private static void AppendEvent(Table t, string source, int device, long seq, in PoolEvent e)
+    {
+        t.Str("source_id").Append(source);
+        t.I64("seq").Append(seq);
+        t.I64("ts_ns").Append(e.TsNs);
+        t.Str("host").Append($"gpunode{device / 8}");
+        t.I64("pid").Append(4_000 + device);
+        t.I64("device").Append(device);
+        t.Str("pool").Append("torch-caching");
+        t.Str("op").Append(e.Op switch { AllocOp.Alloc => "alloc", AllocOp.Free => "free_completed", AllocOp.SegmentAlloc => "segment_alloc", _ => "segment_free" });
+        t.I64("address").Append(e.Address);
+        t.I64("size").Append(e.Op == AllocOp.Alloc ? e.Size : e.BlockSize ?? e.Size);
+        t.I64("block_size").Append(e.BlockSize);
+        t.I64("stack_id").Append(e.StackId);
+        t.CommitRow();
+    }
+
+    private static void AddSource(TraceArchive archive, FleetSpec spec, string source, string what, Table[] tables, long start, long end)
+    {
+        if (archive.Manifest.Sources.Any(s => s.SourceId == source)) return; // generated before with this seed: same bytes
+        var recipe = $"memtrace gen seed={spec.Seed} events={spec.GpuEvents} devices={spec.Devices} workloads={spec.Workloads} duration={spec.HostDuration} hz={spec.HostHz} {what}";
+        archive.AddSource(new SourceEntry
+        {
+            SourceId = source,
+            Path = recipe,
+            Sha256 = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(recipe))).ToLowerInvariant(),
+            Bytes = 0,
+            Importer = "memtrace-gen",
+            ImporterVersion = 1,
+            ClockDomain = "realtime",
+            TimeStartNs = start,
+            TimeEndNs = end,
+        }, tables);
+    }
+}
