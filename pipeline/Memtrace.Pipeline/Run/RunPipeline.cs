@@ -109,6 +109,7 @@ public static class RunPipeline
             ["options"] = JsonSerializer.SerializeToNode(options.Fragmentation with { }, new JsonSerializerOptions { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } }),
             ["host_options"] = JsonSerializer.SerializeToNode(options.Host),
             ["timings"] = JsonSerializer.SerializeToNode(timings),
+            ["peak_rss_bytes"] = PeakMemory.PeakRssBytes(),
             ["batch_statistics"] = frag.Batch is { } b ? new JsonObject
             {
                 ["device"] = b.Device, ["instants"] = b.Instants, ["blocks"] = b.Blocks, ["seconds"] = b.Seconds, ["mismatches"] = b.Mismatches,

@@ -10,7 +10,7 @@ public static class MemoryTimeline
 
     public static readonly TableDef Def = new(
         "memory_timeline", 1, TableKind.Result,
-        "One row per grid instant of a workload (host, cgroup, pid). The grid is the densest sampled source's instants, or a regular --step. Each source contributes its nearest sample within its tolerance, or nulls.",
+        "One row per grid instant of a workload (host, cgroup, pid). The grid is the densest sampled source's instants, or a regular --step. Each source contributes its nearest sample within its tolerance, or nulls. At most --max-instants rows per workload (default 5,000): past that, time is cut into that many buckets and each keeps its one instant of largest cgroup usage (else VmRSS, else Go Sys), exact, never averaged.",
         ["host", "cgroup_path", "pid", "ts_ns"],
         [
             Str("host", "Host name, or empty."),

@@ -8,7 +8,7 @@ public static class RssGapAttribution
 {
     public static readonly TableDef Def = new(
         "rss_gap_attribution", 1, TableKind.Result,
-        "One row per (attribution instant, layer). At every instant the layers sum exactly to the total (cgroup usage, or VmRSS without a cgroup). Instants are the slowest needed source's samples, each paired with the nearest sample of every other source within tolerance.",
+        "One row per (attribution instant, layer). At every instant the layers sum exactly to the total (cgroup usage, or VmRSS without a cgroup). Instants are the slowest needed source's samples, each paired with the nearest sample of every other source within tolerance. At most --max-instants instants per workload (default 5,000): past that, each of that many time buckets keeps its instant of largest total; flags, alerts and the capacity plan still use every instant.",
         ["host", "cgroup_path", "pid", "ts_ns", "layer_index"],
         [
             Str("host", "Host name, or empty."),

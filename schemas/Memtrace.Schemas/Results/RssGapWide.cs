@@ -8,7 +8,7 @@ public static class RssGapWide
 {
     public static readonly TableDef Def = new(
         "rss_gap_attribution_wide", 1, TableKind.Result,
-        "One row per attribution instant: total, one column per layer (same names as rss_gap_attribution.layer), the Go-managed subtotal and the pairing skew.",
+        "One row per attribution instant: total, one column per layer (same names as rss_gap_attribution.layer), the Go-managed subtotal and the pairing skew. The same instants as rss_gap_attribution (at most --max-instants per workload, peak-kept).",
         ["host", "cgroup_path", "pid", "ts_ns"],
         [
             Str("host", "Host name, or empty."),

@@ -40,6 +40,7 @@ public static class Program
             if (Want("nsys")) figures.AddRange(FormatBench.NsysImport(work, (int)(5_000_000 * scale)));
             if (Want("hook")) figures.AddRange(HookBench.Run(work, (int)(500_000 * scale)));
             if (Want("report")) figures.AddRange(ReportBench.Run(work, (int)(250_000 * scale), RealSizes()));
+            if (Want("e2e")) figures.AddRange(EndToEndBench.Run(work, (long)(1_000_000 * scale), 24));
         }
         finally
         {
@@ -58,7 +59,7 @@ public static class Program
     /// <summary>The fastest of n runs (fresh allocations and page faults dominate a single short run).</summary>
     internal static double Best(int n, Action a) => Enumerable.Range(0, n).Min(_ => Time(a));
 
-    internal static double Time(Action a)
+    public static double Time(Action a)
     {
         var sw = Stopwatch.StartNew();
         a();
