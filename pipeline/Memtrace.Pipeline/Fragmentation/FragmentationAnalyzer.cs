@@ -41,6 +41,12 @@ public sealed class FragmentationOutput
 /// <summary>gpu_alloc_events + gpu_segments_snapshot → per-pool replay → the fragmentation result tables.</summary>
 public static class FragmentationAnalyzer
 {
+    /// <remarks>
+    /// Fully optimised from the first call (it runs once per process): tier-0 code keeps every local and
+    /// argument alive to the end, and <paramref name="events"/> is the largest table of a run, dead once
+    /// the per-pool inputs are built.
+    /// </remarks>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static FragmentationOutput Run(Table events, Table snapshot, FragmentationOptions options, Run.StackFrames? stacks = null, Action<double>? progress = null)
     {
         var inputs = BuildInputs(events, snapshot);

@@ -19,11 +19,7 @@ public static class PoolReplay
         if (options.RequestSize is { } user and > 0) refs.Add(user);
         var space = new AddressSpace(refs.ToArray(), orderedFree: input.Level == PoolLevel.Driver);
         long currentSeq = -1, currentTs = 0;
-        space.Anomaly = (stat, addr, size, msg) =>
-        {
-            result.Counts[stat.Key] = result.Counts.GetValueOrDefault(stat.Key) + 1;
-            if (result.Anomalies.Count < 100_000) result.Anomalies.Add(new AnomalyRow(currentSeq, currentTs, stat.Key, addr, size == 0 ? null : size, msg));
-        };
+        space.Anomaly = (stat, addr, size, msg) => result.Record(stat, currentSeq, currentTs, addr, size == 0 ? null : size, msg);
 
         var everySegment = BuildInitialState(input, options, space, (e, msg) =>
         {
@@ -340,8 +336,7 @@ public static class PoolReplay
         var expectedLive = input.Snapshot.Where(b => b.Live).Select(b => (b.Address, b.Size)).OrderBy(b => b.Address).ToList();
         var expectedFree = input.Snapshot.Where(b => !b.Live).Select(b => (b.Address, b.Address + b.Size)).OrderBy(b => b.Item1).ToList();
         if (expectedLive.SequenceEqual(result.FinalLive) && expectedFree.SequenceEqual(result.FinalFree)) return;
-        result.Counts[StatsCatalog.ReplayFinalMismatch.Key] = result.Counts.GetValueOrDefault(StatsCatalog.ReplayFinalMismatch.Key) + 1;
-        result.Anomalies.Add(new AnomalyRow(-1, 0, StatsCatalog.ReplayFinalMismatch.Key, null, null,
-            $"replayed end state has {result.FinalLive.Count} live / {result.FinalFree.Count} free blocks; snapshot has {expectedLive.Count} / {expectedFree.Count}"));
+        result.Record(StatsCatalog.ReplayFinalMismatch, -1, 0, null, null,
+            $"replayed end state has {result.FinalLive.Count} live / {result.FinalFree.Count} free blocks; snapshot has {expectedLive.Count} / {expectedFree.Count}");
     }
 }

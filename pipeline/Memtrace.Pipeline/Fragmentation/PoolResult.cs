@@ -44,6 +44,16 @@ public sealed class PoolResult
     public List<AnomalyRow> Anomalies { get; } = new();
     /// <summary>Counters by stats-catalogue key.</summary>
     public Dictionary<string, long> Counts { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>At most this many anomaly rows per pool are kept; the counters count them all.</summary>
+    public const int MaxAnomalyRows = 100_000;
+
+    /// <summary>Counts one anomaly under its stat and keeps its row (up to <see cref="MaxAnomalyRows"/>).</summary>
+    public void Record(Memtrace.Schemas.Stats.StatDef stat, long seq, long ts, long? address, long? size, string message)
+    {
+        Counts[stat.Key] = Counts.GetValueOrDefault(stat.Key) + 1;
+        if (Anomalies.Count < MaxAnomalyRows) Anomalies.Add(new AnomalyRow(seq, ts, stat.Key, address, size, message));
+    }
     /// <summary>Final replayed free blocks (start, end), sorted; compared against the snapshot by tests and by the replay itself.</summary>
     public List<(long Start, long End)> FinalFree { get; } = new();
     public List<(long Start, long Size)> FinalLive { get; } = new();

@@ -52,9 +52,8 @@ public static class BatchCrossCheck
                 && FragMetrics.UnusableIndex(stats.Free[i], stats.Suitable[i * stats.K + k99], pool.RequestP99) == row.UnusableP99;
             if (ok) continue;
             mismatches++;
-            pool.Counts[StatsCatalog.ReplayBatchMismatch.Key] = pool.Counts.GetValueOrDefault(StatsCatalog.ReplayBatchMismatch.Key) + 1;
-            pool.Anomalies.Add(new AnomalyRow(row.Seq, row.TsNs, StatsCatalog.ReplayBatchMismatch.Key, null, null,
-                $"batch F/L/N {stats.Free[i]}/{stats.Largest[i]}/{stats.Count[i]} vs replay {row.F}/{row.L}/{row.N}"));
+            pool.Record(StatsCatalog.ReplayBatchMismatch, row.Seq, row.TsNs, null, null,
+                $"batch F/L/N {stats.Free[i]}/{stats.Largest[i]}/{stats.Count[i]} vs replay {row.F}/{row.L}/{row.N}");
         }
         return new Outcome(engine.Device, owners.Count, sizes.Length, seconds, mismatches);
     }

@@ -37,10 +37,8 @@ public static class HeatmapRasterizer
                     };
                     if (liveBytes[c] == cell.SampledLiveBytes) continue;
                     mismatches++;
-                    pool.Counts[StatsCatalog.HeatmapRasterMismatch.Key] = pool.Counts.GetValueOrDefault(StatsCatalog.HeatmapRasterMismatch.Key) + 1;
-                    if (pool.Anomalies.Count < 100_000)
-                        pool.Anomalies.Add(new AnomalyRow(-1, cell.TsNs, StatsCatalog.HeatmapRasterMismatch.Key, cell.AddressStart, null,
-                            $"heatmap level {cell.Level} cell ({cell.TimeBin}, {cell.AddrBin}): rasterised {liveBytes[c]} live bytes, replay walk {cell.SampledLiveBytes}"));
+                    pool.Record(StatsCatalog.HeatmapRasterMismatch, -1, cell.TsNs, cell.AddressStart, null,
+                        $"heatmap level {cell.Level} cell ({cell.TimeBin}, {cell.AddrBin}): rasterised {liveBytes[c]} live bytes, replay walk {cell.SampledLiveBytes}");
                 }
             }
         }

@@ -38,16 +38,10 @@ public static class HostAnalysis
 {
     public static HostOutput Run(Func<TableDef, Table> read, FragmentationOutput frag, HostOptions o)
     {
-        var proc = read(ProcSamples.Def);
-        var cgroup = read(CgroupSamples.Def);
-        var go = read(GoRuntimeSamples.Def);
         var syscalls = read(SyscallEvents.Def);
         var kernel = read(KernelLog.Def);
-        var gc = read(GoGcEvents.Def);
         var memInfo = read(GpuMemInfo.Def);
-
-        var inputs = HostInputs.Load(proc, cgroup, go);
-        var clocks = ClockAligner.Run(syscalls, kernel, gc, go, [proc, cgroup, go], inputs.Faults);
+        var (inputs, clocks) = LoadSamples(read, syscalls, kernel);
         var counts = new Dictionary<string, long>(clocks.Counts, StringComparer.Ordinal);
         var workloads = inputs.Workloads;
 
@@ -65,6 +59,20 @@ public static class HostAnalysis
             Tables = [clocks.Alignment, timeline, gap.Long, gap.Wide, flags, plan, alerts, gpu, spin],
             Counts = counts, Workloads = workloads, Kills = kills, Flags = flags, Spin = spin, Capacity = plan, Alerts = alerts,
         };
+    }
+
+    /// <summary>
+    /// The raw sample tables live only inside this call: once the workloads hold their samples and the
+    /// clocks are aligned, the tables (gigabytes for a day of 2 Hz samples) can go. Kept in the caller,
+    /// unoptimised (tier-0) code would hold them to the end of the analysis.
+    /// </summary>
+    private static (HostInputs Inputs, AlignedTimes Clocks) LoadSamples(Func<TableDef, Table> read, Table syscalls, Table kernel)
+    {
+        var proc = read(ProcSamples.Def);
+        var cgroup = read(CgroupSamples.Def);
+        var go = read(GoRuntimeSamples.Def);
+        var inputs = HostInputs.Load(proc, cgroup, go);
+        return (inputs, ClockAligner.Run(syscalls, kernel, read(GoGcEvents.Def), go, [proc, cgroup, go], inputs.Faults));
     }
 
     private static Dictionary<(string, long, long), long> DeviceTotals(Table memInfo)

@@ -62,7 +62,7 @@ public static class RunPipeline
         });
 
         progress?.Invoke("read archive", 0);
-        var events = Read(GpuAllocEvents.Def);
+        // The GPU tables go straight into the replay: no local here keeps them alive after it (see FragmentationAnalyzer.Run).
         var snapshot = Read(GpuSegmentsSnapshot.Def);
         var stacks = Read(Stacks.Def);
         var importLog = Read(ImportLog.Def);
@@ -70,7 +70,7 @@ public static class RunPipeline
 
         var frames = new StackFrames(stacks);
         var t = clock.Elapsed.TotalSeconds;
-        var frag = FragmentationAnalyzer.Run(events, snapshot, options.Fragmentation, frames, p => progress?.Invoke("fragmentation replay", p));
+        var frag = FragmentationAnalyzer.Run(Read(GpuAllocEvents.Def), snapshot, options.Fragmentation, frames, p => progress?.Invoke("fragmentation replay", p));
         timings["fragmentation_s"] = clock.Elapsed.TotalSeconds - t;
         foreach (var (k, v) in frag.Counts) counts[k] = counts.GetValueOrDefault(k) + v;
 

@@ -196,7 +196,8 @@ public static class ParquetIo
             {
                 var vals = new string?[n];
                 await rg.ReadAsync(f, new Memory<string?>(vals));
-                foreach (var v in vals) c.Append(v);
+                var pool = new StringPool();
+                foreach (var v in vals) c.Append(pool.Intern(v));
                 break;
             }
             case StringListColumn c:
@@ -228,5 +229,28 @@ public static class ParquetIo
             await rg.ReadAsync<T>(f, new Memory<T>(vals));
             c.AppendRange(vals);
         }
+    }
+}
+
+/// <summary>
+/// One instance per distinct string of a column chunk: the reader makes a new string for every value,
+/// and host, source_id, pool, op and cgroup_path repeat on every row, so a day of 2 Hz samples kept tens
+/// of millions of equal strings alive. Up to <see cref="MaxDistinct"/> values are pooled; a column with
+/// more (messages, frames) keeps the rest as they come.
+/// </summary>
+internal sealed class StringPool
+{
+    public const int MaxDistinct = 4_096;
+
+    private readonly Dictionary<string, string> _pool = new(StringComparer.Ordinal);
+    private string? _last;
+
+    public string? Intern(string? value)
+    {
+        if (value is null) return null;
+        if (_last is not null && string.Equals(_last, value, StringComparison.Ordinal)) return _last;
+        if (_pool.TryGetValue(value, out var pooled)) return _last = pooled;
+        if (_pool.Count < MaxDistinct) _pool.Add(value, value);
+        return _last = value;
     }
 }
