@@ -103,9 +103,10 @@ public sealed class CudaHookStressTests
             }
             landed += own.Count;
         }
-        // Nothing may land only when the full disk took it all: a forked child inherits the parent's
-        // 256 KiB limit, and when the parent met it before the fork the child writes nothing (CI saw this).
-        Assert.True(landed > 0 || log.Stats[StatsCatalog.CudaHookWriteFailed] > 0, "no call landed, and no write failed");
+        // Nothing may land only from a log the importer marks unterminated: the forked child leaves by _exit,
+        // with no destructor to flush its last buffer, so whatever it had not yet handed to the writer is lost
+        // (CI saw a child log with no call at all). What did land must still be in the program's order.
+        Assert.True(landed > 0 || log.Stats[StatsCatalog.CudaHookNoEnd] > 0, "no call landed from a log that ended cleanly");
     }
 
     /// <summary>A cuCtxDestroy's device comes from its cuCtxCreate; when the full disk lost that record it is unknown (-1).</summary>

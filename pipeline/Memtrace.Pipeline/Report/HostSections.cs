@@ -44,12 +44,15 @@ internal static class HostSections
         var wide = HtmlReport.Load(outDir, RssGapWide.Def);
         sb.Append("<h2 id=\"host\">Host memory: where the bytes are</h2>");
         if (wide.RowCount == 0) sb.Append("<p class=\"muted\">no workload with /proc samples</p>");
+        // Loaded once for every workload's chart (per workload, 20 workloads re-read them 20 times).
+        var timeline = HtmlReport.Load(outDir, MemoryTimeline.Def);
+        var flags = HtmlReport.Load(outDir, Flags.Def);
         foreach (var group in Enumerable.Range(0, wide.RowCount).GroupBy(r => (wide.Str("host")[r], wide.Str("cgroup_path")[r], wide.I64("pid")[r])))
         {
-            Chart(sb, wide, group.Key, group.ToList(), Overlays(outDir, group.Key));
+            Chart(sb, wide, group.Key, group.ToList(), Overlays(timeline, flags, group.Key));
             LayerTable(sb, wide, group.ToList(), Capacity(outDir, group.Key.Item3));
         }
-        HtmlReport.Section(sb, "flags", "Flags", HtmlReport.Load(outDir, Flags.Def), ["pid", "kind", "severity", "start_ts_ns", "end_ts_ns", "evidence"]);
+        HtmlReport.Section(sb, "flags", "Flags", flags, ["pid", "kind", "severity", "start_ts_ns", "end_ts_ns", "evidence"]);
         HtmlReport.Section(sb, "capacity", "Capacity plan", HtmlReport.Load(outDir, CapacityPlan.Def),
             ["pid", "cgroup_path", "peak_usage", "peak_working_set", "peak_rss", "peak_go_managed", "limit", "recommended_limit", "recommended_gomemlimit", "alert_rss_a", "alert_rss_b", "ooms"]);
         HtmlReport.Section(sb, "alerts", "RSS alerts replayed over the trace (seed 004)", HtmlReport.Load(outDir, AlertBacktest.Def),
@@ -96,13 +99,11 @@ internal static class HostSections
     /// <summary>A line drawn over the stacked layers: (instant, bytes) points, or vertical markers when Bytes is null.</summary>
     private sealed record Overlay(string Name, string Color, bool Dashed, List<(long Ts, long? Bytes)> Points);
 
-    private static List<Overlay> Overlays(string outDir, (string? Host, string? Cgroup, long Pid) key)
+    private static List<Overlay> Overlays(Table mt, Table flags, (string? Host, string? Cgroup, long Pid) key)
     {
-        var mt = HtmlReport.Load(outDir, MemoryTimeline.Def);
         var rows = Enumerable.Range(0, mt.RowCount).Where(r => mt.I64("pid")[r] == key.Pid && mt.Str("host")[r] == key.Host && mt.Str("cgroup_path")[r] == key.Cgroup).ToList();
         var ws = rows.Where(r => mt.I64("working_set").Get(r) is not null).Select(r => (mt.I64("ts_ns")[r], mt.I64("working_set").Get(r))).ToList();
         var limit = rows.Where(r => mt.I64("limit").Get(r) is not null).Select(r => (mt.I64("ts_ns")[r], mt.I64("limit").Get(r))).ToList();
-        var flags = HtmlReport.Load(outDir, Flags.Def);
         var kills = Enumerable.Range(0, flags.RowCount).Where(r => flags.I64("pid")[r] == key.Pid && flags.Str("kind")[r] == "oom_kill")
             .Select(r => (flags.I64("start_ts_ns")[r], (long?)null)).ToList();
         return [new("cgroup limit", "#d00", true, limit), new("working set", "#000", false, ws), new("OOM kill", "#d00", false, kills)];

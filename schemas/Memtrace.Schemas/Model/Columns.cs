@@ -89,6 +89,27 @@ public abstract class ValueColumn<T> : Column where T : struct
         }
     }
 
+    /// <summary>Appends every cell of <paramref name="other"/>: two span copies, nulls included (AppendTable of a source's table).</summary>
+    public void AppendColumn(ValueColumn<T> other)
+    {
+        if (other._valid is null)
+        {
+            AppendRange(other.Values);
+            return;
+        }
+        if (!Def.Nullable) throw new InvalidOperationException($"column {Def.Name} is not nullable");
+        var n = other._count;
+        if (_valid is null)
+        {
+            _valid = new bool[_values.Length];
+            _valid.AsSpan(0, _count).Fill(true);
+        }
+        Grow(_count + n);
+        other._values.AsSpan(0, n).CopyTo(_values.AsSpan(_count));
+        other._valid.AsSpan(0, n).CopyTo(_valid.AsSpan(_count));
+        _count += n;
+    }
+
     public override void AppendNull()
     {
         if (!Def.Nullable) throw new InvalidOperationException($"column {Def.Name} is not nullable");
@@ -129,6 +150,9 @@ public sealed class StringColumn(ColumnDef def) : Column(def)
         if (!Def.Nullable) throw new InvalidOperationException($"column {Def.Name} is not nullable");
         _values.Add(null);
     }
+
+    /// <summary>Appends every cell of <paramref name="other"/> (the same column of another table, so nulls are allowed alike).</summary>
+    public void AppendColumn(StringColumn other) => _values.AddRange(other._values);
 }
 
 public sealed class StringListColumn(ColumnDef def) : Column(def)
@@ -143,4 +167,7 @@ public sealed class StringListColumn(ColumnDef def) : Column(def)
 
     /// <summary>Lists are never null; a missing list is stored empty.</summary>
     public override void AppendNull() => _values.Add([]);
+
+    /// <summary>Appends every list of <paramref name="other"/>; the arrays are shared, as nothing writes to a stored list.</summary>
+    public void AppendColumn(StringListColumn other) => _values.AddRange(other._values);
 }

@@ -67,13 +67,19 @@ public sealed class Table
     public void AppendTable(Table other)
     {
         if (other.Def.Name != Def.Name) throw new ArgumentException($"cannot append {other.Def.Name} to {Def.Name}");
+        // Whole columns at once, null bitmaps included: cell by cell, appending a day of host samples from
+        // 20 sources was a seventh of a run.
         for (var ci = 0; ci < _columns.Length; ci++)
         {
-            var src = other._columns[ci];
-            // Whole spans where no null bitmap is in the way; cell by cell otherwise.
-            if (src is Int64Column { HasNulls: false } i64) ((Int64Column)_columns[ci]).AppendRange(i64.Values);
-            else if (src is Float64Column { HasNulls: false } f64) ((Float64Column)_columns[ci]).AppendRange(f64.Values);
-            else for (var r = 0; r < other.RowCount; r++) CopyCell(src, r, _columns[ci]);
+            switch (other._columns[ci])
+            {
+                case Int64Column s: ((Int64Column)_columns[ci]).AppendColumn(s); break;
+                case Float64Column s: ((Float64Column)_columns[ci]).AppendColumn(s); break;
+                case BoolColumn s: ((BoolColumn)_columns[ci]).AppendColumn(s); break;
+                case StringColumn s: ((StringColumn)_columns[ci]).AppendColumn(s); break;
+                case StringListColumn s: ((StringListColumn)_columns[ci]).AppendColumn(s); break;
+                default: throw new InvalidOperationException(other._columns[ci].GetType().Name);
+            }
         }
         RowCount += other.RowCount;
     }
