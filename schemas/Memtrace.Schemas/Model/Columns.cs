@@ -23,41 +23,63 @@ public abstract class Column
 }
 
 /// <summary>Fixed-width values plus a lazily created validity array (Arrow style: none until a null is appended).</summary>
+/// <summary>
+/// Values and, once a null appears among values, a validity map. A column that has held only nulls so far
+/// holds no arrays at all: optional columns (cgroup v1-only stats on a v2 host, MemStats fields a source
+/// does not expose) are null on every row, and a day of 2 Hz samples spent 9 bytes a row on each of them.
+/// </summary>
 public abstract class ValueColumn<T> : Column where T : struct
 {
-    private T[] _values = new T[16];
+    /// <summary>Null while every one of the <see cref="_count"/> cells is null.</summary>
+    private T[]? _values;
     private bool[]? _valid;
     private int _count;
+    private int _capacityHint = 16;
 
     protected ValueColumn(ColumnDef def) : base(def) { }
 
     public override int Count => _count;
-    public ReadOnlySpan<T> Values => _values.AsSpan(0, _count);
-    public bool HasNulls => _valid is not null;
+    public ReadOnlySpan<T> Values => Materialize().AsSpan(0, _count);
+    public bool HasNulls => _valid is not null || (_values is null && _count > 0);
 
-    public T this[int row] => _values[row];
+    public T this[int row] => _values is null ? default : _values[row];
 
-    public T? Get(int row) => IsNull(row) ? null : _values[row];
+    public T? Get(int row) => IsNull(row) ? null : _values![row];
 
-    public override bool IsNull(int row) => _valid is not null && !_valid[row];
+    public override bool IsNull(int row) => _values is null || (_valid is not null && !_valid[row]);
 
     public override void Reserve(int capacity)
     {
+        if (_values is null)
+        {
+            _capacityHint = Math.Max(_capacityHint, capacity);
+            return;
+        }
         if (capacity <= _values.Length) return;
         Array.Resize(ref _values, capacity);
         if (_valid is not null) Array.Resize(ref _valid, capacity);
     }
 
+    /// <summary>The value array, created (with every cell so far null) on the first real value.</summary>
+    private T[] Materialize()
+    {
+        if (_values is not null) return _values;
+        _values = new T[Math.Max(_capacityHint, _count)];
+        if (_count > 0) _valid = new bool[_values.Length];
+        return _values;
+    }
+
     private void Grow(int needed)
     {
-        if (needed > _values.Length) Reserve(Math.Max(needed, _values.Length * 2));
+        var values = Materialize();
+        if (needed > values.Length) Reserve(Math.Max(needed, values.Length * 2));
     }
 
     public void Append(T value)
     {
         Grow(_count + 1);
         if (_valid is not null) _valid[_count] = true;
-        _values[_count++] = value;
+        _values![_count++] = value;
     }
 
     public void Append(T? value)
@@ -77,34 +99,31 @@ public abstract class ValueColumn<T> : Column where T : struct
     /// <summary>Bulk append of nullable values (a Parquet or Arrow column read back).</summary>
     public void AppendRange(ReadOnlySpan<T?> values)
     {
-        Grow(_count + values.Length);
-        for (var i = 0; i < values.Length; i++)
-        {
-            if (values[i] is { } v)
-            {
-                if (_valid is not null) _valid[_count] = true;
-                _values[_count++] = v;
-            }
-            else AppendNull();
-        }
+        foreach (var v in values) Append(v);
     }
 
-    /// <summary>Appends every cell of <paramref name="other"/>: two span copies, nulls included (AppendTable of a source's table).</summary>
+    /// <summary>Appends every cell of <paramref name="other"/>: span copies, nulls included (AppendTable of a source's table).</summary>
     public void AppendColumn(ValueColumn<T> other)
     {
+        var n = other._count;
+        if (other._values is null)
+        {
+            if (_values is null && Def.Nullable) _count += n;
+            else for (var i = 0; i < n; i++) AppendNull();
+            return;
+        }
         if (other._valid is null)
         {
-            AppendRange(other.Values);
+            AppendRange(other._values.AsSpan(0, n));
             return;
         }
         if (!Def.Nullable) throw new InvalidOperationException($"column {Def.Name} is not nullable");
-        var n = other._count;
+        Grow(_count + n);
         if (_valid is null)
         {
-            _valid = new bool[_values.Length];
+            _valid = new bool[_values!.Length];
             _valid.AsSpan(0, _count).Fill(true);
         }
-        Grow(_count + n);
         other._values.AsSpan(0, n).CopyTo(_values.AsSpan(_count));
         other._valid.AsSpan(0, n).CopyTo(_valid.AsSpan(_count));
         _count += n;
@@ -113,6 +132,11 @@ public abstract class ValueColumn<T> : Column where T : struct
     public override void AppendNull()
     {
         if (!Def.Nullable) throw new InvalidOperationException($"column {Def.Name} is not nullable");
+        if (_values is null)
+        {
+            _count++;
+            return;
+        }
         if (_valid is null)
         {
             _valid = new bool[_values.Length];

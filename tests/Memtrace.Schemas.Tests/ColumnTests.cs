@@ -1,0 +1,75 @@
+using Memtrace.Schemas.Model;
+using Xunit;
+
+namespace Memtrace.Schemas.Tests;
+
+public sealed class ColumnTests
+{
+    private static Int64Column NewColumn() => new(Col.I64("x", "", "test", nullable: true));
+
+    private static void AssertEqual(List<long?> oracle, Int64Column c)
+    {
+        Assert.Equal(oracle.Count, c.Count);
+        for (var i = 0; i < oracle.Count; i++)
+        {
+            Assert.Equal(oracle[i], c.Get(i));
+            Assert.Equal(oracle[i] is null, c.IsNull(i));
+        }
+        Assert.Equal(oracle.Any(v => v is null), c.HasNulls);
+        Assert.Equal(oracle.Select(v => v ?? 0), c.Values.ToArray());
+    }
+
+    [Fact]
+    public void Nulls_values_and_whole_column_appends_match_a_list_on_seeded_runs()
+    {
+        var rng = new Random(5);
+        for (var trial = 0; trial < 300; trial++)
+        {
+            var a = NewColumn();
+            var oracle = new List<long?>();
+            if (rng.Next(2) == 0) a.Reserve(rng.Next(1, 100));
+            for (var step = 0; step < rng.Next(0, 60); step++)
+            {
+                switch (rng.Next(trial % 3 == 0 ? 2 : 5)) // a third of the runs: nulls only, then a few whole-column appends
+                {
+                    case 0:
+                    case 1:
+                        a.AppendNull();
+                        oracle.Add(null);
+                        break;
+                    case 2:
+                        var v = rng.NextInt64();
+                        a.Append(v);
+                        oracle.Add(v);
+                        break;
+                    case 3:
+                        var span = Enumerable.Range(0, rng.Next(5)).Select(_ => rng.NextInt64()).ToArray();
+                        a.AppendRange(span);
+                        oracle.AddRange(span.Select(x => (long?)x));
+                        break;
+                    default:
+                        var b = NewColumn();
+                        var part = Enumerable.Range(0, rng.Next(6)).Select(_ => rng.Next(3) == 0 ? (long?)null : rng.NextInt64()).ToList();
+                        foreach (var p in part) b.Append(p);
+                        a.AppendColumn(b);
+                        oracle.AddRange(part);
+                        break;
+                }
+            }
+            AssertEqual(oracle, a);
+            var copy = NewColumn();
+            copy.AppendColumn(a);
+            AssertEqual(oracle, copy);
+        }
+    }
+
+    [Fact]
+    public void A_null_in_a_non_nullable_column_throws_even_while_no_value_is_held()
+    {
+        var c = new Int64Column(Col.I64("x", "", "test"));
+        Assert.Throws<InvalidOperationException>(c.AppendNull);
+        var nulls = NewColumn();
+        nulls.AppendNull();
+        Assert.Throws<InvalidOperationException>(() => c.AppendColumn(nulls));
+    }
+}
