@@ -62,18 +62,30 @@ public static class HostAnalysis
     }
 
     /// <summary>
-    /// The raw sample tables live only inside this call: once the workloads hold their samples and the
-    /// clocks are aligned, the tables (gigabytes for a day of 2 Hz samples) can go. Kept in the caller,
-    /// unoptimised (tier-0) code would hold them to the end of the analysis.
+    /// Reads the sample tables one at a time, each inside its own call: once a table's rows are workload
+    /// samples, dual-clock pairs and (for gctrace anchoring) MemStats reads, it is dropped before the next
+    /// is read. Holding all three at once was gigabytes for a day of 2 Hz samples, and tier-0 code would
+    /// hold them to the end of the analysis if they were locals here.
     /// </summary>
     private static (HostInputs Inputs, AlignedTimes Clocks) LoadSamples(Func<TableDef, Table> read, Table syscalls, Table kernel)
     {
-        var proc = read(ProcSamples.Def);
-        var cgroup = read(CgroupSamples.Def);
-        var go = read(GoRuntimeSamples.Def);
-        var inputs = HostInputs.Load(proc, cgroup, go);
-        return (inputs, ClockAligner.Run(syscalls, kernel, read(GoGcEvents.Def), go, [proc, cgroup, go], inputs.Faults));
+        var inputs = new HostInputs();
+        var pairs = new DualClockPairs();
+        var gc = read(GoGcEvents.Def);
+        var goReads = new GoClockReads();
+        Stage(read, CgroupSamples.Def, t => { pairs.Add(t); inputs.AddCgroups(t); });
+        Stage(read, ProcSamples.Def, t => { pairs.Add(t); inputs.AddProcs(t); });
+        Stage(read, GoRuntimeSamples.Def, t =>
+        {
+            pairs.Add(t);
+            if (gc.RowCount > 0) goReads = GoClockReads.From(t);
+            inputs.AddGo(t);
+        });
+        inputs.Finish();
+        return (inputs, ClockAligner.Run(syscalls, kernel, gc, goReads, pairs, inputs.Faults));
     }
+
+    private static void Stage(Func<TableDef, Table> read, TableDef def, Action<Table> use) => use(read(def));
 
     private static Dictionary<(string, long, long), long> DeviceTotals(Table memInfo)
     {

@@ -17,70 +17,91 @@ public sealed class HostInputs
     public List<Workload> Workloads { get; } = [];
     public List<SeriesFaults> Faults { get; } = [];
 
+    private readonly Dictionary<(string Host, string Path), List<CgroupSample>> _cgSeries = new();
+    private readonly Dictionary<string, HashSet<string>> _cgroupOfSource = new();
+    private readonly Dictionary<(string Host, long Pid), Workload> _byPid = new();
+    private readonly HashSet<(string, string)> _usedCgroups = new();
+
     public static HostInputs Load(Table proc, Table cgroup, Table go)
     {
         var inputs = new HostInputs();
-        var procRows = GroupRows(proc, r => (proc.Str("host")[r] ?? "", proc.I64("pid")[r]));
-        var cgRows = GroupRows(cgroup, r => (cgroup.Str("host")[r] ?? "", cgroup.Str("cgroup_path")[r] ?? ""));
-        var goRows = GroupRows(go, r => (go.Str("host")[r] ?? "", go.I64("pid")[r]));
+        inputs.AddCgroups(cgroup);
+        inputs.AddProcs(proc);
+        inputs.AddGo(go);
+        inputs.Finish();
+        return inputs;
+    }
 
-        var cgSeries = new Dictionary<(string Host, string Path), List<CgroupSample>>();
-        foreach (var ((host, path), rows) in cgRows)
-            cgSeries[(host, path)] = inputs.Ordered(cgroup, "cgroup_samples", rows, r => ReadCgroup(cgroup, r), s => s.Ts);
-        var cgroupOfSource = new Dictionary<string, HashSet<string>>();
+    /// <summary>
+    /// Stage 1 of 3 (cgroups, then processes, then Go reads, then <see cref="Finish"/>): each stage reads one
+    /// table, so the caller can drop it before reading the next — a day of 2 Hz samples is gigabytes a table.
+    /// </summary>
+    public void AddCgroups(Table cgroup)
+    {
+        foreach (var ((host, path), rows) in GroupRows(cgroup, r => (cgroup.Str("host")[r] ?? "", cgroup.Str("cgroup_path")[r] ?? "")))
+            _cgSeries[(host, path)] = Ordered(cgroup, "cgroup_samples", rows, r => ReadCgroup(cgroup, r), s => s.Ts);
         for (var r = 0; r < cgroup.RowCount; r++)
         {
             var src = cgroup.Str("source_id")[r] ?? "";
-            if (!cgroupOfSource.TryGetValue(src, out var set)) cgroupOfSource[src] = set = [];
+            if (!_cgroupOfSource.TryGetValue(src, out var set)) _cgroupOfSource[src] = set = [];
             set.Add(cgroup.Str("cgroup_path")[r] ?? "");
         }
+    }
 
-        var byPid = new Dictionary<(string Host, long Pid), Workload>();
-        var usedCgroups = new HashSet<(string, string)>();
-        foreach (var ((host, pid), rows) in procRows)
+    public void AddProcs(Table proc)
+    {
+        foreach (var ((host, pid), rows) in GroupRows(proc, r => (proc.Str("host")[r] ?? "", proc.I64("pid")[r])))
         {
             var sources = rows.Select(r => proc.Str("source_id")[r] ?? "").Distinct();
-            var candidates = sources.SelectMany(s => cgroupOfSource.GetValueOrDefault(s) ?? []).Distinct().ToList();
+            var candidates = sources.SelectMany(s => _cgroupOfSource.GetValueOrDefault(s) ?? []).Distinct().ToList();
             if (candidates.Count != 1)
             {
-                var onHost = cgSeries.Keys.Where(k => k.Host == host).Select(k => k.Path).ToList();
+                var onHost = _cgSeries.Keys.Where(k => k.Host == host).Select(k => k.Path).ToList();
                 candidates = onHost.Count == 1 ? onHost : [];
             }
             var path = candidates.Count == 1 ? candidates[0] : "";
             var w = new Workload(host, path, pid);
-            w.Proc.AddRange(inputs.Ordered(proc, "proc_samples", rows, r => ReadProc(proc, r), s => s.Ts));
+            w.Proc.AddRange(Ordered(proc, "proc_samples", rows, r => ReadProc(proc, r), s => s.Ts));
             if (path.Length > 0)
             {
-                w.Cgroup.AddRange(cgSeries[(host, path)]);
-                usedCgroups.Add((host, path));
+                w.Cgroup.AddRange(_cgSeries[(host, path)]);
+                _usedCgroups.Add((host, path));
             }
-            byPid[(host, pid)] = w;
-            inputs.Workloads.Add(w);
+            _byPid[(host, pid)] = w;
+            Workloads.Add(w);
         }
-        foreach (var ((host, recordedPid), rows) in goRows)
+    }
+
+    public void AddGo(Table go)
+    {
+        foreach (var ((host, recordedPid), rows) in GroupRows(go, r => (go.Str("host")[r] ?? "", go.I64("pid")[r])))
         {
             var pid = recordedPid;
-            if (pid == 0 && byPid.Keys.Where(k => k.Host == host).ToList() is { Count: 1 } only) pid = only[0].Pid;
-            if (!byPid.TryGetValue((host, pid), out var w))
+            if (pid == 0 && _byPid.Keys.Where(k => k.Host == host).ToList() is { Count: 1 } only) pid = only[0].Pid;
+            if (!_byPid.TryGetValue((host, pid), out var w))
             {
                 w = new Workload(host, "", pid);
-                byPid[(host, pid)] = w;
-                inputs.Workloads.Add(w);
+                _byPid[(host, pid)] = w;
+                Workloads.Add(w);
             }
             // Normalize puts the merged series (pid-0 reads joining a known pid's) back in time order.
-            var merged = w.Go.Concat(inputs.Ordered(go, "go_runtime_samples", rows, r => ReadGo(go, r), s => s.Ts)).ToList();
+            var merged = w.Go.Concat(Ordered(go, "go_runtime_samples", rows, r => ReadGo(go, r), s => s.Ts)).ToList();
             w.Go.Clear();
             w.Go.AddRange(TimeOrder.Normalize(merged, s => s.Ts, out _, out _));
         }
-        foreach (var ((host, path), series) in cgSeries)
+    }
+
+    /// <summary>Cgroups no sampled process belongs to become workloads of their own; workloads in a stable order.</summary>
+    public void Finish()
+    {
+        foreach (var ((host, path), series) in _cgSeries)
         {
-            if (usedCgroups.Contains((host, path))) continue;
+            if (_usedCgroups.Contains((host, path))) continue;
             var w = new Workload(host, path, 0);
             w.Cgroup.AddRange(series);
-            inputs.Workloads.Add(w);
+            Workloads.Add(w);
         }
-        inputs.Workloads.Sort((a, b) => string.CompareOrdinal(a.ToString(), b.ToString()) is var c && c != 0 ? c : a.Pid.CompareTo(b.Pid));
-        return inputs;
+        Workloads.Sort((a, b) => string.CompareOrdinal(a.ToString(), b.ToString()) is var c && c != 0 ? c : a.Pid.CompareTo(b.Pid));
     }
 
     private List<T> Ordered<T>(Table t, string table, List<int> rows, Func<int, T> read, Func<T, long> ts)

@@ -27,9 +27,17 @@ public static class ClockAligner
 {
     public static AlignedTimes Run(Table syscalls, Table kernelLog, Table gcEvents, Table goSamples, IEnumerable<Table> dualClockTables, IReadOnlyList<SeriesFaults> faults)
     {
+        var pairs = new DualClockPairs();
+        foreach (var t in dualClockTables) pairs.Add(t);
+        return Run(syscalls, kernelLog, gcEvents, GoClockReads.From(goSamples), pairs, faults);
+    }
+
+    /// <summary>The same, from what the sample tables were reduced to, so they need not stay in memory.</summary>
+    public static AlignedTimes Run(Table syscalls, Table kernelLog, Table gcEvents, GoClockReads goReads, DualClockPairs pairs, IReadOnlyList<SeriesFaults> faults)
+    {
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         var alignment = new Table(ClockAlignment.Def);
-        var offsets = HostOffsets(dualClockTables);
+        var offsets = HostOffsets(pairs);
 
         foreach (var f in faults)
         {
@@ -39,28 +47,15 @@ public static class ClockAligner
         }
         var sys = ShiftMonotonic(syscalls, "syscall_events", "monotonic", offsets, alignment, counts);
         var kern = ShiftMonotonic(kernelLog, "kernel_log", "kernel-uptime", offsets, alignment, counts);
-        var gc = AnchorGctrace(gcEvents, goSamples, alignment, counts);
+        var gc = AnchorGctrace(gcEvents, goReads, alignment, counts);
         return new AlignedTimes { Syscalls = sys, KernelLog = kern, GcEvents = gc, Alignment = alignment, Counts = counts };
     }
 
     private sealed record Offset(long Median, long Error, int Pairs);
 
-    private static Dictionary<string, Offset> HostOffsets(IEnumerable<Table> tables)
+    private static Dictionary<string, Offset> HostOffsets(DualClockPairs pairs)
     {
-        var diffs = new SortedDictionary<string, List<long>>(StringComparer.Ordinal);
-        foreach (var t in tables)
-        {
-            var mono = t.I64("mono_ns");
-            var ts = t.I64("ts_ns");
-            var host = t.Str("host");
-            for (var r = 0; r < t.RowCount; r++)
-            {
-                if (mono.IsNull(r) || ts.IsNull(r)) continue;
-                var h = host[r] ?? "";
-                if (!diffs.TryGetValue(h, out var list)) diffs[h] = list = [];
-                list.Add(ts[r] - mono[r]);
-            }
-        }
+        var diffs = pairs.Diffs;
         var result = new Dictionary<string, Offset>(StringComparer.Ordinal);
         foreach (var (h, list) in diffs)
         {
@@ -104,7 +99,7 @@ public static class ClockAligner
         return result;
     }
 
-    private static long?[] AnchorGctrace(Table gc, Table go, Table alignment, Dictionary<string, long> counts)
+    private static long?[] AnchorGctrace(Table gc, GoClockReads go, Table alignment, Dictionary<string, long> counts)
     {
         var result = new long?[gc.RowCount];
         foreach (var group in Enumerable.Range(0, gc.RowCount).GroupBy(r => (Source: gc.Str("source_id")[r] ?? "", Host: gc.Str("host")[r] ?? "", Pid: gc.I64("pid")[r])).OrderBy(g => g.Key.Source, StringComparer.Ordinal))
@@ -113,13 +108,13 @@ public static class ClockAligner
             var lines = rows.Select(r => new GcLine(gc.I64("gc_num")[r], gc.I64("since_start_ns")[r],
                 gc.F64("clock_sweep_term_ms")[r] + gc.F64("clock_mark_ms")[r] + gc.F64("clock_mark_term_ms")[r])).ToList();
             var reads = new List<MemStatsRead>();
-            var goPids = Enumerable.Range(0, go.RowCount).Where(r => (go.Str("host")[r] ?? "") == group.Key.Host).Select(r => go.I64("pid")[r]).Distinct().ToList();
-            for (var r = 0; r < go.RowCount; r++)
+            var goPids = go.Pids.Where(p => p.Host == group.Key.Host).Select(p => p.Pid).ToList();
+            foreach (var read in go.Reads)
             {
-                if ((go.Str("host")[r] ?? "") != group.Key.Host) continue;
+                if (read.Host != group.Key.Host) continue;
                 // A gctrace or MemStats source without a pid still matches when it is the only Go process on the host.
-                var pidMatches = go.I64("pid")[r] == group.Key.Pid || ((group.Key.Pid == 0 || go.I64("pid")[r] == 0) && goPids.Count == 1);
-                if (pidMatches && go.I64("num_gc").Get(r) is { } n && go.I64("last_gc_ns").Get(r) is { } last) reads.Add(new MemStatsRead(n, last));
+                var pidMatches = read.Pid == group.Key.Pid || ((group.Key.Pid == 0 || read.Pid == 0) && goPids.Count == 1);
+                if (pidMatches) reads.Add(new MemStatsRead(read.NumGc, read.LastGcNs));
             }
             var anchor = GctraceAnchor.Anchor(lines, reads);
             long backwards = TimeOrder.Backwards(rows, r => gc.I64("since_start_ns")[r]);
@@ -147,4 +142,44 @@ public static class ClockAligner
     }
 
     private static void Add(Dictionary<string, long> counts, string key, long n) => counts[key] = counts.GetValueOrDefault(key) + n;
+}
+
+/// <summary>Per host, realtime − monotonic of every sampler read that recorded both clocks.</summary>
+public sealed class DualClockPairs
+{
+    internal SortedDictionary<string, List<long>> Diffs { get; } = new(StringComparer.Ordinal);
+
+    public void Add(Table t)
+    {
+        var mono = t.I64("mono_ns");
+        var ts = t.I64("ts_ns");
+        var host = t.Str("host");
+        for (var r = 0; r < t.RowCount; r++)
+        {
+            if (mono.IsNull(r) || ts.IsNull(r)) continue;
+            var h = host[r] ?? "";
+            if (!Diffs.TryGetValue(h, out var list)) Diffs[h] = list = [];
+            list.Add(ts[r] - mono[r]);
+        }
+    }
+}
+
+/// <summary>All a gctrace anchor needs of go_runtime_samples: each (host, pid) seen, and the reads with NumGC and LastGC.</summary>
+public sealed class GoClockReads
+{
+    public HashSet<(string Host, long Pid)> Pids { get; } = [];
+    public List<(string Host, long Pid, long NumGc, long LastGcNs)> Reads { get; } = [];
+
+    public static GoClockReads From(Table go)
+    {
+        var g = new GoClockReads();
+        for (var r = 0; r < go.RowCount; r++)
+        {
+            var host = go.Str("host")[r] ?? "";
+            var pid = go.I64("pid")[r];
+            g.Pids.Add((host, pid));
+            if (go.I64("num_gc").Get(r) is { } n && go.I64("last_gc_ns").Get(r) is { } last) g.Reads.Add((host, pid, n, last));
+        }
+        return g;
+    }
 }

@@ -93,6 +93,19 @@ public static class RunPipeline
         summary["host"] = Host.HostAnalysis.Summary(host);
         AtomicFile.WriteAllText(Path.Combine(outDir, "summary.json"), summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         timings["write_tables_s"] = clock.Elapsed.TotalSeconds - t;
+        // Everything still needed of the analyses, taken now: the report reads the written tables back, and
+        // tier-0 code would keep these locals (every result table in memory) alive through it.
+        var tableCount = tables.Count;
+        var failOnHit = options.FailOn.Count > 0 ? FailOnHit(frag, host, options.FailOn) : null;
+        var batchJson = frag.Batch is { } b ? new JsonObject
+        {
+            ["device"] = b.Device, ["instants"] = b.Instants, ["blocks"] = b.Blocks, ["seconds"] = b.Seconds, ["mismatches"] = b.Mismatches,
+        } : null;
+        var rasterJson = frag.Raster is { } h ? new JsonObject
+        {
+            ["device"] = h.Device, ["intervals"] = h.Intervals, ["cells"] = h.Cells, ["seconds"] = h.Seconds, ["mismatches"] = h.Mismatches,
+        } : null;
+        (tables, frag, host) = (null!, null!, null!);
         progress?.Invoke("report", 0.9);
         Report.HtmlReport.Write(outDir);
         timings["total_s"] = clock.Elapsed.TotalSeconds;
@@ -110,22 +123,16 @@ public static class RunPipeline
             ["host_options"] = JsonSerializer.SerializeToNode(options.Host),
             ["timings"] = JsonSerializer.SerializeToNode(timings),
             ["peak_rss_bytes"] = PeakMemory.PeakRssBytes(),
-            ["batch_statistics"] = frag.Batch is { } b ? new JsonObject
-            {
-                ["device"] = b.Device, ["instants"] = b.Instants, ["blocks"] = b.Blocks, ["seconds"] = b.Seconds, ["mismatches"] = b.Mismatches,
-            } : null,
-            ["heatmap_raster"] = frag.Raster is { } h ? new JsonObject
-            {
-                ["device"] = h.Device, ["intervals"] = h.Intervals, ["cells"] = h.Cells, ["seconds"] = h.Seconds, ["mismatches"] = h.Mismatches,
-            } : null,
+            ["batch_statistics"] = batchJson,
+            ["heatmap_raster"] = rasterJson,
             ["counters"] = JsonSerializer.SerializeToNode(new SortedDictionary<string, long>(counts, StringComparer.Ordinal)),
             ["unreadable_tables"] = new JsonArray(missing.Select(m => (JsonNode)JsonValue.Create(m)!).ToArray()),
         };
         AtomicFile.WriteAllText(Path.Combine(outDir, "run.json"), run.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
 
         var exit = ExitCode.Success;
-        var message = $"wrote {tables.Count} tables, summary.json, run.json and report.html to {outDir}";
-        if (options.FailOn.Count > 0 && FailOnHit(frag, host, options.FailOn) is { } hit)
+        var message = $"wrote {tableCount} tables, summary.json, run.json and report.html to {outDir}";
+        if (failOnHit is { } hit)
         {
             exit = ExitCode.FailOn;
             message += $"; --fail-on {hit} matched";
