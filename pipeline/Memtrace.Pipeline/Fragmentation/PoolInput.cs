@@ -11,8 +11,31 @@ public enum AllocOp : byte
     Other,
 }
 
-/// <summary>One replayable event of a pool, already in (ts, seq) order.</summary>
-public readonly record struct PoolEvent(long Seq, long TsNs, AllocOp Op, long Address, long Size, long? BlockSize, long? StackId, long? DeviceFree, bool Failed);
+/// <summary>
+/// One replayable event of a pool, already in (ts, seq) order. 64 bytes: as a positional record with three
+/// long? it was 96 (each long? takes 16), and a run holds one per GPU event. An absent value is stored as
+/// long.MinValue, which no block size, stack id or free-bytes reading takes (a corrupt one that did would
+/// read as absent).
+/// </summary>
+public readonly struct PoolEvent(long seq, long tsNs, AllocOp op, long address, long size, long? blockSize, long? stackId, long? deviceFree, bool failed)
+{
+    private const long Absent = long.MinValue;
+    private readonly long _blockSize = blockSize ?? Absent;
+    private readonly long _stackId = stackId ?? Absent;
+    private readonly long _deviceFree = deviceFree ?? Absent;
+
+    public long Seq { get; init; } = seq;
+    public long TsNs { get; init; } = tsNs;
+    public long Address { get; init; } = address;
+    public long Size { get; init; } = size;
+    public AllocOp Op { get; init; } = op;
+    public bool Failed { get; init; } = failed;
+    public long? BlockSize => _blockSize == Absent ? null : _blockSize;
+    public long? StackId => _stackId == Absent ? null : _stackId;
+    public long? DeviceFree => _deviceFree == Absent ? null : _deviceFree;
+
+    public override string ToString() => $"#{Seq} {Op} at {TsNs} ns: 0x{Address:x} size {Size} block {BlockSize} stack {StackId}{(Failed ? " (failed)" : "")}";
+}
 
 /// <summary>One block of the pool's final snapshot.</summary>
 public readonly record struct SnapshotBlock(long SegmentAddress, long SegmentSize, bool SmallPool, long Address, long Size, bool Live, long? StackId);
