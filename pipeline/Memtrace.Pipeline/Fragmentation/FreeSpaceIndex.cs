@@ -88,19 +88,6 @@ public sealed class FreeSpaceIndex
         for (var r = 0; r < suitable.Length; r++) suitable[r] += sign * _divisors[r].Divide(size);
     }
 
-    public bool TryGetStartingAt(long start, out long end, out int segment)
-    {
-        if (_byStart.TryGetValue(start, out var id) && _arena.Items[id].Free)
-        {
-            end = _arena.Items[id].End;
-            segment = _arena.Items[id].Segment;
-            return true;
-        }
-        end = 0;
-        segment = -1;
-        return false;
-    }
-
     /// <summary>
     /// The free block holding [addr, addr + size). The caching allocator always carves from a block's
     /// start, so the hash lookup answers; driver pools place anywhere and use the ordered starts, which
