@@ -17,7 +17,6 @@ public sealed class HeatmapSampler
     private readonly long _t0;
     private readonly long _t1;
     private readonly long _reference;
-    private readonly List<HeatmapCell> _sink;
     private readonly int _level;
     /// <summary>Address-bin bounds in the compacted space (A + 1 offsets), shared with the rasteriser so both bin alike.</summary>
     private readonly long[] _bounds;
@@ -29,7 +28,7 @@ public sealed class HeatmapSampler
     /// <summary>Stands for "no stack recorded" in the per-bin stack tally.</summary>
     private const long NoStack = long.MinValue;
 
-    public HeatmapSampler(IEnumerable<(long Start, long Size)> everySegment, long t0, long t1, int timeBins, int addrBins, long referenceRequest, List<HeatmapCell> sink, int level = 0)
+    public HeatmapSampler(IEnumerable<(long Start, long Size)> everySegment, long t0, long t1, int timeBins, int addrBins, long referenceRequest, int level = 0)
     {
         _level = level;
         var merged = new List<(long Start, long End, long Offset)>();
@@ -57,7 +56,6 @@ public sealed class HeatmapSampler
         _timeBins = _total == 0 ? 0 : timeBins;
         _addrBins = (int)Math.Min(addrBins, Math.Max(1, _total));
         _reference = Math.Max(1, referenceRequest);
-        _sink = sink;
         var width = (double)_total / Math.Max(1, _addrBins);
         _bounds = new long[_addrBins + 1];
         for (var b = 0; b < _addrBins; b++) _bounds[b] = (long)(b * width);
@@ -72,7 +70,7 @@ public sealed class HeatmapSampler
     public Gpu.HeatmapGrid Grid => new(_instants, _bounds);
 
     /// <summary>The cells captured so far, in (time bin, address bin) order.</summary>
-    public List<HeatmapCell> Cells => _sink;
+    public List<HeatmapCell> Cells { get; } = new();
 
     private long EdgeOf(int bin) => _instants[bin];
 
@@ -167,7 +165,7 @@ public sealed class HeatmapSampler
             double binBytes = Math.Max(1, hi - lo);
             var allocated = Math.Max(0, mapped[a] - free[a]);
             var (topStack, topBytes) = top[a];
-            _sink.Add(new HeatmapCell(_level, bin, a, ts, lo, hi, AddressOf(lo), allocated / binBytes, frag[a] / binBytes,
+            Cells.Add(new HeatmapCell(_level, bin, a, ts, lo, hi, AddressOf(lo), allocated / binBytes, frag[a] / binBytes,
                 Classify(binBytes, mapped[a], allocated, free[a], frag[a]), topBytes > 0 && topStack != NoStack ? topStack : null, topBytes)
             {
                 MappedBytes = (long)mapped[a],

@@ -48,7 +48,7 @@ public static class PoolReplay
         var heatmaps = Enumerable.Range(0, Math.Max(1, options.HeatmapLevels)).Select(level =>
         {
             var scale = (int)Math.Pow(Math.Max(1, options.HeatmapZoom), level);
-            return new HeatmapSampler(everySegment, t0, t1, options.HeatmapTimeBins * scale, options.HeatmapAddressBins * scale, result.RequestP50, new List<HeatmapCell>(), level);
+            return new HeatmapSampler(everySegment, t0, t1, options.HeatmapTimeBins * scale, options.HeatmapAddressBins * scale, result.RequestP50, level);
         }).ToArray();
         // Live blocks as (offset × time) rectangles for the heatmap rasteriser; blocks live before the trace start at long.MinValue.
         LiveIntervalRecorder? lifetimes = null;

@@ -45,15 +45,7 @@ internal static class FormatBench
         if (report!.Outcome != ImportOutcome.Imported || report.Rows["gpu_alloc_events"] != events) throw new InvalidOperationException(report.Message);
         long duckRows = 0;
         var peer = Program.Time(() =>
-        {
-            using var con = new DuckDBConnection("Data Source=:memory:");
-            con.Open();
-            using var cmd = con.CreateCommand();
-            cmd.CommandText = $"SELECT count(*), sum(Size), count(DISTINCT Action) FROM read_csv('{path}', header = true, all_varchar = false)";
-            using var r = cmd.ExecuteReader();
-            r.Read();
-            duckRows = Convert.ToInt64(r.GetValue(0), CultureInfo.InvariantCulture);
-        });
+            duckRows = Convert.ToInt64(Program.DuckRow($"SELECT count(*), sum(Size), count(DISTINCT Action) FROM read_csv('{path}', header = true, all_varchar = false)")[0], CultureInfo.InvariantCulture));
         if (duckRows != events) throw new InvalidOperationException("duckdb read a different row count");
         Console.WriteLine($"rmm import: {events:N0} rows, {new FileInfo(path).Length / 1e6:0.0} MB, memtrace {ours:0.00} s (parse {report.Seconds.Parse:0.00} s + Parquet write {report.Seconds.Write:0.00} s), duckdb read_csv {peer:0.00} s (scan + aggregate)");
         yield return new Figure("rmm_import_events_per_s", events / ours, "events/s", "duckdb read_csv", events / peer, peer / ours);

@@ -66,6 +66,20 @@ public static class Program
         return sw.Elapsed.TotalSeconds;
     }
 
+    /// <summary>The first row of one query on a fresh in-memory DuckDB (the peer's whole cost: open, scan, aggregate).</summary>
+    internal static object[] DuckRow(string sql)
+    {
+        using var con = new DuckDBConnection("Data Source=:memory:");
+        con.Open();
+        using var cmd = con.CreateCommand();
+        cmd.CommandText = sql;
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        var row = new object[r.FieldCount];
+        r.GetValues(row);
+        return row;
+    }
+
     internal static long[] RealSizes()
     {
         var root = FindRepo();
@@ -130,13 +144,8 @@ public static class Program
             long duckSum = 0;
             var duckS = Best(3, () =>
             {
-                using var con = new DuckDBConnection("Data Source=:memory:");
-                con.Open();
-                using var cmd = con.CreateCommand();
-                cmd.CommandText = $"SELECT count(*), sum(size), sum(ts_ns), count(op), count(source_id), sum(address), count(stack_id), count(block_size) FROM read_parquet('{path}')";
-                using var r = cmd.ExecuteReader();
-                r.Read();
-                duckSum = (long)(System.Numerics.BigInteger)r.GetValue(1); // DuckDB widens sum(BIGINT) to HUGEINT.
+                var row = DuckRow($"SELECT count(*), sum(size), sum(ts_ns), count(op), count(source_id), sum(address), count(stack_id), count(block_size) FROM read_parquet('{path}')");
+                duckSum = (long)(System.Numerics.BigInteger)row[1]; // DuckDB widens sum(BIGINT) to HUGEINT.
             });
             if (duckSum != expectedSum) throw new InvalidOperationException("duckdb disagrees");
             var bytesPerRow = new FileInfo(path).Length / (double)rows;
