@@ -40,6 +40,13 @@ public static class ParquetIo
             // The default, SmallestSize, made a 10M-row Zstd write take 42 s here; Optimal 0.45 s.
             CompressionLevel = System.IO.Compression.CompressionLevel.Optimal,
         };
+        // Parquet.Net 6.1 writes strings PLAIN unless hinted: "torch-caching" then costs 17 bytes a row to
+        // decompress and compare. Dictionary pages cost one index per row; a column whose values are mostly
+        // distinct (messages, frames) still falls back to PLAIN at the library's uniqueness threshold.
+        foreach (var c in t.Def.Columns)
+        {
+            if (c.Type is ColumnType.String or ColumnType.StringList) options.ColumnEncodingHints[c.Name] = EncodingHint.Dictionary;
+        }
         await using var writer = await ParquetWriter.CreateAsync(schema, s, options);
         writer.CustomMetadata = new Dictionary<string, string>
         {
@@ -109,7 +116,20 @@ public static class ParquetIo
     /// </summary>
     public static Table Read(TableDef def, byte[] bytes)
     {
-        var (fileFields, groupRows) = Footer(bytes).GetAwaiter().GetResult();
+        var (fileFields, groupRows, meta) = Footer(bytes).GetAwaiter().GetResult();
+        if (ParquetPages.PageReader.TryRead(def, bytes, meta) is { } decoded) return decoded;
+        return ReadWithParquetNet(def, bytes, fileFields, groupRows);
+    }
+
+    /// <summary>The general path, for files outside the page decoder's subset (and its oracle in tests).</summary>
+    public static Table ReadWithParquetNet(TableDef def, byte[] bytes)
+    {
+        var (fileFields, groupRows, _) = Footer(bytes).GetAwaiter().GetResult();
+        return ReadWithParquetNet(def, bytes, fileFields, groupRows);
+    }
+
+    private static Table ReadWithParquetNet(TableDef def, byte[] bytes, DataField[] fileFields, long[] groupRows)
+    {
         var total = groupRows.Sum();
         if (total > int.MaxValue) throw new InvalidDataException($"table {def.Name}: {total} rows exceed one in-memory table");
         var t = new Table(def, (int)total);
@@ -133,7 +153,7 @@ public static class ParquetIo
         return t;
     }
 
-    private static async Task<(DataField[] Fields, long[] GroupRows)> Footer(byte[] bytes)
+    private static async Task<(DataField[] Fields, long[] GroupRows, Parquet.Meta.FileMetaData Meta)> Footer(byte[] bytes)
     {
         await using var reader = await ParquetReader.CreateAsync(new MemoryStream(bytes, writable: false));
         var rows = new long[reader.RowGroupCount];
@@ -142,7 +162,7 @@ public static class ParquetIo
             using var rg = reader.OpenRowGroupReader(g);
             rows[g] = rg.RowCount;
         }
-        return (reader.Schema.GetDataFields(), rows);
+        return (reader.Schema.GetDataFields(), rows, reader.Metadata ?? throw new InvalidDataException("Parquet file without metadata"));
     }
 
     private static async Task ReadWholeColumn(byte[] bytes, DataField field, Column col)

@@ -129,6 +129,46 @@ public abstract class ValueColumn<T> : Column where T : struct
         _count += n;
     }
 
+    // Parallel bulk fill (the archive reader decodes row groups × columns at once, each unit into its own rows).
+    // Between BeginFill and EndFill the column holds `rows` cells; the value array is created by the first unit
+    // that has a value and the validity map by the first that has a null, so an all-null column still holds no
+    // arrays and an all-valid one no validity. Units write disjoint rows; creation is under the column's lock.
+
+    internal void BeginFill(int rows)
+    {
+        _values = null;
+        _valid = null;
+        _count = rows;
+    }
+
+    internal Span<T> FillValues()
+    {
+        lock (this) return _values ??= new T[_count];
+    }
+
+    /// <summary>The validity map, every row valid until a unit writes false into its own null rows.</summary>
+    internal Span<bool> FillValidity()
+    {
+        lock (this)
+        {
+            if (_valid is null)
+            {
+                var valid = new bool[_count];
+                valid.AsSpan().Fill(true);
+                _valid = valid;
+            }
+            return _valid;
+        }
+    }
+
+    internal void EndFill()
+    {
+        if (_values is null) _valid = null;
+        else if (_valid is not null && !_valid.AsSpan().Contains(false)) _valid = null;
+        if (!Def.Nullable && (_valid is not null || (_values is null && _count > 0)))
+            throw new InvalidDataException($"column {Def.Name} is not nullable but the file holds nulls in it");
+    }
+
     public override void AppendNull()
     {
         if (!Def.Nullable) throw new InvalidOperationException($"column {Def.Name} is not nullable");
@@ -154,31 +194,6 @@ public sealed class Float64Column(ColumnDef def) : ValueColumn<double>(def);
 
 public sealed class BoolColumn(ColumnDef def) : ValueColumn<bool>(def);
 
-public sealed class StringColumn(ColumnDef def) : Column(def)
-{
-    private readonly List<string?> _values = new();
-
-    public override int Count => _values.Count;
-    public string? this[int row] => _values[row];
-    public override bool IsNull(int row) => _values[row] is null;
-    public override void Reserve(int capacity) => _values.EnsureCapacity(capacity);
-
-    public void Append(string? value)
-    {
-        if (value is null) AppendNull();
-        else _values.Add(value);
-    }
-
-    public override void AppendNull()
-    {
-        if (!Def.Nullable) throw new InvalidOperationException($"column {Def.Name} is not nullable");
-        _values.Add(null);
-    }
-
-    /// <summary>Appends every cell of <paramref name="other"/> (the same column of another table, so nulls are allowed alike).</summary>
-    public void AppendColumn(StringColumn other) => _values.AddRange(other._values);
-}
-
 public sealed class StringListColumn(ColumnDef def) : Column(def)
 {
     private readonly List<string[]> _values = new();
@@ -194,4 +209,16 @@ public sealed class StringListColumn(ColumnDef def) : Column(def)
 
     /// <summary>Appends every list of <paramref name="other"/>; the arrays are shared, as nothing writes to a stored list.</summary>
     public void AppendColumn(StringListColumn other) => _values.AddRange(other._values);
+
+    /// <summary>Parallel bulk fill: <paramref name="rows"/> empty lists that decoders overwrite by row.</summary>
+    internal Span<string[]> BeginFill(int rows)
+    {
+        _values.Clear();
+        System.Runtime.InteropServices.CollectionsMarshal.SetCount(_values, rows);
+        var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_values);
+        span.Fill([]);
+        return span;
+    }
+
+    internal Span<string[]> FillSpan() => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_values);
 }

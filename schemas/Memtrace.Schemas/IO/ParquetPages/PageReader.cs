@@ -1,0 +1,113 @@
+using Memtrace.Schemas.Model;
+
+namespace Memtrace.Schemas.IO.ParquetPages;
+
+/// <summary>
+/// Reads an archive table from its Parquet bytes by decoding the pages itself: Parquet.Net parses the footer, and
+/// every (row group, column) chunk is then decoded straight into its rows of the result, all chunks in parallel.
+///
+/// Why not Parquet.Net's column reader: measured on 4 M gpu_alloc_events rows (make bench), it read 1.1 M rows/s
+/// against DuckDB's 11 M. Its string path builds one string per value of host/pool/op/source_id (most of the
+/// time), and every page is decoded into freshly allocated arrays that are then copied again into ours. Here a
+/// repeated string costs a byte compare, pages decompress into pooled buffers, and fixed-width values are copied
+/// once from the page into the column.
+///
+/// Returns null when the file uses something outside the subset (nested columns, another codec or encoding): the
+/// caller then reads it with Parquet.Net. Damaged bytes throw <see cref="InvalidDataException"/> with the location.
+/// </summary>
+internal static class PageReader
+{
+    public static Table? TryRead(TableDef def, byte[] bytes, Parquet.Meta.FileMetaData meta)
+    {
+        var leaves = Leaves(meta);
+        if (leaves is null) return null;
+        long total = 0;
+        foreach (var rg in meta.RowGroups) total += rg.NumRows;
+        if (total > int.MaxValue) throw new InvalidDataException($"table {def.Name}: {total} rows exceed one in-memory table");
+        var t = new Table(def);
+        var rowStarts = new int[meta.RowGroups.Count];
+        for (int g = 0, start = 0; g < rowStarts.Length; start += (int)meta.RowGroups[g].NumRows, g++) rowStarts[g] = start;
+
+        var units = new List<(ChunkInfo Info, Column Target, int Row)>();
+        for (var ci = 0; ci < def.Columns.Count; ci++)
+        {
+            var col = t.Columns[ci];
+            BeginFill(col, (int)total);
+            var leaf = Array.FindIndex(leaves, l => l.Name == def.Columns[ci].Name);
+            if (leaf < 0)
+            {
+                // Older files may lack a column added since; it reads back null (and a required one is refused at EndFill).
+                continue;
+            }
+            for (var g = 0; g < meta.RowGroups.Count; g++)
+            {
+                var rg = meta.RowGroups[g];
+                if (rg.Columns.Count != leaves.Length) throw new InvalidDataException($"row group {g} has {rg.Columns.Count} column chunks, the schema {leaves.Length}");
+                var cm = rg.Columns[leaf].MetaData ?? throw new InvalidDataException($"row group {g}, column {leaves[leaf].Name}: no column metadata");
+                if (cm.NumValues != rg.NumRows) throw new InvalidDataException($"row group {g}, column {leaves[leaf].Name}: {cm.NumValues} values in {rg.NumRows} rows");
+                var offset = Math.Min(cm.DictionaryPageOffset is > 0 and var d ? d : cm.DataPageOffset, cm.DataPageOffset);
+                if (offset < 4 || cm.TotalCompressedSize < 0 || offset > bytes.Length - cm.TotalCompressedSize)
+                    throw new InvalidDataException($"row group {g}, column {leaves[leaf].Name}: chunk [{offset}, +{cm.TotalCompressedSize}) lies outside the {bytes.Length}-byte file");
+                if (cm.Codec is not (Parquet.Meta.CompressionCodec.UNCOMPRESSED or Parquet.Meta.CompressionCodec.ZSTD or Parquet.Meta.CompressionCodec.SNAPPY or Parquet.Meta.CompressionCodec.LZ4_RAW)) return null;
+                units.Add((new ChunkInfo(leaves[leaf].Name, g, offset, cm.TotalCompressedSize, cm.NumValues, cm.Codec, cm.Type, leaves[leaf].Optional), col, rowStarts[g]));
+            }
+        }
+
+        var failures = new Exception?[units.Count];
+        Parallel.For(0, units.Count, i =>
+        {
+            var (info, target, row) = units[i];
+            try
+            {
+                ChunkDecoder.Decode(bytes.AsSpan((int)info.Offset, (int)info.Length), info, target, row);
+            }
+            catch (Exception e) when (e is InvalidDataException or NotSupportedException)
+            {
+                failures[i] = e;
+            }
+        });
+        if (failures.OfType<InvalidDataException>().FirstOrDefault() is { } damaged) throw damaged;
+        if (failures.Any(f => f is NotSupportedException)) return null;
+        foreach (var col in t.Columns) EndFill(col);
+        t.SealBulk();
+        return t;
+    }
+
+    /// <summary>The flat leaf columns, or null when the schema nests (the page decoder handles flat columns only).</summary>
+    private static (string Name, bool Optional)[]? Leaves(Parquet.Meta.FileMetaData meta)
+    {
+        if (meta.Schema.Count == 0 || meta.Schema[0].NumChildren != meta.Schema.Count - 1) return null;
+        var leaves = new (string, bool)[meta.Schema.Count - 1];
+        for (var i = 1; i < meta.Schema.Count; i++)
+        {
+            var e = meta.Schema[i];
+            if (e.NumChildren is > 0 || e.RepetitionType == Parquet.Meta.FieldRepetitionType.REPEATED) return null;
+            leaves[i - 1] = (e.Name, e.RepetitionType == Parquet.Meta.FieldRepetitionType.OPTIONAL);
+        }
+        return leaves;
+    }
+
+    private static void BeginFill(Column c, int rows)
+    {
+        switch (c)
+        {
+            case Int64Column v: v.BeginFill(rows); break;
+            case Float64Column v: v.BeginFill(rows); break;
+            case BoolColumn v: v.BeginFill(rows); break;
+            case StringColumn v: v.BeginFill(rows); break;
+            case StringListColumn v: v.BeginFill(rows); break;
+            default: throw new NotSupportedException(c.GetType().Name);
+        }
+    }
+
+    private static void EndFill(Column c)
+    {
+        switch (c)
+        {
+            case Int64Column v: v.EndFill(); break;
+            case Float64Column v: v.EndFill(); break;
+            case BoolColumn v: v.EndFill(); break;
+            case StringColumn v: v.EndFill(); break;
+        }
+    }
+}
