@@ -72,4 +72,44 @@ public sealed class ColumnTests
         nulls.AppendNull();
         Assert.Throws<InvalidOperationException>(() => c.AppendColumn(nulls));
     }
+
+    /// <summary>The dictionary-coded string column against a plain list, with whole-column appends that remap codes.</summary>
+    [Fact]
+    public void String_column_codes_match_a_list_on_seeded_runs()
+    {
+        var rng = new Random(9);
+        string?[] pool = [null, "", "alloc", "free", "ünïcödé ✓", "torch-caching"];
+        for (var trial = 0; trial < 200; trial++)
+        {
+            var a = new StringColumn(Col.Str("s", "test", nullable: true));
+            var oracle = new List<string?>();
+            for (var step = 0; step < rng.Next(0, 50); step++)
+            {
+                if (rng.Next(4) == 0)
+                {
+                    var b = new StringColumn(Col.Str("s", "test", nullable: true));
+                    var part = Enumerable.Range(0, rng.Next(8)).Select(_ => pool[rng.Next(pool.Length)] ?? (rng.Next(2) == 0 ? null : "x" + rng.Next(3))).ToList();
+                    foreach (var p in part) b.Append(p);
+                    a.AppendColumn(b);
+                    oracle.AddRange(part);
+                }
+                else
+                {
+                    var v = pool[rng.Next(pool.Length)];
+                    a.Append(v is null ? null : new string(v.AsSpan())); // equal but not the same instance
+                    oracle.Add(v);
+                }
+            }
+            Assert.Equal(oracle.Count, a.Count);
+            for (var i = 0; i < oracle.Count; i++)
+            {
+                Assert.Equal(oracle[i], a[i]);
+                Assert.Equal(oracle[i] is null, a.IsNull(i));
+            }
+            Assert.Equal(oracle.Where(v => v is not null).Distinct().Count(), a.DistinctCount);
+            Assert.Throws<ArgumentOutOfRangeException>(() => a[oracle.Count]);
+        }
+        var required = new StringColumn(Col.Str("s", "test"));
+        Assert.Throws<InvalidOperationException>(required.AppendNull);
+    }
 }

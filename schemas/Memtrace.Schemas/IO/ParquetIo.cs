@@ -29,10 +29,11 @@ public static class ParquetIo
     /// <summary>The archive's codec. Measured on 4 M gpu_alloc_events rows (make bench, "parquet_*" figures; schemas/README.md).</summary>
     public const CompressionMethod ArchiveCodec = CompressionMethod.Zstd;
 
-    public static void Write(Table t, Stream s, CompressionMethod codec = ArchiveCodec) => WriteAsync(t, s, codec).GetAwaiter().GetResult();
+    public static void Write(Table t, Stream s, CompressionMethod codec = ArchiveCodec, int rowGroupRows = RowGroupRows) => WriteAsync(t, s, codec, rowGroupRows).GetAwaiter().GetResult();
 
-    public static async Task WriteAsync(Table t, Stream s, CompressionMethod codec = ArchiveCodec)
+    public static async Task WriteAsync(Table t, Stream s, CompressionMethod codec = ArchiveCodec, int rowGroupRows = RowGroupRows)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rowGroupRows, 1);
         var schema = SchemaFor(t.Def);
         var options = new ParquetOptions
         {
@@ -54,9 +55,9 @@ public static class ParquetIo
             ["memtrace.version"] = t.Def.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         var leaves = schema.GetDataFields();
-        for (var start = 0; start < Math.Max(t.RowCount, 1); start += RowGroupRows)
+        for (var start = 0; start < Math.Max(t.RowCount, 1); start += rowGroupRows)
         {
-            var n = Math.Min(RowGroupRows, t.RowCount - start);
+            var n = Math.Min(rowGroupRows, t.RowCount - start);
             using var rg = writer.CreateRowGroup();
             for (var ci = 0; ci < t.Columns.Count; ci++)
             {

@@ -6,7 +6,7 @@ using Memtrace.Schemas.Model;
 namespace Memtrace.Schemas.IO.ParquetPages;
 
 /// <summary>Where one column chunk sits and how it was written (from the file's footer).</summary>
-internal readonly record struct ChunkInfo(string Column, int RowGroup, long Offset, long Length, long NumValues, Parquet.Meta.CompressionCodec Codec, Parquet.Meta.Type PhysicalType, bool Optional);
+internal readonly record struct ChunkInfo(string Column, int RowGroup, long Offset, long Length, long UncompressedLength, long NumValues, Parquet.Meta.CompressionCodec Codec, Parquet.Meta.Type PhysicalType, bool Optional);
 
 /// <summary>
 /// Decodes one flat column chunk, page by page, into rows [rowOffset, rowOffset + NumValues) of a column prepared
@@ -34,7 +34,8 @@ internal static class ChunkDecoder
             {
                 var header = PageHeader.Parse(chunk[pos..], out var headerLength);
                 pos += headerLength;
-                if (header.CompressedSize > chunk.Length - pos || header.UncompressedSize > MaxPageBytes) throw new InvalidDataException("page runs past its column chunk");
+                if (header.CompressedSize > chunk.Length - pos) throw new InvalidDataException("page runs past its column chunk");
+                if (header.UncompressedSize > Math.Min(info.UncompressedLength, MaxPageBytes)) throw new InvalidDataException($"page of {header.UncompressedSize} bytes in a chunk of {info.UncompressedLength}");
                 var body = chunk.Slice(pos, header.CompressedSize);
                 pos += header.CompressedSize;
                 switch (header.Type)
@@ -282,8 +283,9 @@ internal static class ChunkDecoder
             case Float64Column: return PlainFixed<double>(page, count);
             case StringColumn c:
             {
+                var strings = PlainStrings(page, count, cache);
                 var codes = new int[count];
-                c.MapForFill(PlainStrings(page, count, cache), codes);
+                c.MapForFill(strings, codes);
                 return codes;
             }
             case StringListColumn: return PlainStrings(page, count, cache);
@@ -301,6 +303,7 @@ internal static class ChunkDecoder
     /// <summary>PLAIN BYTE_ARRAY: each value is a 4-byte little-endian length and that many UTF-8 bytes.</summary>
     private static string[] PlainStrings(ReadOnlySpan<byte> page, int count, Utf8Cache cache)
     {
+        if (count > page.Length / 4) throw new InvalidDataException($"{count} strings cannot fit in {page.Length} bytes");
         var result = new string[count];
         var pos = 0;
         for (var i = 0; i < count; i++)

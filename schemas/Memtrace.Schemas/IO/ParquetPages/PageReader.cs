@@ -49,7 +49,7 @@ internal static class PageReader
                 if (offset < 4 || cm.TotalCompressedSize < 0 || offset > bytes.Length - cm.TotalCompressedSize)
                     throw new InvalidDataException($"row group {g}, column {leaves[leaf].Name}: chunk [{offset}, +{cm.TotalCompressedSize}) lies outside the {bytes.Length}-byte file");
                 if (cm.Codec is not (Parquet.Meta.CompressionCodec.UNCOMPRESSED or Parquet.Meta.CompressionCodec.ZSTD or Parquet.Meta.CompressionCodec.SNAPPY or Parquet.Meta.CompressionCodec.LZ4_RAW)) return null;
-                units.Add((new ChunkInfo(leaves[leaf].Name, g, offset, cm.TotalCompressedSize, cm.NumValues, cm.Codec, cm.Type, leaves[leaf].Optional), col, rowStarts[g]));
+                units.Add((new ChunkInfo(leaves[leaf].Name, g, offset, cm.TotalCompressedSize, cm.TotalUncompressedSize, cm.NumValues, cm.Codec, cm.Type, leaves[leaf].Optional), col, rowStarts[g]));
             }
         }
 
