@@ -31,7 +31,7 @@ public static class Program
         {
             var only = Environment.GetEnvironmentVariable("MEMTRACE_BENCH_ONLY");
             bool Want(string name) => only is null || only == name;
-            if (Want("parquet")) figures.AddRange(ParquetRead(work, (int)(4_000_000 * scale)));
+            if (Want("parquet")) figures.AddRange(IngestBench.Run(work, (int)(4_000_000 * scale), Math.Max(1, (int)(4 * scale))));
             if (Want("replay")) figures.AddRange(Replay((int)(10_000_000 * scale)));
             if (Want("torch")) figures.AddRange(TorchImport(work, (int)(2_000_000 * scale)));
             if (Want("asof")) figures.AddRange(AsOfBench.Run((int)(10_000_000 * scale), (int)(1_000_000 * scale)));
@@ -102,58 +102,6 @@ public static class Program
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Pipeline.sln"))) dir = dir.Parent;
         return dir?.FullName ?? Directory.GetCurrentDirectory();
-    }
-
-    /// <summary>Archive decode speed: ParquetIo.Read of gpu_alloc_events against DuckDB's read_parquet of the same file.</summary>
-    private static IEnumerable<Figure> ParquetRead(string work, int rows)
-    {
-        var sizes = RealSizes();
-        var rng = new Random(7);
-        var t = new Table(GpuAllocEvents.Def, rows);
-        var build = Stopwatch.StartNew();
-        long expectedSum = 0;
-        for (var i = 0; i < rows; i++)
-        {
-            var size = sizes[rng.Next(sizes.Length)];
-            expectedSum += size;
-            t.Str("source_id").Append("sbench"); t.I64("seq").Append(i); t.I64("ts_ns").Append(1_700_000_000_000_000_000L + i * 1000L);
-            t.Str("host").Append(""); t.I64("pid").Append(1); t.I64("device").Append(0); t.Str("pool").Append("torch-caching");
-            t.Str("op").Append((i & 1) == 0 ? "alloc" : "free_completed"); t.I64("address").Append(0x7f0000000000L + rng.Next(1 << 20) * 512L);
-            t.I64("size").Append(size); t.I64("stack_id").Append(rng.Next(100));
-            t.CommitRow();
-        }
-        Console.WriteLine($"table build: {rows:N0} rows in {build.Elapsed.TotalSeconds:0.00} s");
-        // The archive's codec first, then the others, each read by memtrace's archive path (file bytes, SHA-256
-        // check, columns decoded in parallel) and by DuckDB's read_parquet, side by side: the speed-versus-size
-        // trade-off recorded in schemas/README.md.
-        foreach (var codec in new[] { ParquetIo.ArchiveCodec, Parquet.CompressionMethod.Snappy, Parquet.CompressionMethod.None, Parquet.CompressionMethod.Zstd, Parquet.CompressionMethod.Lz4Raw }.Distinct())
-        {
-            var name = codec == ParquetIo.ArchiveCodec ? "" : "_" + codec.ToString().ToLowerInvariant();
-            var path = Path.Combine(work, $"events{name}.parquet");
-            var writeS = Time(() => AtomicFile.Write(path, st => ParquetIo.Write(t, st, codec)));
-            Table? read = null;
-            var oursS = Best(3, () =>
-            {
-                var bytes = File.ReadAllBytes(path);
-                _ = System.Security.Cryptography.SHA256.HashData(bytes);
-                read = ParquetIo.Read(GpuAllocEvents.Def, bytes);
-            });
-            var sum = 0L;
-            foreach (var v in read!.I64("size").Values) sum += v;
-            if (sum != expectedSum || read.RowCount != rows) throw new InvalidOperationException("parquet read returned wrong data");
-            long duckSum = 0;
-            var duckS = Best(3, () =>
-            {
-                var row = DuckRow($"SELECT count(*), sum(size), sum(ts_ns), count(op), count(source_id), sum(address), count(stack_id), count(block_size) FROM read_parquet('{path}')");
-                duckSum = (long)(System.Numerics.BigInteger)row[1]; // DuckDB widens sum(BIGINT) to HUGEINT.
-            });
-            if (duckSum != expectedSum) throw new InvalidOperationException("duckdb disagrees");
-            var bytesPerRow = new FileInfo(path).Length / (double)rows;
-            Console.WriteLine($"parquet {codec}: {rows:N0} rows, {bytesPerRow:0.0} B/row, write {writeS:0.00} s, read {oursS:0.00} s, duckdb {duckS:0.00} s");
-            yield return new Figure($"archive_write_rows_per_s{name}", rows / writeS, "rows/s", "-", null, null);
-            yield return new Figure($"archive_bytes_per_row{name}", bytesPerRow, "B/row", "-", null, null);
-            yield return new Figure($"archive_read_rows_per_s{name}", rows / oursS, "rows/s", "duckdb read_parquet", rows / duckS, duckS / oursS);
-        }
     }
 
     /// <summary>
