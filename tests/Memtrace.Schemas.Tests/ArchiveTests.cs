@@ -51,6 +51,44 @@ public sealed class ArchiveTests
         Assert.Contains("sa.parquet", problems[0]);
     }
 
+    /// <summary>
+    /// Every source's pages are decoded at once; a damaged page in one file (an older archive with no table hashes,
+    /// so only the decoder can tell) must still refuse that file alone, with the others' rows intact and in order.
+    /// </summary>
+    [Fact]
+    public void A_damaged_page_in_one_source_refuses_that_source_alone()
+    {
+        var dir = Repo.TempDir();
+        var archive = TraceArchive.OpenOrCreate(dir);
+        var def = TableCatalog.Find("gpu_alloc_events")!;
+        var tables = new Dictionary<string, Model.Table>();
+        foreach (var id in new[] { "sa", "sb", "sc" })
+        {
+            tables[id] = Model.TableSort.ByKey(RoundTripTests.RandomRows(def, 300, id[1]));
+            archive.AddSource(new SourceEntry { SourceId = id, Path = id, Sha256 = id, Bytes = 1, Importer = "x", ImporterVersion = 1, ClockDomain = "realtime" }, [tables[id]]);
+        }
+        var manifest = File.ReadAllText(archive.ManifestPath);
+        File.WriteAllText(archive.ManifestPath, System.Text.RegularExpressions.Regex.Replace(manifest, "\"table_sha256\":\\s*\\{[^}]*\\}", "\"table_sha256\":{}"));
+        var victim = archive.TablePath(def.Name, "sb");
+        var bytes = File.ReadAllBytes(victim);
+        var footer = ParquetIo.FooterOf(bytes);
+        var seq = footer.RowGroups[0].Columns.First(c => c.MetaData!.PathInSchema[0] == "seq").MetaData!;
+        // The Zstd frame magic of seq's first page (28 B5 2F FD), just after its page header: no decoder can read past it.
+        var magic = bytes.AsSpan((int)seq.DataPageOffset).IndexOf((byte[])[0x28, 0xB5, 0x2F, 0xFD]);
+        Assert.InRange(magic, 1, 64);
+        bytes[(int)seq.DataPageOffset + magic] ^= 0xFF;
+        File.WriteAllBytes(victim, bytes);
+
+        var problems = new List<string>();
+        var read = TraceArchive.Open(dir).ReadTable(def, (src, msg) => problems.Add(msg));
+        Assert.Contains("sb.parquet: refused:", Assert.Single(problems));
+        Assert.Contains("column seq, row group 0", problems[0]); // found by the page decoder, not by a hash
+        var expected = new Model.Table(def);
+        expected.AppendTable(tables["sa"]);
+        expected.AppendTable(tables["sc"]);
+        TableComparer.AssertEqual(expected, read);
+    }
+
     [Fact]
     public void Atomic_write_leaves_no_temporary_files()
     {

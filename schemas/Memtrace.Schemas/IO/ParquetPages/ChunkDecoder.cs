@@ -109,10 +109,9 @@ internal static class ChunkDecoder
                 if (header.RepetitionLevelsBytes != 0) throw new NotSupportedException("repeated column");
                 var levelBytes = header.DefinitionLevelsBytes;
                 if (levelBytes < 0 || levelBytes > body.Length) throw new InvalidDataException("definition levels run past the page");
-                if (levels is not null) RleHybrid.Decode(body[..levelBytes], 1, levels.AsSpan(0, n));
+                var nonNull = Levels(body[..levelBytes], n, ref levels);
                 var values = body[levelBytes..];
                 var valuesSize = header.UncompressedSize - levelBytes;
-                var nonNull = levels is null ? n : CountDefined(levels.AsSpan(0, n));
                 var compressed = header.ValuesCompressed && info.Codec != Parquet.Meta.CompressionCodec.UNCOMPRESSED;
                 var plain = compressed ? Decompress(values, valuesSize, info.Codec, out rented) : values;
                 DecodeValues(plain, header.Encoding, nonNull, levels, n, info, target, row, dictionary, cache);
@@ -126,8 +125,7 @@ internal static class ChunkDecoder
                 if (page.Length < 4) throw new InvalidDataException("page too short for its definition levels");
                 var length = BinaryPrimitives.ReadInt32LittleEndian(page);
                 if (length < 0 || length > page.Length - 4) throw new InvalidDataException("definition levels run past the page");
-                RleHybrid.Decode(page.Slice(4, length), 1, levels.AsSpan(0, n));
-                defined = CountDefined(levels.AsSpan(0, n));
+                defined = Levels(page.Slice(4, length), n, ref levels);
                 pageValues = page[(4 + length)..];
             }
             DecodeValues(pageValues, header.Encoding, defined, levels, n, info, target, row, dictionary, cache);
@@ -137,6 +135,23 @@ internal static class ChunkDecoder
             if (levels is not null) ArrayPool<int>.Shared.Return(levels);
             Return(rented);
         }
+    }
+
+    /// <summary>
+    /// Decodes a page's definition levels and returns how many values are defined. A page with no null returns
+    /// its buffer to the pool and sets <paramref name="levels"/> to null: the values then copy straight into rows.
+    /// </summary>
+    private static int Levels(ReadOnlySpan<byte> data, int n, ref int[]? levels)
+    {
+        if (levels is null) return n;
+        if (RleHybrid.IsAllOnes(data, 1, n))
+        {
+            ArrayPool<int>.Shared.Return(levels);
+            levels = null;
+            return n;
+        }
+        RleHybrid.Decode(data, 1, levels.AsSpan(0, n));
+        return CountDefined(levels.AsSpan(0, n));
     }
 
     private static int CountDefined(ReadOnlySpan<int> levels)

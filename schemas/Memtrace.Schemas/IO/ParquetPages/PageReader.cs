@@ -17,49 +17,31 @@ namespace Memtrace.Schemas.IO.ParquetPages;
 /// </summary>
 internal static class PageReader
 {
-    public static Table? TryRead(TableDef def, byte[] bytes, Parquet.Meta.FileMetaData meta)
+    public static Table? TryRead(TableDef def, byte[] bytes, Parquet.Meta.FileMetaData meta) => TryRead(def, [new ParquetBytes(bytes, meta)]);
+
+    /// <summary>Every file's chunks into one table, the files' rows in list order.</summary>
+    public static Table? TryRead(TableDef def, IReadOnlyList<ParquetBytes> files)
     {
-        var leaves = Leaves(meta);
-        if (leaves is null) return null;
         long total = 0;
-        foreach (var rg in meta.RowGroups) total += rg.NumRows;
+        foreach (var f in files) foreach (var rg in f.Footer.RowGroups) total += rg.NumRows;
         if (total > int.MaxValue) throw new InvalidDataException($"table {def.Name}: {total} rows exceed one in-memory table");
         var t = new Table(def);
-        var rowStarts = new int[meta.RowGroups.Count];
-        for (int g = 0, start = 0; g < rowStarts.Length; start += (int)meta.RowGroups[g].NumRows, g++) rowStarts[g] = start;
-
-        var units = new List<(ChunkInfo Info, Column Target, int Row)>();
-        for (var ci = 0; ci < def.Columns.Count; ci++)
+        foreach (var col in t.Columns) BeginFill(col, (int)total);
+        var units = new List<(ChunkInfo Info, ArraySegment<byte> File, Column Target, int Row)>();
+        var row = 0;
+        foreach (var f in files)
         {
-            var col = t.Columns[ci];
-            BeginFill(col, (int)total);
-            var leaf = Array.FindIndex(leaves, l => l.Name == def.Columns[ci].Name);
-            if (leaf < 0)
-            {
-                // Older files may lack a column added since; it reads back null (and a required one is refused at EndFill).
-                continue;
-            }
-            for (var g = 0; g < meta.RowGroups.Count; g++)
-            {
-                var rg = meta.RowGroups[g];
-                if (rg.Columns.Count != leaves.Length) throw new InvalidDataException($"row group {g} has {rg.Columns.Count} column chunks, the schema {leaves.Length}");
-                var cm = rg.Columns[leaf].MetaData ?? throw new InvalidDataException($"row group {g}, column {leaves[leaf].Name}: no column metadata");
-                if (cm.NumValues != rg.NumRows) throw new InvalidDataException($"row group {g}, column {leaves[leaf].Name}: {cm.NumValues} values in {rg.NumRows} rows");
-                var offset = Math.Min(cm.DictionaryPageOffset is > 0 and var d ? d : cm.DataPageOffset, cm.DataPageOffset);
-                if (offset < 4 || cm.TotalCompressedSize < 0 || offset > bytes.Length - cm.TotalCompressedSize)
-                    throw new InvalidDataException($"row group {g}, column {leaves[leaf].Name}: chunk [{offset}, +{cm.TotalCompressedSize}) lies outside the {bytes.Length}-byte file");
-                if (cm.Codec is not (Parquet.Meta.CompressionCodec.UNCOMPRESSED or Parquet.Meta.CompressionCodec.ZSTD or Parquet.Meta.CompressionCodec.SNAPPY or Parquet.Meta.CompressionCodec.LZ4_RAW)) return null;
-                units.Add((new ChunkInfo(leaves[leaf].Name, g, offset, cm.TotalCompressedSize, cm.TotalUncompressedSize, cm.NumValues, cm.Codec, cm.Type, leaves[leaf].Optional), col, rowStarts[g]));
-            }
+            if (!AddUnits(def, t, f, row, units)) return null;
+            foreach (var rg in f.Footer.RowGroups) row += (int)rg.NumRows;
         }
 
         var failures = new Exception?[units.Count];
         Parallel.For(0, units.Count, i =>
         {
-            var (info, target, row) = units[i];
+            var (info, file, target, start) = units[i];
             try
             {
-                ChunkDecoder.Decode(bytes.AsSpan((int)info.Offset, (int)info.Length), info, target, row);
+                ChunkDecoder.Decode(file.AsSpan((int)info.Offset, (int)info.Length), info, target, start);
             }
             catch (Exception e) when (e is InvalidDataException or NotSupportedException)
             {
@@ -71,6 +53,35 @@ internal static class PageReader
         foreach (var col in t.Columns) EndFill(col);
         t.SealBulk();
         return t;
+    }
+
+    /// <summary>One unit per (row group, column) of the file; false when the file is outside the decoder's subset.</summary>
+    private static bool AddUnits(TableDef def, Table t, ParquetBytes file, int firstRow, List<(ChunkInfo, ArraySegment<byte>, Column, int)> units)
+    {
+        var meta = file.Footer;
+        var leaves = Leaves(meta);
+        if (leaves is null) return false;
+        for (var ci = 0; ci < def.Columns.Count; ci++)
+        {
+            // Older files may lack a column added since; it reads back null (and a required one is refused at EndFill).
+            var leaf = Array.FindIndex(leaves, l => l.Name == def.Columns[ci].Name);
+            if (leaf < 0) continue;
+            var row = firstRow;
+            for (var g = 0; g < meta.RowGroups.Count; g++)
+            {
+                var rg = meta.RowGroups[g];
+                if (rg.Columns.Count != leaves.Length) throw new InvalidDataException($"row group {g} has {rg.Columns.Count} column chunks, the schema {leaves.Length}");
+                var cm = rg.Columns[leaf].MetaData ?? throw new InvalidDataException($"row group {g}, column {leaves[leaf].Name}: no column metadata");
+                if (cm.NumValues != rg.NumRows) throw new InvalidDataException($"row group {g}, column {leaves[leaf].Name}: {cm.NumValues} values in {rg.NumRows} rows");
+                var offset = Math.Min(cm.DictionaryPageOffset is > 0 and var d ? d : cm.DataPageOffset, cm.DataPageOffset);
+                if (offset < 4 || cm.TotalCompressedSize < 0 || offset > file.Bytes.Count - cm.TotalCompressedSize)
+                    throw new InvalidDataException($"row group {g}, column {leaves[leaf].Name}: chunk [{offset}, +{cm.TotalCompressedSize}) lies outside the {file.Bytes.Count}-byte file");
+                if (cm.Codec is not (Parquet.Meta.CompressionCodec.UNCOMPRESSED or Parquet.Meta.CompressionCodec.ZSTD or Parquet.Meta.CompressionCodec.SNAPPY or Parquet.Meta.CompressionCodec.LZ4_RAW)) return false;
+                units.Add((new ChunkInfo(leaves[leaf].Name, g, offset, cm.TotalCompressedSize, cm.TotalUncompressedSize, cm.NumValues, cm.Codec, cm.Type, leaves[leaf].Optional), file.Bytes, t.Columns[ci], row));
+                row += (int)rg.NumRows;
+            }
+        }
+        return true;
     }
 
     /// <summary>The flat leaf columns, or null when the schema nests (the page decoder handles flat columns only).</summary>

@@ -45,6 +45,26 @@ internal static class RleHybrid
         }
     }
 
+    /// <summary>
+    /// True when the data opens with one RLE run of 1s covering all <paramref name="count"/> values: a page of
+    /// definition levels with no null, the common case, known without writing a level per row.
+    /// </summary>
+    public static bool IsAllOnes(ReadOnlySpan<byte> data, int bitWidth, int count)
+    {
+        var pos = 0;
+        if (data.IsEmpty || bitWidth is < 1 or > 8) return false;
+        ulong header;
+        try
+        {
+            header = ReadVarint(data, ref pos);
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
+        return (header & 1) == 0 && header >> 1 >= (ulong)count && pos < data.Length && data[pos] == 1;
+    }
+
     private static void Unpack(ReadOnlySpan<byte> packed, int bitWidth, Span<int> output)
     {
         if (bitWidth == 0)
