@@ -18,20 +18,26 @@ public static class AlertBacktester
     public static Table Run(IReadOnlyList<Workload> workloads, IReadOnlyList<AttributionInstant> instants, IReadOnlyDictionary<Workload, List<OomKill>> kills, long horizonNs = DefaultHorizonNs)
     {
         var t = new Table(AlertBacktest.Def);
-        foreach (var w in workloads)
+        var byWorkload = instants.ToLookup(i => i.Workload);
+        foreach (var w in workloads) AppendWorkload(t, w, byWorkload[w].ToList(), kills, horizonNs);
+        return t;
+    }
+
+    /// <summary>One workload's two alert rows from its /proc reads and attribution instants.</summary>
+    public static void AppendWorkload(Table t, Workload w, IReadOnlyList<AttributionInstant> instants, IReadOnlyDictionary<Workload, List<OomKill>> kills, long horizonNs = DefaultHorizonNs)
+    {
         {
-            if (w.Proc.Count == 0 || w.Cgroup.LastOrDefault(c => c.Limit is not null)?.Limit is not { } limit) continue;
+            if (w.Proc.Count == 0 || w.Cgroup.LastOrDefault(c => c.Limit is not null)?.Limit is not { } limit) return;
             var set = w.Go.LastOrDefault(g => g.Gomemlimit is not null && g.Gomemlimit != long.MaxValue)?.Gomemlimit;
             var gml = set ?? CapacityPlanner.GomemlimitFor(limit);
             var basis = $"limit {limit} (cgroup); GOMEMLIMIT {gml} " + (set is null ? "(unset in the trace: 0.8 × limit, as seed 004 recommends)" : "(in effect)");
             var oom = (kills.GetValueOrDefault(w) ?? []).Select(k => k.Ts).Order().ToList();
             var a = w.Proc.Where(p => p.Alive && p.VmRss is not null).Select(p => (p.Ts, Rss: p.VmRss!.Value, Threshold: CapacityPlanner.AlertA(limit, gml))).ToList();
             Row(t, w, "a", basis + "; threshold = min(limit × 0.9, GOMEMLIMIT × 1.1)", a, oom, horizonNs);
-            var b = instants.Where(i => i.Workload == w && i.Go is not null && i.Proc.VmRss is not null)
+            var b = instants.Where(i => i.Go is not null && i.Proc.VmRss is not null)
                 .Select(i => (i.Ts, Rss: i.Proc.VmRss!.Value, Threshold: CapacityPlanner.AlertB(gml, i.Go!.NonHeap))).ToList();
             Row(t, w, "b", basis + "; threshold = GOMEMLIMIT × 1.2 + (Sys − HeapSys) × 0.8", b, oom, horizonNs);
         }
-        return t;
     }
 
     private static void Row(Table t, Workload w, string alert, string basis, List<(long Ts, long Rss, long Threshold)> points, List<long> ooms, long horizon)

@@ -46,12 +46,18 @@ public static class HostAnalysis
         var workloads = inputs.Workloads;
 
         var timeline = MemoryTimelineBuilder.Run(workloads, o.Timeline);
-        var gap = RssGapAnalyzer.Run(workloads, o.ToleranceNs, o.Timeline.MaxRows);
-        counts[StatsCatalog.AttributionUnpaired.Key] = gap.Unpaired;
         var kills = workloads.ToDictionary(w => w, w => OomEvents.Find(w, kernel, clocks.KernelLog));
-        var flags = HostFlagsAnalyzer.Run(workloads, gap.Instants, kills, clocks.Alignment, o.Flags);
+        // Flags and alerts take each workload's attribution instants as they are made; none are kept after.
+        var flags = new Table(Schemas.Results.Flags.Def);
+        var alerts = new Table(Schemas.Results.AlertBacktest.Def);
+        var gap = RssGapAnalyzer.Run(workloads, o.ToleranceNs, o.Timeline.MaxRows, (w, instants) =>
+        {
+            HostFlagsAnalyzer.AppendWorkload(flags, w, instants, kills, o.Flags);
+            AlertBacktester.AppendWorkload(alerts, w, instants, kills, o.AlertHorizonNs);
+        }, keepInstants: false);
+        HostFlagsAnalyzer.AppendClockFlags(flags, clocks.Alignment);
+        counts[StatsCatalog.AttributionUnpaired.Key] = gap.Unpaired;
         var plan = CapacityPlanner.Run(workloads, kills, o.Headroom);
-        var alerts = AlertBacktester.Run(workloads, gap.Instants, kills, o.AlertHorizonNs);
         var gpu = GpuCapacityAnalyzer.Run(frag.Pools, DeviceTotals(memInfo));
         var spin = SpinDetector.Run(syscalls, clocks.Syscalls, workloads, o.Spin);
         return new HostOutput

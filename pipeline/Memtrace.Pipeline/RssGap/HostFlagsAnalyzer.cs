@@ -30,9 +30,16 @@ public static class HostFlagsAnalyzer
     public static Table Run(IReadOnlyList<Workload> workloads, IReadOnlyList<AttributionInstant> instants, IReadOnlyDictionary<Workload, List<OomKill>> kills, Table alignment, HostFlagOptions o)
     {
         var t = new Table(Flags.Def);
-        foreach (var w in workloads)
+        var byWorkload = instants.ToLookup(i => i.Workload);
+        foreach (var w in workloads) AppendWorkload(t, w, byWorkload[w].ToList(), kills, o);
+        AppendClockFlags(t, alignment);
+        return t;
+    }
+
+    /// <summary>One workload's flags from its attribution instants (the run streams workloads: their instants are dropped after this).</summary>
+    public static void AppendWorkload(Table t, Workload w, IReadOnlyList<AttributionInstant> a, IReadOnlyDictionary<Workload, List<OomKill>> kills, HostFlagOptions o)
+    {
         {
-            var a = instants.Where(i => i.Workload == w).ToList();
             if (a.Count > 0)
             {
                 var first = a[0].Split.Bytes;
@@ -74,13 +81,17 @@ public static class HostFlagsAnalyzer
             if (OomEvents.VanishWindow(w) is { } v && (kills.GetValueOrDefault(w)?.Count ?? 0) == 0)
                 Add(t, w, "process_vanished", "info", v.LastAlive, v.FirstGone, null, null, $"/proc/{w.Pid} found at {v.LastAlive}, gone at {v.FirstGone}; no OOM-kill evidence");
         }
+    }
+
+    /// <summary>clock_unanchored: sources whose clock could not be placed on UTC.</summary>
+    public static void AppendClockFlags(Table t, Table alignment)
+    {
         for (var r = 0; r < alignment.RowCount; r++)
         {
             if (alignment.Str("status")[r] != "unanchored") continue;
             Add(t, alignment.Str("host")[r] ?? "", "", 0, "clock_unanchored", "warning", 0, 0, alignment.I64("rows")[r], null,
                 $"{alignment.Str("table")[r]} rows of source {alignment.Str("source_id")[r]}: {alignment.Str("message")[r]}");
         }
-        return t;
     }
 
     private static void GomemlimitFlags(Table t, Workload w)
