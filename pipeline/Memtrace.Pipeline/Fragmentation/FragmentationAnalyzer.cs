@@ -1,3 +1,4 @@
+using Memtrace.Schemas.Archive;
 using Memtrace.Schemas.Model;
 using Memtrace.Schemas.Results;
 using Memtrace.Schemas.Tables;
@@ -54,9 +55,54 @@ public static class FragmentationAnalyzer
         var done = 0;
         Parallel.For(0, inputs.Count, i =>
         {
-            results[i] = PoolReplay.Run(inputs[i], options);
-            progress?.Invoke((double)Interlocked.Increment(ref done) / inputs.Count);
+            var input = inputs[i];
+            inputs[i] = null!; // its events are dead once replayed
+            results[i] = PoolReplay.Run(input, options);
+            progress?.Invoke((double)Interlocked.Increment(ref done) / results.Length);
         });
+        return Finish(results, options, stacks);
+    }
+
+    /// <summary>
+    /// The same analysis over a table streamed from the archive: pools are replayed one per core at a time, each
+    /// decoded from its row groups when its turn comes (<see cref="PoolPlan"/>), so memory holds the pools being
+    /// replayed, not the table. A source whose pages turn out damaged is refused to <paramref name="onRefused"/>
+    /// and its pools are left out; the other sources' results are those of a run without it.
+    /// </summary>
+    public static FragmentationOutput Run(ArchiveTableReader events, Table snapshot, FragmentationOptions options, Run.StackFrames? stacks = null,
+        Action<double>? progress = null, Action<string, string>? onRefused = null)
+    {
+        var failed = new System.Collections.Concurrent.ConcurrentDictionary<int, bool>();
+        void Fail(int part, Exception e)
+        {
+            if (failed.TryAdd(part, true)) onRefused?.Invoke(events.Parts[part].SourceId, Schemas.Archive.TraceArchive.Refusal(events.Parts[part].Path, e));
+        }
+        var plan = PoolPlan.Build(events, snapshot, Fail, p => progress?.Invoke(0.1 * p));
+        var results = new PoolResult?[plan.Count];
+        var done = 0;
+        Parallel.For(0, plan.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            if (plan.Parts(i).Any(failed.ContainsKey)) return;
+            PoolInput input;
+            try
+            {
+                input = plan.Input(i);
+            }
+            catch (Exception e) when (Schemas.Archive.TraceArchive.IsUnreadable(e))
+            {
+                foreach (var part in plan.Parts(i)) Fail(part, e);
+                return;
+            }
+            results[i] = PoolReplay.Run(input, options);
+            progress?.Invoke(0.1 + 0.9 * Interlocked.Increment(ref done) / results.Length);
+        });
+        var kept = Enumerable.Range(0, plan.Count).Where(i => results[i] is not null && !plan.Parts(i).Any(failed.ContainsKey)).Select(i => results[i]!).ToArray();
+        return Finish(kept, options, stacks);
+    }
+
+    /// <summary>Replayed pools → the batch cross-check, the heatmap raster and every result table.</summary>
+    private static FragmentationOutput Finish(PoolResult[] results, FragmentationOptions options, Run.StackFrames? stacks)
+    {
         var batch = Gpu.BatchCrossCheck.Run(results, options.Accelerator);
         var raster = Gpu.HeatmapRasterizer.Apply(results, options.Accelerator);
         var output = FragmentationOutput.Empty(results, batch, raster);
@@ -99,21 +145,54 @@ public static class FragmentationAnalyzer
         var pid = events.I64("pid");
         var dev = events.I64("device");
         var pool = events.Str("pool");
-        var seq = events.I64("seq");
-        var ts = events.I64("ts_ns");
-        var op = events.Str("op");
-        var addr = events.I64("address");
-        var size = events.I64("size");
-        var block = events.I64("block_size");
-        var stack = events.I64("stack_id");
-        var devFree = events.I64("device_free");
-        var rc = events.I64("return_code");
+        var read = new EventReader(events);
         for (var i = 0; i < events.RowCount; i++)
         {
             var key = new PoolKey(host[i] ?? "", pid[i], dev[i], pool[i] ?? "", src[i] ?? "");
             if (!byPool.TryGetValue(key, out var list)) byPool[key] = list = new List<PoolEvent>();
-            list.Add(new PoolEvent(seq[i], ts[i], OpOf(op[i]), addr.Get(i) ?? 0, size[i], block.Get(i), stack.Get(i), devFree.Get(i), rc.Get(i) is { } code && code != 0));
+            list.Add(read.At(i));
         }
+        var snaps = SnapshotsByPool(snapshot);
+        return OrderedKeys(byPool.Keys.Union(snaps.Keys))
+            .Select(key => NewInput(key, byPool.GetValueOrDefault(key)?.ToArray() ?? [], snaps))
+            .ToList();
+    }
+
+    /// <summary>A pool's replay input: its events put in (ts, seq) order, its snapshot blocks, its allocator level.</summary>
+    internal static PoolInput NewInput(PoolKey key, PoolEvent[] events, Dictionary<PoolKey, List<SnapshotBlock>> snapshots)
+    {
+        if (!InTimeOrder(events)) Array.Sort(events, (a, b) => a.TsNs != b.TsNs ? a.TsNs.CompareTo(b.TsNs) : a.Seq.CompareTo(b.Seq));
+        var isTorch = key.Pool == "torch-caching";
+        return new PoolInput
+        {
+            Key = key,
+            Level = isTorch || key.Pool == "rmm" ? PoolLevel.Allocator : PoolLevel.Driver,
+            Events = events,
+            Snapshot = snapshots.GetValueOrDefault(key)?.ToArray() ?? [],
+            TorchRules = isTorch,
+        };
+    }
+
+    // The archive stores each source's events sorted by (host, pid, device, pool, ts, seq), so a pool's events
+    // usually arrive in order: checking is one pass; sorting 10^7 sorted events through a comparer was seconds.
+    private static bool InTimeOrder(PoolEvent[] events)
+    {
+        for (var i = 1; i < events.Length; i++)
+        {
+            ref readonly var a = ref events[i - 1];
+            ref readonly var b = ref events[i];
+            if (a.TsNs > b.TsNs || (a.TsNs == b.TsNs && a.Seq > b.Seq)) return false;
+        }
+        return true;
+    }
+
+    /// <summary>Pools in the result tables' key order (host, pid, device, pool, source_id), so their rows come out already sorted.</summary>
+    internal static IEnumerable<PoolKey> OrderedKeys(IEnumerable<PoolKey> keys) =>
+        keys.OrderBy(k => k.Host, StringComparer.Ordinal).ThenBy(k => k.Pid).ThenBy(k => k.Device)
+            .ThenBy(k => k.Pool, StringComparer.Ordinal).ThenBy(k => k.SourceId, StringComparer.Ordinal);
+
+    internal static Dictionary<PoolKey, List<SnapshotBlock>> SnapshotsByPool(Table snapshot)
+    {
         var snaps = new Dictionary<PoolKey, List<SnapshotBlock>>();
         for (var i = 0; i < snapshot.RowCount; i++)
         {
@@ -124,25 +203,28 @@ public static class FragmentationAnalyzer
                 snapshot.I64("block_address")[i], snapshot.I64("block_size")[i], snapshot.Str("block_state")[i] != "inactive",
                 snapshot.I64("stack_id").Get(i)));
         }
-        var inputs = new List<PoolInput>();
-        // Pools in the result tables' key order (host, pid, device, pool, source_id), so their rows come
-        // out already sorted and writing skips the sort.
-        foreach (var key in byPool.Keys.Union(snaps.Keys).OrderBy(k => k.Host, StringComparer.Ordinal).ThenBy(k => k.Pid)
-                     .ThenBy(k => k.Device).ThenBy(k => k.Pool, StringComparer.Ordinal).ThenBy(k => k.SourceId, StringComparer.Ordinal))
+        return snaps;
+    }
+
+    /// <summary>gpu_alloc_events rows as replay events, the columns bound once.</summary>
+    internal sealed class EventReader(Table events)
+    {
+        /// <summary>The columns a replay event needs (a streamed row group decodes only these and the pool key).</summary>
+        public static readonly IReadOnlySet<string> Columns = new HashSet<string>(StringComparer.Ordinal)
+            { "seq", "ts_ns", "op", "address", "size", "block_size", "stack_id", "device_free", "return_code" };
+
+        private readonly Int64Column _seq = events.I64("seq"), _ts = events.I64("ts_ns"), _addr = events.I64("address"), _size = events.I64("size"),
+            _block = events.I64("block_size"), _stack = events.I64("stack_id"), _devFree = events.I64("device_free"), _rc = events.I64("return_code");
+        private readonly StringColumn _op = events.Str("op");
+        private string? _lastOpText;
+        private AllocOp _lastOp;
+
+        public PoolEvent At(int i)
         {
-            var evs = byPool.GetValueOrDefault(key)?.ToArray() ?? [];
-            Array.Sort(evs, (a, b) => a.TsNs != b.TsNs ? a.TsNs.CompareTo(b.TsNs) : a.Seq.CompareTo(b.Seq));
-            var isTorch = key.Pool == "torch-caching";
-            inputs.Add(new PoolInput
-            {
-                Key = key,
-                Level = isTorch || key.Pool == "rmm" ? PoolLevel.Allocator : PoolLevel.Driver,
-                Events = evs,
-                Snapshot = snaps.GetValueOrDefault(key)?.ToArray() ?? [],
-                TorchRules = isTorch,
-            });
+            var text = _op[i];
+            if (!ReferenceEquals(text, _lastOpText)) (_lastOpText, _lastOp) = (text, OpOf(text));
+            return new PoolEvent(_seq[i], _ts[i], _lastOp, _addr.Get(i) ?? 0, _size[i], _block.Get(i), _stack.Get(i), _devFree.Get(i), _rc.Get(i) is { } code && code != 0);
         }
-        return inputs;
     }
 
     public static AllocOp OpOf(string? op) => op switch

@@ -53,13 +53,17 @@ public static class RunPipeline
         var missing = new List<string>();
         // Archive-level problems get import_log rows under the pseudo source "archive": the file, its first bytes, why.
         var archiveLog = new StatsSink("archive");
-        Table Read(TableDef def) => archive.ReadTable(def, (src, msg) =>
+        Action<string, string> Refused(TableDef def) => (src, msg) =>
         {
             var path = TraceArchive.IsSafeId(src) ? archive.TablePath(def.Name, src) : null;
             var (location, head) = path is null ? ("manifest.json", []) : (Path.GetRelativePath(archive.Root, path), FirstBytes(path));
-            archiveLog.Log(StatsCatalog.ArchiveSourceMissing, location, StatsSink.Excerpt(head), msg);
-            missing.Add(msg);
-        });
+            lock (missing)
+            {
+                archiveLog.Log(StatsCatalog.ArchiveSourceMissing, location, StatsSink.Excerpt(head), msg);
+                missing.Add(msg);
+            }
+        };
+        Table Read(TableDef def) => archive.ReadTable(def, Refused(def));
 
         progress?.Invoke("read archive", 0);
         // The GPU tables go straight into the replay: no local here keeps them alive after it (see FragmentationAnalyzer.Run).
@@ -70,7 +74,10 @@ public static class RunPipeline
 
         var frames = new StackFrames(stacks);
         var t = clock.Elapsed.TotalSeconds;
-        var frag = FragmentationAnalyzer.Run(Read(GpuAllocEvents.Def), snapshot, options.Fragmentation, frames, p => progress?.Invoke("fragmentation replay", p));
+        // gpu_alloc_events is streamed: each pool is decoded from its row groups when its replay starts.
+        FragmentationOutput frag;
+        using (var events = archive.OpenTableReader(GpuAllocEvents.Def, Refused(GpuAllocEvents.Def)))
+            frag = FragmentationAnalyzer.Run(events, snapshot, options.Fragmentation, frames, p => progress?.Invoke("fragmentation replay", p), Refused(GpuAllocEvents.Def));
         timings["fragmentation_s"] = clock.Elapsed.TotalSeconds - t;
         foreach (var (k, v) in frag.Counts) counts[k] = counts.GetValueOrDefault(k) + v;
 

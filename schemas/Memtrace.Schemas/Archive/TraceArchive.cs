@@ -97,7 +97,7 @@ public sealed class TraceArchive
                 if (!s.Rows.ContainsKey(def.Name)) continue;
                 if (!IsSafeId(s.SourceId))
                 {
-                    onMissing?.Invoke(s.SourceId, $"{ManifestPath}: refused: source id '{StatsSink.Excerpt(s.SourceId)}' is not a plain name; its {def.Name} path would escape the archive");
+                    onMissing?.Invoke(s.SourceId, UnsafeSourceMessage(this, s.SourceId, def));
                     continue;
                 }
                 var path = TablePath(def.Name, s.SourceId);
@@ -153,10 +153,16 @@ public sealed class TraceArchive
         return new ArraySegment<byte>(buffer, 0, length);
     }
 
-    private static bool IsUnreadable(Exception e) =>
+    /// <summary>A table read a row group at a time (see <see cref="ArchiveTableReader"/>); dispose it to close the files.</summary>
+    public ArchiveTableReader OpenTableReader(TableDef def, Action<string, string>? onRefused = null) => ArchiveTableReader.Open(this, def, onRefused);
+
+    internal static string UnsafeSourceMessage(TraceArchive archive, string sourceId, TableDef def) =>
+        $"{archive.ManifestPath}: refused: source id '{StatsSink.Excerpt(sourceId)}' is not a plain name; its {def.Name} path would escape the archive";
+
+    public static bool IsUnreadable(Exception e) =>
         e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException or InvalidOperationException or IndexOutOfRangeException or ArgumentException or OverflowException;
 
-    private static string Refusal(string path, Exception e)
+    public static string Refusal(string path, Exception e)
     {
         var reason = e switch
         {

@@ -192,6 +192,35 @@ public static class ParquetIo
         }
     }
 
+    /// <summary>The footer of a file on disk (Parquet.Net reads the tail of the stream only).</summary>
+    internal static Parquet.Meta.FileMetaData FooterOf(Stream s) => FooterOfAsync(s).GetAwaiter().GetResult();
+
+    private static async Task<Parquet.Meta.FileMetaData> FooterOfAsync(Stream s)
+    {
+        await using var reader = await ParquetReader.CreateAsync(s, leaveStreamOpen: true);
+        return reader.Metadata ?? throw new InvalidDataException("Parquet file without metadata");
+    }
+
+    /// <summary>One row group through Parquet.Net: the streaming reader's path for files outside the page decoder's subset.</summary>
+    internal static Table ReadRowGroupWithParquetNet(TableDef def, Stream s, int rowGroup) => ReadRowGroupWithParquetNetAsync(def, s, rowGroup).GetAwaiter().GetResult();
+
+    private static async Task<Table> ReadRowGroupWithParquetNetAsync(TableDef def, Stream s, int rowGroup)
+    {
+        await using var reader = await ParquetReader.CreateAsync(s, leaveStreamOpen: true);
+        var fileFields = reader.Schema.GetDataFields();
+        using var rg = reader.OpenRowGroupReader(rowGroup);
+        var n = checked((int)rg.RowCount);
+        var t = new Table(def, n);
+        foreach (var col in t.Columns)
+        {
+            var field = Array.Find(fileFields, f => f.Name == col.Def.Name);
+            if (field is null) for (var i = 0; i < n; i++) col.AppendNull();
+            else await ReadColumn(rg, field, col, n);
+        }
+        t.SealBulk();
+        return t;
+    }
+
     /// <summary>Reads a file written for <paramref name="def"/>; columns missing from an older file come back null.</summary>
     public static async Task<Table> ReadAsync(TableDef def, Stream s)
     {

@@ -20,10 +20,27 @@ internal static class PageReader
     public static Table? TryRead(TableDef def, byte[] bytes, Parquet.Meta.FileMetaData meta) => TryRead(def, [new ParquetBytes(bytes, meta)]);
 
     /// <summary>Every file's chunks into one table, the files' rows in list order.</summary>
-    public static Table? TryRead(TableDef def, IReadOnlyList<ParquetBytes> files)
+    public static Table? TryRead(TableDef def, IReadOnlyList<ParquetBytes> files) => Decode(def, files, null);
+
+    /// <summary>
+    /// One row group of one file, for streaming: <paramref name="bytes"/> holds the file's bytes from
+    /// <paramref name="baseOffset"/> on, at least the row group's column chunks. Only <paramref name="columns"/>
+    /// are decoded (all when null); the others come back null whatever their schema says.
+    /// </summary>
+    public static Table? TryReadRowGroup(TableDef def, Parquet.Meta.FileMetaData footer, int rowGroup, ArraySegment<byte> bytes, long baseOffset, IReadOnlySet<string>? columns) =>
+        Decode(def, [new ParquetBytes(bytes, footer)], new Selection(rowGroup, baseOffset, columns));
+
+    /// <summary>What a streaming read takes of a file: one row group, whose bytes start at BaseOffset in the file, and some columns.</summary>
+    private sealed record Selection(int RowGroup, long BaseOffset, IReadOnlySet<string>? Columns);
+
+    private static Table? Decode(TableDef def, IReadOnlyList<ParquetBytes> files, Selection? selection)
     {
         long total = 0;
-        foreach (var f in files) foreach (var rg in f.Footer.RowGroups) total += rg.NumRows;
+        foreach (var f in files)
+        {
+            for (var g = 0; g < f.Footer.RowGroups.Count; g++)
+                if (selection is null || selection.RowGroup == g) total += f.Footer.RowGroups[g].NumRows;
+        }
         if (total > int.MaxValue) throw new InvalidDataException($"table {def.Name}: {total} rows exceed one in-memory table");
         var t = new Table(def);
         foreach (var col in t.Columns) BeginFill(col, (int)total);
@@ -31,17 +48,19 @@ internal static class PageReader
         var row = 0;
         foreach (var f in files)
         {
-            if (!AddUnits(def, t, f, row, units)) return null;
-            foreach (var rg in f.Footer.RowGroups) row += (int)rg.NumRows;
+            if (!AddUnits(def, t, f, row, units, selection)) return null;
+            for (var g = 0; g < f.Footer.RowGroups.Count; g++)
+                if (selection is null || selection.RowGroup == g) row += (int)f.Footer.RowGroups[g].NumRows;
         }
 
         var failures = new Exception?[units.Count];
+        var baseOffset = selection?.BaseOffset ?? 0;
         Parallel.For(0, units.Count, i =>
         {
             var (info, file, target, start) = units[i];
             try
             {
-                ChunkDecoder.Decode(file.AsSpan((int)info.Offset, (int)info.Length), info, target, start);
+                ChunkDecoder.Decode(file.AsSpan((int)(info.Offset - baseOffset), (int)info.Length), info, target, start);
             }
             catch (Exception e) when (e is InvalidDataException or NotSupportedException)
             {
@@ -50,32 +69,38 @@ internal static class PageReader
         });
         if (failures.OfType<InvalidDataException>().FirstOrDefault() is { } damaged) throw damaged;
         if (failures.Any(f => f is NotSupportedException)) return null;
-        foreach (var col in t.Columns) EndFill(col);
+        foreach (var col in t.Columns)
+        {
+            if (selection?.Columns is null || selection.Columns.Contains(col.Def.Name)) EndFill(col);
+        }
         t.SealBulk();
         return t;
     }
 
     /// <summary>One unit per (row group, column) of the file; false when the file is outside the decoder's subset.</summary>
-    private static bool AddUnits(TableDef def, Table t, ParquetBytes file, int firstRow, List<(ChunkInfo, ArraySegment<byte>, Column, int)> units)
+    private static bool AddUnits(TableDef def, Table t, ParquetBytes file, int firstRow, List<(ChunkInfo, ArraySegment<byte>, Column, int)> units, Selection? selection)
     {
         var meta = file.Footer;
         var leaves = Leaves(meta);
         if (leaves is null) return false;
+        var baseOffset = selection?.BaseOffset ?? 0;
         for (var ci = 0; ci < def.Columns.Count; ci++)
         {
+            if (selection?.Columns is { } wanted && !wanted.Contains(def.Columns[ci].Name)) continue;
             // Older files may lack a column added since; it reads back null (and a required one is refused at EndFill).
             var leaf = Array.FindIndex(leaves, l => l.Name == def.Columns[ci].Name);
             if (leaf < 0) continue;
             var row = firstRow;
             for (var g = 0; g < meta.RowGroups.Count; g++)
             {
+                if (selection is not null && selection.RowGroup != g) continue;
                 var rg = meta.RowGroups[g];
                 if (rg.Columns.Count != leaves.Length) throw new InvalidDataException($"row group {g} has {rg.Columns.Count} column chunks, the schema {leaves.Length}");
                 var cm = rg.Columns[leaf].MetaData ?? throw new InvalidDataException($"row group {g}, column {leaves[leaf].Name}: no column metadata");
                 if (cm.NumValues != rg.NumRows) throw new InvalidDataException($"row group {g}, column {leaves[leaf].Name}: {cm.NumValues} values in {rg.NumRows} rows");
-                var offset = Math.Min(cm.DictionaryPageOffset is > 0 and var d ? d : cm.DataPageOffset, cm.DataPageOffset);
-                if (offset < 4 || cm.TotalCompressedSize < 0 || offset > file.Bytes.Count - cm.TotalCompressedSize)
-                    throw new InvalidDataException($"row group {g}, column {leaves[leaf].Name}: chunk [{offset}, +{cm.TotalCompressedSize}) lies outside the {file.Bytes.Count}-byte file");
+                var offset = ChunkStart(cm);
+                if (offset < 4 || cm.TotalCompressedSize < 0 || offset < baseOffset || offset - baseOffset > file.Bytes.Count - cm.TotalCompressedSize)
+                    throw new InvalidDataException($"row group {g}, column {leaves[leaf].Name}: chunk [{offset}, +{cm.TotalCompressedSize}) lies outside the file's bytes [{baseOffset}, +{file.Bytes.Count})");
                 if (cm.Codec is not (Parquet.Meta.CompressionCodec.UNCOMPRESSED or Parquet.Meta.CompressionCodec.ZSTD or Parquet.Meta.CompressionCodec.SNAPPY or Parquet.Meta.CompressionCodec.LZ4_RAW)) return false;
                 units.Add((new ChunkInfo(leaves[leaf].Name, g, offset, cm.TotalCompressedSize, cm.TotalUncompressedSize, cm.NumValues, cm.Codec, cm.Type, leaves[leaf].Optional), file.Bytes, t.Columns[ci], row));
                 row += (int)rg.NumRows;
@@ -83,6 +108,10 @@ internal static class PageReader
         }
         return true;
     }
+
+    /// <summary>Where a column chunk's first page (its dictionary page, if any) starts in the file.</summary>
+    internal static long ChunkStart(Parquet.Meta.ColumnMetaData cm) =>
+        Math.Min(cm.DictionaryPageOffset is > 0 and var d ? d : cm.DataPageOffset, cm.DataPageOffset);
 
     /// <summary>The flat leaf columns, or null when the schema nests (the page decoder handles flat columns only).</summary>
     private static (string Name, bool Optional)[]? Leaves(Parquet.Meta.FileMetaData meta)

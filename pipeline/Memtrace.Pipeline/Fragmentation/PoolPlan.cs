@@ -1,0 +1,108 @@
+using Memtrace.Schemas.Archive;
+using Memtrace.Schemas.Model;
+
+namespace Memtrace.Pipeline.Fragmentation;
+
+/// <summary>
+/// Where each pool's events lie in a gpu_alloc_events table read a row group at a time, so that the replay
+/// holds one pool's events at a time (per core), never the table: 10^8 events are ~8 GB as a table and 6.4 GB
+/// as replay events, one device's pool of them 0.8 GB. A first pass decodes only the key columns and cuts
+/// each row group into runs of one pool (a source's file is sorted by host, pid, device, pool, ts, seq, so a
+/// pool is one run per row group); <see cref="Input"/> later decodes the event columns of that pool's runs.
+/// </summary>
+public sealed class PoolPlan
+{
+    private static readonly IReadOnlySet<string> KeyColumns = new HashSet<string>(StringComparer.Ordinal) { "source_id", "host", "pid", "device", "pool" };
+
+    /// <summary>Rows [Start, Start + Count) of row group RowGroup of part Part.</summary>
+    public readonly record struct Run(int Part, int RowGroup, int Start, int Count);
+
+    private sealed class PoolRuns
+    {
+        public List<Run> Runs { get; } = [];
+        public long Events { get; set; }
+    }
+
+    private readonly ArchiveTableReader _events;
+    private readonly List<(PoolKey Key, PoolRuns Runs)> _pools;
+    private readonly Dictionary<PoolKey, List<SnapshotBlock>> _snapshots;
+
+    private PoolPlan(ArchiveTableReader events, List<(PoolKey, PoolRuns)> pools, Dictionary<PoolKey, List<SnapshotBlock>> snapshots)
+    {
+        _events = events;
+        _pools = pools;
+        _snapshots = snapshots;
+    }
+
+    public int Count => _pools.Count;
+    public PoolKey Key(int pool) => _pools[pool].Key;
+    public long Events(int pool) => _pools[pool].Runs.Events;
+    public IEnumerable<int> Parts(int pool) => _pools[pool].Runs.Runs.Select(r => r.Part).Distinct();
+
+    /// <summary>
+    /// The plan: every row group's key columns, cut into runs. A part whose key pages are damaged is reported
+    /// to <paramref name="onPartFailed"/> and left out whole.
+    /// </summary>
+    public static PoolPlan Build(ArchiveTableReader events, Table snapshot, Action<int, Exception> onPartFailed, Action<double>? progress = null)
+    {
+        var byKey = new Dictionary<PoolKey, PoolRuns>();
+        var totalGroups = events.Parts.Sum(p => p.RowGroupCount);
+        var done = 0;
+        for (var part = 0; part < events.Parts.Count; part++)
+        {
+            var found = new List<(PoolKey, Run)>();
+            try
+            {
+                for (var g = 0; g < events.Parts[part].RowGroupCount; g++)
+                {
+                    CutRuns(events.ReadRowGroup(part, g, KeyColumns), part, g, found);
+                    progress?.Invoke((double)++done / Math.Max(1, totalGroups));
+                }
+            }
+            catch (Exception e) when (TraceArchive.IsUnreadable(e))
+            {
+                onPartFailed(part, e);
+                continue;
+            }
+            foreach (var (key, run) in found)
+            {
+                if (!byKey.TryGetValue(key, out var runs)) byKey[key] = runs = new PoolRuns();
+                runs.Runs.Add(run);
+                runs.Events += run.Count;
+            }
+        }
+        var snaps = FragmentationAnalyzer.SnapshotsByPool(snapshot);
+        var pools = FragmentationAnalyzer.OrderedKeys(byKey.Keys.Union(snaps.Keys)).Select(k => (k, byKey.GetValueOrDefault(k) ?? new PoolRuns())).ToList();
+        return new PoolPlan(events, pools, snaps);
+    }
+
+    // Keys compare by reference first: a row group's strings are dictionary-coded, one instance per value.
+    private static void CutRuns(Table keys, int part, int rowGroup, List<(PoolKey, Run)> found)
+    {
+        StringColumn src = keys.Str("source_id"), host = keys.Str("host"), pool = keys.Str("pool");
+        Int64Column pid = keys.I64("pid"), dev = keys.I64("device");
+        var start = 0;
+        for (var i = 1; i <= keys.RowCount; i++)
+        {
+            if (i < keys.RowCount && ReferenceEquals(src[i], src[start]) && ReferenceEquals(host[i], host[start]) && ReferenceEquals(pool[i], pool[start])
+                && pid[i] == pid[start] && dev[i] == dev[start]) continue;
+            found.Add((new PoolKey(host[start] ?? "", pid[start], dev[start], pool[start] ?? "", src[start] ?? ""), new Run(part, rowGroup, start, i - start)));
+            start = i;
+        }
+    }
+
+    /// <summary>One pool's replay input, its events decoded now from its runs (row groups read again, event columns only).</summary>
+    public PoolInput Input(int pool)
+    {
+        var (key, runs) = _pools[pool];
+        var events = new PoolEvent[checked((int)runs.Events)];
+        var at = 0;
+        foreach (var run in runs.Runs)
+        {
+            var table = _events.ReadRowGroup(run.Part, run.RowGroup, FragmentationAnalyzer.EventReader.Columns);
+            var read = new FragmentationAnalyzer.EventReader(table);
+            for (var i = 0; i < run.Count; i++) events[at++] = read.At(run.Start + i);
+        }
+        return FragmentationAnalyzer.NewInput(key, events, _snapshots);
+    }
+}
