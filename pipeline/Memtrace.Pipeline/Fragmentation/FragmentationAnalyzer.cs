@@ -96,8 +96,13 @@ public static class FragmentationAnalyzer
             results[i] = PoolReplay.Run(input, options);
             progress?.Invoke(0.1 + 0.9 * Interlocked.Increment(ref done) / results.Length);
         });
-        var kept = Enumerable.Range(0, plan.Count).Where(i => results[i] is not null && !plan.Parts(i).Any(failed.ContainsKey)).Select(i => results[i]!).ToArray();
-        return Finish(kept, options, stacks);
+        // A refused source's events are gone, as when ReadTable refuses its file; its pools' snapshots (another
+        // table) remain, and are replayed with no events, as the in-memory path does.
+        for (var i = 0; i < plan.Count; i++)
+        {
+            if (plan.Parts(i).Any(failed.ContainsKey)) results[i] = plan.HasSnapshot(i) ? PoolReplay.Run(plan.SnapshotOnly(i), options) : null;
+        }
+        return Finish(results.OfType<PoolResult>().ToArray(), options, stacks);
     }
 
     /// <summary>Replayed pools → the batch cross-check, the heatmap raster and every result table.</summary>

@@ -91,6 +91,11 @@ public sealed class PoolPlan
         }
     }
 
+    public bool HasSnapshot(int pool) => _snapshots.ContainsKey(_pools[pool].Key);
+
+    /// <summary>The pool's snapshot with no events: what is left of it when its events' source is refused.</summary>
+    public PoolInput SnapshotOnly(int pool) => FragmentationAnalyzer.NewInput(_pools[pool].Key, [], _snapshots);
+
     /// <summary>One pool's replay input, its events decoded now from its runs (row groups read again, event columns only).</summary>
     public PoolInput Input(int pool)
     {

@@ -65,14 +65,14 @@ public sealed class TraceArchive
     }
 
     /// <summary>Writes one source's tables, then appends its entry to the manifest (atomically).</summary>
-    public void AddSource(SourceEntry entry, IEnumerable<Table> tables)
+    public void AddSource(SourceEntry entry, IEnumerable<Table> tables, int rowGroupRows = ParquetIo.RowGroupRows)
     {
         foreach (var t in tables)
         {
             if (t.RowCount == 0) continue;
             var sorted = TableSort.ByKey(t);
             var path = TablePath(t.Def.Name, entry.SourceId);
-            AtomicFile.Write(path, s => ParquetIo.Write(sorted, s));
+            AtomicFile.Write(path, s => ParquetIo.Write(sorted, s, ParquetIo.ArchiveCodec, rowGroupRows));
             entry.Rows[t.Def.Name] = t.RowCount;
             using (var written = File.OpenRead(path)) entry.TableSha256[t.Def.Name] = Convert.ToHexString(SHA256.HashData(written)).ToLowerInvariant();
         }
