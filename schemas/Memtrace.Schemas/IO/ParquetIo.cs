@@ -108,13 +108,7 @@ public static class ParquetIo
 
     public static Table Read(TableDef def, Stream s) => ReadAsync(def, s).GetAwaiter().GetResult();
 
-    /// <summary>
-    /// Reads a whole file held in memory with one reader per column, columns in parallel. Decoding, not the
-    /// disk, is the cost (string columns above all), and Parquet.Net's reader is not thread-safe, but readers
-    /// over separate MemoryStreams of one byte[] share nothing but the bytes, and each fills its own column.
-    /// On 2 cores this gained only 1.1–1.2x over one reader (4 M rows: 6.4 s against 7.2–7.6 s), because
-    /// one string column takes most of the time; on more cores it gains more.
-    /// </summary>
+    /// <summary>A whole file held in memory, decoded by the page decoder (ParquetPages) or, outside its subset, Parquet.Net.</summary>
     public static Table Read(TableDef def, byte[] bytes) => ReadMany(def, [new ParquetBytes(bytes, FooterOf(bytes))]);
 
     /// <summary>
@@ -145,6 +139,10 @@ public static class ParquetIo
         return ReadWithParquetNet(def, bytes, fileFields, groupRows);
     }
 
+    /// <summary>
+    /// One Parquet.Net reader per column, columns in parallel: its reader is not thread-safe, but readers over
+    /// separate MemoryStreams of one byte[] share nothing but the bytes, and each fills its own column.
+    /// </summary>
     private static Table ReadWithParquetNet(TableDef def, byte[] bytes, DataField[] fileFields, long[] groupRows)
     {
         var total = groupRows.Sum();
@@ -262,8 +260,7 @@ public static class ParquetIo
             {
                 var vals = new string?[n];
                 await rg.ReadAsync(f, new Memory<string?>(vals));
-                var pool = new StringPool();
-                foreach (var v in vals) c.Append(pool.Intern(v));
+                foreach (var v in vals) c.Append(v); // the column keeps one instance per distinct value
                 break;
             }
             case StringListColumn c:
@@ -300,26 +297,3 @@ public static class ParquetIo
 
 /// <summary>One Parquet file in memory and its parsed footer.</summary>
 internal readonly record struct ParquetBytes(ArraySegment<byte> Bytes, Parquet.Meta.FileMetaData Footer);
-
-/// <summary>
-/// One instance per distinct string of a column chunk: the reader makes a new string for every value,
-/// and host, source_id, pool, op and cgroup_path repeat on every row, so a day of 2 Hz samples kept tens
-/// of millions of equal strings alive. Up to <see cref="MaxDistinct"/> values are pooled; a column with
-/// more (messages, frames) keeps the rest as they come.
-/// </summary>
-internal sealed class StringPool
-{
-    public const int MaxDistinct = 4_096;
-
-    private readonly Dictionary<string, string> _pool = new(StringComparer.Ordinal);
-    private string? _last;
-
-    public string? Intern(string? value)
-    {
-        if (value is null) return null;
-        if (_last is not null && string.Equals(_last, value, StringComparison.Ordinal)) return _last;
-        if (_pool.TryGetValue(value, out var pooled)) return _last = pooled;
-        if (_pool.Count < MaxDistinct) _pool.Add(value, value);
-        return _last = value;
-    }
-}
