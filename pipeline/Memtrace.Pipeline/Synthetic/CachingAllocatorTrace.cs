@@ -19,8 +19,8 @@ public sealed class CachingAllocatorTrace
 
     private readonly record struct Block(long Size, bool Free, long Segment, bool Small);
 
-    private readonly SortedSet<(long Size, long Addr)> _freeSmall = new();
-    private readonly SortedSet<(long Size, long Addr)> _freeLarge = new();
+    private readonly SizeOrderedBlocks _freeSmall = new();
+    private readonly SizeOrderedBlocks _freeLarge = new();
     private readonly Dictionary<long, Block> _blocks = new();
     private readonly Dictionary<long, long> _startOfEnd = new();
     private readonly List<long> _live = new();
@@ -87,16 +87,15 @@ public sealed class CachingAllocatorTrace
         return events.Take(count).ToArray();
     }
 
-    private SortedSet<(long Size, long Addr)> FreeSet(bool small) => small ? _freeSmall : _freeLarge;
+    private SizeOrderedBlocks FreeSet(bool small) => small ? _freeSmall : _freeLarge;
 
     private void Allocate(long request, List<PoolEvent> events)
     {
         var size = TorchRules.RoundSize(Math.Max(1, request));
         var small = size <= TorchRules.SmallSize;
         var set = FreeSet(small);
-        var view = set.GetViewBetween((size, long.MinValue), (long.MaxValue, long.MaxValue));
         long addr;
-        if (view.Count == 0)
+        if (set.BestFit(size) is not { } fit)
         {
             var segSize = small ? TorchRules.SmallBuffer : size < MinLargeAlloc ? LargeBuffer : (size + RoundLarge - 1) / RoundLarge * RoundLarge;
             addr = _nextSegment;
@@ -106,7 +105,7 @@ public sealed class CachingAllocatorTrace
             _startOfEnd[addr + segSize] = addr;
             set.Add((segSize, addr));
         }
-        else addr = view.Min.Addr;
+        else addr = fit.Addr;
         var block = _blocks[addr];
         set.Remove((block.Size, addr));
         var liveSize = block.Size;
@@ -154,5 +153,42 @@ public sealed class CachingAllocatorTrace
         _blocks[start] = new Block(end - start, true, block.Segment, block.Small);
         _startOfEnd[end] = start;
         set.Add((end - start, start));
+    }
+}
+
+/// <summary>
+/// Free blocks ordered by (size, address), with a best-fit lookup: the smallest block of at least a size, the
+/// lowest address among equals (the caching allocator's rule). A sorted array with binary search: the
+/// generator's free lists hold a few thousand blocks, where a memmove on insert is cheaper than the
+/// SortedSet view it replaces, whose construction counted every element of the view (17% of `memtrace gen`).
+/// </summary>
+internal sealed class SizeOrderedBlocks
+{
+    private readonly List<(long Size, long Addr)> _blocks = [];
+
+    public (long Size, long Addr)? BestFit(long size)
+    {
+        var i = LowerBound((size, long.MinValue));
+        return i < _blocks.Count ? _blocks[i] : null;
+    }
+
+    public void Add((long Size, long Addr) block) => _blocks.Insert(LowerBound(block), block);
+
+    public void Remove((long Size, long Addr) block)
+    {
+        var i = LowerBound(block);
+        if (i < _blocks.Count && _blocks[i] == block) _blocks.RemoveAt(i);
+    }
+
+    private int LowerBound((long Size, long Addr) key)
+    {
+        int lo = 0, hi = _blocks.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (_blocks[mid].CompareTo(key) < 0) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
     }
 }
