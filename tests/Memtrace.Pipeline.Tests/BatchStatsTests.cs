@@ -83,7 +83,7 @@ public sealed class BatchCrossCheckTests
     public void Real_snapshot_replay_agrees_with_the_ilgpu_kernel_and_a_corrupted_row_is_caught()
     {
         var (events, snap) = RealSnapshotReplayTests.Import("bcrafton_memory_snapshot.pickle");
-        var options = new FragmentationOptions { Accelerator = AcceleratorChoice.IlgpuCpu };
+        var options = new FragmentationOptions { Accelerator = AcceleratorChoice.IlgpuCpu, KeepCrossCheckInputs = true };
         var output = FragmentationAnalyzer.Run(events, snap, options);
         Assert.NotNull(output.Batch);
         Assert.Contains("CPU", output.Batch!.Device);

@@ -110,6 +110,7 @@ public static class FragmentationAnalyzer
     {
         var batch = Gpu.BatchCrossCheck.Run(results, options.Accelerator);
         var raster = Gpu.HeatmapRasterizer.Apply(results, options.Accelerator);
+        if (!options.KeepCrossCheckInputs) foreach (var r in results) r.ReleaseCrossCheckInputs();
         var output = FragmentationOutput.Empty(results, batch, raster);
         foreach (var r in results)
         {

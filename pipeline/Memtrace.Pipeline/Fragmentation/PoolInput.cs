@@ -81,4 +81,6 @@ public sealed record FragmentationOptions
     public Gpu.AcceleratorChoice Accelerator { get; init; } = Gpu.AcceleratorChoice.Auto;
     /// <summary>Free blocks per pool captured at timeline rows for the batch cross-check (bounds its memory).</summary>
     public long MaxCapturedBlocks { get; init; } = 2_000_000;
+    /// <summary>Keep each pool's captured blocks and live intervals after the cross-checks ran (to run them again: tests).</summary>
+    public bool KeepCrossCheckInputs { get; init; }
 }

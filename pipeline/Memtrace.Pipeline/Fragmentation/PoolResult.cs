@@ -58,6 +58,19 @@ public sealed class PoolResult
     public List<(long Start, long End)> FinalFree { get; } = new();
     public List<(long Start, long Size)> FinalLive { get; } = new();
     public long EventsReplayed { get; set; }
+
+    /// <summary>
+    /// Drops what only the batch cross-check and the heatmap raster read (up to 2 M captured sizes and the live
+    /// intervals of a pool: ~1 GB over 8 large pools, otherwise held through the host half of the run).
+    /// </summary>
+    public void ReleaseCrossCheckInputs()
+    {
+        CapturedSizes.Clear();
+        CapturedSizes.TrimExcess();
+        CapturedEnds.Clear();
+        CapturedEnds.TrimExcess();
+        LiveIntervals = null;
+    }
     /// <summary>Free-block sizes at the first timeline rows, concatenated (CSR values), for the batch cross-check.</summary>
     public List<long> CapturedSizes { get; } = new();
     /// <summary>End offset into <see cref="CapturedSizes"/> of each captured timeline row, in row order.</summary>

@@ -79,6 +79,11 @@ public static class RunPipeline
         using (var events = archive.OpenTableReader(GpuAllocEvents.Def, Refused(GpuAllocEvents.Def)))
             frag = FragmentationAnalyzer.Run(events, snapshot, options.Fragmentation, frames, p => progress?.Invoke("fragmentation replay", p), Refused(GpuAllocEvents.Def));
         timings["fragmentation_s"] = clock.Elapsed.TotalSeconds - t;
+        // The replay's event arrays (hundreds of MB a pool, large-object heap) are garbage now; a full compacting
+        // collection returns them before the host half reads its tables, instead of at the next gen2 GC, which
+        // may come only after the host tables are resident too.
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         foreach (var (k, v) in frag.Counts) counts[k] = counts.GetValueOrDefault(k) + v;
 
         t = clock.Elapsed.TotalSeconds;
