@@ -110,12 +110,12 @@ public static class FragmentationAnalyzer
     {
         var batch = Gpu.BatchCrossCheck.Run(results, options.Accelerator);
         var raster = Gpu.HeatmapRasterizer.Apply(results, options.Accelerator);
-        if (!options.KeepCrossCheckInputs) foreach (var r in results) r.ReleaseCrossCheckInputs();
         var output = FragmentationOutput.Empty(results, batch, raster);
         foreach (var r in results)
         {
             ResultRows.Append(output, r, stacks is null ? _ => "" : stacks.TopFrame);
             foreach (var (k, v) in r.Counts) output.Counts[k] = output.Counts.GetValueOrDefault(k) + v;
+            if (!options.KeepCrossCheckInputs) r.ReleaseCrossCheckInputs();
         }
         if (stacks is not null) ReferencedStacks(output, stacks);
         return output;
