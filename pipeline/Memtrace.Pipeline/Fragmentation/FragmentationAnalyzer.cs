@@ -52,15 +52,17 @@ public static class FragmentationAnalyzer
     {
         var inputs = BuildInputs(events, snapshot);
         var results = new PoolResult[inputs.Count];
+        var checks = new CrossChecks(options);
         var done = 0;
         Parallel.For(0, inputs.Count, i =>
         {
             var input = inputs[i];
             inputs[i] = null!; // its events are dead once replayed
             results[i] = PoolReplay.Run(input, options);
+            checks.Add(results[i]);
             progress?.Invoke((double)Interlocked.Increment(ref done) / results.Length);
         });
-        return Finish(results, options, stacks);
+        return Finish(results, checks, options, stacks);
     }
 
     /// <summary>
@@ -79,6 +81,7 @@ public static class FragmentationAnalyzer
         }
         var plan = PoolPlan.Build(events, snapshot, Fail, p => progress?.Invoke(0.1 * p));
         var results = new PoolResult?[plan.Count];
+        var checks = new CrossChecks(options);
         var done = 0;
         Parallel.For(0, plan.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
@@ -94,28 +97,30 @@ public static class FragmentationAnalyzer
                 return;
             }
             results[i] = PoolReplay.Run(input, options);
+            checks.Add(results[i]!);
             progress?.Invoke(0.1 + 0.9 * Interlocked.Increment(ref done) / results.Length);
         });
         // A refused source's events are gone, as when ReadTable refuses its file; its pools' snapshots (another
         // table) remain, and are replayed with no events, as the in-memory path does.
         for (var i = 0; i < plan.Count; i++)
         {
-            if (plan.Parts(i).Any(failed.ContainsKey)) results[i] = plan.HasSnapshot(i) ? PoolReplay.Run(plan.SnapshotOnly(i), options) : null;
+            if (!plan.Parts(i).Any(failed.ContainsKey)) continue;
+            results[i] = plan.HasSnapshot(i) ? PoolReplay.Run(plan.SnapshotOnly(i), options) : null;
+            if (results[i] is { } snapshotOnly) checks.Add(snapshotOnly);
         }
-        return Finish(results.OfType<PoolResult>().ToArray(), options, stacks);
+        return Finish(results.OfType<PoolResult>().ToArray(), checks, options, stacks);
     }
 
     /// <summary>Replayed pools → the batch cross-check, the heatmap raster and every result table.</summary>
-    private static FragmentationOutput Finish(PoolResult[] results, FragmentationOptions options, Run.StackFrames? stacks)
+    private static FragmentationOutput Finish(PoolResult[] results, CrossChecks checks, FragmentationOptions options, Run.StackFrames? stacks)
     {
-        var batch = Gpu.BatchCrossCheck.Run(results, options.Accelerator);
-        var raster = Gpu.HeatmapRasterizer.Apply(results, options.Accelerator);
-        var output = FragmentationOutput.Empty(results, batch, raster);
+        checks.Flush();
+        var output = FragmentationOutput.Empty(results, checks.Batch, checks.Raster);
         foreach (var r in results)
         {
             ResultRows.Append(output, r, stacks is null ? _ => "" : stacks.TopFrame);
             foreach (var (k, v) in r.Counts) output.Counts[k] = output.Counts.GetValueOrDefault(k) + v;
-            if (!options.KeepCrossCheckInputs) r.ReleaseCrossCheckInputs();
+            if (!options.KeepCrossCheckInputs) r.ReleaseHeatmapCells();
         }
         if (stacks is not null) ReferencedStacks(output, stacks);
         return output;

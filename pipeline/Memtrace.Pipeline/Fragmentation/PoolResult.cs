@@ -59,21 +59,22 @@ public sealed class PoolResult
     public List<(long Start, long Size)> FinalLive { get; } = new();
     public long EventsReplayed { get; set; }
 
-    /// <summary>
-    /// Drops what only the cross-checks and the result rows read, once the rows are appended: up to 2 M captured
-    /// sizes, the live intervals and the heatmap cells of the pool (96,000 cell objects a pool at the default
-    /// levels; 80 pools held 7.7 M of them through the host half and the table writes).
-    /// </summary>
-    public void ReleaseCrossCheckInputs()
+    /// <summary>Drops what only the batch cross-check and the heatmap raster read, once they ran: up to 2 M captured sizes and the live intervals.</summary>
+    public void ReleaseCapturedInputs()
     {
-        Heatmap.Clear();
-        Heatmap.TrimExcess();
-        HeatmapGrids.Clear();
         CapturedSizes.Clear();
         CapturedSizes.TrimExcess();
         CapturedEnds.Clear();
         CapturedEnds.TrimExcess();
         LiveIntervals = null;
+    }
+
+    /// <summary>Drops the heatmap cells once they are rows of the result table (96,000 cell objects a pool at the default levels).</summary>
+    public void ReleaseHeatmapCells()
+    {
+        Heatmap.Clear();
+        Heatmap.TrimExcess();
+        HeatmapGrids.Clear();
     }
     /// <summary>Free-block sizes at the first timeline rows, concatenated (CSR values), for the batch cross-check.</summary>
     public List<long> CapturedSizes { get; } = new();
