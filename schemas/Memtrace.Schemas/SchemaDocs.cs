@@ -28,8 +28,8 @@ public static class SchemaDocs
         sb.Append("4 M gpu_alloc_events rows with real sizes, 2 cores; memtrace = file bytes + SHA-256 + decode of every column;\n");
         sb.Append("DuckDB = `read_parquet` of the same file summing or counting every column; medians of 5 alternating runs:\n\n");
         sb.Append("| codec | bytes/row | write s | memtrace read s | DuckDB read s | ratio |\n|---|---|---|---|---|---|\n");
-        sb.Append("| Zstd (archive) | 8.5 | 3.1–3.3 | 0.235 | 0.268 | 1.14 |\n| Snappy | 18.8 | 1.7–1.9 | 0.263 | 0.285 | 1.08 |\n");
-        sb.Append("| none | 58.0 | 1.5–2.4 | 0.301 | 0.160 | 0.53 |\n| LZ4 raw | 15.3 | 72 | 0.18 | 0.22 | 1.24 |\n\n");
+        sb.Append("| Zstd (archive) | 8.5 | 3.1–3.3 | 0.254 | 0.278 | 1.10 |\n| Snappy | 18.8 | 1.5–1.9 | 0.222 | 0.232 | 1.05 |\n");
+        sb.Append("| none | 58.0 | 1.5–2.4 | 0.298 | 0.162 | 0.54 |\n| LZ4 raw | 15.3 | 72 | 0.18 | 0.22 | 1.24 |\n\n");
         sb.Append("(LZ4 raw from a separate run of the same method: Parquet.Net's Optimal level is LZ4 HC, a 72 s write.) Zstd is\n");
         sb.Append("the smallest, reads as fast as the others, so it stays the archive's codec. Uncompressed files lose because the\n");
         sb.Append("whole 232 MB file is read into memory and hashed before decoding; DuckDB reads only the column chunks.\n");
