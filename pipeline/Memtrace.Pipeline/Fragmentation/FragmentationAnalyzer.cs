@@ -77,7 +77,7 @@ public static class FragmentationAnalyzer
         var failed = new System.Collections.Concurrent.ConcurrentDictionary<int, bool>();
         void Fail(int part, Exception e)
         {
-            if (failed.TryAdd(part, true)) onRefused?.Invoke(events.Parts[part].SourceId, Schemas.Archive.TraceArchive.Refusal(events.Parts[part].Path, e));
+            if (failed.TryAdd(part, true)) onRefused?.Invoke(events.Parts[part].SourceId, TraceArchive.Refusal(events.Parts[part].Path, e));
         }
         var plan = PoolPlan.Build(events, snapshot, Fail, p => progress?.Invoke(0.1 * p));
         var results = new PoolResult?[plan.Count];
@@ -91,7 +91,7 @@ public static class FragmentationAnalyzer
             {
                 input = plan.Input(i);
             }
-            catch (Exception e) when (Schemas.Archive.TraceArchive.IsUnreadable(e))
+            catch (Exception e) when (TraceArchive.IsUnreadable(e))
             {
                 foreach (var part in plan.Parts(i)) Fail(part, e);
                 return;
