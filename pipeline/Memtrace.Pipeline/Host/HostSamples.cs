@@ -1,5 +1,3 @@
-using Memtrace.Schemas.Model;
-
 namespace Memtrace.Pipeline.Host;
 
 /// <summary>One runtime.MemStats read; fields the source did not expose are 0.</summary>
@@ -104,11 +102,4 @@ public sealed class Workload(string host, string cgroupPath, long pid)
     public List<CgroupSample> Cgroup { get; } = [];
 
     public override string ToString() => $"{Host}:{CgroupPath}:{Pid}";
-}
-
-internal static class Cells
-{
-    public static long? L(Table t, string col, int row) => t.I64(col).Get(row);
-    public static long Z(Table t, string col, int row) => t.I64(col).Get(row) ?? 0;
-    public static double? D(Table t, string col, int row) => t.F64(col).Get(row);
 }

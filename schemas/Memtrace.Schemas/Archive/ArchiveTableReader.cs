@@ -37,21 +37,14 @@ public sealed class ArchiveTableReader : IDisposable
     internal static ArchiveTableReader Open(TraceArchive archive, TableDef def, Action<string, string>? onRefused)
     {
         var parts = new List<Part>();
-        foreach (var s in archive.Manifest.Sources)
+        foreach (var (s, path) in archive.TableFiles(def, onRefused))
         {
-            if (!s.Rows.ContainsKey(def.Name)) continue;
-            if (!TraceArchive.IsSafeId(s.SourceId))
-            {
-                onRefused?.Invoke(s.SourceId, TraceArchive.UnsafeSourceMessage(archive, s.SourceId, def));
-                continue;
-            }
-            var path = archive.TablePath(def.Name, s.SourceId);
             SafeFileHandle? handle = null;
             try
             {
                 handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
-                if (s.TableSha256.TryGetValue(def.Name, out var expected) && HashOf(handle) != expected)
-                    throw new InvalidDataException("sha256 differs from the manifest's: the file was damaged or altered after import");
+                var file = handle;
+                TraceArchive.CheckHash(s, def, () => HashOf(file));
                 using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
                 parts.Add(new Part(s.SourceId, path, ParquetIo.FooterOf(stream), handle));
             }
@@ -64,7 +57,7 @@ public sealed class ArchiveTableReader : IDisposable
         return new ArchiveTableReader(def, parts);
     }
 
-    private static string HashOf(SafeFileHandle handle)
+    private static byte[] HashOf(SafeFileHandle handle)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
@@ -82,7 +75,7 @@ public sealed class ArchiveTableReader : IDisposable
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-        return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
+        return sha.GetHashAndReset();
     }
 
     /// <summary>

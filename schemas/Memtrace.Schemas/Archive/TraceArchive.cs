@@ -92,21 +92,13 @@ public sealed class TraceArchive
         var files = new List<(SourceEntry Source, string Path, byte[] Buffer, ParquetBytes Parquet)>();
         try
         {
-            foreach (var s in Manifest.Sources)
+            foreach (var (s, path) in TableFiles(def, onMissing))
             {
-                if (!s.Rows.ContainsKey(def.Name)) continue;
-                if (!IsSafeId(s.SourceId))
-                {
-                    onMissing?.Invoke(s.SourceId, UnsafeSourceMessage(this, s.SourceId, def));
-                    continue;
-                }
-                var path = TablePath(def.Name, s.SourceId);
                 byte[]? buffer = null;
                 try
                 {
                     var bytes = ReadPooled(path, out buffer);
-                    if (s.TableSha256.TryGetValue(def.Name, out var expected) && Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant() != expected)
-                        throw new InvalidDataException("sha256 differs from the manifest's: the file was damaged or altered after import");
+                    CheckHash(s, def, () => SHA256.HashData(bytes));
                     files.Add((s, path, buffer, new ParquetBytes(bytes, ParquetIo.FooterOf(bytes))));
                 }
                 catch (Exception e) when (IsUnreadable(e))
@@ -142,6 +134,31 @@ public sealed class TraceArchive
         }
     }
 
+    /// <summary>
+    /// The sources that hold <paramref name="def"/>, each with its file's path, in manifest order. A source id that
+    /// is not a plain name would make the path escape the archive: that source is refused alone.
+    /// </summary>
+    internal IEnumerable<(SourceEntry Source, string Path)> TableFiles(TableDef def, Action<string, string>? onRefused)
+    {
+        foreach (var s in Manifest.Sources)
+        {
+            if (!s.Rows.ContainsKey(def.Name)) continue;
+            if (!IsSafeId(s.SourceId))
+            {
+                onRefused?.Invoke(s.SourceId, $"{ManifestPath}: refused: source id '{StatsSink.Excerpt(s.SourceId)}' is not a plain name; its {def.Name} path would escape the archive");
+                continue;
+            }
+            yield return (s, TablePath(def.Name, s.SourceId));
+        }
+    }
+
+    /// <summary>Refuses a table file whose SHA-256 differs from the one the manifest recorded at import (hashed only when one was).</summary>
+    internal static void CheckHash(SourceEntry source, TableDef def, Func<byte[]> sha256)
+    {
+        if (source.TableSha256.TryGetValue(def.Name, out var expected) && Convert.ToHexString(sha256()).ToLowerInvariant() != expected)
+            throw new InvalidDataException("sha256 differs from the manifest's: the file was damaged or altered after import");
+    }
+
     /// <summary>A whole file in a buffer from the shared pool (a nightly run reads hundreds of table files).</summary>
     private static ArraySegment<byte> ReadPooled(string path, out byte[] buffer)
     {
@@ -155,9 +172,6 @@ public sealed class TraceArchive
 
     /// <summary>A table read a row group at a time (see <see cref="ArchiveTableReader"/>); dispose it to close the files.</summary>
     public ArchiveTableReader OpenTableReader(TableDef def, Action<string, string>? onRefused = null) => ArchiveTableReader.Open(this, def, onRefused);
-
-    internal static string UnsafeSourceMessage(TraceArchive archive, string sourceId, TableDef def) =>
-        $"{archive.ManifestPath}: refused: source id '{StatsSink.Excerpt(sourceId)}' is not a plain name; its {def.Name} path would escape the archive";
 
     public static bool IsUnreadable(Exception e) =>
         e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException or InvalidOperationException or IndexOutOfRangeException or ArgumentException or OverflowException;
