@@ -205,16 +205,9 @@ public static class ParquetIo
     private static async Task<Table> ReadRowGroupWithParquetNetAsync(TableDef def, Stream s, int rowGroup)
     {
         await using var reader = await ParquetReader.CreateAsync(s, leaveStreamOpen: true);
-        var fileFields = reader.Schema.GetDataFields();
         using var rg = reader.OpenRowGroupReader(rowGroup);
-        var n = checked((int)rg.RowCount);
-        var t = new Table(def, n);
-        foreach (var col in t.Columns)
-        {
-            var field = Array.Find(fileFields, f => f.Name == col.Def.Name);
-            if (field is null) for (var i = 0; i < n; i++) col.AppendNull();
-            else await ReadColumn(rg, field, col, n);
-        }
+        var t = new Table(def, checked((int)rg.RowCount));
+        await AppendRowGroup(rg, reader.Schema.GetDataFields(), t);
         t.SealBulk();
         return t;
     }
@@ -231,22 +224,22 @@ public static class ParquetIo
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
             using var rg = reader.OpenRowGroupReader(g);
-            var n = checked((int)rg.RowCount);
-            for (var ci = 0; ci < def.Columns.Count; ci++)
-            {
-                var cd = def.Columns[ci];
-                var field = Array.Find(fileFields, f => f.Name == cd.Name);
-                var col = t.Columns[ci];
-                if (field is null)
-                {
-                    for (var i = 0; i < n; i++) col.AppendNull();
-                    continue;
-                }
-                await ReadColumn(rg, field, col, n);
-            }
+            await AppendRowGroup(rg, fileFields, t);
         }
         t.SealBulk();
         return t;
+    }
+
+    /// <summary>One row group's rows appended to every column of <paramref name="t"/>; columns the file lacks get nulls.</summary>
+    private static async Task AppendRowGroup(ParquetRowGroupReader rg, DataField[] fileFields, Table t)
+    {
+        var n = checked((int)rg.RowCount);
+        foreach (var col in t.Columns)
+        {
+            var field = Array.Find(fileFields, f => f.Name == col.Def.Name);
+            if (field is null) for (var i = 0; i < n; i++) col.AppendNull();
+            else await ReadColumn(rg, field, col, n);
+        }
     }
 
     private static async Task ReadColumn(ParquetRowGroupReader rg, DataField f, Column col, int n)

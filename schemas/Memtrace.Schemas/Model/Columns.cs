@@ -11,6 +11,14 @@ public abstract class Column
     public abstract void AppendNull();
     public abstract void Reserve(int capacity);
 
+    /// <summary>Parallel bulk fill (the archive's page decoder): the column becomes <paramref name="rows"/> null cells that decoders overwrite, each in its own rows.</summary>
+    internal abstract void BeginFill(int rows);
+
+    /// <summary>After every decoder filled its rows: settles the column's representation and refuses nulls where the column allows none.</summary>
+    internal virtual void EndFill()
+    {
+    }
+
     public static Column Create(ColumnDef def) => def.Type switch
     {
         ColumnType.Int64 => new Int64Column(def),
@@ -134,7 +142,7 @@ public abstract class ValueColumn<T> : Column where T : struct
     // that has a value and the validity map by the first that has a null, so an all-null column still holds no
     // arrays and an all-valid one no validity. Units write disjoint rows; creation is under the column's lock.
 
-    internal void BeginFill(int rows)
+    internal override void BeginFill(int rows)
     {
         _values = null;
         _valid = null;
@@ -161,7 +169,7 @@ public abstract class ValueColumn<T> : Column where T : struct
         }
     }
 
-    internal void EndFill()
+    internal override void EndFill()
     {
         if (_values is null) _valid = null;
         else if (_valid is not null && !_valid.AsSpan().Contains(false)) _valid = null;
@@ -211,13 +219,11 @@ public sealed class StringListColumn(ColumnDef def) : Column(def)
     public void AppendColumn(StringListColumn other) => _values.AddRange(other._values);
 
     /// <summary>Parallel bulk fill: <paramref name="rows"/> empty lists that decoders overwrite by row.</summary>
-    internal Span<string[]> BeginFill(int rows)
+    internal override void BeginFill(int rows)
     {
         _values.Clear();
         System.Runtime.InteropServices.CollectionsMarshal.SetCount(_values, rows);
-        var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_values);
-        span.Fill([]);
-        return span;
+        FillSpan().Fill([]);
     }
 
     internal Span<string[]> FillSpan() => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_values);

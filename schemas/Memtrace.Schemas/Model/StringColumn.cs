@@ -83,7 +83,7 @@ public sealed class StringColumn(ColumnDef def) : Column(def)
     // chunk's distinct values to codes under the column's lock (once per dictionary page, not per row) and then
     // writes codes into its own rows without one.
 
-    internal void BeginFill(int rows)
+    internal override void BeginFill(int rows)
     {
         _codes = new int[rows];
         _count = rows;
@@ -103,7 +103,7 @@ public sealed class StringColumn(ColumnDef def) : Column(def)
 
     internal Span<int> FillCodes() => _codes.AsSpan(0, _count);
 
-    internal void EndFill()
+    internal override void EndFill()
     {
         if (!Def.Nullable && FillCodes().Contains(0)) throw new InvalidDataException($"column {Def.Name} is not nullable but the file holds nulls in it");
     }

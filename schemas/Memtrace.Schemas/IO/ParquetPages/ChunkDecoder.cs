@@ -70,6 +70,10 @@ internal static class ChunkDecoder
         }
     }
 
+    /// <summary>The codecs <see cref="Decompress"/> handles; a file with another goes to Parquet.Net before any page is read.</summary>
+    public static bool Decodes(Parquet.Meta.CompressionCodec codec) => codec is Parquet.Meta.CompressionCodec.UNCOMPRESSED
+        or Parquet.Meta.CompressionCodec.ZSTD or Parquet.Meta.CompressionCodec.SNAPPY or Parquet.Meta.CompressionCodec.LZ4_RAW;
+
     /// <summary>The page's bytes after its codec; <paramref name="rented"/> is the pooled buffer to return (null when uncompressed).</summary>
     private static ReadOnlySpan<byte> Decompress(ReadOnlySpan<byte> body, int size, Parquet.Meta.CompressionCodec codec, out byte[]? rented)
     {

@@ -43,7 +43,7 @@ internal static class PageReader
         }
         if (total > int.MaxValue) throw new InvalidDataException($"table {def.Name}: {total} rows exceed one in-memory table");
         var t = new Table(def);
-        foreach (var col in t.Columns) BeginFill(col, (int)total);
+        foreach (var col in t.Columns) col.BeginFill((int)total);
         var units = new List<(ChunkInfo Info, ArraySegment<byte> File, Column Target, int Row)>();
         var row = 0;
         foreach (var f in files)
@@ -71,7 +71,7 @@ internal static class PageReader
         if (failures.Any(f => f is NotSupportedException)) return null;
         foreach (var col in t.Columns)
         {
-            if (selection?.Columns is null || selection.Columns.Contains(col.Def.Name)) EndFill(col);
+            if (selection?.Columns is null || selection.Columns.Contains(col.Def.Name)) col.EndFill();
         }
         t.SealBulk();
         return t;
@@ -101,7 +101,7 @@ internal static class PageReader
                 var offset = ChunkStart(cm);
                 if (offset < 4 || cm.TotalCompressedSize < 0 || offset < baseOffset || offset - baseOffset > file.Bytes.Count - cm.TotalCompressedSize)
                     throw new InvalidDataException($"row group {g}, column {leaves[leaf].Name}: chunk [{offset}, +{cm.TotalCompressedSize}) lies outside the file's bytes [{baseOffset}, +{file.Bytes.Count})");
-                if (cm.Codec is not (Parquet.Meta.CompressionCodec.UNCOMPRESSED or Parquet.Meta.CompressionCodec.ZSTD or Parquet.Meta.CompressionCodec.SNAPPY or Parquet.Meta.CompressionCodec.LZ4_RAW)) return false;
+                if (!ChunkDecoder.Decodes(cm.Codec)) return false;
                 units.Add((new ChunkInfo(leaves[leaf].Name, g, offset, cm.TotalCompressedSize, cm.TotalUncompressedSize, cm.NumValues, cm.Codec, cm.Type, leaves[leaf].Optional), file.Bytes, t.Columns[ci], row));
                 row += (int)rg.NumRows;
             }
@@ -125,29 +125,5 @@ internal static class PageReader
             leaves[i - 1] = (e.Name, e.RepetitionType == Parquet.Meta.FieldRepetitionType.OPTIONAL);
         }
         return leaves;
-    }
-
-    private static void BeginFill(Column c, int rows)
-    {
-        switch (c)
-        {
-            case Int64Column v: v.BeginFill(rows); break;
-            case Float64Column v: v.BeginFill(rows); break;
-            case BoolColumn v: v.BeginFill(rows); break;
-            case StringColumn v: v.BeginFill(rows); break;
-            case StringListColumn v: v.BeginFill(rows); break;
-            default: throw new NotSupportedException(c.GetType().Name);
-        }
-    }
-
-    private static void EndFill(Column c)
-    {
-        switch (c)
-        {
-            case Int64Column v: v.EndFill(); break;
-            case Float64Column v: v.EndFill(); break;
-            case BoolColumn v: v.EndFill(); break;
-            case StringColumn v: v.EndFill(); break;
-        }
     }
 }
