@@ -159,10 +159,20 @@ public sealed class OrderedLongSetTests
         for (var step = 0; step < 60_000; step++)
         {
             var v = (long)rng.Next(-2_000, 2_000) * 1_000_003; // dense enough to collide, wide enough to split chunks
-            switch (rng.Next(3))
+            switch (rng.Next(4))
             {
                 case 0: Assert.Equal(oracle.Add(v), set.Add(v)); break;
                 case 1: Assert.Equal(oracle.Remove(v), set.Remove(v)); break;
+                case 2 when oracle.Count > 0:
+                    // Replace a present value, by a near one (mostly in place) or a far one (a move).
+                    var old = oracle.ElementAt(rng.Next(oracle.Count));
+                    var replacement = rng.Next(2) == 0 ? old + rng.Next(-500_000, 500_000) : (long)rng.Next(-2_000, 2_000) * 1_000_003 + 1;
+                    if (replacement != old && oracle.Contains(replacement)) break;
+                    oracle.Remove(old);
+                    oracle.Add(replacement);
+                    set.Replace(old, replacement);
+                    Assert.True(set.TryPredecessor(replacement, out var atReplacement) && atReplacement == replacement);
+                    break;
                 default:
                     var view = oracle.GetViewBetween(long.MinValue, v);
                     var expected = oracle.Count > 0 && oracle.Min <= v;
@@ -188,7 +198,7 @@ public sealed class QuickselectTests
             var n = rng.Next(1, 200);
             var values = Enumerable.Range(0, n).Select(_ => (long)rng.Next(0, trial % 3 == 0 ? 4 : 1_000)).ToArray(); // many duplicates too
             var sorted = values.Order().ToArray();
-            for (var k = 0; k < n; k++) Assert.Equal(sorted[k], PoolReplay.Select(values.ToArray(), k));
+            for (var k = 0; k < n; k++) Assert.Equal(sorted[k], PoolScan.Select(values.ToArray(), k));
         }
     }
 
@@ -211,8 +221,8 @@ public sealed class QuickselectTests
             var allocs = events.Where(e => e.Op == AllocOp.Alloc).Select(e => e.Size).Order().ToArray();
             if (allocs.Length == 0) continue;
             long Rank(double q) => allocs[Math.Clamp((int)Math.Ceiling(q * allocs.Length) - 1, 0, allocs.Length - 1)];
-            Assert.Equal((Rank(0.50), Rank(0.99)), PoolReplay.RequestPercentiles(events));
+            Assert.Equal((Rank(0.50), Rank(0.99)), (PoolScan.Of(events).RequestP50, PoolScan.Of(events).RequestP99));
         }
-        Assert.Equal((TorchRules.MinBlockSize, TorchRules.MinBlockSize), PoolReplay.RequestPercentiles([]));
+        Assert.Equal((TorchRules.MinBlockSize, TorchRules.MinBlockSize), (PoolScan.Of([]).RequestP50, PoolScan.Of([]).RequestP99));
     }
 }

@@ -15,8 +15,10 @@ public readonly record struct LiveBlock(long Size, int Segment, long? StackId);
 /// The state of one pool: segments, live and free blocks, and the free-block index. Every block, live
 /// or free, sits in one arena, keyed by its start in one hash map and linked to its neighbours in its
 /// segment, so an allocation costs one lookup and a free finds its neighbours by the links (no lookups).
-/// Blocks in different segments never merge. Problems are reported through <see cref="Anomaly"/> and
-/// never throw.
+/// Blocks in different segments never merge. Each change is arranged to touch the free-space index once
+/// where it can: a block carved from the front of a free block leaves the free block's id on the
+/// remainder (one resize, not a delete and an insert), and a block freed next to a free one grows it.
+/// Problems are reported through <see cref="Anomaly"/> and never throw.
 /// </summary>
 public sealed class AddressSpace
 {
@@ -24,7 +26,6 @@ public sealed class AddressSpace
     private readonly Dictionary<int, Segment> _segById = new();
     private readonly BlockArena _arena = new();
     private readonly LongIntMap _byStart = new();
-    private readonly BlockIdList _live;
     /// <summary>Recently freed addresses not allocated since, to tell a double free from a free of an unknown address.</summary>
     private readonly RecentAddresses _freedAddresses = new();
     private int _nextSegmentId;
@@ -32,13 +33,12 @@ public sealed class AddressSpace
     public AddressSpace(long[] referenceSizes, bool orderedFree)
     {
         Free = new FreeSpaceIndex(_arena, _byStart, referenceSizes, orderedFree);
-        _live = new BlockIdList(_arena);
     }
 
     public FreeSpaceIndex Free { get; }
     public long Reserved { get; private set; }
     public long Allocated { get; private set; }
-    public int LiveCount => _live.Count;
+    public int LiveCount { get; private set; }
     public IEnumerable<Segment> Segments => _segByStart.Values;
 
     /// <summary>Raised with (stat, address, size, message) for anything the replay could not apply cleanly.</summary>
@@ -49,20 +49,21 @@ public sealed class AddressSpace
 
     public Segment? SegmentById(int id) => _segById.GetValueOrDefault(id);
 
-    /// <summary>The live blocks, in no particular order.</summary>
+    /// <summary>The live blocks, in arena order (deterministic, not by address). A walk of the arena: no live list is kept per event.</summary>
     public IEnumerable<(long Start, LiveBlock Block)> LiveBlocks()
     {
-        for (var i = 0; i < _live.Count; i++)
+        for (var id = 0; id < _arena.HighWater; id++)
         {
-            var id = _live.Ids[i];
-            yield return (_arena.Items[id].Start, ToLive(id));
+            var b = _arena.Items[id];
+            if (b.Segment >= 0 && !b.Free) yield return (b.Start, ToLive(id));
         }
     }
 
     private LiveBlock ToLive(int id)
     {
         ref readonly var b = ref _arena.Items[id];
-        return new LiveBlock(b.Size, b.Segment, b.HasStack ? b.Stack : null);
+        var stack = _arena.Stacks[id];
+        return new LiveBlock(b.Size, b.Segment, stack == BlockArena.NoStack ? null : stack);
     }
 
     public Segment AddSegment(long start, long size, bool smallPool)
@@ -124,32 +125,37 @@ public sealed class AddressSpace
         var (start, end, segment) = (_arena.Items[id].Start, _arena.Items[id].End, _arena.Items[id].Segment);
         var liveEnd = addr + size;
         int liveId;
-        if (start == addr)
+        if (start != addr)
         {
-            // The free block itself becomes the live one; its start keeps its map entry.
-            Free.Delete(id);
-            _arena.Items[id].End = liveEnd;
-            liveId = id;
-        }
-        else
-        {
-            // The free block keeps [start, addr); the live block follows it.
+            // The free block keeps [start, addr); the live block follows it, and any rest after that.
             Free.Resize(id, start, addr);
             liveId = _arena.New(addr, liveEnd, segment);
             _arena.LinkAfter(id, liveId);
             _byStart.Set(addr, liveId);
+            if (liveEnd < end)
+            {
+                var rest = _arena.New(liveEnd, end, segment);
+                _arena.LinkAfter(liveId, rest);
+                _byStart.Set(liveEnd, rest);
+                Free.Insert(rest);
+            }
         }
-        if (liveEnd < end)
+        else if (liveEnd < end)
         {
-            var rest = _arena.New(liveEnd, end, segment);
-            _arena.LinkAfter(liveId, rest);
-            _byStart.Set(liveEnd, rest);
-            Free.Insert(rest);
+            // Carved from the front (the caching allocator's way): the free block keeps its id on the rest.
+            liveId = _arena.New(addr, liveEnd, segment);
+            _arena.LinkBefore(id, liveId);
+            _byStart.Set(addr, liveId);
+            _byStart.Set(liveEnd, id);
+            Free.Resize(id, liveEnd, end);
         }
-        ref var live = ref _arena.Items[liveId];
-        live.HasStack = stackId.HasValue;
-        live.Stack = stackId ?? 0;
-        _live.Add(liveId);
+        else
+        {
+            Free.Delete(id);
+            liveId = id;
+        }
+        _arena.Stacks[liveId] = stackId ?? BlockArena.NoStack;
+        LiveCount++;
         Allocated += size;
         Lifetimes?.Opened(addr, size);
         return true;
@@ -166,26 +172,33 @@ public sealed class AddressSpace
         }
         var items = _arena.Items;
         var (end, prev, next) = (items[id].End, items[id].Prev, items[id].Next);
-        _live.Remove(id);
+        LiveCount--;
         _freedAddresses.Add(addr);
         Allocated -= end - addr;
         Lifetimes?.Closed(addr, end - addr);
         var prevFree = prev >= 0 && items[prev].Free;
-        if (next >= 0 && items[next].Free)
-        {
-            end = items[next].End;
-            Drop(next, wasFree: true);
-        }
+        var nextFree = next >= 0 && items[next].Free;
         if (prevFree)
         {
+            if (nextFree)
+            {
+                end = items[next].End;
+                Drop(next, wasFree: true);
+            }
             Drop(id, wasFree: false);
             Free.Resize(prev, items[prev].Start, end);
         }
-        else
+        else if (nextFree)
         {
-            items[id].End = end;
-            Free.Insert(id);
+            // The free block after grows down over this one and takes over its start.
+            var nextStart = items[next].Start;
+            _arena.Unlink(id);
+            _arena.Recycle(id);
+            _byStart.Set(addr, next);
+            _byStart.Remove(nextStart);
+            Free.Resize(next, addr, items[next].End);
         }
+        else Free.Insert(id);
         return true;
     }
 

@@ -11,6 +11,7 @@ public static class FragMetrics
     public const double ContiguousRedLine = 0.35;
 
     /// <summary>The seed's 碎片率: (F − L) / F, and 0 when nothing is free.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static double FragRate(long f, long l) => f == 0 ? 0.0 : (double)(f - l) / f;
 
     /// <summary>The seed's 有效连续块占比: L / F. With nothing free nothing is fragmented, so 1 (consistent with frag_rate = 0).</summary>
@@ -21,6 +22,7 @@ public static class FragMetrics
     /// LeadingZeroCount to its own intrinsic, so the very same method compiles into the kernels. (It was
     /// six compare-and-shift steps, whose data-dependent branches mispredicted in the replay's hot path.)
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static int Bucket(long bytes) => 63 - System.Numerics.BitOperations.LeadingZeroCount((ulong)bytes);
 
     /// <summary>Shannon entropy (bits) of a histogram: −Σ p·log2 p over non-empty buckets.</summary>

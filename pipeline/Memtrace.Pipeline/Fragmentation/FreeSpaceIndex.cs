@@ -42,8 +42,6 @@ public sealed class FreeSpaceIndex
     internal void Insert(int id)
     {
         ref var b = ref _arena.Items[id];
-        b.Free = true;
-        b.SeedLog = double.NaN;
         _list.Add(id);
         _starts?.Add(b.Start);
         _largest.Set(id, b.Size);
@@ -54,7 +52,6 @@ public sealed class FreeSpaceIndex
     internal void Delete(int id)
     {
         ref var b = ref _arena.Items[id];
-        b.Free = false;
         _list.Remove(id);
         _starts?.Remove(b.Start);
         _largest.Set(id, 0);
@@ -66,14 +63,10 @@ public sealed class FreeSpaceIndex
     {
         ref var b = ref _arena.Items[id];
         Tally(b.Size, -1);
-        if (b.Start != start && _starts is not null)
-        {
-            _starts.Remove(b.Start);
-            _starts.Add(start);
-        }
+        // A start moves only within the block's own extent, so no other free start lies between the old and new one.
+        if (b.Start != start) _starts?.Replace(b.Start, start);
         b.Start = start;
         b.End = end;
-        b.SeedLog = double.NaN;
         _largest.Set(id, end - start);
         Tally(end - start, +1);
     }
@@ -141,12 +134,16 @@ public sealed class FreeSpaceIndex
         if (sizes.Length < ids.Length) sizes = new long[Math.Max(ids.Length, sizes.Length * 2)];
         if (seedLogs.Length < sizes.Length) seedLogs = new double[sizes.Length];
         var items = _arena.Items;
+        var cache = _arena.SeedLogs;
         for (var i = 0; i < ids.Length; i++)
         {
-            ref var b = ref items[ids[i]];
-            if (double.IsNaN(b.SeedLog)) b.SeedLog = FragMetrics.SeedLog(b.Size);
-            sizes[i] = b.Size;
-            seedLogs[i] = b.SeedLog;
+            var id = ids[i];
+            var size = items[id].Size;
+            // The log is cached per block with the size it was taken of, so a change costs nothing until a row needs it.
+            ref var cached = ref cache[id];
+            if (cached.Size != size) cached = (size, FragMetrics.SeedLog(size));
+            sizes[i] = size;
+            seedLogs[i] = cached.Log;
         }
         return ids.Length;
     }

@@ -74,6 +74,9 @@ public sealed class HeatmapSampler
 
     private long EdgeOf(int bin) => _instants[bin];
 
+    /// <summary>The time after which the next <see cref="Before"/> has a bin to emit; long.MaxValue when none is left.</summary>
+    public long NextEdge => _nextBin < _timeBins ? EdgeOf(_nextBin) : long.MaxValue;
+
     /// <summary>Called before an event at <paramref name="ts"/> is applied: emits every bin that ended before it.</summary>
     public void Before(long ts, AddressSpace space)
     {

@@ -113,6 +113,35 @@ public sealed class OrderedLongSet
         return true;
     }
 
+    /// <summary>
+    /// Replaces <paramref name="oldValue"/> with <paramref name="newValue"/>. When no other value lies
+    /// between them (a free block whose start moves inside its own extent) the value is overwritten in
+    /// place: one search and no shifting. Otherwise it is a remove and an add.
+    /// </summary>
+    public void Replace(long oldValue, long newValue)
+    {
+        var c = ChunkOf(oldValue);
+        if (c >= 0)
+        {
+            var chunk = _chunks[c];
+            var n = _counts[c];
+            var i = UpperBound(chunk.AsSpan(0, n), oldValue) - 1;
+            if (i >= 0 && chunk[i] == oldValue)
+            {
+                var lower = i > 0 ? chunk[i - 1] : c > 0 ? _chunks[c - 1][_counts[c - 1] - 1] : long.MinValue;
+                var upper = i + 1 < n ? chunk[i + 1] : c + 1 < _chunkCount ? _firsts[c + 1] : long.MaxValue;
+                if (newValue > lower && newValue < upper)
+                {
+                    chunk[i] = newValue;
+                    if (i == 0) _firsts[c] = newValue;
+                    return;
+                }
+            }
+        }
+        Remove(oldValue);
+        Add(newValue);
+    }
+
     /// <summary>The greatest value ≤ <paramref name="value"/>, if any.</summary>
     public bool TryPredecessor(long value, out long found)
     {

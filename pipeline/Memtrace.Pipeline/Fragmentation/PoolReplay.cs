@@ -14,20 +14,21 @@ public static class PoolReplay
     {
         var result = new PoolResult { Key = input.Key };
         var events = input.Events;
-        (result.RequestP50, result.RequestP99) = RequestPercentiles(events);
+        var scan = PoolScan.Of(events);
+        (result.RequestP50, result.RequestP99) = (scan.RequestP50, scan.RequestP99);
         var refs = new List<long> { result.RequestP50, result.RequestP99 };
         if (options.RequestSize is { } user and > 0) refs.Add(user);
         var space = new AddressSpace(refs.ToArray(), orderedFree: input.Level == PoolLevel.Driver);
         long currentSeq = -1, currentTs = 0;
         space.Anomaly = (stat, addr, size, msg) => result.Record(stat, currentSeq, currentTs, addr, size == 0 ? null : size, msg);
 
-        var everySegment = BuildInitialState(input, options, space, (e, msg) =>
+        var everySegment = BuildInitialState(input, scan, options, space, (e, msg) =>
         {
             currentSeq = e.Seq;
             currentTs = e.TsNs;
             space.Anomaly(StatsCatalog.ReplayLiveAtStart, e.Address, e.Size, msg);
         });
-        everySegment.AddRange(events.Where(e => e.Op == AllocOp.SegmentAlloc).Select(e => (e.Address, e.Size)));
+        everySegment.AddRange(scan.SegmentAllocs);
 
         var t0 = events.Length > 0 ? events[0].TsNs : 0;
         var t1 = events.Length > 0 ? events[^1].TsNs : 0;
@@ -63,12 +64,18 @@ public static class PoolReplay
         (long Seq, long Ts, long[] Counts, long[] Bytes) peak = (0, 0, [], []);
         long? lastOomRequest = null;
         var blameDone = false;
+        // The heatmaps need a look only when an event passes the earliest bin edge still open.
+        var heatmapDue = heatmaps.Min(h => h.NextEdge);
         foreach (ref readonly var e in events.AsSpan())
         {
             currentSeq = e.Seq;
             currentTs = e.TsNs;
-            foreach (var h in heatmaps) h.Before(e.TsNs, space);
-            lifetimes?.Now = e.TsNs;
+            if (e.TsNs > heatmapDue)
+            {
+                foreach (var h in heatmaps) h.Before(e.TsNs, space);
+                heatmapDue = heatmaps.Min(h => h.NextEdge);
+            }
+            if (lifetimes is not null) lifetimes.Now = e.TsNs;
             timeline.Begin(e.Seq, e.TsNs);
             switch (e.Op)
             {
@@ -102,7 +109,7 @@ public static class PoolReplay
                     space.RemoveSegment(e.Address);
                     break;
             }
-            timeline.After(e.Seq, e.TsNs, space);
+            timeline.After(e.Seq, e.TsNs, space.Free.FreeBytes, space.Free.Largest, space.Reserved, space.Allocated);
             if (space.Reserved > peakReserved)
             {
                 peakReserved = space.Reserved;
@@ -129,88 +136,6 @@ public static class PoolReplay
         return result;
     }
 
-    /// <summary>
-    /// p50 and p99 of allocation request sizes (nearest-rank), or 512 bytes when the pool has no
-    /// allocations. Exact, in two streaming passes and without copying every size: the first counts
-    /// sizes into 2^14 bins (⌊log2⌋ and the next 8 bits below the leading one), the second keeps only the
-    /// sizes of the two bins that hold the ranks, and quickselect finishes there. (Copying 5M sizes and
-    /// selecting twice over them was a quarter of the replay.)
-    /// </summary>
-    public static (long P50, long P99) RequestPercentiles(PoolEvent[] events)
-    {
-        const int sub = 8;
-        var counts = new long[FragMetrics.Buckets << sub];
-        static int BinOf(long size)
-        {
-            var k = FragMetrics.Bucket(size);
-            var below = k >= sub ? (int)((size >> (k - sub)) & ((1 << sub) - 1)) : (int)((size << (sub - k)) & ((1 << sub) - 1));
-            return (k << sub) | below;
-        }
-        long n = 0;
-        foreach (ref readonly var e in events.AsSpan())
-        {
-            if (e.Op != AllocOp.Alloc || e.Size <= 0) continue;
-            counts[BinOf(e.Size)]++;
-            n++;
-        }
-        if (n == 0) return (TorchRules.MinBlockSize, TorchRules.MinBlockSize);
-        long RankOf(double q) => Math.Clamp((long)Math.Ceiling(q * n) - 1, 0, n - 1);
-        var ranks = new[] { RankOf(0.50), RankOf(0.99) };
-        var bins = new int[2];
-        var before = new long[2];
-        for (var r = 0; r < 2; r++)
-        {
-            long seen = 0;
-            var bin = 0;
-            while (seen + counts[bin] <= ranks[r]) seen += counts[bin++];
-            (bins[r], before[r]) = (bin, seen);
-        }
-        var members = new[] { new List<long>((int)counts[bins[0]]), new List<long>((int)counts[bins[1]]) };
-        foreach (ref readonly var e in events.AsSpan())
-        {
-            if (e.Op != AllocOp.Alloc || e.Size <= 0) continue;
-            var bin = BinOf(e.Size);
-            if (bin == bins[0]) members[0].Add(e.Size);
-            if (bin == bins[1] && bins[1] != bins[0]) members[1].Add(e.Size);
-        }
-        long Pick(int r)
-        {
-            var list = members[bins[r] == bins[0] ? 0 : 1];
-            return Select(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list), (int)(ranks[r] - before[r]));
-        }
-        return (Pick(0), Pick(1));
-    }
-
-    /// <summary>Hoare quickselect with a median-of-three pivot: the k-th smallest value (0-based); reorders the span.</summary>
-    public static long Select(Span<long> a, int k)
-    {
-        int lo = 0, hi = a.Length - 1;
-        while (lo < hi)
-        {
-            var mid = lo + (hi - lo) / 2;
-            if (a[mid] < a[lo]) (a[mid], a[lo]) = (a[lo], a[mid]);
-            if (a[hi] < a[lo]) (a[hi], a[lo]) = (a[lo], a[hi]);
-            if (a[hi] < a[mid]) (a[hi], a[mid]) = (a[mid], a[hi]);
-            var pivot = a[mid];
-            int i = lo, j = hi;
-            while (i <= j)
-            {
-                while (a[i] < pivot) i++;
-                while (a[j] > pivot) j--;
-                if (i <= j)
-                {
-                    (a[i], a[j]) = (a[j], a[i]);
-                    i++;
-                    j--;
-                }
-            }
-            if (k <= j) hi = j;
-            else if (k >= i) lo = i;
-            else return a[k];
-        }
-        return a[k];
-    }
-
     private static long AutoResolution(int events, long span, int maxRows) =>
         events <= maxRows || span <= 0 ? 0 : Math.Max(1, (span + maxRows - 1) / maxRows);
 
@@ -234,22 +159,15 @@ public static class PoolReplay
     /// un-happens (its block was live before), segments likewise. Without one (driver pools, RMM),
     /// the pool is one range: the observed extent or --device-memory.
     /// </summary>
-    private static List<(long Start, long Size)> BuildInitialState(PoolInput input, FragmentationOptions options, AddressSpace space, Action<PoolEvent, string>? reconstructed)
+    private static List<(long Start, long Size)> BuildInitialState(PoolInput input, PoolScan scan, FragmentationOptions options, AddressSpace space, Action<PoolEvent, string>? reconstructed)
     {
         var segments = new List<(long Start, long Size)>();
         if (input.Snapshot.Length == 0)
         {
-            // The observed extent, in one pass over the events (no copy of them).
-            long lo = long.MaxValue, hi = long.MinValue;
-            foreach (ref readonly var e in input.Events.AsSpan())
-            {
-                if (e.Op is not (AllocOp.Alloc or AllocOp.SegmentAlloc) || e.Failed) continue;
-                lo = Math.Min(lo, e.Address);
-                hi = Math.Max(hi, e.Address + Math.Max(1, e.BlockSize ?? e.Size));
-            }
+            var (lo, hi) = (scan.ExtentLo, scan.ExtentHi);
             if (lo == long.MaxValue) return segments;
             if (options.DeviceMemory is { } cap && input.Level == PoolLevel.Driver) hi = lo + cap;
-            if (input.Level == PoolLevel.Driver || !input.Events.Any(e => e.Op == AllocOp.SegmentAlloc))
+            if (input.Level == PoolLevel.Driver || scan.SegmentAllocs.Count == 0)
             {
                 space.AddSegment(lo, hi - lo, smallPool: false);
                 segments.Add((lo, hi - lo));

@@ -33,15 +33,17 @@ public sealed class TimelineAccumulator(long bucketNs, long origin, List<Timelin
         }
     }
 
-    public void After(long seq, long ts, AddressSpace space)
+    /// <summary>Folds the state after an event into the bucket: free bytes F, largest free block L, reserved, allocated.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public void After(long seq, long ts, long f, long l, long reserved, long allocated)
     {
         _events++;
-        var f = space.Free.FreeBytes;
-        var l = space.Free.Largest;
-        _fragMax = Math.Max(_fragMax, FragMetrics.FragRate(f, l));
-        _lMin = Math.Min(_lMin, l);
-        _reservedMax = Math.Max(_reservedMax, space.Reserved);
-        _allocatedMax = Math.Max(_allocatedMax, space.Allocated);
+        // Plain comparisons, not Math.Max/Min: the double overload handles NaN and −0 on every call, and none can occur here.
+        var frag = FragMetrics.FragRate(f, l);
+        if (frag > _fragMax) _fragMax = frag;
+        if (l < _lMin) _lMin = l;
+        if (reserved > _reservedMax) _reservedMax = reserved;
+        if (allocated > _allocatedMax) _allocatedMax = allocated;
         _lastSeq = seq;
         _lastTs = ts;
     }
