@@ -94,6 +94,7 @@ public sealed class FreeSpaceIndex
         return found;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal bool TryFindContaining(long addr, long size, out int id)
     {
         if (!_byStart.TryGetValue(addr, out id))
@@ -159,6 +160,7 @@ public sealed class FreeSpaceIndex
     /// <summary>
     /// ⌊x / r⌋ without a 64-bit divide (~40 cycles, and S(R) takes K of them per block change): the
     /// product with 1/r is within one of the quotient while x &lt; 2^52, and one remainder check fixes it.
+    /// (A branch-free fix-up measured slower: the check almost always predicts.)
     /// </summary>
     private readonly struct ExactDivisor(long r)
     {
@@ -169,6 +171,7 @@ public sealed class FreeSpaceIndex
             if ((ulong)x >= 1UL << 52) return x / r;
             var q = (long)(x * _inverse);
             var rem = x - q * r;
+            // rem < 0: one too many (rem >> 63 is −1); rem ≥ r: one too few ((r − 1 − rem) >> 63 is −1).
             if (rem < 0) q--;
             else if (rem >= r) q++;
             return q;

@@ -39,6 +39,7 @@ public sealed class LongIntMap
         return (int)((x * 0x9E3779B97F4A7C15UL) >> _shift);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public bool TryGetValue(long key, out int value)
     {
         if (key == Empty)

@@ -32,6 +32,7 @@ public sealed class MaxTree
     public long this[int id] => id < _capacity ? _nodes[_capacity + id] : 0;
 
     /// <summary>Sets the value of <paramref name="id"/> (values are non-negative; 0 removes it from the max).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Set(int id, long value)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(value);

@@ -14,7 +14,7 @@ public static class PoolReplay
     {
         var result = new PoolResult { Key = input.Key };
         var events = input.Events;
-        var scan = PoolScan.Of(events);
+        var scan = PoolScan.Of(events, needExtent: input.Snapshot.Length == 0);
         (result.RequestP50, result.RequestP99) = (scan.RequestP50, scan.RequestP99);
         var refs = new List<long> { result.RequestP50, result.RequestP99 };
         if (options.RequestSize is { } user and > 0) refs.Add(user);
@@ -95,7 +95,7 @@ public static class PoolReplay
                     if (lastOomRequest is { } r && e.Size >= r)
                         space.Anomaly(StatsCatalog.ReplayAllocAfterOom, e.Address, e.Size, $"allocation of {e.Size} bytes succeeded right after an OOM for {r} bytes");
                     lastOomRequest = null;
-                    space.Allocate(e.Address, BlockSizeFor(input, space, e), e.StackId);
+                    space.Allocate(e.Address, BlockSizeFor(input, space, in e), e.StackId);
                     break;
                 case AllocOp.Free:
                     space.FreeBlock(e.Address);
@@ -139,7 +139,7 @@ public static class PoolReplay
     private static long AutoResolution(int events, long span, int maxRows) =>
         events <= maxRows || span <= 0 ? 0 : Math.Max(1, (span + maxRows - 1) / maxRows);
 
-    private static long BlockSizeFor(PoolInput input, AddressSpace space, PoolEvent e)
+    private static long BlockSizeFor(PoolInput input, AddressSpace space, in PoolEvent e)
     {
         if (e.BlockSize is { } known) return known;
         if (!input.TorchRules) return Math.Max(1, e.Size);

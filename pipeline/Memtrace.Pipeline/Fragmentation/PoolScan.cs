@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Memtrace.Pipeline.Fragmentation;
 
@@ -20,35 +21,39 @@ public sealed class PoolScan
     public long ExtentHi { get; private set; } = long.MinValue;
 
     /// <summary>
-    /// One pass. Request sizes are nearest-rank percentiles, exact: sizes are counted into 2^14 bins
-    /// (⌊log2⌋ and the next 8 bits below the leading one) and copied into one compact array; a second
-    /// pass over that array (8 bytes an allocation, not 64 an event) keeps the sizes of the two bins that
-    /// hold the ranks, and quickselect finishes there. With no allocation both are 512 bytes.
+    /// One pass over the events (two when the extent is needed: pools without a snapshot). Request sizes
+    /// are nearest-rank percentiles, exact: the pass copies them into one compact array (8 bytes an
+    /// allocation, not 64 an event); over that array they are counted into 2^14 bins (⌊log2⌋ and the next
+    /// 8 bits below the leading one), the sizes of the two bins that hold the ranks are kept, and
+    /// quickselect finishes there. With no allocation both are 512 bytes.
     /// </summary>
-    public static PoolScan Of(PoolEvent[] events)
+    public static PoolScan Of(PoolEvent[] events, bool needExtent = true)
     {
-        var counts = new long[FragMetrics.Buckets << SubBits];
         var sizes = ArrayPool<long>.Shared.Rent(Math.Max(16, events.Length));
         try
         {
             var n = 0;
-            long lo = long.MaxValue, hi = long.MinValue;
             var segments = new List<(long, long)>();
+            // Alloc and free interleave at random, so the append is branch-free: every size is written and
+            // the count advances only for a request (a branch here mispredicted every other event).
             foreach (ref readonly var e in events.AsSpan())
             {
-                if (e.Op == AllocOp.Alloc && e.Size > 0)
-                {
-                    counts[BinOf(e.Size)]++;
-                    sizes[n++] = e.Size;
-                }
+                var isRequest = e.Op == AllocOp.Alloc & e.Size > 0;
+                sizes[n] = e.Size;
+                n += Unsafe.As<bool, byte>(ref isRequest);
                 if (e.Op == AllocOp.SegmentAlloc) segments.Add((e.Address, e.Size));
-                if (e.Op is AllocOp.Alloc or AllocOp.SegmentAlloc && !e.Failed)
+            }
+            long lo = long.MaxValue, hi = long.MinValue;
+            if (needExtent)
+            {
+                foreach (ref readonly var e in events.AsSpan())
                 {
+                    if (e.Op is not (AllocOp.Alloc or AllocOp.SegmentAlloc) || e.Failed) continue;
                     lo = Math.Min(lo, e.Address);
                     hi = Math.Max(hi, e.Address + Math.Max(1, e.BlockSize ?? e.Size));
                 }
             }
-            var (p50, p99) = Percentiles(counts, sizes.AsSpan(0, n));
+            var (p50, p99) = Percentiles(sizes.AsSpan(0, n));
             var scan = new PoolScan { RequestP50 = p50, RequestP99 = p99, ExtentLo = lo, ExtentHi = hi };
             scan.SegmentAllocs.AddRange(segments);
             return scan;
@@ -68,10 +73,12 @@ public sealed class PoolScan
         return (k << SubBits) | below;
     }
 
-    private static (long P50, long P99) Percentiles(long[] counts, Span<long> sizes)
+    private static (long P50, long P99) Percentiles(Span<long> sizes)
     {
         long n = sizes.Length;
         if (n == 0) return (TorchRules.MinBlockSize, TorchRules.MinBlockSize);
+        var counts = new int[FragMetrics.Buckets << SubBits];
+        foreach (var size in sizes) counts[BinOf(size)]++;
         long RankOf(double q) => Math.Clamp((long)Math.Ceiling(q * n) - 1, 0, n - 1);
         var ranks = new[] { RankOf(0.50), RankOf(0.99) };
         var bins = new int[2];

@@ -20,9 +20,16 @@ public sealed class TimelineAccumulator(long bucketNs, long origin, List<Timelin
     private long _lastSeq;
     private long _lastTs;
 
+    /// <summary>Before an event is applied: closes the previous bucket when this event starts another.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void Begin(long seq, long ts)
     {
         if (bucketNs > 0 && ts >= _bucketStart && ts < _bucketEnd) return;
+        NextBucket(seq, ts);
+    }
+
+    private void NextBucket(long seq, long ts)
+    {
         var b = bucketNs <= 0 ? seq : (ts - origin) / bucketNs;
         if (b != _bucket && _events > 0) Close();
         _bucket = b;
