@@ -23,6 +23,46 @@ public sealed class FragMetricsTests
         Assert.Equal(0.0, FragMetrics.EntropySeed([]));
     }
 
+    [Fact]
+    public void Seed_entropy_by_size_thresholds_equals_the_direct_formula()
+    {
+        // Sizes from a real snapshot, random sizes of every scale, and sizes right at each bin's lower edge
+        // (where a threshold off by one would move a block to the next bin).
+        var rng = new Random(5);
+        var seed = new SeedThresholds();
+        var real = Memtrace.Collectors.Pickle.SafeUnpickler.Load(File.ReadAllBytes(Memtrace.Tests.Repo.Torch("magma27_memory_snapshot.pickle")));
+        var realSizes = ((List<object?>)((Dictionary<object, object?>)real.Root!)["segments"]!)
+            .SelectMany(s => (List<object?>)((Dictionary<object, object?>)s!)["blocks"]!)
+            .Select(b => (long)((Dictionary<object, object?>)b!)["size"]!).ToArray();
+        for (var trial = 0; trial < 400; trial++)
+        {
+            var n = rng.Next(1, 300);
+            var scale = 1L << rng.Next(1, 44);
+            var sizes = Enumerable.Range(0, n).Select(_ => trial % 3 == 0 ? realSizes[rng.Next(realSizes.Length)] : 1 + rng.NextInt64(scale)).ToList();
+            var largest = sizes.Max();
+            // Sizes at and around each bin edge, found by brute force on the direct bin.
+            var bins = new FragMetrics.SeedBins(FragMetrics.SeedLog(largest));
+            for (var j = 1; j < FragMetrics.SeedBins.Count; j++)
+            {
+                var edge = (long)Math.Ceiling(1024.0 * (Math.Pow(2.0, j * (FragMetrics.SeedLog(largest) + 1e-6) / FragMetrics.SeedBins.Count) - 1.0));
+                for (var d = -2; d <= 2; d++)
+                    if (edge + d >= 0 && edge + d <= largest) sizes.Add(edge + d);
+            }
+            var expected = FragMetrics.EntropySeed(sizes.ToArray());
+            Assert.Equal(expected, seed.Entropy(sizes.ToArray(), largest));
+            Assert.True(sizes.All(s => bins.Of(FragMetrics.SeedLog(s)) >= 0));
+        }
+        Assert.Equal(0.0, seed.Entropy([], 0));
+    }
+
+    [Fact]
+    public void Smallest_finds_the_first_true_from_any_guess()
+    {
+        foreach (var target in new long[] { 0, 1, 7, 1000, 1L << 40 })
+            foreach (var guess in new long[] { 0, 1, 5, 999, 1001, 1L << 41, target })
+                Assert.Equal(target, SeedThresholds.Smallest(guess, s => s >= target));
+    }
+
     [Theory]
     [InlineData(0L, 0L, 0.0, 1.0)]
     [InlineData(100L, 100L, 0.0, 1.0)]

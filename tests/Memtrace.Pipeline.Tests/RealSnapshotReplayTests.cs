@@ -45,6 +45,9 @@ public sealed class RealSnapshotReplayTests
         Assert.Equal(n, last.N);
         Assert.Equal((double)(f - l) / f, last.FragRate, 12);
         Assert.Equal(entropy, last.EntropyLog2, 12);
+        // The replay bins the seed entropy by size thresholds; the direct formula takes a log per block.
+        var inactive = Enumerable.Range(0, snap.RowCount).Where(i => snap.Str("block_state")[i] == "inactive").Select(i => snap.I64("block_size")[i]).ToArray();
+        Assert.Equal(FragMetrics.EntropySeed(inactive), last.EntropySeed);
         var reserved = Enumerable.Range(0, snap.RowCount).GroupBy(i => snap.I64("segment_address")[i]).Sum(g => snap.I64("segment_size")[g.First()]);
         Assert.Equal(reserved, last.Reserved);
     }

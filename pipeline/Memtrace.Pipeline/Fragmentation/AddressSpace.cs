@@ -116,12 +116,7 @@ public sealed class AddressSpace
     public bool Allocate(long addr, long size, long? stackId)
     {
         if (size <= 0) size = 1;
-        if (!Free.TryFindContaining(addr, size, out int id))
-        {
-            var kind = TryLiveAt(addr, out _) ? "overlaps a live block" : "does not fit in free space";
-            Anomaly?.Invoke(StatsCatalog.ReplayOverlap, addr, size, $"allocation {kind}; skipped");
-            return false;
-        }
+        if (!Free.TryFindContaining(addr, size, out int id)) return ReportBadAllocation(addr, size);
         var (start, end, segment) = (_arena.Items[id].Start, _arena.Items[id].End, _arena.Items[id].Segment);
         var liveEnd = addr + size;
         int liveId;
@@ -164,12 +159,7 @@ public sealed class AddressSpace
     /// <summary>Returns a live block to free space, merging with free neighbours of the same segment.</summary>
     public bool FreeBlock(long addr)
     {
-        if (!_byStart.TryGetValue(addr, out var id) || _arena.Items[id].Free)
-        {
-            if (_freedAddresses.Contains(addr)) Anomaly?.Invoke(StatsCatalog.ReplayDoubleFree, addr, 0, "double free; ignored");
-            else Anomaly?.Invoke(StatsCatalog.ReplayFreeUnknown, addr, 0, "free of an address with no live block; ignored");
-            return false;
-        }
+        if (!_byStart.TryGetValue(addr, out var id) || _arena.Items[id].Free) return ReportBadFree(addr);
         var items = _arena.Items;
         var (end, prev, next) = (items[id].End, items[id].Prev, items[id].Next);
         LiveCount--;
@@ -200,6 +190,23 @@ public sealed class AddressSpace
         }
         else Free.Insert(id);
         return true;
+    }
+
+    // The reports are out of line so the per-event paths stay small (no string building in their frames).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private bool ReportBadAllocation(long addr, long size)
+    {
+        var kind = TryLiveAt(addr, out _) ? "overlaps a live block" : "does not fit in free space";
+        Anomaly?.Invoke(StatsCatalog.ReplayOverlap, addr, size, $"allocation {kind}; skipped");
+        return false;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private bool ReportBadFree(long addr)
+    {
+        if (_freedAddresses.Contains(addr)) Anomaly?.Invoke(StatsCatalog.ReplayDoubleFree, addr, 0, "double free; ignored");
+        else Anomaly?.Invoke(StatsCatalog.ReplayFreeUnknown, addr, 0, "free of an address with no live block; ignored");
+        return false;
     }
 
     /// <summary>Takes a block out of the arena: unlinked, unmapped, id recycled.</summary>

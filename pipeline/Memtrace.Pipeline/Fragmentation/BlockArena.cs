@@ -4,8 +4,8 @@ namespace Memtrace.Pipeline.Fragmentation;
 /// One block of a pool, live or free: 32 bytes, two to a cache line. Blocks of a segment form a doubly
 /// linked list in address order (the boundary tags of a caching allocator), so a free finds its
 /// neighbours without a lookup and blocks of different segments are never linked, hence never merged.
-/// What the per-event path never reads (the stack id, the cached seed log) sits in side arrays of the
-/// arena: with them inline the block was 56 bytes and most touches straddled two lines.
+/// The stack id, which the per-event path never reads, sits in a side array of the arena: with it (and a
+/// cached seed log) inline the block was 56 bytes and most touches straddled two lines.
 /// </summary>
 internal struct Block
 {
@@ -31,8 +31,6 @@ internal sealed class BlockArena
     public Block[] Items = new Block[64];
     /// <summary>The allocating stack of each live block (<see cref="NoStack"/> when none), by id.</summary>
     public long[] Stacks = new long[64];
-    /// <summary>Per id, the size the seed log below was computed for (0 = none) and the log itself.</summary>
-    public (long Size, double Log)[] SeedLogs = new (long, double)[64];
     private int[] _recycled = new int[64];
     private int _recycledCount;
     private int _next;
@@ -51,7 +49,6 @@ internal sealed class BlockArena
             {
                 Array.Resize(ref Items, id * 2);
                 Array.Resize(ref Stacks, id * 2);
-                Array.Resize(ref SeedLogs, id * 2);
             }
         }
         Items[id] = new Block { Start = start, End = end, Segment = segment, Prev = -1, Next = -1, ListPos = -1 };

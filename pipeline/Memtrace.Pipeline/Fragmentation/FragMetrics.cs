@@ -91,15 +91,25 @@ public static class FragMetrics
     /// <summary>The seed's per-block value: log2(KB + 1).</summary>
     public static double SeedLog(long bytes) => Math.Log2(bytes / 1024.0 + 1.0);
 
-    /// <summary><see cref="EntropySeed"/> from the blocks' <see cref="SeedLog"/> values (the replay keeps them per block).</summary>
+    /// <summary><see cref="EntropySeed"/> from the blocks' <see cref="SeedLog"/> values.</summary>
     public static double EntropySeedOfLogs(ReadOnlySpan<double> logs)
     {
-        const int bins = 8;
         if (logs.Length == 0) return 0.0;
         var max = double.MinValue;
         foreach (var v in logs) if (v > max) max = v;
-        Span<long> hist = stackalloc long[bins];
-        NumpyHistogram(logs, 0.0, max + 1e-6, hist);
+        var bins = new SeedBins(max);
+        Span<long> hist = stackalloc long[SeedBins.Count];
+        foreach (var v in logs)
+        {
+            var bin = bins.Of(v);
+            if (bin >= 0) hist[bin]++;
+        }
+        return EntropyOfSeedHistogram(hist);
+    }
+
+    /// <summary>The seed's entropy of its 8-bin histogram: p = hist / (Σ hist + 1e-12); H = −Σ p·log2(p + 1e-12).</summary>
+    public static double EntropyOfSeedHistogram(ReadOnlySpan<long> hist)
+    {
         double total = 0;
         foreach (var c in hist) total += c;
         var h = 0.0;
@@ -111,23 +121,36 @@ public static class FragMetrics
         return h;
     }
 
-    /// <summary>np.histogram with uniform bins: edges from linspace, then numpy's edge corrections.</summary>
-    private static void NumpyHistogram(ReadOnlySpan<double> values, double lo, double hi, Span<long> hist)
+    /// <summary>
+    /// np.histogram's uniform bins over [0, max + 1e-6] (the seed's range), one value at a time: edges from
+    /// linspace, the bin from the scaled value, then numpy's corrections against the edges.
+    /// </summary>
+    public readonly struct SeedBins
     {
-        var n = hist.Length;
-        Span<double> edges = stackalloc double[n + 1];
-        var step = (hi - lo) / n;
-        for (var i = 0; i <= n; i++) edges[i] = lo + i * step;
-        edges[n] = hi;
-        var norm = n / (hi - lo);
-        foreach (var v in values)
+        public const int Count = 8;
+        private readonly double _hi;
+        private readonly double _norm;
+        private readonly double[] _edges;
+
+        public SeedBins(double maxLog)
         {
-            if (v < lo || v > hi) continue;
-            var idx = (int)((v - lo) * norm);
-            if (idx == n) idx = n - 1;
-            if (v < edges[idx]) idx--;
-            else if (idx != n - 1 && v >= edges[idx + 1]) idx++;
-            hist[idx]++;
+            _hi = maxLog + 1e-6;
+            _edges = new double[Count + 1];
+            var step = _hi / Count;
+            for (var i = 0; i <= Count; i++) _edges[i] = i * step;
+            _edges[Count] = _hi;
+            _norm = Count / _hi;
+        }
+
+        /// <summary>The bin of a seed log value; −1 outside the range.</summary>
+        public int Of(double v)
+        {
+            if (v < 0.0 || v > _hi) return -1;
+            var idx = (int)(v * _norm);
+            if (idx == Count) idx = Count - 1;
+            if (v < _edges[idx]) idx--;
+            else if (idx != Count - 1 && v >= _edges[idx + 1]) idx++;
+            return idx;
         }
     }
 }

@@ -128,24 +128,13 @@ public sealed class FreeSpaceIndex
         }
     }
 
-    /// <summary>Every free block's size and seed log into the buffers (grown when too small); returns how many.</summary>
-    public int CopyBlocks(ref long[] sizes, ref double[] seedLogs)
+    /// <summary>Every free block's size into the buffer (grown when too small); returns how many.</summary>
+    public int CopySizes(ref long[] sizes)
     {
         var ids = _list.Ids;
         if (sizes.Length < ids.Length) sizes = new long[Math.Max(ids.Length, sizes.Length * 2)];
-        if (seedLogs.Length < sizes.Length) seedLogs = new double[sizes.Length];
         var items = _arena.Items;
-        var cache = _arena.SeedLogs;
-        for (var i = 0; i < ids.Length; i++)
-        {
-            var id = ids[i];
-            var size = items[id].Size;
-            // The log is cached per block with the size it was taken of, so a change costs nothing until a row needs it.
-            ref var cached = ref cache[id];
-            if (cached.Size != size) cached = (size, FragMetrics.SeedLog(size));
-            sizes[i] = size;
-            seedLogs[i] = cached.Log;
-        }
+        for (var i = 0; i < ids.Length; i++) sizes[i] = items[ids[i]].Size;
         return ids.Length;
     }
 

@@ -34,17 +34,17 @@ public static class PoolReplay
         var t1 = events.Length > 0 ? events[^1].TsNs : 0;
         var bucket = options.ResolutionNs ?? AutoResolution(events.Length, t1 - t0, options.MaxTimelineRows);
         var sizeBuffer = new long[256];
-        var logBuffer = new double[256];
+        var seed = new SeedThresholds();
         var timeline = new TimelineAccumulator(bucket, t0, result.Timeline, (seq, ts, n) =>
         {
-            var count = space.Free.CopyBlocks(ref sizeBuffer, ref logBuffer); // may grow the buffers: take spans after
+            var count = space.Free.CopySizes(ref sizeBuffer); // may grow the buffer: take the span after
             var sizes = sizeBuffer.AsSpan(0, count);
             if (result.CapturedSizes.Count + sizes.Length <= options.MaxCapturedBlocks && result.CapturedEnds.Count == result.Timeline.Count)
             {
                 result.CapturedSizes.AddRange(sizes);
                 result.CapturedEnds.Add(result.CapturedSizes.Count);
             }
-            return Snapshot(space, logBuffer.AsSpan(0, count), seq, ts, n, options.RequestSize is > 0);
+            return Snapshot(space, seed.Entropy(sizes, space.Free.Largest), seq, ts, n, options.RequestSize is > 0);
         });
         var heatmaps = Enumerable.Range(0, Math.Max(1, options.HeatmapLevels)).Select(level =>
         {
@@ -213,7 +213,7 @@ public static class PoolReplay
         return segments;
     }
 
-    private static TimelineRow Snapshot(AddressSpace space, ReadOnlySpan<double> seedLogs, long seq, long ts, long events, bool hasUser)
+    private static TimelineRow Snapshot(AddressSpace space, double entropySeed, long seq, long ts, long events, bool hasUser)
     {
         var fs = space.Free;
         long f = fs.FreeBytes, l = fs.Largest, n = fs.Count;
@@ -222,7 +222,7 @@ public static class PoolReplay
         return new TimelineRow(
             seq, ts, events, space.Reserved, space.Allocated, f, l, n,
             FragMetrics.FragRate(f, l), FragMetrics.EffectiveContiguousRatio(f, l),
-            FragMetrics.EntropySeedOfLogs(seedLogs), FragMetrics.Entropy(fs.HistCount), FragMetrics.Entropy(fs.HistBytes),
+            entropySeed, FragMetrics.Entropy(fs.HistCount), FragMetrics.Entropy(fs.HistBytes),
             FragMetrics.UnusableIndex(f, s[0], r[0]), FragMetrics.ExtfragIndex(f, n, l, r[0]),
             FragMetrics.UnusableIndex(f, s[1], r[1]), FragMetrics.ExtfragIndex(f, n, l, r[1]),
             hasUser ? FragMetrics.UnusableIndex(f, s[2], r[2]) : null,

@@ -1,0 +1,81 @@
+namespace Memtrace.Pipeline.Fragmentation;
+
+/// <summary>
+/// The seed entropy of a timeline row without a logarithm per free block. The seed bins log2(KB + 1) over
+/// [0, log2(L/1024 + 1) + 1e-6], so the bins depend only on the largest free block L, and since the log is
+/// monotone in the size, each bin is a range of sizes: bin(size) = how many of seven size thresholds are
+/// ≤ size. The thresholds are found once per distinct L with the exact formula (<see cref="FragMetrics.SeedLog"/>
+/// and <see cref="FragMetrics.SeedBins"/>), from a closed-form guess and a galloping search, so a row costs
+/// seven compares a block instead of a libm log2 (~15 ns) a block: with 214 free blocks and 20,000 rows
+/// those logs were a tenth of a replay. Tested against the direct formula on real and random sizes.
+/// </summary>
+public sealed class SeedThresholds
+{
+    private long _largest = -1;
+    private readonly long[] _thresholds = new long[FragMetrics.SeedBins.Count - 1];
+
+    /// <summary>The seed entropy of the free blocks <paramref name="sizes"/>, whose largest is <paramref name="largest"/>.</summary>
+    public double Entropy(ReadOnlySpan<long> sizes, long largest)
+    {
+        if (sizes.Length == 0) return 0.0;
+        if (largest != _largest) Build(largest);
+        Span<long> hist = stackalloc long[FragMetrics.SeedBins.Count];
+        var t = _thresholds;
+        foreach (var size in sizes)
+        {
+            var bin = 0;
+            for (var j = 0; j < t.Length; j++) bin += size >= t[j] ? 1 : 0;
+            hist[bin]++;
+        }
+        return FragMetrics.EntropyOfSeedHistogram(hist);
+    }
+
+    private void Build(long largest)
+    {
+        var maxLog = FragMetrics.SeedLog(largest);
+        var bins = new FragMetrics.SeedBins(maxLog);
+        var step = (maxLog + 1e-6) / FragMetrics.SeedBins.Count;
+        // Sizes above L do not occur; treating them as past every threshold keeps the searches bounded.
+        bool AtLeast(long size, int bin) => size > largest || bins.Of(FragMetrics.SeedLog(size)) >= bin;
+        for (var j = 1; j < FragMetrics.SeedBins.Count; j++)
+        {
+            // The size whose log is the bin's lower edge: 1024·(2^edge − 1); exact up to rounding, then searched.
+            var guess = Math.Clamp((long)Math.Ceiling(1024.0 * (Math.Pow(2.0, j * step) - 1.0)), 0, largest + 1);
+            _thresholds[j - 1] = Smallest(guess, s => AtLeast(s, j));
+        }
+        _largest = largest;
+    }
+
+    /// <summary>The smallest size ≥ 0 for which the monotone predicate holds, galloping out from a guess and then bisecting.</summary>
+    public static long Smallest(long guess, Func<long, bool> atLeast)
+    {
+        long below, above; // atLeast(below) is false (or below = −1); atLeast(above) is true
+        if (atLeast(guess))
+        {
+            above = guess;
+            below = guess - 1;
+            for (long step = 1; below >= 0 && atLeast(below); step <<= 1)
+            {
+                above = below;
+                below = Math.Max(-1, above - step);
+            }
+        }
+        else
+        {
+            below = guess;
+            above = guess + 1;
+            for (long step = 1; !atLeast(above); step <<= 1)
+            {
+                below = above;
+                above = below + step;
+            }
+        }
+        while (above - below > 1)
+        {
+            var mid = below + (above - below) / 2;
+            if (atLeast(mid)) above = mid;
+            else below = mid;
+        }
+        return above;
+    }
+}
