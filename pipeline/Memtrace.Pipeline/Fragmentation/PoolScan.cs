@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 
 namespace Memtrace.Pipeline.Fragmentation;
@@ -12,8 +11,8 @@ namespace Memtrace.Pipeline.Fragmentation;
 /// </summary>
 public sealed class PoolScan
 {
-    public long RequestP50 { get; private init; }
-    public long RequestP99 { get; private init; }
+    public long RequestP50 { get; private set; } = TorchRules.MinBlockSize;
+    public long RequestP99 { get; private set; } = TorchRules.MinBlockSize;
     /// <summary>(address, size) of every segment reservation in the trace, in trace order.</summary>
     public List<(long Start, long Size)> SegmentAllocs { get; } = [];
     /// <summary>[lowest, highest) address any successful allocation or reservation touches; Lo = long.MaxValue when none.</summary>
@@ -21,88 +20,92 @@ public sealed class PoolScan
     public long ExtentHi { get; private set; } = long.MinValue;
 
     /// <summary>
-    /// One pass over the events (two when the extent is needed: pools without a snapshot). Request sizes
-    /// are nearest-rank percentiles, exact: the pass copies them into one compact array (8 bytes an
-    /// allocation, not 64 an event); over that array they are counted into 2^14 bins (⌊log2⌋ and the next
-    /// 8 bits below the leading one), the sizes of the two bins that hold the ranks are kept, and
-    /// quickselect finishes there. With no allocation both are 512 bytes.
+    /// Request sizes are nearest-rank percentiles, exact, in two passes over the events with no copy of
+    /// them: the first counts sizes into 2^14 bins (⌊log2⌋ and the next 8 bits below the leading one), the
+    /// second keeps the sizes of the two bins that hold the ranks, and quickselect finishes there. Each pass
+    /// gathers a chunk's request sizes into one small buffer first, branch-free (alloc and free interleave
+    /// at random, and a branch per event mispredicted every other one), then works on the buffer in cache.
+    /// (A compact copy of every request size saved the second pass but held 100 MB a pool of 12 M events,
+    /// 0.45 GB more peak in the 10^8-event run.) The extent takes a third pass, only for pools without a
+    /// snapshot. With no allocation both percentiles are 512 bytes.
     /// </summary>
     public static PoolScan Of(PoolEvent[] events, bool needExtent = true)
     {
-        var sizes = ArrayPool<long>.Shared.Rent(Math.Max(16, events.Length));
-        try
+        var scan = new PoolScan();
+        var buffer = new long[Math.Min(Chunk, Math.Max(1, events.Length))];
+        var counts = new int[FragMetrics.Buckets << SubBits];
+        long n = 0;
+        for (var start = 0; start < events.Length; start += Chunk)
         {
-            var n = 0;
-            var segments = new List<(long, long)>();
-            // Alloc and free interleave at random, so the append is branch-free: every size is written and
-            // the count advances only for a request (a branch here mispredicted every other event).
-            foreach (ref readonly var e in events.AsSpan())
+            var chunk = events.AsSpan(start, Math.Min(Chunk, events.Length - start));
+            var requests = Requests(chunk, buffer, scan.SegmentAllocs);
+            foreach (var size in requests) counts[BinOf(size)]++;
+            n += requests.Length;
+        }
+        if (n > 0)
+        {
+            long RankOf(double q) => Math.Clamp((long)Math.Ceiling(q * n) - 1, 0, n - 1);
+            long[] ranks = [RankOf(0.50), RankOf(0.99)];
+            var bins = new int[2];
+            var before = new long[2];
+            for (var r = 0; r < 2; r++)
             {
-                var isRequest = e.Op == AllocOp.Alloc & e.Size > 0;
-                sizes[n] = e.Size;
-                n += Unsafe.As<bool, byte>(ref isRequest);
-                if (e.Op == AllocOp.SegmentAlloc) segments.Add((e.Address, e.Size));
+                long seen = 0;
+                var bin = 0;
+                while (seen + counts[bin] <= ranks[r]) seen += counts[bin++];
+                (bins[r], before[r]) = (bin, seen);
             }
-            long lo = long.MaxValue, hi = long.MinValue;
-            if (needExtent)
+            var members = new[] { new List<long>(counts[bins[0]]), new List<long>(counts[bins[1]]) };
+            for (var start = 0; start < events.Length; start += Chunk)
             {
-                foreach (ref readonly var e in events.AsSpan())
+                foreach (var size in Requests(events.AsSpan(start, Math.Min(Chunk, events.Length - start)), buffer, null))
                 {
-                    if (e.Op is not (AllocOp.Alloc or AllocOp.SegmentAlloc) || e.Failed) continue;
-                    lo = Math.Min(lo, e.Address);
-                    hi = Math.Max(hi, e.Address + Math.Max(1, e.BlockSize ?? e.Size));
+                    var bin = BinOf(size);
+                    if (bin == bins[0]) members[0].Add(size);
+                    else if (bin == bins[1]) members[1].Add(size);
                 }
             }
-            var (p50, p99) = Percentiles(sizes.AsSpan(0, n));
-            var scan = new PoolScan { RequestP50 = p50, RequestP99 = p99, ExtentLo = lo, ExtentHi = hi };
-            scan.SegmentAllocs.AddRange(segments);
-            return scan;
+            long Pick(int r) => Select(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(members[bins[r] == bins[0] ? 0 : 1]), (int)(ranks[r] - before[r]));
+            (scan.RequestP50, scan.RequestP99) = (Pick(0), Pick(1));
         }
-        finally
+        if (needExtent)
         {
-            ArrayPool<long>.Shared.Return(sizes);
+            foreach (ref readonly var e in events.AsSpan())
+            {
+                if (e.Op is not (AllocOp.Alloc or AllocOp.SegmentAlloc) || e.Failed) continue;
+                scan.ExtentLo = Math.Min(scan.ExtentLo, e.Address);
+                scan.ExtentHi = Math.Max(scan.ExtentHi, e.Address + Math.Max(1, e.BlockSize ?? e.Size));
+            }
         }
+        return scan;
     }
 
+    /// <summary>Events per chunk: the gathered sizes (32 KB) stay in L1 while they are counted.</summary>
+    private const int Chunk = 4096;
     private const int SubBits = 8;
+
+    /// <summary>
+    /// The request sizes (allocations of at least a byte) of a chunk, gathered into the buffer without a
+    /// branch; segment reservations are added to <paramref name="segments"/> on the way when it is given.
+    /// </summary>
+    private static ReadOnlySpan<long> Requests(ReadOnlySpan<PoolEvent> chunk, long[] buffer, List<(long Start, long Size)>? segments)
+    {
+        var m = 0;
+        foreach (ref readonly var e in chunk)
+        {
+            var isRequest = e.Op == AllocOp.Alloc & e.Size > 0;
+            buffer[m] = e.Size;
+            m += Unsafe.As<bool, byte>(ref isRequest);
+            if (e.Op == AllocOp.SegmentAlloc) segments?.Add((e.Address, e.Size));
+        }
+        return buffer.AsSpan(0, m);
+    }
 
     private static int BinOf(long size)
     {
         var k = FragMetrics.Bucket(size);
         var below = k >= SubBits ? (int)((size >> (k - SubBits)) & ((1 << SubBits) - 1)) : (int)((size << (SubBits - k)) & ((1 << SubBits) - 1));
         return (k << SubBits) | below;
-    }
-
-    private static (long P50, long P99) Percentiles(Span<long> sizes)
-    {
-        long n = sizes.Length;
-        if (n == 0) return (TorchRules.MinBlockSize, TorchRules.MinBlockSize);
-        var counts = new int[FragMetrics.Buckets << SubBits];
-        foreach (var size in sizes) counts[BinOf(size)]++;
-        long RankOf(double q) => Math.Clamp((long)Math.Ceiling(q * n) - 1, 0, n - 1);
-        var ranks = new[] { RankOf(0.50), RankOf(0.99) };
-        var bins = new int[2];
-        var before = new long[2];
-        for (var r = 0; r < 2; r++)
-        {
-            long seen = 0;
-            var bin = 0;
-            while (seen + counts[bin] <= ranks[r]) seen += counts[bin++];
-            (bins[r], before[r]) = (bin, seen);
-        }
-        var members = new[] { new List<long>((int)counts[bins[0]]), new List<long>((int)counts[bins[1]]) };
-        foreach (var size in sizes)
-        {
-            var bin = BinOf(size);
-            if (bin == bins[0]) members[0].Add(size);
-            if (bin == bins[1] && bins[1] != bins[0]) members[1].Add(size);
-        }
-        long Pick(int r)
-        {
-            var list = members[bins[r] == bins[0] ? 0 : 1];
-            return Select(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list), (int)(ranks[r] - before[r]));
-        }
-        return (Pick(0), Pick(1));
     }
 
     /// <summary>Hoare quickselect with a median-of-three pivot: the k-th smallest value (0-based); reorders the span.</summary>
