@@ -62,7 +62,8 @@ public static class PoolReplay
 
         long peakReserved = -1;
         (long Seq, long Ts, long[] Counts, long[] Bytes) peak = (0, 0, [], []);
-        long? lastOomRequest = null;
+        const long noOom = long.MinValue; // a plain sentinel, not a long?: it is read and reset on every event
+        var lastOomRequest = noOom;
         var blameDone = false;
         // The heatmaps need a look only when an event passes the earliest bin edge still open.
         var heatmapDue = heatmaps.Min(h => h.NextEdge);
@@ -92,18 +93,18 @@ public static class PoolReplay
                     lastOomRequest = e.Size;
                     break;
                 case AllocOp.Alloc:
-                    if (lastOomRequest is { } r && e.Size >= r)
-                        space.Anomaly(StatsCatalog.ReplayAllocAfterOom, e.Address, e.Size, $"allocation of {e.Size} bytes succeeded right after an OOM for {r} bytes");
-                    lastOomRequest = null;
+                    if (lastOomRequest != noOom && e.Size >= lastOomRequest)
+                        space.Anomaly(StatsCatalog.ReplayAllocAfterOom, e.Address, e.Size, $"allocation of {e.Size} bytes succeeded right after an OOM for {lastOomRequest} bytes");
+                    lastOomRequest = noOom;
                     space.Allocate(e.Address, BlockSizeFor(input, space, in e), e.StackId);
                     break;
                 case AllocOp.Free:
                     space.FreeBlock(e.Address);
-                    lastOomRequest = null;
+                    lastOomRequest = noOom;
                     break;
                 case AllocOp.SegmentAlloc:
                     space.AddSegment(e.Address, e.Size, input.TorchRules && TorchRules.IsSmallSegment(e.Size));
-                    lastOomRequest = null;
+                    lastOomRequest = noOom;
                     break;
                 case AllocOp.SegmentFree:
                     space.RemoveSegment(e.Address);
