@@ -145,6 +145,7 @@ public sealed class LongIntMapTests
             Assert.True(map.TryGetValue(k, out var got));
             Assert.Equal(v, got);
         }
+        Assert.Equal(oracle.OrderBy(kv => kv.Key).Select(kv => (kv.Key, kv.Value)), map.Entries().OrderBy(e => e.Key));
     }
 }
 
@@ -222,6 +223,9 @@ public sealed class QuickselectTests
             if (allocs.Length == 0) continue;
             long Rank(double q) => allocs[Math.Clamp((int)Math.Ceiling(q * allocs.Length) - 1, 0, allocs.Length - 1)];
             Assert.Equal((Rank(0.50), Rank(0.99)), (PoolScan.Of(events).RequestP50, PoolScan.Of(events).RequestP99));
+            // The same through the bins, as past MaxDistinct sizes (here past 8, so most trials take this path).
+            var binned = PoolScan.Of(events, maxDistinct: 8);
+            Assert.Equal((Rank(0.50), Rank(0.99)), (binned.RequestP50, binned.RequestP99));
         }
         Assert.Equal((TorchRules.MinBlockSize, TorchRules.MinBlockSize), (PoolScan.Of([]).RequestP50, PoolScan.Of([]).RequestP99));
     }

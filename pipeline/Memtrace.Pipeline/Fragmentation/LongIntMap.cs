@@ -133,6 +133,14 @@ public sealed class LongIntMap
         return true;
     }
 
+    /// <summary>Every (key, value), in slot order.</summary>
+    public IEnumerable<(long Key, int Value)> Entries()
+    {
+        if (_hasMinKey) yield return (Empty, _minKeyValue);
+        for (var i = 0; i < _keys.Length; i++)
+            if (_keys[i] != Empty) yield return (_keys[i], _values[i]);
+    }
+
     public void Clear()
     {
         Array.Fill(_keys, Empty);
