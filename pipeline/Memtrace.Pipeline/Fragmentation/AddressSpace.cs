@@ -113,7 +113,10 @@ public sealed class AddressSpace
     }
 
     /// <summary>Marks [addr, addr + size) live. It must lie inside one free block; otherwise it is skipped and reported.</summary>
-    public bool Allocate(long addr, long size, long? stackId)
+    public bool Allocate(long addr, long size, long? stackId) => Allocate(addr, size, stackId ?? BlockArena.NoStack);
+
+    /// <summary><see cref="Allocate(long, long, long?)"/> with <see cref="BlockArena.NoStack"/> for no stack (the replay's per-event call).</summary>
+    internal bool Allocate(long addr, long size, long stackId)
     {
         if (size <= 0) size = 1;
         if (!Free.TryFindContaining(addr, size, out int id)) return ReportBadAllocation(addr, size);
@@ -149,7 +152,7 @@ public sealed class AddressSpace
             Free.Delete(id);
             liveId = id;
         }
-        _arena.Stacks[liveId] = stackId ?? BlockArena.NoStack;
+        _arena.Stacks[liveId] = stackId;
         LiveCount++;
         Allocated += size;
         Lifetimes?.Opened(addr, size);

@@ -32,6 +32,10 @@ public readonly struct PoolEvent(long seq, long tsNs, AllocOp op, long address, 
     public bool Failed { get; init; } = failed;
     public long? BlockSize => _blockSize == Absent ? null : _blockSize;
     public long? StackId => _stackId == Absent ? null : _stackId;
+    /// <summary>The stack id with long.MinValue for none (the replay's own sentinel too), with no long? on the per-event path.</summary>
+    internal long StackIdOrMin => _stackId;
+    /// <summary>The block size, or long.MinValue when the source did not give one.</summary>
+    internal long BlockSizeOrMin => _blockSize;
     public long? DeviceFree => _deviceFree == Absent ? null : _deviceFree;
 
     public override string ToString() => $"#{Seq} {Op} at {TsNs} ns: 0x{Address:x} size {Size} block {BlockSize} stack {StackId}{(Failed ? " (failed)" : "")}";
