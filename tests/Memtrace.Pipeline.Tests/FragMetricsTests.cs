@@ -49,7 +49,8 @@ public sealed class FragMetricsTests
                     if (edge + d >= 0 && edge + d <= largest) sizes.Add(edge + d);
             }
             var expected = FragMetrics.EntropySeed(sizes.ToArray());
-            Assert.Equal(expected, seed.Entropy(sizes.ToArray(), largest));
+            Assert.Equal(expected, seed.Entropy(sizes.ToArray(), largest, vectorized: true));
+            Assert.Equal(expected, seed.Entropy(sizes.ToArray(), largest, vectorized: false));
             Assert.True(sizes.All(s => bins.Of(FragMetrics.SeedLog(s)) >= 0));
         }
         Assert.Equal(0.0, seed.Entropy([], 0));

@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+
 namespace Memtrace.Pipeline.Fragmentation;
 
 /// <summary>
@@ -7,7 +10,7 @@ namespace Memtrace.Pipeline.Fragmentation;
 /// ≤ size. The thresholds are found once per distinct L with the exact formula (<see cref="FragMetrics.SeedLog"/>
 /// and <see cref="FragMetrics.SeedBins"/>), from a closed-form guess and a galloping search, so a row costs
 /// seven compares a block instead of a libm log2 (~15 ns) a block: with 214 free blocks and 20,000 rows
-/// those logs were a tenth of a replay. Tested against the direct formula on real and random sizes.
+/// those logs were a tenth of a replay. The compares run as two AVX2 vector compares where available. Tested against the direct formula on real and random sizes.
 /// </summary>
 public sealed class SeedThresholds
 {
@@ -15,17 +18,35 @@ public sealed class SeedThresholds
     private readonly long[] _thresholds = new long[FragMetrics.SeedBins.Count - 1];
 
     /// <summary>The seed entropy of the free blocks <paramref name="sizes"/>, whose largest is <paramref name="largest"/>.</summary>
-    public double Entropy(ReadOnlySpan<long> sizes, long largest)
+    public double Entropy(ReadOnlySpan<long> sizes, long largest) => Entropy(sizes, largest, Vector256.IsHardwareAccelerated);
+
+    /// <summary>As <see cref="Entropy(ReadOnlySpan{long}, long)"/>; <paramref name="vectorized"/> false takes the scalar loop (machines without AVX2; tests).</summary>
+    public double Entropy(ReadOnlySpan<long> sizes, long largest, bool vectorized)
     {
         if (sizes.Length == 0) return 0.0;
         if (largest != _largest) Build(largest);
         Span<long> hist = stackalloc long[FragMetrics.SeedBins.Count];
-        var t = _thresholds;
-        foreach (var size in sizes)
+        if (vectorized)
         {
-            var bin = 0;
-            for (var j = 0; j < t.Length; j++) bin += size >= t[j] ? 1 : 0;
-            hist[bin]++;
+            // Seven thresholds in two vectors (the eighth lane can never be reached): two compares and two popcounts a block.
+            var low = Vector256.Create(_thresholds[0], _thresholds[1], _thresholds[2], _thresholds[3]);
+            var high = Vector256.Create(_thresholds[4], _thresholds[5], _thresholds[6], long.MaxValue);
+            foreach (var size in sizes)
+            {
+                var v = Vector256.Create(size);
+                var bin = BitOperations.PopCount(Vector256.GreaterThanOrEqual(v, low).ExtractMostSignificantBits())
+                        + BitOperations.PopCount(Vector256.GreaterThanOrEqual(v, high).ExtractMostSignificantBits());
+                hist[bin]++;
+            }
+        }
+        else
+        {
+            foreach (var size in sizes)
+            {
+                var bin = 0;
+                foreach (var t in _thresholds) bin += size >= t ? 1 : 0;
+                hist[bin]++;
+            }
         }
         return FragMetrics.EntropyOfSeedHistogram(hist);
     }
