@@ -108,6 +108,12 @@ public sealed class ColumnTests
             }
             Assert.Equal(oracle.Where(v => v is not null).Distinct().Count(), a.DistinctCount);
             Assert.Throws<ArgumentOutOfRangeException>(() => a[oracle.Count]);
+            // Codes: equal codes exactly for equal values, and each code names its value.
+            for (var i = 0; i < oracle.Count; i++)
+            {
+                Assert.Equal(oracle[i], a.ValueOfCode(a.CodeAt(i)));
+                if (i > 0) Assert.Equal(oracle[i] == oracle[i - 1], a.CodeAt(i) == a.CodeAt(i - 1));
+            }
         }
         var required = new StringColumn(Col.Str("s", "test"));
         Assert.Throws<InvalidOperationException>(required.AppendNull);

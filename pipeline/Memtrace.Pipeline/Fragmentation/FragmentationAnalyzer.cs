@@ -227,15 +227,11 @@ public static class FragmentationAnalyzer
         private readonly Int64Column _seq = events.I64("seq"), _ts = events.I64("ts_ns"), _addr = events.I64("address"), _size = events.I64("size"),
             _block = events.I64("block_size"), _stack = events.I64("stack_id"), _devFree = events.I64("device_free"), _rc = events.I64("return_code");
         private readonly StringColumn _op = events.Str("op");
-        private string? _lastOpText;
-        private AllocOp _lastOp;
+        /// <summary>The op of each dictionary code of the column, so a row costs an array load, not a string and a match.</summary>
+        private readonly AllocOp[] _opByCode = Enumerable.Range(0, events.Str("op").DistinctCount + 1).Select(c => OpOf(events.Str("op").ValueOfCode(c))).ToArray();
 
-        public PoolEvent At(int i)
-        {
-            var text = _op[i];
-            if (!ReferenceEquals(text, _lastOpText)) (_lastOpText, _lastOp) = (text, OpOf(text));
-            return new PoolEvent(_seq[i], _ts[i], _lastOp, _addr.Get(i) ?? 0, _size[i], _block.Get(i), _stack.Get(i), _devFree.Get(i), _rc.Get(i) is { } code && code != 0);
-        }
+        public PoolEvent At(int i) =>
+            new(_seq[i], _ts[i], _opByCode[_op.CodeAt(i)], _addr.Get(i) ?? 0, _size[i], _block.Get(i), _stack.Get(i), _devFree.Get(i), _rc.Get(i) is { } code && code != 0);
     }
 
     public static AllocOp OpOf(string? op) => op switch

@@ -76,7 +76,7 @@ public sealed class PoolPlan
         return new PoolPlan(events, pools, snaps);
     }
 
-    // Keys compare by reference first: a row group's strings are dictionary-coded, one instance per value.
+    // Keys compare by dictionary code: within a column equal codes are equal strings, and no string is fetched per row.
     private static void CutRuns(Table keys, int part, int rowGroup, List<(PoolKey, Run)> found)
     {
         StringColumn src = keys.Str("source_id"), host = keys.Str("host"), pool = keys.Str("pool");
@@ -84,7 +84,7 @@ public sealed class PoolPlan
         var start = 0;
         for (var i = 1; i <= keys.RowCount; i++)
         {
-            if (i < keys.RowCount && ReferenceEquals(src[i], src[start]) && ReferenceEquals(host[i], host[start]) && ReferenceEquals(pool[i], pool[start])
+            if (i < keys.RowCount && src.CodeAt(i) == src.CodeAt(start) && host.CodeAt(i) == host.CodeAt(start) && pool.CodeAt(i) == pool.CodeAt(start)
                 && pid[i] == pid[start] && dev[i] == dev[start]) continue;
             found.Add((new PoolKey(host[start] ?? "", pid[start], dev[start], pool[start] ?? "", src[start] ?? ""), new Run(part, rowGroup, start, i - start)));
             start = i;

@@ -27,6 +27,17 @@ public sealed class StringColumn(ColumnDef def) : Column(def)
         }
     }
 
+    /// <summary>The row's code: 0 for null, k for the k-th distinct value. Within one column equal codes are equal
+    /// values, so scans that only compare rows (run cutting, per-row lookups) need no string.</summary>
+    public int CodeAt(int row)
+    {
+        if ((uint)row >= (uint)_count) throw new ArgumentOutOfRangeException(nameof(row), row, $"column {Def.Name} has {_count} rows");
+        return _codes[row];
+    }
+
+    /// <summary>The value of a code from <see cref="CodeAt"/> (null for 0).</summary>
+    public string? ValueOfCode(int code) => code == 0 ? null : _dictionary[code - 1];
+
     /// <summary>Distinct non-null values so far.</summary>
     public int DistinctCount => _dictionary.Count;
 
