@@ -100,7 +100,8 @@ public sealed class PoolPlan
     public PoolInput Input(int pool)
     {
         var (key, runs) = _pools[pool];
-        var events = new PoolEvent[checked((int)runs.Events)];
+        // Every slot is written below, so the GC need not zero the array first (~800 MB for a 12 M-event pool).
+        var events = GC.AllocateUninitializedArray<PoolEvent>(checked((int)runs.Events));
         var at = 0;
         foreach (var run in runs.Runs)
         {
@@ -108,6 +109,7 @@ public sealed class PoolPlan
             var read = new FragmentationAnalyzer.EventReader(table);
             for (var i = 0; i < run.Count; i++) events[at++] = read.At(run.Start + i);
         }
+        if (at != events.Length) throw new InvalidOperationException($"pool {key} decoded {at} of its {events.Length} events");
         return FragmentationAnalyzer.NewInput(key, events, _snapshots);
     }
 }
