@@ -95,7 +95,7 @@ public static class PoolReplay
             {
                 switch (e.Op)
                 {
-                    case AllocOp.Alloc:
+                    case AllocOp.Alloc: // failed: the successful ones took the branch above
                     case AllocOp.Oom:
                         var origin = e.Op == AllocOp.Oom ? "oom event" : "failed allocation";
                         result.Ooms.Add(Diagnose(space, e, origin));
