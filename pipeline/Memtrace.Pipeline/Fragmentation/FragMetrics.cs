@@ -142,6 +142,9 @@ public static class FragMetrics
             _norm = Count / _hi;
         }
 
+        /// <summary>The lower edge of bin <paramref name="bin"/> (numpy's linspace value).</summary>
+        public double LowerEdge(int bin) => _edges[bin];
+
         /// <summary>The bin of a seed log value; −1 outside the range.</summary>
         public int Of(double v)
         {

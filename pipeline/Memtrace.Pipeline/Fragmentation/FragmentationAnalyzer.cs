@@ -228,7 +228,9 @@ public static class FragmentationAnalyzer
             _block = events.I64("block_size"), _stack = events.I64("stack_id"), _devFree = events.I64("device_free"), _rc = events.I64("return_code");
         private readonly StringColumn _op = events.Str("op");
         /// <summary>The op of each dictionary code of the column, so a row costs an array load, not a string and a match.</summary>
-        private readonly AllocOp[] _opByCode = Enumerable.Range(0, events.Str("op").DistinctCount + 1).Select(c => OpOf(events.Str("op").ValueOfCode(c))).ToArray();
+        private readonly AllocOp[] _opByCode = OpsByCode(events.Str("op"));
+
+        private static AllocOp[] OpsByCode(StringColumn op) => Enumerable.Range(0, op.DistinctCount + 1).Select(c => OpOf(op.ValueOfCode(c))).ToArray();
 
         public PoolEvent At(int i) =>
             new(_seq[i], _ts[i], _opByCode[_op.CodeAt(i)], _addr.Get(i) ?? 0, _size[i], _block.Get(i), _stack.Get(i), _devFree.Get(i), _rc.Get(i) is { } code && code != 0);

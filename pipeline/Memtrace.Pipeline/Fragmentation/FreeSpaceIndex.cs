@@ -160,7 +160,6 @@ public sealed class FreeSpaceIndex
             if ((ulong)x >= 1UL << 52) return x / r;
             var q = (long)(x * _inverse);
             var rem = x - q * r;
-            // rem < 0: one too many (rem >> 63 is −1); rem ≥ r: one too few ((r − 1 − rem) >> 63 is −1).
             if (rem < 0) q--;
             else if (rem >= r) q++;
             return q;

@@ -88,8 +88,7 @@ public static class PoolReplay
             {
                 if (lastOomRequest != noOom) CheckAfterOom(space, e, lastOomRequest);
                 lastOomRequest = noOom;
-                var blockSize = e.BlockSizeOrMin;
-                space.Allocate(e.Address, blockSize != long.MinValue ? blockSize : BlockSizeFor(input, space, in e), e.StackIdOrMin);
+                space.Allocate(e.Address, BlockSizeFor(input, space, in e), e.StackIdOrMin);
             }
             else
             {
@@ -152,9 +151,16 @@ public static class PoolReplay
     private static long AutoResolution(int events, long span, int maxRows) =>
         events <= maxRows || span <= 0 ? 0 : Math.Max(1, (span + maxRows - 1) / maxRows);
 
+    /// <summary>The block an allocation occupies: the source's block size when it gave one (inlined: nearly every event), else derived.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static long BlockSizeFor(PoolInput input, AddressSpace space, in PoolEvent e)
     {
-        if (e.BlockSize is { } known) return known;
+        var known = e.BlockSizeOrMin;
+        return known != long.MinValue ? known : DerivedBlockSize(input, space, in e);
+    }
+
+    private static long DerivedBlockSize(PoolInput input, AddressSpace space, in PoolEvent e)
+    {
         if (!input.TorchRules) return Math.Max(1, e.Size);
         var rounded = TorchRules.RoundSize(e.Size);
         if (space.Free.TryFindContaining(e.Address, rounded, out _, out var end, out var segId))

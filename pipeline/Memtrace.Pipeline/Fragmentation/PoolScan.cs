@@ -40,7 +40,7 @@ public sealed class PoolScan
         long n = 0;
         for (var start = 0; start < events.Length; start += Chunk)
         {
-            var requests = Requests(events.AsSpan(start, Math.Min(Chunk, events.Length - start)), buffer, scan.SegmentAllocs);
+            var requests = Requests(ChunkAt(events, start), buffer, scan.SegmentAllocs);
             n += requests.Length;
             if (distinctCounts.Count > maxDistinct) continue;
             foreach (var size in requests)
@@ -98,7 +98,7 @@ public sealed class PoolScan
     {
         var counts = new int[FragMetrics.Buckets << SubBits];
         for (var start = 0; start < events.Length; start += Chunk)
-            foreach (var size in Requests(events.AsSpan(start, Math.Min(Chunk, events.Length - start)), buffer, null))
+            foreach (var size in Requests(ChunkAt(events, start), buffer, null))
                 counts[BinOf(size)]++;
         var bins = new int[2];
         var before = new long[2];
@@ -112,7 +112,7 @@ public sealed class PoolScan
         var members = new[] { new List<long>(counts[bins[0]]), new List<long>(counts[bins[1]]) };
         for (var start = 0; start < events.Length; start += Chunk)
         {
-            foreach (var size in Requests(events.AsSpan(start, Math.Min(Chunk, events.Length - start)), buffer, null))
+            foreach (var size in Requests(ChunkAt(events, start), buffer, null))
             {
                 var bin = BinOf(size);
                 if (bin == bins[0]) members[0].Add(size);
@@ -126,6 +126,8 @@ public sealed class PoolScan
     /// <summary>Events per chunk: the gathered sizes (32 KB) stay in L1 while they are counted.</summary>
     private const int Chunk = 4096;
     private const int SubBits = 8;
+
+    private static ReadOnlySpan<PoolEvent> ChunkAt(PoolEvent[] events, int start) => events.AsSpan(start, Math.Min(Chunk, events.Length - start));
 
     /// <summary>
     /// The request sizes (allocations of at least a byte) of a chunk, gathered into the buffer without a

@@ -10,7 +10,8 @@ namespace Memtrace.Pipeline.Fragmentation;
 /// ≤ size. The thresholds are found once per distinct L with the exact formula (<see cref="FragMetrics.SeedLog"/>
 /// and <see cref="FragMetrics.SeedBins"/>), from a closed-form guess and a galloping search, so a row costs
 /// seven compares a block instead of a libm log2 (~15 ns) a block: with 214 free blocks and 20,000 rows
-/// those logs were a tenth of a replay. The compares run as two AVX2 vector compares where available. Tested against the direct formula on real and random sizes.
+/// those logs were a tenth of a replay. The compares run as two AVX2 vector compares where available.
+/// Tested against the direct formula on real and random sizes.
 /// </summary>
 public sealed class SeedThresholds
 {
@@ -55,13 +56,12 @@ public sealed class SeedThresholds
     {
         var maxLog = FragMetrics.SeedLog(largest);
         var bins = new FragMetrics.SeedBins(maxLog);
-        var step = (maxLog + 1e-6) / FragMetrics.SeedBins.Count;
         // Sizes above L do not occur; treating them as past every threshold keeps the searches bounded.
         bool AtLeast(long size, int bin) => size > largest || bins.Of(FragMetrics.SeedLog(size)) >= bin;
         for (var j = 1; j < FragMetrics.SeedBins.Count; j++)
         {
             // The size whose log is the bin's lower edge: 1024·(2^edge − 1); exact up to rounding, then searched.
-            var guess = Math.Clamp((long)Math.Ceiling(1024.0 * (Math.Pow(2.0, j * step) - 1.0)), 0, largest + 1);
+            var guess = Math.Clamp((long)Math.Ceiling(1024.0 * (Math.Pow(2.0, bins.LowerEdge(j)) - 1.0)), 0, largest + 1);
             _thresholds[j - 1] = Smallest(guess, s => AtLeast(s, j));
         }
         _largest = largest;
