@@ -107,27 +107,6 @@ public sealed class ReplayOracleTests
     }
 }
 
-public sealed class MaxTreeTests
-{
-    [Fact]
-    public void Max_matches_a_naive_maximum_on_seeded_random_operations()
-    {
-        var rng = new Random(42);
-        var tree = new MaxTree(capacity: 4); // small, so the run grows it several times
-        var oracle = new Dictionary<int, long>();
-        for (var step = 0; step < 20_000; step++)
-        {
-            var id = rng.Next(1_000);
-            var v = rng.Next(3) == 0 ? 0 : (long)rng.Next(1, 200); // many equal values, and removals (0)
-            tree.Set(id, v);
-            oracle[id] = v;
-            Assert.Equal(oracle.Values.Max(), tree.Max);
-            Assert.Equal(v, tree[id]);
-        }
-        Assert.Throws<ArgumentOutOfRangeException>(() => tree.Set(1, -1));
-    }
-}
-
 public sealed class LongIntMapTests
 {
     [Fact]

@@ -14,7 +14,7 @@ public static class PoolReplay
     {
         var result = new PoolResult { Key = input.Key };
         var events = input.Events;
-        var scan = PoolScan.Of(events, needExtent: input.Snapshot.Length == 0);
+        var scan = PoolScan.Of(events, input.Snapshot.Length > 0 ? ExtentUse.None : input.Level == PoolLevel.Driver ? ExtentUse.Always : ExtentUse.WithoutSegments);
         (result.RequestP50, result.RequestP99) = (scan.RequestP50, scan.RequestP99);
         var refs = new List<long> { result.RequestP50, result.RequestP99 };
         if (options.RequestSize is { } user and > 0) refs.Add(user);
@@ -41,7 +41,7 @@ public static class PoolReplay
             var sizes = sizeBuffer.AsSpan(0, count);
             if (result.CapturedSizes.Count + sizes.Length <= options.MaxCapturedBlocks && result.CapturedEnds.Count == result.Timeline.Count)
             {
-                result.CapturedSizes.AddRange(sizes);
+                result.CapturedSizes.Append(sizes);
                 result.CapturedEnds.Add(result.CapturedSizes.Count);
             }
             return Snapshot(space, seed.Entropy(sizes, space.Free.Largest), seq, ts, n, options.RequestSize is > 0);

@@ -62,8 +62,7 @@ public sealed class PoolResult
     /// <summary>Drops what only the batch cross-check and the heatmap raster read, once they ran: up to 2 M captured sizes and the live intervals.</summary>
     public void ReleaseCapturedInputs()
     {
-        CapturedSizes.Clear();
-        CapturedSizes.TrimExcess();
+        CapturedSizes.Release();
         CapturedEnds.Clear();
         CapturedEnds.TrimExcess();
         LiveIntervals = null;
@@ -77,7 +76,7 @@ public sealed class PoolResult
         HeatmapGrids.Clear();
     }
     /// <summary>Free-block sizes at the first timeline rows, concatenated (CSR values), for the batch cross-check.</summary>
-    public List<long> CapturedSizes { get; } = new();
+    public CapturedSizes CapturedSizes { get; } = new();
     /// <summary>End offset into <see cref="CapturedSizes"/> of each captured timeline row, in row order.</summary>
     public List<long> CapturedEnds { get; } = new();
 }

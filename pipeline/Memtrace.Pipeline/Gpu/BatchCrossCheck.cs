@@ -25,8 +25,8 @@ public static class BatchCrossCheck
         foreach (var p in pools)
         {
             if (p.CapturedEnds.Count == 0) continue;
-            var captured = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(p.CapturedSizes)[..(int)p.CapturedEnds[^1]];
-            captured.CopyTo(sizes.AsSpan((int)at));
+            var captured = sizes.AsSpan((int)at, (int)p.CapturedEnds[^1]);
+            p.CapturedSizes.CopyTo(captured);
             for (var row = 0; row < p.CapturedEnds.Count; row++)
             {
                 offsets.Add(at + p.CapturedEnds[row]);

@@ -1,0 +1,120 @@
+using Memtrace.Pipeline.Fragmentation;
+using Xunit;
+
+namespace Memtrace.Pipeline.Tests;
+
+public sealed class MaxTreeTests
+{
+    [Fact]
+    public void Max_matches_a_naive_maximum_on_seeded_random_operations()
+    {
+        var rng = new Random(42);
+        var tree = new MaxTree(capacity: 4); // small, so the run grows it several times
+        var oracle = new Dictionary<int, long>();
+        for (var step = 0; step < 20_000; step++)
+        {
+            var id = rng.Next(1_000);
+            var v = rng.Next(3) == 0 ? 0 : (long)rng.Next(1, 200); // many equal values, and removals (0)
+            tree.Set(id, v);
+            oracle[id] = v;
+            Assert.Equal(oracle.Values.Max(), tree.Max);
+            Assert.Equal(v, tree[id]);
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => tree.Set(1, -1));
+    }
+
+    /// <summary>
+    /// The lazy tree recomputes only when the leaf holding the maximum drops: here every other step lowers
+    /// that leaf, so both ways of recomputing run (a few dirty paths walked, or a full rebuild after many
+    /// changes) and the tree grows in between.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]    // a recompute nearly every step: few dirty leaves, walked
+    [InlineData(200)]  // long runs of changes between recomputes: rebuilt bottom-up
+    public void Max_stays_exact_when_the_largest_keeps_shrinking(int changesBetweenDrops)
+    {
+        var rng = new Random(changesBetweenDrops);
+        var tree = new MaxTree(capacity: 2);
+        var oracle = new long[3_000];
+        for (var step = 0; step < 30_000; step++)
+        {
+            var grow = step < 3_000 ? step + 1 : oracle.Length; // ids appear over time: the tree grows mid-run
+            int id;
+            long v;
+            if (step % (changesBetweenDrops + 1) == 0 && oracle.Max() > 0)
+            {
+                id = Array.IndexOf(oracle, oracle.Max());
+                v = rng.NextInt64(oracle[id]); // the largest shrinks, maybe to 0
+            }
+            else
+            {
+                id = rng.Next(grow);
+                v = rng.Next(4) == 0 ? 0 : rng.NextInt64(1, 1L << 40);
+            }
+            tree.Set(id, v);
+            oracle[id] = v;
+            Assert.Equal(oracle.Max(), tree.Max);
+        }
+        for (var id = 0; id < oracle.Length; id++) Assert.Equal(oracle[id], tree[id]);
+    }
+}
+
+
+public sealed class CapturedSizesTests
+{
+    [Fact]
+    public void Appends_across_chunks_and_copies_back_in_order()
+    {
+        var rng = new Random(5);
+        var captured = new CapturedSizes();
+        var oracle = new List<long>();
+        for (var row = 0; row < 400; row++)
+        {
+            // Rows of 0 to 3,000 sizes: 400 rows cross the 65,536-size chunk boundary several times.
+            var sizes = Enumerable.Range(0, rng.Next(3_000)).Select(_ => rng.NextInt64(1, 1L << 40)).ToArray();
+            captured.Append(sizes);
+            oracle.AddRange(sizes);
+            Assert.Equal(oracle.Count, captured.Count);
+        }
+        Assert.Equal(oracle, captured.ToArray());
+        var prefix = new long[100_001];
+        captured.CopyTo(prefix);
+        Assert.Equal(oracle.Take(prefix.Length), prefix);
+        Assert.Throws<ArgumentOutOfRangeException>(() => captured.CopyTo(new long[oracle.Count + 1]));
+        captured.Release();
+        Assert.Equal(0, captured.Count);
+        captured.Append([7, 8]);
+        Assert.Equal([7L, 8L], captured.ToArray());
+        captured.Release();
+    }
+}
+
+public sealed class PoolScanExtentTests
+{
+    /// <summary>The extent against a naive filter: successful allocations and reservations, each to its block end (its size when none).</summary>
+    [Fact]
+    public void Extent_matches_a_naive_filter_and_is_taken_only_where_needed()
+    {
+        var rng = new Random(8);
+        var ops = new[] { AllocOp.Alloc, AllocOp.Free, AllocOp.SegmentAlloc, AllocOp.SegmentFree, AllocOp.Oom };
+        for (var trial = 0; trial < 50; trial++)
+        {
+            // Past one 4,096-event chunk in most trials; a failed allocation's address must not count.
+            var events = Enumerable.Range(0, rng.Next(1, 10_000)).Select(i =>
+            {
+                var op = ops[rng.Next(trial % 2 == 0 ? 2 : ops.Length)];
+                long? block = rng.Next(2) == 0 ? null : rng.NextInt64(0, 1L << 30);
+                return new PoolEvent(i, i, op, rng.NextInt64(1L << 20, 1L << 46), rng.NextInt64(0, 1L << 30), block, null, null, rng.Next(10) == 0);
+            }).ToArray();
+            var placed = events.Where(e => e.Op is AllocOp.Alloc or AllocOp.SegmentAlloc && !e.Failed).ToArray();
+            var lo = placed.Length == 0 ? long.MaxValue : placed.Min(e => e.Address);
+            var hi = placed.Length == 0 ? long.MinValue : placed.Max(e => e.Address + Math.Max(1, e.BlockSize ?? e.Size));
+            var driver = PoolScan.Of(events, ExtentUse.Always);
+            Assert.Equal((lo, hi), (driver.ExtentLo, driver.ExtentHi));
+            var allocator = PoolScan.Of(events, ExtentUse.WithoutSegments);
+            var segments = events.Any(e => e.Op == AllocOp.SegmentAlloc);
+            Assert.Equal(segments ? (long.MaxValue, long.MinValue) : (lo, hi), (allocator.ExtentLo, allocator.ExtentHi));
+            Assert.Equal((long.MaxValue, long.MinValue), (PoolScan.Of(events, ExtentUse.None).ExtentLo, PoolScan.Of(events, ExtentUse.None).ExtentHi));
+        }
+    }
+}
