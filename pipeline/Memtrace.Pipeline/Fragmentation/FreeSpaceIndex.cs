@@ -154,24 +154,4 @@ public sealed class FreeSpaceIndex
         for (var i = 0; i < a.Length; i++) a[i] = _arena.Items[ids[i]].Size;
         return a;
     }
-
-    /// <summary>
-    /// ⌊x / r⌋ without a 64-bit divide (~40 cycles, and S(R) takes K of them per block change): the
-    /// product with 1/r is within one of the quotient while x &lt; 2^52, and one remainder check fixes it.
-    /// (A branch-free fix-up measured slower: the check almost always predicts.)
-    /// </summary>
-    private readonly struct ExactDivisor(long r)
-    {
-        private readonly double _inverse = 1.0 / r;
-
-        public long Divide(long x)
-        {
-            if ((ulong)x >= 1UL << 52) return x / r;
-            var q = (long)(x * _inverse);
-            var rem = x - q * r;
-            if (rem < 0) q--;
-            else if (rem >= r) q++;
-            return q;
-        }
-    }
 }
