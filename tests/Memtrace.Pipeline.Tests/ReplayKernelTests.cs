@@ -59,7 +59,6 @@ public sealed class MaxTreeTests
     }
 }
 
-
 public sealed class CapturedSizesTests
 {
     [Fact]
