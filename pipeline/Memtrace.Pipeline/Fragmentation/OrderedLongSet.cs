@@ -30,9 +30,11 @@ public sealed class OrderedLongSet
     public long Min => Count == 0 ? throw new InvalidOperationException("empty set") : _firsts[0];
 
     /// <summary>
-    /// How many values of the sorted span are ≤ value. Branch-free (the JIT turns the select into a
-    /// conditional move): the keys are addresses in random order, so a branchy search mispredicts half
-    /// its steps.
+    /// How many values of the sorted span are ≤ value. Branch-free: the keys are addresses in random
+    /// order, so a branchy search mispredicts half its steps. The step is a mask, not a select: written as
+    /// <c>lo = x ≤ value ? lo + half : lo</c>, the JIT made a conditional move of it standing alone but a
+    /// jump once it was inlined into the replay's allocation path (seen in its disassembly), and those jumps
+    /// were the largest cost of a driver pool's replay.
     /// </summary>
     private static int UpperBound(ReadOnlySpan<long> sorted, long value)
     {
@@ -42,7 +44,8 @@ public sealed class OrderedLongSet
         while (len > 1)
         {
             var half = len >> 1;
-            lo = System.Runtime.CompilerServices.Unsafe.Add(ref first, lo + half) <= value ? lo + half : lo;
+            var right = System.Runtime.CompilerServices.Unsafe.Add(ref first, lo + half) <= value;
+            lo += half & -(nint)System.Runtime.CompilerServices.Unsafe.As<bool, byte>(ref right);
             len -= half;
         }
         return (int)lo + (System.Runtime.CompilerServices.Unsafe.Add(ref first, lo) <= value ? 1 : 0);
