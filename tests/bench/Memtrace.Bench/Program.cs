@@ -120,7 +120,7 @@ public static class Program
         var generator = new Memtrace.Pipeline.Synthetic.CachingAllocatorTrace(sizes, seed: 11);
         var torch = generator.Next(events);
         var torchInput = new PoolInput { Key = new PoolKey("", 1, 0, "bench", "s"), Level = PoolLevel.Allocator, Events = torch, TorchRules = true };
-        yield return ReplayFigure("replay_events_per_s", "caching allocator", torchInput, generator.LiveCount);
+        yield return ReplayFigure("replay_events_per_s", "caching allocator", torchInput, generator.LiveCount, targeted: true);
 
         var rng = new Random(11);
         const long slot = 256L << 20;
@@ -149,7 +149,8 @@ public static class Program
             }
         }
         var driverInput = new PoolInput { Key = new PoolKey("", 1, 0, "bench", "s"), Level = PoolLevel.Driver, Events = evs, TorchRules = false };
-        yield return ReplayFigure("replay_driver_events_per_s", "driver pool", driverInput, live.Count);
+        // The issue's 20 M/s is for a trace with realistic size mixes; this one is the worst case for the ordered index.
+        yield return ReplayFigure("replay_driver_events_per_s", "driver pool", driverInput, live.Count, targeted: false);
     }
 
     /// <summary>
@@ -159,7 +160,7 @@ public static class Program
     /// after pool. The figure is the median of the last five runs; the first and the best are printed beside
     /// it. Each run's captured sizes are handed back after it, as the pipeline does once its cross-check ran.
     /// </summary>
-    private static Figure ReplayFigure(string name, string label, PoolInput input, int expectedLive)
+    private static Figure ReplayFigure(string name, string label, PoolInput input, int expectedLive, bool targeted)
     {
         var events = input.Events.Length;
         PoolResult? result = null;
@@ -183,7 +184,9 @@ public static class Program
         Console.WriteLine($"replay ({label}): {events:N0} events in {secs:0.000} s = {Rate(events, secs)} (median of runs 3-7; first run {Rate(events, runs[0])}, " +
                           $"best {Rate(events, steady[0])}, slowest after warm-up {Rate(events, steady[^1])}), {result.Timeline.Count:N0} timeline rows, {result.FinalFree.Count:N0} free blocks at the end; " +
                           $"a plain read of the {events * (long)Unsafe.SizeOf<PoolEvent>() / 1e6:0} MB of events took {read * 1e3:0} ms");
-        return new Figure(name, events / secs, "events/s", "issue target (20M/s)", 20e6, events / secs / 20e6);
+        return targeted
+            ? new Figure(name, events / secs, "events/s", "issue target (20M/s)", 20e6, events / secs / 20e6)
+            : new Figure(name, events / secs, "events/s", "-", null, null);
     }
 
     /// <summary>Torch snapshot import (parse + archive write) against CPython's pickle.load of the same file.</summary>
