@@ -149,9 +149,8 @@ public sealed class FreeSpaceIndex
 
     public long[] BlockSizes()
     {
-        var ids = _list.Ids;
-        var a = new long[ids.Length];
-        for (var i = 0; i < a.Length; i++) a[i] = _arena.Items[ids[i]].Size;
-        return a;
+        var sizes = new long[_list.Count]; // exactly the count, so CopySizes fills it and never grows it
+        CopySizes(ref sizes);
+        return sizes;
     }
 }

@@ -76,7 +76,7 @@ public sealed class MaxTree
         if ((long)_dirtyCount * System.Numerics.BitOperations.Log2((uint)_capacity) >= _capacity)
         {
             for (var d = 0; d < _dirtyCount; d++) _isDirty[_dirty[d]] = 0;
-            for (var i = _capacity - 1; i >= 1; i--) Unsafe.Add(ref nodes, i) = Math.Max(Unsafe.Add(ref nodes, 2 * i), Unsafe.Add(ref nodes, 2 * i + 1));
+            RebuildInnerNodes(_nodes, _capacity);
         }
         else
         {
@@ -100,6 +100,12 @@ public sealed class MaxTree
         return _nodes[1];
     }
 
+    /// <summary>Every inner node from its two children, bottom-up: each level's maxima are independent of one another.</summary>
+    private static void RebuildInnerNodes(long[] nodes, int capacity)
+    {
+        for (var i = capacity - 1; i >= 1; i--) nodes[i] = Math.Max(nodes[2 * i], nodes[2 * i + 1]);
+    }
+
     private void Grow(int id)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(id);
@@ -108,7 +114,7 @@ public sealed class MaxTree
         var nodes = new long[2 * capacity];
         Array.Copy(_nodes, _capacity, nodes, capacity, _capacity);
         // Every inner node is rebuilt from the leaves, so nothing stays dirty.
-        for (var i = capacity - 1; i >= 1; i--) nodes[i] = Math.Max(nodes[2 * i], nodes[2 * i + 1]);
+        RebuildInnerNodes(nodes, capacity);
         _nodes = nodes;
         _capacity = capacity;
         _dirty = new int[capacity];
