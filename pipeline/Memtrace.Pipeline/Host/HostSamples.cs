@@ -44,6 +44,10 @@ public sealed record ProcSample
 
     public long Ts { get; init; }
     public bool Alive { get; init; }
+
+    /// <summary>Which files the row was read from (<see cref="HostInputs"/>' field groups), for <see cref="SampleTicks"/>.</summary>
+    public byte Fields { get; init; }
+
     public long? VmRss { get => Packed.Get(_vmRss); init => _vmRss = Packed.Put(value); }
     public long? RssAnon { get => Packed.Get(_rssAnon); init => _rssAnon = Packed.Put(value); }
     public long? RssFile { get => Packed.Get(_rssFile); init => _rssFile = Packed.Put(value); }
@@ -76,6 +80,10 @@ public sealed record CgroupSample
 
     public long Ts { get; init; }
     public int Version { get; init; }
+
+    /// <summary>Which files the row was read from (<see cref="HostInputs"/>' field groups), for <see cref="SampleTicks"/>.</summary>
+    public byte Fields { get; init; }
+
     public long? Usage { get => Packed.Get(_usage); init => _usage = Packed.Put(value); }
     public long? Limit { get => Packed.Get(_limit); init => _limit = Packed.Put(value); }
     public long? Anon { get => Packed.Get(_anon); init => _anon = Packed.Put(value); }

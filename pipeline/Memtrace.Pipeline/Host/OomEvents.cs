@@ -48,10 +48,14 @@ public static class OomEvents
 
     private static List<(long Start, long End, long Before, long After)> CounterWindows(Workload w)
     {
+        // Between successive reads of the counter: a tick that lacks memory.oom_control (or memory.events) is skipped, not a reset.
         var result = new List<(long, long, long, long)>();
-        for (var i = 1; i < w.Cgroup.Count; i++)
+        CgroupSample? last = null;
+        foreach (var c in w.Cgroup)
         {
-            if (w.Cgroup[i - 1].OomKill is { } a && w.Cgroup[i].OomKill is { } b && b > a) result.Add((w.Cgroup[i - 1].Ts, w.Cgroup[i].Ts, a, b));
+            if (c.OomKill is not { } b) continue;
+            if (last?.OomKill is { } a && b > a) result.Add((last.Ts, c.Ts, a, b));
+            last = c;
         }
         return result;
     }

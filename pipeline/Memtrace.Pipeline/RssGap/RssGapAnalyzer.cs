@@ -46,8 +46,12 @@ public static class RssGapAnalyzer
         {
             var firstOfWorkload = instants.Count;
             var goTimes = w.Go.Select(s => s.Ts).ToList();
-            var procTimes = w.Proc.Select(s => s.Ts).ToList();
-            var cgTimes = w.Cgroup.Select(s => s.Ts).ToList();
+            // Each pairs with the reads that carry its fields: a partial tick (a sidecar that skipped status once) is
+            // passed over rather than leaving the instant unpaired; a read that found the process gone still counts.
+            var procRows = Carrying(w.Proc, s => !s.Alive || s.RssAnon is not null);
+            var cgRows = Carrying(w.Cgroup, s => s.Usage is not null);
+            var procTimes = procRows.Select(k => w.Proc[k].Ts).ToList();
+            var cgTimes = cgRows.Select(k => w.Cgroup[k].Ts).ToList();
             var useGo = goTimes.Count > 0;
             var at = useGo ? goTimes : procTimes;
             var atInterval = Pairing.MedianInterval(at);
@@ -55,8 +59,8 @@ public static class RssGapAnalyzer
             var cgMatch = Pairing.Nearest(at, cgTimes, Pairing.Tolerance(atInterval, Pairing.MedianInterval(cgTimes), toleranceOverride));
             for (var i = 0; i < at.Count; i++)
             {
-                var p = procMatch[i] >= 0 ? w.Proc[procMatch[i]] : null;
-                var c = cgMatch[i] >= 0 ? w.Cgroup[cgMatch[i]] : null;
+                var p = procMatch[i] >= 0 ? w.Proc[procRows[procMatch[i]]] : null;
+                var c = cgMatch[i] >= 0 ? w.Cgroup[cgRows[cgMatch[i]]] : null;
                 if (p is null || !p.Alive || p.RssAnon is null || (w.Cgroup.Count > 0 && c?.Usage is null))
                 {
                     unpaired++;
@@ -75,6 +79,13 @@ public static class RssGapAnalyzer
             }
         }
         return unpaired;
+    }
+
+    private static List<int> Carrying<T>(List<T> series, Func<T, bool> carries)
+    {
+        var rows = new List<int>(series.Count);
+        for (var k = 0; k < series.Count; k++) if (carries(series[k])) rows.Add(k);
+        return rows;
     }
 
     private static void Append(Table t, Table wide, Workload w, long ts, GoSample? g, ProcSample p, CgroupSample? c, LayerSplit s)

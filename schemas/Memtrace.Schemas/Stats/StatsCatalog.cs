@@ -52,6 +52,7 @@ public static class StatsCatalog
     public static readonly StatDef TtarBadEntry = new("ttar_bad_entry", Severity.DataLoss, "A ttar archive entry without a valid 'Lines: n' header was skipped.");
     public static readonly StatDef ProcfsBadFile = new("procfs_bad_file", Severity.DataLoss, "A /proc file that did not hold the fields expected of it was skipped.");
     public static readonly StatDef CaptureBadLine = new("capture_bad_line", Severity.DataLoss, "A capture JSONL line that is not a {ts_ns, path, content|error} object was skipped.");
+    public static readonly StatDef CaptureReadFailed = new("capture_read_failed", Severity.DataLoss, "A capture record says its read failed for a reason other than the process being gone (permission denied, a removed cgroup); that tick lacks the file's fields, and the failure is no evidence of exit.");
     public static readonly StatDef CgroupInconsistent = new("cgroup_inconsistent", Severity.DataLoss, "A cgroup sample whose memory.stat anon + file exceeds its usage: the files contradict each other, so its attribution is unreliable. Kept as read.");
     public static readonly StatDef CgroupBadFile = new("cgroup_bad_file", Severity.DataLoss, "A cgroup memory file whose content did not parse was left out of its sample.");
 
@@ -106,7 +107,7 @@ public static class StatsCatalog
         FileRefused, FileAlreadyImported, ArchiveSourceMissing,
         PickleTruncated, TorchBadField, TorchUnknownAction, TorchUnknownBlockState, TorchFreeBeforeWindow, TorchBlockSizeRecovered,
         RmmBadRow, RmmUnknownAction, RmmMidnightRollover, NsysBadRow, NsysUnknownOperation,
-        TtarBadEntry, ProcfsBadFile, CaptureBadLine, CgroupBadFile, CgroupInconsistent, GctraceBadLine, ExpvarBadRecord, PerfBadLine, PerfUnpairedExit, PprofBadRecord, BpftraceBadLine, BpftraceLostEvents, MemleakBadLine, DmesgBadLine,
+        TtarBadEntry, ProcfsBadFile, CaptureBadLine, CaptureReadFailed, CgroupBadFile, CgroupInconsistent, GctraceBadLine, ExpvarBadRecord, PerfBadLine, PerfUnpairedExit, PprofBadRecord, BpftraceBadLine, BpftraceLostEvents, MemleakBadLine, DmesgBadLine,
         CudaHookBadRecord, CudaHookTruncated, CudaHookNoEnd, CudaHookDropped, CudaHookWriteFailed, CudaHookThreadGap,
         LimitInflatedBytes, LimitPickleDepth, LimitPickleMemo, LimitStackFrames, LimitLineLength,
         ReplayLiveAtStart, ReplayFreeUnknown, ReplayDoubleFree, ReplayOverlap, ReplayAllocAfterOom, ReplaySegmentNotEmpty, ReplayBatchMismatch, HeatmapRasterMismatch, ReplayFinalMismatch,

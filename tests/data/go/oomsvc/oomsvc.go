@@ -7,7 +7,8 @@
 // cgo_alloc: 48 MiB from C malloc, every page touched, held for a while, then cgo_free.
 // goroutines: a few thousand goroutines that grow their stacks to ~32 KiB and sleep.
 // leak: 8 MiB retained every 200 ms until the memory cgroup's limit kills the process.
-// Run it inside a 512 MiB memcg; see README.md next to it for the exact capture commands.
+// Run it inside a 512 MiB memcg; see README.md next to it for the exact capture commands. An optional third
+// argument divides every pause (a speed-up for live tests; the fixtures ran with none).
 package main
 
 /*
@@ -60,6 +61,11 @@ func churn() {
 func main() {
 	addr := os.Args[1]
 	goroutines, _ := strconv.Atoi(os.Args[2])
+	speed := 1.0
+	if len(os.Args) > 3 {
+		speed, _ = strconv.ParseFloat(os.Args[3], 64)
+	}
+	pause := func(d time.Duration) { time.Sleep(time.Duration(float64(d) / speed)) }
 	expvar.Publish("goroutines", expvar.Func(func() any { return runtime.NumGoroutine() }))
 	expvar.Publish("gomemlimit", expvar.Func(func() any { return debug.SetMemoryLimit(-1) }))
 	expvar.Publish("gogc", expvar.Func(func() any { g := debug.SetGCPercent(-1); debug.SetGCPercent(g); return g }))
@@ -70,15 +76,15 @@ func main() {
 	go http.Serve(ln, nil)
 	phase("start", 0)
 	go churn()
-	time.Sleep(4 * time.Second)
+	pause(4 * time.Second)
 
 	const cgoBytes = 48 << 20
 	p := C.grab(cgoBytes)
 	phase("cgo_alloc", cgoBytes)
-	time.Sleep(8 * time.Second)
+	pause(8 * time.Second)
 	C.free(unsafe.Pointer(p))
 	phase("cgo_free", cgoBytes)
-	time.Sleep(4 * time.Second)
+	pause(4 * time.Second)
 
 	block := make(chan struct{})
 	for i := 0; i < goroutines; i++ {
@@ -89,7 +95,7 @@ func main() {
 		}()
 	}
 	phase("goroutines", int64(goroutines))
-	time.Sleep(6 * time.Second)
+	pause(6 * time.Second)
 
 	phase("leak", 8<<20)
 	for {
@@ -98,6 +104,6 @@ func main() {
 			b[i] = 1
 		}
 		leaked = append(leaked, b)
-		time.Sleep(200 * time.Millisecond)
+		pause(200 * time.Millisecond)
 	}
 }
