@@ -15,6 +15,8 @@ setup:
 	@command -v $(DOTNET) >/dev/null || { echo "dotnet SDK 10 is required (https://dot.net)"; exit 1; }
 	@command -v gcc >/dev/null && command -v nm >/dev/null || { echo "installing gcc for the CUDA hook"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc libc6-dev make binutils >/dev/null; }
+	@command -v go >/dev/null && command -v python3 >/dev/null || { echo "installing go and python3 for the live sidecar capture test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends golang-go python3 >/dev/null; }
 	@command -v chromium >/dev/null || { echo "installing chromium for the report's browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; }
 	$(DOTNET) restore Pipeline.sln --nologo -v q

@@ -12,8 +12,8 @@ internal static class RunCommand
         var outDir = new Option<string>("--out") { Description = "Output directory for tables/*.arrow, summary.json, run.json and report.html.", Required = true };
         var (requestSize, resolution, deviceMemory, tolerate, failOn) = Options();
         var maxInstants = new Option<int>("--max-instants") { Description = "memory_timeline and rss_gap_attribution rows per workload at most; each time bucket keeps its peak instant (0: every instant).", DefaultValueFactory = _ => Memtrace.Pipeline.RssGap.PeakThinning.DefaultMaxInstants };
-        var step = new Option<double?>("--step") { Description = "memory_timeline grid step in milliseconds (default: the densest sampled source's instants)." };
-        var tolerance = new Option<double?>("--tolerance") { Description = "Host pairing tolerance in milliseconds (default: half the slower source's interval, at most 1000)." };
+        var step = DurationOption.Create("--step", "memory_timeline grid step (default: the densest sampled source's instants).", 1_000_000, "milliseconds");
+        var tolerance = DurationOption.Create("--tolerance", "Host pairing tolerance (default: half the slower source's interval, at most 1s).", 1_000_000, "milliseconds");
         var headroom = new Option<double>("--headroom") { Description = "Capacity plan: recommended limit = peak working set × this factor.", DefaultValueFactory = _ => 1.25 };
         var accelerator = new Option<string>("--accelerator") { Description = "Where batch statistics run: auto (CUDA when present), cuda, cpu.", DefaultValueFactory = _ => "auto" };
         accelerator.AcceptOnlyFromAmong("auto", "cuda", "cpu", "ilgpu-cpu");
@@ -24,7 +24,7 @@ internal static class RunCommand
 
             Example:
               memtrace run trace/ --out results/ --request-size 268435456 --fail-on fragmentation-oom
-              memtrace run trace/ --out results/ --step 500 --headroom 1.3 --fail-on host-oom spin
+              memtrace run trace/ --out results/ --step 500ms --headroom 1.3 --fail-on host-oom spin
             """) { archive, outDir, requestSize, resolution, deviceMemory, tolerate, failOn, accelerator, step, maxInstants, tolerance, headroom };
         cmd.SetAction(r =>
         {
@@ -47,11 +47,11 @@ internal static class RunCommand
                 {
                     Timeline = new Memtrace.Pipeline.RssGap.TimelineOptions
                     {
-                        StepNs = r.GetValue(step) is { } st ? (long)(st * 1_000_000) : null,
+                        StepNs = r.GetValue(step),
                         MaxRows = Math.Max(0, r.GetValue(maxInstants)),
-                        ToleranceNs = r.GetValue(tolerance) is { } tl ? (long)(tl * 1_000_000) : null,
+                        ToleranceNs = r.GetValue(tolerance),
                     },
-                    ToleranceNs = r.GetValue(tolerance) is { } tol ? (long)(tol * 1_000_000) : null,
+                    ToleranceNs = r.GetValue(tolerance),
                     Headroom = r.GetValue(headroom),
                 },
                 TolerateErrors = r.GetValue(tolerate),

@@ -10,7 +10,7 @@ public static class CgroupSamples
 
     public static readonly TableDef Def = new(
         "cgroup_samples", 1, TableKind.Raw,
-        "One row per memory-cgroup sample. Known memory.stat fields are columns; the rest are kept as 'key=value' strings.",
+        "One row per memory-cgroup sampler tick (see 'Ticks and split captures'); a tick that lacked a file leaves its columns null. Known memory.stat fields are columns; the rest are kept as 'key=value' strings.",
         ["host", "cgroup_path", "ts_ns"],
         [
             SourceId(),

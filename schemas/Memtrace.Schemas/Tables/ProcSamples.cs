@@ -8,7 +8,7 @@ public static class ProcSamples
 {
     public static readonly TableDef Def = new(
         "proc_samples", 1, TableKind.Raw,
-        "One row per /proc/<pid> sample. Byte columns come from status/smaps_rollup kB values × 1024.",
+        "One row per /proc/<pid> sampler tick (capture-jsonl: the tick's first read; see 'Ticks and split captures'). Byte columns come from status/smaps_rollup kB values × 1024; a tick that lacked a file leaves its columns null.",
         ["host", "pid", "ts_ns"],
         [
             SourceId(),
@@ -16,7 +16,7 @@ public static class ProcSamples
             I64("mono_ns", "ns", "CLOCK_MONOTONIC of the same read, when recorded.", nullable: true),
             Str("host", "Host name, or empty."),
             I64("pid", "", "Process id."),
-            Bool("alive", "False once the process has vanished (the sampler keeps sampling its cgroup)."),
+            Bool("alive", "False on a read that found the process gone (the file no longer exists), never for a file a tick lacks; true when a read succeeded."),
             I64("vm_rss", "bytes", "status VmRSS.", nullable: true),
             I64("rss_anon", "bytes", "status RssAnon.", nullable: true),
             I64("rss_file", "bytes", "status RssFile.", nullable: true),
