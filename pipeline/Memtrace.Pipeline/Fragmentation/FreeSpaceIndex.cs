@@ -80,8 +80,15 @@ public sealed class FreeSpaceIndex
         Tally(end - start, +1);
     }
 
+    /// <summary>The seed entropy's histogram, carried between timeline rows.</summary>
+    public SeedHistogram Seed { get; } = new();
+
+    /// <summary>The seed entropy of the free blocks now (O(changes since the last row), or O(n) where L changed).</summary>
+    public double SeedEntropy() => Seed.Entropy(_list.Count, Largest, i => _arena.Items[_list.Ids[i]].Size);
+
     private void Tally(long size, int sign)
     {
+        Seed.Note(size, sign, _list.Count);
         FreeBytes += sign * size;
         var k = FragMetrics.Bucket(size);
         HistCount[k] += sign;

@@ -34,17 +34,16 @@ public static class PoolReplay
         var t1 = events.Length > 0 ? events[^1].TsNs : 0;
         var bucket = options.ResolutionNs ?? AutoResolution(events.Length, t1 - t0, options.MaxTimelineRows);
         var sizeBuffer = new long[256];
-        var seed = new SeedThresholds();
         var timeline = new TimelineAccumulator(bucket, t0, result.Timeline, (seq, ts, n) =>
         {
-            var count = space.Free.CopySizes(ref sizeBuffer); // may grow the buffer: take the span after
-            var sizes = sizeBuffer.AsSpan(0, count);
-            if (result.CapturedSizes.Count + sizes.Length <= options.MaxCapturedBlocks && result.CapturedEnds.Count == result.Timeline.Count)
+            // The cross-check's sizes are copied while they fit its budget (a copy is O(n), bounded in all by MaxCapturedBlocks).
+            if (result.CapturedSizes.Count + space.Free.Count <= options.MaxCapturedBlocks && result.CapturedEnds.Count == result.Timeline.Count)
             {
-                result.CapturedSizes.Append(sizes);
+                var count = space.Free.CopySizes(ref sizeBuffer); // may grow the buffer: take the span after
+                result.CapturedSizes.Append(sizeBuffer.AsSpan(0, count));
                 result.CapturedEnds.Add(result.CapturedSizes.Count);
             }
-            return Snapshot(space, seed.Entropy(sizes, space.Free.Largest), seq, ts, n, options.RequestSize is > 0);
+            return Snapshot(space, space.Free.SeedEntropy(), seq, ts, n, options.RequestSize is > 0);
         });
         var heatmaps = Enumerable.Range(0, Math.Max(1, options.HeatmapLevels)).Select(level =>
         {

@@ -52,6 +52,21 @@ public sealed class SeedThresholds
         return FragMetrics.EntropyOfSeedHistogram(hist);
     }
 
+    /// <summary>Sets the thresholds for the largest free block <paramref name="largest"/> (a no-op when they are set for it).</summary>
+    public void Prepare(long largest)
+    {
+        if (largest != _largest) Build(largest);
+    }
+
+    /// <summary>The seed bin of one free block under the prepared thresholds: how many of the seven are ≤ its size.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public int BinOf(long size)
+    {
+        var bin = 0;
+        foreach (var t in _thresholds) bin += size >= t ? 1 : 0;
+        return bin;
+    }
+
     private void Build(long largest)
     {
         var maxLog = FragMetrics.SeedLog(largest);
