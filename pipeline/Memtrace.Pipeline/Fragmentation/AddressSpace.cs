@@ -47,6 +47,15 @@ public sealed class AddressSpace
     /// <summary>Told of every block that becomes live or stops being live (the heatmap's interval recorder).</summary>
     public IBlockLifetimeObserver? Lifetimes { get; set; }
 
+    /// <summary>Told of every segment, free-block and live-block change (the heatmap's running sums); the free index is told too.</summary>
+    public ISpaceObserver? Observer
+    {
+        get => _observer;
+        set => _observer = Free.Observer = value;
+    }
+
+    private ISpaceObserver? _observer;
+
     public Segment? SegmentById(int id) => _segById.GetValueOrDefault(id);
 
     /// <summary>The live blocks, in arena order (deterministic, not by address). A walk of the arena: no live list is kept per event.</summary>
@@ -73,6 +82,7 @@ public sealed class AddressSpace
         _segByStart[start] = seg;
         _segById[seg.Id] = seg;
         Reserved += size;
+        _observer?.SegmentChanged(seg, +1);
         if (size > 0 && !_byStart.ContainsKey(start))
         {
             var id = _arena.New(start, start + size, seg.Id);
@@ -110,6 +120,7 @@ public sealed class AddressSpace
         _segByStart.Remove(start);
         _segById.Remove(seg.Id);
         Reserved -= seg.Size;
+        _observer?.SegmentChanged(seg, -1);
     }
 
     /// <summary>Marks [addr, addr + size) live. It must lie inside one free block; otherwise it is skipped and reported.</summary>
@@ -156,6 +167,7 @@ public sealed class AddressSpace
         LiveCount++;
         Allocated += size;
         Lifetimes?.Opened(addr, size);
+        _observer?.LiveChanged(addr, size, segment, stackId, +1);
         return true;
     }
 
@@ -169,6 +181,7 @@ public sealed class AddressSpace
         _freedAddresses.Add(addr);
         Allocated -= end - addr;
         Lifetimes?.Closed(addr, end - addr);
+        _observer?.LiveChanged(addr, end - addr, items[id].Segment, _arena.Stacks[id], -1);
         var prevFree = prev >= 0 && items[prev].Free;
         var nextFree = next >= 0 && items[next].Free;
         if (prevFree)

@@ -43,10 +43,14 @@ public sealed class FreeSpaceIndex
     public long[] SuitableCounts { get; }
     public IReadOnlyList<long> ReferenceSizes => _refSizes;
 
+    /// <summary>Told of every free block that appears, disappears or changes extent (the heatmap's running sums).</summary>
+    public ISpaceObserver? Observer { get; set; }
+
     /// <summary>Block <paramref name="id"/> (already in the address map) becomes free.</summary>
     internal void Insert(int id)
     {
         ref var b = ref _arena.Items[id];
+        Observer?.FreeChanged(b.Start, b.End, b.Segment, +1);
         _list.Add(id);
         _starts?.Add(b.Start);
         _largest.Set(b.ListPos, b.Size);
@@ -57,6 +61,7 @@ public sealed class FreeSpaceIndex
     internal void Delete(int id)
     {
         ref var b = ref _arena.Items[id];
+        Observer?.FreeChanged(b.Start, b.End, b.Segment, -1);
         var pos = b.ListPos;
         _list.Remove(id);
         _starts?.Remove(b.Start);
@@ -71,6 +76,11 @@ public sealed class FreeSpaceIndex
     internal void Resize(int id, long start, long end)
     {
         ref var b = ref _arena.Items[id];
+        if (Observer is { } o)
+        {
+            o.FreeChanged(b.Start, b.End, b.Segment, -1);
+            o.FreeChanged(start, end, b.Segment, +1);
+        }
         Tally(b.Size, -1);
         // A start moves only within the block's own extent, so no other free start lies between the old and new one.
         if (b.Start != start) _starts?.Replace(b.Start, start);

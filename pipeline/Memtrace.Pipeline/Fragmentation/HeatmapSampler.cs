@@ -8,7 +8,7 @@ namespace Memtrace.Pipeline.Fragmentation;
 /// owns most of its live bytes (what the report's hover shows). A pool is sampled at several levels
 /// (each finer than the last) so a report can zoom without the raw events.
 /// </summary>
-public sealed class HeatmapSampler
+public sealed class HeatmapSampler : ISpaceObserver
 {
     private readonly (long Start, long End, long Offset)[] _ranges;
     private readonly long _total;
@@ -22,7 +22,12 @@ public sealed class HeatmapSampler
     private readonly long[] _bounds;
     /// <summary>The sampling instant of each time bin: the state after every event at or before it.</summary>
     private readonly long[] _instants;
+    /// <summary>Running sums per address bin, kept current by <see cref="ISpaceObserver"/> calls: mapped, free, fragmented-gap and live bytes.</summary>
+    private readonly long[] _mapped, _free, _frag, _live;
+    /// <summary>Live bytes per (address bin, stack); entries that reach zero are removed.</summary>
     private readonly Dictionary<(int Bin, long Stack), long> _stackBytes = new();
+    /// <summary>Per segment id: its compacted offset minus its start (long.MinValue: not seen).</summary>
+    private long[] _segBase = [];
     private int _nextBin;
 
     /// <summary>Stands for "no stack recorded" in the per-bin stack tally.</summary>
@@ -60,6 +65,7 @@ public sealed class HeatmapSampler
         _bounds = new long[_addrBins + 1];
         for (var b = 0; b < _addrBins; b++) _bounds[b] = (long)(b * width);
         _bounds[_addrBins] = _total;
+        (_mapped, _free, _frag, _live) = (new long[_addrBins], new long[_addrBins], new long[_addrBins], new long[_addrBins]);
         _instants = new long[_timeBins];
         for (var bin = 0; bin < _timeBins; bin++) _instants[bin] = _t0 + (long)((double)(_t1 - _t0) * (bin + 1) / _timeBins);
     }
@@ -115,7 +121,8 @@ public sealed class HeatmapSampler
         return _ranges.Length == 0 ? offset : _ranges[lo].Start + (offset - _ranges[lo].Offset);
     }
 
-    private void Add(double[] bins, long from, long to, long? stack = null)
+    /// <summary>Adds sign × the bytes of [from, to) to each address bin it overlaps (and to the stack's tally when given).</summary>
+    private void Add(long[] bins, long from, long to, int sign, long stack = long.MaxValue)
     {
         if (to <= from) return;
         for (var b = Gpu.HeatmapGrid.FirstBinEndingAfter(_bounds, from); b < _addrBins && _bounds[b] < to; b++)
@@ -123,9 +130,54 @@ public sealed class HeatmapSampler
             var lo = Math.Max(from, _bounds[b]);
             var hi = Math.Min(to, _bounds[b + 1]);
             if (hi <= lo) continue;
-            bins[b] += hi - lo;
-            if (stack is { } st) _stackBytes[(b, st)] = _stackBytes.GetValueOrDefault((b, st)) + (hi - lo);
+            bins[b] += sign * (hi - lo);
+            if (stack == long.MaxValue) continue;
+            ref var bytes = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_stackBytes, (b, stack), out _);
+            bytes += sign * (hi - lo);
+            if (bytes == 0) _stackBytes.Remove((b, stack));
         }
+    }
+
+    /// <summary>The compacted offset of an address inside segment <paramref name="segment"/>: one add, no search.</summary>
+    private long OffsetIn(long addr, int segment) =>
+        (uint)segment < (uint)_segBase.Length && _segBase[segment] != long.MinValue ? _segBase[segment] + addr : OffsetOf(addr);
+
+    /// <summary>Starts the running sums from the space as it is (one walk), then keeps them per change.</summary>
+    public void Attach(AddressSpace space)
+    {
+        foreach (var seg in space.Segments.OrderBy(s => s.Id)) SegmentChanged(seg, +1);
+        foreach (var (s, e, segment) in space.Free.Blocks()) FreeChanged(s, e, segment, +1);
+        foreach (var (addr, block) in space.LiveBlocks()) LiveChanged(addr, block.Size, block.Segment, block.StackId ?? BlockArena.NoStack, +1);
+    }
+
+    public void SegmentChanged(Segment segment, int sign)
+    {
+        var o = OffsetOf(segment.Start);
+        if (sign > 0)
+        {
+            if (segment.Id >= _segBase.Length)
+            {
+                var grown = new long[Math.Max(segment.Id + 1, _segBase.Length * 2)];
+                Array.Fill(grown, long.MinValue);
+                _segBase.CopyTo(grown, 0);
+                _segBase = grown;
+            }
+            _segBase[segment.Id] = o - segment.Start;
+        }
+        Add(_mapped, o, o + segment.Size, sign);
+    }
+
+    public void FreeChanged(long start, long end, int segment, int sign)
+    {
+        var o = OffsetIn(start, segment);
+        Add(_free, o, o + (end - start), sign);
+        if (end - start < _reference) Add(_frag, o, o + (end - start), sign);
+    }
+
+    public void LiveChanged(long start, long size, int segment, long stackId, int sign)
+    {
+        var o = OffsetIn(start, segment);
+        Add(_live, o, o + size, sign, stackId == BlockArena.NoStack ? NoStack : stackId);
     }
 
     /// <summary>A cell's class: the majority of its bytes, with fragmented gaps split out of free space.</summary>
@@ -134,39 +186,20 @@ public sealed class HeatmapSampler
         : allocated >= free ? "allocated"
         : fragmented * 2 > free ? "fragmented" : "free";
 
+    /// <summary>One time bin's cells from the running sums: O(address bins + the bins' stack tallies), whatever the pool's size.</summary>
     private void Capture(AddressSpace space)
     {
         var bin = _nextBin++;
-        var mapped = new double[_addrBins];
-        var free = new double[_addrBins];
-        var frag = new double[_addrBins];
-        foreach (var seg in space.Segments)
-        {
-            var o = OffsetOf(seg.Start);
-            Add(mapped, o, o + seg.Size);
-        }
-        foreach (var (s, e, _) in space.Free.Blocks())
-        {
-            var o = OffsetOf(s);
-            Add(free, o, o + (e - s));
-            if (e - s < _reference) Add(frag, o, o + (e - s));
-        }
-        var live = new double[_addrBins];
-        _stackBytes.Clear();
-        foreach (var (addr, block) in space.LiveBlocks())
-        {
-            var o = OffsetOf(addr);
-            Add(live, o, o + block.Size, block.StackId ?? NoStack);
-        }
         var top = new (long Stack, long Bytes)[_addrBins];
         foreach (var ((b, stack), bytes) in _stackBytes)
             if (bytes > top[b].Bytes || (bytes == top[b].Bytes && stack < top[b].Stack)) top[b] = (stack, bytes);
+        var (mapped, free, frag, live) = (_mapped, _free, _frag, _live);
         var ts = Math.Min(EdgeOf(bin), _t1);
         for (var a = 0; a < _addrBins; a++)
         {
             var (lo, hi) = (_bounds[a], _bounds[a + 1]);
             double binBytes = Math.Max(1, hi - lo);
-            var allocated = Math.Max(0, mapped[a] - free[a]);
+            var allocated = Math.Max(0, (double)mapped[a] - free[a]);
             var (topStack, topBytes) = top[a];
             Cells.Add(new HeatmapCell(_level, bin, a, ts, lo, hi, AddressOf(lo), allocated / binBytes, frag[a] / binBytes,
                 Classify(binBytes, mapped[a], allocated, free[a], frag[a]), topBytes > 0 && topStack != NoStack ? topStack : null, topBytes)

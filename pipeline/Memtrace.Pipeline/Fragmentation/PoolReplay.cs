@@ -50,6 +50,10 @@ public static class PoolReplay
             var scale = (int)Math.Pow(Math.Max(1, options.HeatmapZoom), level);
             return new HeatmapSampler(everySegment, t0, t1, options.HeatmapTimeBins * scale, options.HeatmapAddressBins * scale, result.RequestP50, level);
         }).ToArray();
+        // The heatmaps keep running sums per address bin, told of each change, so a capture costs the same whatever the pool's size.
+        var sampled = heatmaps.Where(h => h.Grid.TimeBins > 0).ToArray();
+        foreach (var h in sampled) h.Attach(space);
+        if (sampled.Length > 0) space.Observer = sampled.Length == 1 ? sampled[0] : new SpaceObservers(sampled);
         // Live blocks as (offset × time) rectangles for the heatmap rasteriser; blocks live before the trace start at long.MinValue.
         LiveIntervalRecorder? lifetimes = null;
         if (heatmaps.Any(h => h.Grid.TimeBins > 0))
