@@ -6,6 +6,9 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
+# ReadyToRun code is per platform: the CLI is published for this machine's.
+RID ?= linux-$(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x64)
+
 .PHONY: all setup hook build run test bench fuzz schema-docs notebooks clean
 
 all: build
@@ -27,7 +30,7 @@ hook: setup
 	@echo "built out/cuda-hook/libmemtrace_cuda.so"
 
 build: setup hook
-	$(DOTNET) publish pipeline/Memtrace.Cli/Memtrace.Cli.csproj -c $(CONFIG) -o out/bin --nologo -v q
+	$(DOTNET) publish pipeline/Memtrace.Cli/Memtrace.Cli.csproj -c $(CONFIG) -o out/bin --nologo -v q -r $(RID) --self-contained false -p:PublishReadyToRun=true
 	$(DOTNET) build pipeline/Memtrace.Notebooks/Memtrace.Notebooks.csproj -c Release --nologo -v q
 	@echo "built out/bin/memtrace and the notebook library (notebooks/*.ipynb load it with #r)"
 

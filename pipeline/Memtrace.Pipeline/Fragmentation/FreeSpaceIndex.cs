@@ -76,11 +76,7 @@ public sealed class FreeSpaceIndex
     internal void Resize(int id, long start, long end)
     {
         ref var b = ref _arena.Items[id];
-        if (Observer is { } o)
-        {
-            o.FreeChanged(b.Start, b.End, b.Segment, -1);
-            o.FreeChanged(start, end, b.Segment, +1);
-        }
+        Observer?.FreeResized(b.Start, b.End, start, end, b.Segment);
         Tally(b.Size, -1);
         // A start moves only within the block's own extent, so no other free start lies between the old and new one.
         if (b.Start != start) _starts?.Replace(b.Start, start);

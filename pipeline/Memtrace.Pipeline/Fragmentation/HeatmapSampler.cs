@@ -28,6 +28,7 @@ public sealed class HeatmapSampler : ISpaceObserver
     private readonly Dictionary<(int Bin, long Stack), long> _stackBytes = new();
     /// <summary>Per segment id: its compacted offset minus its start (long.MinValue: not seen).</summary>
     private long[] _segBase = [];
+    private readonly double _width;
     private int _nextBin;
 
     /// <summary>Stands for "no stack recorded" in the per-bin stack tally.</summary>
@@ -61,7 +62,7 @@ public sealed class HeatmapSampler : ISpaceObserver
         _timeBins = _total == 0 ? 0 : timeBins;
         _addrBins = (int)Math.Min(addrBins, Math.Max(1, _total));
         _reference = Math.Max(1, referenceRequest);
-        var width = (double)_total / Math.Max(1, _addrBins);
+        var width = _width = (double)_total / Math.Max(1, _addrBins);
         _bounds = new long[_addrBins + 1];
         for (var b = 0; b < _addrBins; b++) _bounds[b] = (long)(b * width);
         _bounds[_addrBins] = _total;
@@ -125,7 +126,7 @@ public sealed class HeatmapSampler : ISpaceObserver
     private void Add(long[] bins, long from, long to, int sign, long stack = long.MaxValue)
     {
         if (to <= from) return;
-        for (var b = Gpu.HeatmapGrid.FirstBinEndingAfter(_bounds, from); b < _addrBins && _bounds[b] < to; b++)
+        for (var b = FirstBinEndingAfter(from); b < _addrBins && _bounds[b] < to; b++)
         {
             var lo = Math.Max(from, _bounds[b]);
             var hi = Math.Min(to, _bounds[b + 1]);
@@ -136,6 +137,15 @@ public sealed class HeatmapSampler : ISpaceObserver
             bytes += sign * (hi - lo);
             if (bytes == 0) _stackBytes.Remove((b, stack));
         }
+    }
+
+    /// <summary><see cref="Gpu.HeatmapGrid.FirstBinEndingAfter"/> from the uniform width's guess, corrected by a step or two.</summary>
+    private int FirstBinEndingAfter(long x)
+    {
+        var b = (int)Math.Clamp(x / _width, 0, _addrBins - 1);
+        while (b > 0 && _bounds[b] > x) b--;
+        while (b < _addrBins - 1 && _bounds[b + 1] <= x) b++;
+        return b;
     }
 
     /// <summary>The compacted offset of an address inside segment <paramref name="segment"/>: one add, no search.</summary>
@@ -172,6 +182,34 @@ public sealed class HeatmapSampler : ISpaceObserver
         var o = OffsetIn(start, segment);
         Add(_free, o, o + (end - start), sign);
         if (end - start < _reference) Add(_frag, o, o + (end - start), sign);
+    }
+
+    /// <summary>Only the part that changed is moved: a carve from the front subtracts [oldStart, start), a merge adds the grown part.</summary>
+    public void FreeResized(long oldStart, long oldEnd, long start, long end, int segment)
+    {
+        var (oldSize, size) = (oldEnd - oldStart, end - start);
+        var o = OffsetIn(oldStart, segment);
+        var n = o + (start - oldStart);
+        AddDifference(_free, o, o + oldSize, n, n + size);
+        var (wasFrag, isFrag) = (oldSize < _reference, size < _reference);
+        if (wasFrag && isFrag) AddDifference(_frag, o, o + oldSize, n, n + size);
+        else if (wasFrag) Add(_frag, o, o + oldSize, -1);
+        else if (isFrag) Add(_frag, n, n + size, +1);
+    }
+
+    /// <summary>bins − [oldFrom, oldTo) + [from, to), touching only the bins where the two ranges differ.</summary>
+    private void AddDifference(long[] bins, long oldFrom, long oldTo, long from, long to)
+    {
+        if (to <= oldFrom || oldTo <= from)
+        {
+            Add(bins, oldFrom, oldTo, -1);
+            Add(bins, from, to, +1);
+            return;
+        }
+        if (from < oldFrom) Add(bins, from, oldFrom, +1);
+        else Add(bins, oldFrom, from, -1);
+        if (to > oldTo) Add(bins, oldTo, to, +1);
+        else Add(bins, to, oldTo, -1);
     }
 
     public void LiveChanged(long start, long size, int segment, long stackId, int sign)

@@ -8,6 +8,8 @@ public interface ISpaceObserver
 {
     void SegmentChanged(Segment segment, int sign);
     void FreeChanged(long start, long end, int segment, int sign);
+    /// <summary>A free block went from [oldStart, oldEnd) to [start, end) in place (carved from, or merged into).</summary>
+    void FreeResized(long oldStart, long oldEnd, long start, long end, int segment);
     void LiveChanged(long start, long size, int segment, long stackId, int sign);
 }
 
@@ -22,6 +24,11 @@ public sealed class SpaceObservers(ISpaceObserver[] observers) : ISpaceObserver
     public void FreeChanged(long start, long end, int segment, int sign)
     {
         foreach (var o in observers) o.FreeChanged(start, end, segment, sign);
+    }
+
+    public void FreeResized(long oldStart, long oldEnd, long start, long end, int segment)
+    {
+        foreach (var o in observers) o.FreeResized(oldStart, oldEnd, start, end, segment);
     }
 
     public void LiveChanged(long start, long size, int segment, long stackId, int sign)
