@@ -41,7 +41,7 @@ run: build
 test: setup hook
 	$(DOTNET) test Pipeline.sln -c $(CONFIG) --nologo -v q --logger "console;verbosity=normal" 2>&1 | tee out-test.log; exit $${PIPESTATUS[0]}
 
-bench: setup
+bench: build
 	mkdir -p out/bench
 	$(DOTNET) run -c Release --project tests/bench/Memtrace.Bench/Memtrace.Bench.csproj -- out/bench/results.json
 

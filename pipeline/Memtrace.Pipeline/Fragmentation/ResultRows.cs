@@ -5,32 +5,48 @@ namespace Memtrace.Pipeline.Fragmentation;
 /// <summary>Copies one pool's replay rows into the result tables.</summary>
 internal static class ResultRows
 {
-    private static void Key(Table t, PoolKey k)
+    private static void Key(Table t, PoolKey k) => KeyColumns.Of(t).Append(k);
+
+    /// <summary>A table's pool-key columns, bound once.</summary>
+    private readonly record struct KeyColumns(StringColumn Host, Int64Column Pid, Int64Column Device, StringColumn Pool, StringColumn SourceId)
     {
-        t.Str("host").Append(k.Host);
-        t.I64("pid").Append(k.Pid);
-        t.I64("device").Append(k.Device);
-        t.Str("pool").Append(k.Pool);
-        t.Str("source_id").Append(k.SourceId);
+        public static KeyColumns Of(Table t) => new(t.Str("host"), t.I64("pid"), t.I64("device"), t.Str("pool"), t.Str("source_id"));
+
+        public void Append(PoolKey k)
+        {
+            Host.Append(k.Host);
+            Pid.Append(k.Pid);
+            Device.Append(k.Device);
+            Pool.Append(k.Pool);
+            SourceId.Append(k.SourceId);
+        }
     }
 
     public static void Append(FragmentationOutput o, PoolResult r, Func<long?, string> frameOf)
     {
         var k = r.Key;
+        // The two large tables bind their columns once: a name lookup per cell was a fifth of a warm fragmentation stage.
         var t = o.Timeline;
+        var tk = KeyColumns.Of(t);
+        Int64Column seq = t.I64("seq"), ts = t.I64("ts_ns"), events = t.I64("events"), reserved = t.I64("reserved"), allocated = t.I64("allocated"),
+            free = t.I64("free_bytes"), largest = t.I64("largest_free"), blocks = t.I64("free_blocks"), p50 = t.I64("request_p50"), p99 = t.I64("request_p99"),
+            largestMin = t.I64("largest_free_min"), reservedMax = t.I64("reserved_max"), allocatedMax = t.I64("allocated_max");
+        Float64Column fragRate = t.F64("frag_rate"), ecr = t.F64("effective_contiguous_ratio"), seed = t.F64("entropy_seed"), log2 = t.F64("entropy_log2"),
+            log2Bytes = t.F64("entropy_log2_bytes"), unusable50 = t.F64("unusable_p50"), extfrag50 = t.F64("extfrag_p50"), unusable99 = t.F64("unusable_p99"),
+            extfrag99 = t.F64("extfrag_p99"), unusableUser = t.F64("unusable_user"), fragRateMax = t.F64("frag_rate_max");
         foreach (var x in r.Timeline)
         {
-            Key(t, k);
-            t.I64("seq").Append(x.Seq); t.I64("ts_ns").Append(x.TsNs); t.I64("events").Append(x.Events);
-            t.I64("reserved").Append(x.Reserved); t.I64("allocated").Append(x.Allocated);
-            t.I64("free_bytes").Append(x.F); t.I64("largest_free").Append(x.L); t.I64("free_blocks").Append(x.N);
-            t.F64("frag_rate").Append(x.FragRate); t.F64("effective_contiguous_ratio").Append(x.Ecr);
-            t.F64("entropy_seed").Append(x.EntropySeed); t.F64("entropy_log2").Append(x.EntropyLog2); t.F64("entropy_log2_bytes").Append(x.EntropyLog2Bytes);
-            t.I64("request_p50").Append(r.RequestP50); t.F64("unusable_p50").Append(x.UnusableP50); t.F64("extfrag_p50").Append(x.ExtfragP50);
-            t.I64("request_p99").Append(r.RequestP99); t.F64("unusable_p99").Append(x.UnusableP99); t.F64("extfrag_p99").Append(x.ExtfragP99);
-            t.F64("unusable_user").Append(x.UnusableUser);
-            t.F64("frag_rate_max").Append(x.FragRateMax); t.I64("largest_free_min").Append(x.LargestFreeMin);
-            t.I64("reserved_max").Append(x.ReservedMax); t.I64("allocated_max").Append(x.AllocatedMax);
+            tk.Append(k);
+            seq.Append(x.Seq); ts.Append(x.TsNs); events.Append(x.Events);
+            reserved.Append(x.Reserved); allocated.Append(x.Allocated);
+            free.Append(x.F); largest.Append(x.L); blocks.Append(x.N);
+            fragRate.Append(x.FragRate); ecr.Append(x.Ecr);
+            seed.Append(x.EntropySeed); log2.Append(x.EntropyLog2); log2Bytes.Append(x.EntropyLog2Bytes);
+            p50.Append(r.RequestP50); unusable50.Append(x.UnusableP50); extfrag50.Append(x.ExtfragP50);
+            p99.Append(r.RequestP99); unusable99.Append(x.UnusableP99); extfrag99.Append(x.ExtfragP99);
+            unusableUser.Append(x.UnusableUser);
+            fragRateMax.Append(x.FragRateMax); largestMin.Append(x.LargestFreeMin);
+            reservedMax.Append(x.ReservedMax); allocatedMax.Append(x.AllocatedMax);
             t.CommitRow();
         }
         var h = o.Histogram;
@@ -62,13 +78,18 @@ internal static class ResultRows
             b.CommitRow();
         }
         var m = o.Heatmap;
+        var mk = KeyColumns.Of(m);
+        Int64Column level = m.I64("level"), timeBin = m.I64("time_bin"), addrBin = m.I64("addr_bin"), cellTs = m.I64("ts_ns"), offStart = m.I64("offset_start"),
+            offEnd = m.I64("offset_end"), addrStart = m.I64("address_start"), topStack = m.I64("top_stack_id"), topBytes = m.I64("top_stack_bytes");
+        Float64Column allocFraction = m.F64("allocated_fraction"), fragFraction = m.F64("fragmented_fraction");
+        var state = m.Str("state");
         foreach (var x in r.Heatmap)
         {
-            Key(m, k);
-            m.I64("level").Append(x.Level); m.I64("time_bin").Append(x.TimeBin); m.I64("addr_bin").Append(x.AddrBin); m.I64("ts_ns").Append(x.TsNs);
-            m.I64("offset_start").Append(x.OffsetStart); m.I64("offset_end").Append(x.OffsetEnd); m.I64("address_start").Append(x.AddressStart);
-            m.F64("allocated_fraction").Append(x.AllocatedFraction); m.F64("fragmented_fraction").Append(x.FragmentedFraction); m.Str("state").Append(x.State);
-            m.I64("top_stack_id").Append(x.TopStackId); m.I64("top_stack_bytes").Append(x.TopStackBytes);
+            mk.Append(k);
+            level.Append(x.Level); timeBin.Append(x.TimeBin); addrBin.Append(x.AddrBin); cellTs.Append(x.TsNs);
+            offStart.Append(x.OffsetStart); offEnd.Append(x.OffsetEnd); addrStart.Append(x.AddressStart);
+            allocFraction.Append(x.AllocatedFraction); fragFraction.Append(x.FragmentedFraction); state.Append(x.State);
+            topStack.Append(x.TopStackId); topBytes.Append(x.TopStackBytes);
             m.CommitRow();
         }
         var a = o.Anomalies;

@@ -35,9 +35,15 @@ public sealed class AcceleratorHost : IDisposable
     /// <summary>Which device does the work: "cpu (Parallel.For)", or the ILGPU accelerator's name.</summary>
     public string Device => Accelerator is null ? "cpu (Parallel.For)" : $"{Accelerator.AcceleratorType}: {Accelerator.Name}";
 
+    /// <summary>
+    /// Whether an earlier Auto probe found no CUDA device. Devices do not come and go within a run, and a probe is an
+    /// ILGPU context (CUDA driver load attempt, type setup): ~50 ms a stage on the build machine, paid twice a run.
+    /// </summary>
+    private static volatile bool _noCuda;
+
     public static AcceleratorHost Create(AcceleratorChoice choice)
     {
-        if (choice == AcceleratorChoice.Cpu) return new AcceleratorHost(null, null);
+        if (choice == AcceleratorChoice.Cpu || (choice == AcceleratorChoice.Auto && _noCuda)) return new AcceleratorHost(null, null);
         var context = Context.Create(b => b.Cuda().CPU().EnableAlgorithms());
         try
         {
@@ -52,6 +58,7 @@ public sealed class AcceleratorHost : IDisposable
             throw;
         }
         context.Dispose();
+        _noCuda = true;
         return new AcceleratorHost(null, null);
     }
 

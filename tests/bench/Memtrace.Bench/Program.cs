@@ -35,6 +35,9 @@ public static class Program
             if (Want("parquet")) figures.AddRange(IngestBench.Run(work, (int)(4_000_000 * scale), Math.Max(1, (int)(4 * scale))));
             if (Want("replay")) figures.AddRange(Replay((int)(10_000_000 * scale)));
             if (Want("torch")) figures.AddRange(TorchImport(work, (int)(2_000_000 * scale)));
+            if (Want("realshape")) figures.AddRange(RealShapeBench.Run(work, [10, 100]));
+            // Opt-in (a 430–520 MB pickle a snapshot): the ×1000 shape, for the per-event cost at ten times ×100's size.
+            if (only == "realshape-1000") figures.AddRange(RealShapeBench.Run(work, [1000]));
             if (Want("asof")) figures.AddRange(AsOfBench.Run((int)(10_000_000 * scale), (int)(1_000_000 * scale)));
             if (Want("batch")) figures.AddRange(BatchBench.Run((int)(20_000 * scale)));
             if (Want("rmm")) figures.AddRange(FormatBench.RmmImport(work, (int)(5_000_000 * scale)));

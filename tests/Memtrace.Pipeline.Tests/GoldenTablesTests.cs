@@ -1,0 +1,62 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Memtrace.Collectors.Importers;
+using Memtrace.Pipeline.Run;
+using Memtrace.Schemas.Archive;
+using Memtrace.Tests;
+using Xunit;
+
+namespace Memtrace.Pipeline.Tests;
+
+/// <summary>
+/// Speed work must not move a byte: every result table of the demo archive and of each bundled real snapshot is held
+/// to the SHA-256 it had before the real-shape speed work (tests/data/golden/tables.json; the stats table as of the
+/// capture_read_failed counter's addition). MEMTRACE_UPDATE_GOLDEN=1 rewrites the file, for a change that means to
+/// move results, which its commit must then say.
+/// </summary>
+public sealed class GoldenTablesTests
+{
+    public static TheoryData<string> Inputs => ["demo-archive", "magma27_memory_snapshot.pickle", "bcrafton_memory_snapshot.pickle", "bcrafton_oom_variant.pickle"];
+
+    private static string Golden => Repo.Data("golden", "tables.json");
+
+    [Theory]
+    [MemberData(nameof(Inputs))]
+    public void Result_tables_are_byte_identical_to_the_golden_hashes(string input)
+    {
+        var archive = input == "demo-archive" ? Path.Combine(Repo.Root, "samples", "demo-archive") : Imported(input);
+        var outDir = Path.Combine(Repo.TempDir(), "out");
+        var result = RunPipeline.Run(archive, outDir, new RunOptions());
+        Assert.Equal(ExitCode.Success, result.Exit);
+        var hashes = Directory.GetFiles(Path.Combine(outDir, "tables")).Order(StringComparer.Ordinal)
+            .ToDictionary(f => Path.GetFileName(f), f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))).ToLowerInvariant());
+        if (Environment.GetEnvironmentVariable("MEMTRACE_UPDATE_GOLDEN") == "1")
+        {
+            Update(input, hashes);
+            return;
+        }
+        var expected = JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, string>>>(File.ReadAllText(Golden))![input];
+        Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), hashes.Keys);
+        foreach (var (table, hash) in expected) Assert.True(hash == hashes[table], $"{input}: {table} changed");
+    }
+
+    private static string Imported(string snapshot)
+    {
+        var dir = Repo.TempDir();
+        Assert.Equal(ImportOutcome.Imported, new ImportRunner(TraceArchive.OpenOrCreate(dir), new ImportOptions()).ImportOne(Repo.Torch(snapshot), "torch-snapshot").Outcome);
+        return dir;
+    }
+
+    private static readonly Lock UpdateLock = new();
+
+    private static void Update(string input, Dictionary<string, string> hashes)
+    {
+        lock (UpdateLock)
+        {
+            var all = File.Exists(Golden) ? JsonSerializer.Deserialize<SortedDictionary<string, SortedDictionary<string, string>>>(File.ReadAllText(Golden))! : new();
+            all[input] = new SortedDictionary<string, string>(hashes, StringComparer.Ordinal);
+            Directory.CreateDirectory(Path.GetDirectoryName(Golden)!);
+            File.WriteAllText(Golden, JsonSerializer.Serialize(all, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        }
+    }
+}

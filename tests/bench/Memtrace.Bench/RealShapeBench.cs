@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Globalization;
+using Memtrace.Collectors.Importers;
+using Memtrace.Pipeline.Fragmentation;
+using Memtrace.Schemas.Archive;
+using Memtrace.Schemas.Stats;
+using Memtrace.Schemas.Tables;
+
+namespace Memtrace.Bench;
+
+/// <summary>
+/// Real PyTorch snapshots made larger, as users' long runs are: the bundled magma27 and bcrafton snapshots replicated
+/// K times (tests/bench/scripts/scale_snapshot.py: copy k shifted by k·2^34 in address and k·(trace span + 1 µs) in
+/// time, a valid history of K disjoint allocators in one pool). Per file: the import (parse + archive write) beside
+/// CPython's pickle.load of the same file; the fragmentation stage alone (median of 3 after a warm-up, as a pipeline
+/// run calls it: the archive's tables in, every result out); and import + run as a user runs them, two CLI
+/// processes (out/bin/memtrace from `make build`, ReadyToRun). Each result is checked: every event replayed, the
+/// replay lands on the snapshot's final state, no anomaly.
+/// </summary>
+public static class RealShapeBench
+{
+    public static IEnumerable<Figure> Run(string work, int[] factors)
+    {
+        var root = Memtrace.Tests.Repo.Root;
+        var script = Path.Combine(root, "tests", "bench", "scripts", "scale_snapshot.py");
+        foreach (var name in new[] { "magma27", "bcrafton" })
+        {
+            var src = Path.Combine(root, "tests", "data", "torch-snapshots", $"{name}_memory_snapshot.pickle");
+            foreach (var k in factors)
+            {
+                var file = Path.Combine(work, $"{name}_x{k}.pickle");
+                if (!Python([script, src, file, k.ToString(CultureInfo.InvariantCulture)], out _))
+                {
+                    Console.WriteLine("python3 not found: the real-shape bench is skipped");
+                    yield break;
+                }
+                foreach (var f in Measure(work, name, k, file)) yield return f;
+                File.Delete(file);
+            }
+        }
+    }
+
+    private static IEnumerable<Figure> Measure(string work, string name, int k, string file)
+    {
+        var label = $"{name}_x{k}";
+        var archiveDir = Path.Combine(work, label);
+        ImportReport? report = null;
+        var importS = Program.Time(() => report = new ImportRunner(TraceArchive.OpenOrCreate(archiveDir), new ImportOptions()).ImportOne(file, "torch-snapshot"));
+        if (report!.Outcome != ImportOutcome.Imported) throw new InvalidOperationException(report.Message);
+        var events = report.Rows["gpu_alloc_events"];
+        Python(["-c", $"import pickle, time\nt = time.perf_counter()\nd = pickle.load(open(r'{file}', 'rb'))\nprint(time.perf_counter() - t)"], out var peerOut);
+        var pickleS = double.Parse(peerOut.Trim(), CultureInfo.InvariantCulture);
+
+        var archive = TraceArchive.Open(archiveDir);
+        var snapshot = archive.ReadTable(GpuSegmentsSnapshot.Def);
+        FragmentationOutput? output = null;
+        void Stage()
+        {
+            using var reader = archive.OpenTableReader(GpuAllocEvents.Def, null);
+            output = FragmentationAnalyzer.Run(reader, snapshot, new FragmentationOptions());
+        }
+        Program.Time(Stage);
+        var runs = Enumerable.Range(0, 3).Select(_ => Program.Time(Stage)).Order().ToArray();
+        var fragS = runs[1];
+        var replayed = output!.Pools.Sum(p => p.EventsReplayed);
+        if (replayed != events) throw new InvalidOperationException($"{label}: replayed {replayed} of {events} events");
+        var bad = output.Counts.Where(c => c.Value != 0 && StatsCatalog.Find(c.Key)?.Severity != Severity.Info).ToList();
+        if (bad.Count > 0) throw new InvalidOperationException($"{label}: replay counters {string.Join(", ", bad)}");
+
+        var (cliS, cliImportS) = Cli(work, label, file);
+        var mb = new FileInfo(file).Length / 1e6;
+        Console.WriteLine($"real shape {label}: {events:N0} events, {mb:0.0} MB; import {importS:0.00} s ({importS / events * 1e6:0.00} µs/event), CPython pickle.load {pickleS:0.00} s; " +
+                          $"fragmentation stage {fragS:0.000} s ({fragS / events * 1e6:0.000} µs/event, runs {string.Join(" / ", runs.Select(r => r.ToString("0.000", CultureInfo.InvariantCulture)))}); " +
+                          $"CLI import + run {cliS:0.00} s (import {cliImportS:0.00} s)");
+        yield return new Figure($"real_{label}_import_events_per_s", events / importS, "events/s", "CPython pickle.load", events / pickleS, pickleS / importS);
+        yield return new Figure($"real_{label}_fragmentation_events_per_s", events / fragS, "events/s", "issue target (5M/s)", 5e6, events / fragS / 5e6);
+        yield return new Figure($"real_{label}_cli_import_run_s", cliS, "s", "-", null, null);
+    }
+
+    /// <summary>import then run, as two processes of the published CLI; (total, import) wall seconds.</summary>
+    private static (double Total, double Import) Cli(string work, string label, string file)
+    {
+        var bin = Path.Combine(Memtrace.Tests.Repo.Root, "out", "bin", "memtrace");
+        var archive = Path.Combine(work, label + "-cli");
+        var clock = Stopwatch.StartNew();
+        Process(bin, ["import", "torch-snapshot", file, "--archive", archive]);
+        var import = clock.Elapsed.TotalSeconds;
+        Process(bin, ["run", archive, "--out", archive + "-out"]);
+        return (clock.Elapsed.TotalSeconds, import);
+    }
+
+    internal static void Process(string file, string[] args)
+    {
+        var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        _ = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode is not 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)}: exit {p.ExitCode}: {err.Result}");
+    }
+
+    private static bool Python(string[] args, out string stdout)
+    {
+        stdout = "";
+        try
+        {
+            var psi = new ProcessStartInfo("python3", args) { RedirectStandardOutput = true, UseShellExecute = false };
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            stdout = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            return p.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    }
+}
