@@ -78,4 +78,38 @@ public sealed class HeatmapRasterTests
         Assert.Equal(1, again.Mismatches);
         Assert.Equal(1, pool.Counts[StatsCatalog.HeatmapRasterMismatch.Key]);
     }
+
+    [Theory]
+    [InlineData("bcrafton_memory_snapshot.pickle")]
+    [InlineData("magma27_memory_snapshot.pickle")]
+    public void Running_sums_at_the_last_bin_equal_a_walk_of_the_final_blocks(string snapshot)
+    {
+        // The sampler keeps per-bin sums told of each change; at the end they must equal binning the end state afresh.
+        var (events, snap) = RealSnapshotReplayTests.Import(snapshot);
+        var pool = FragmentationAnalyzer.Run(events, snap, new FragmentationOptions { Accelerator = AcceleratorChoice.Cpu }).Pools.Single();
+        Assert.Equal(0, pool.Counts.GetValueOrDefault(StatsCatalog.ReplayFinalMismatch.Key));
+        var segments = Enumerable.Range(0, snap.RowCount).Select(r => (Start: snap.I64("segment_address")[r], Size: snap.I64("segment_size")[r])).Distinct().ToList();
+        foreach (var (level, grid, first) in pool.HeatmapGrids)
+        {
+            var sampler = new HeatmapSampler(segments, 0, 1, grid.TimeBins, grid.AddressBins, pool.RequestP50, level);
+            var bounds = grid.Bounds;
+            long[] Walk(IEnumerable<(long Start, long Size)> blocks)
+            {
+                var bins = new long[grid.AddressBins];
+                foreach (var (start, size) in blocks)
+                {
+                    var o = sampler.OffsetOf(start);
+                    for (var b = 0; b < grid.AddressBins; b++) bins[b] += Math.Max(0, Math.Min(o + size, bounds[b + 1]) - Math.Max(o, bounds[b]));
+                }
+                return bins;
+            }
+            var free = pool.FinalFree.Select(f => (f.Start, f.End - f.Start)).ToList();
+            var (expFree, expFrag, expLive) = (Walk(free), Walk(free.Where(f => f.Item2 < pool.RequestP50)), Walk(pool.FinalLive));
+            var last = pool.Heatmap.Skip(first).Where(c => c.Level == level && c.TimeBin == grid.TimeBins - 1).OrderBy(c => c.AddrBin).ToList();
+            Assert.Equal(grid.AddressBins, last.Count);
+            Assert.Equal(expFree, last.Select(c => c.FreeBytes));
+            Assert.Equal(expFrag, last.Select(c => c.FragmentedBytes));
+            Assert.Equal(expLive, last.Select(c => c.SampledLiveBytes));
+        }
+    }
 }

@@ -89,8 +89,16 @@ public sealed class FreeSpaceIndex
     /// <summary>The seed entropy's histogram, carried between timeline rows.</summary>
     public SeedHistogram Seed { get; } = new();
 
-    /// <summary>The seed entropy of the free blocks now (O(changes since the last row), or O(n) where L changed).</summary>
-    public double SeedEntropy() => Seed.Entropy(_list.Count, Largest, i => _arena.Items[_list.Ids[i]].Size);
+    /// <summary>
+    /// The seed entropy of the free blocks now: O(changes since the last row), or O(n) where L changed. The sizes are
+    /// copied into <paramref name="sizes"/> for a rescan, unless <paramref name="copied"/> says the caller did this row.
+    /// </summary>
+    public double SeedEntropy(ref long[] sizes, int copied = -1)
+    {
+        if (Seed.CanFold(Largest)) return Seed.Fold(_list.Count);
+        var n = copied >= 0 ? copied : CopySizes(ref sizes);
+        return Seed.Rescan(sizes.AsSpan(0, n), Largest);
+    }
 
     private void Tally(long size, int sign)
     {

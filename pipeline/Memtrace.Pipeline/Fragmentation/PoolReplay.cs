@@ -37,13 +37,14 @@ public static class PoolReplay
         var timeline = new TimelineAccumulator(bucket, t0, result.Timeline, (seq, ts, n) =>
         {
             // The cross-check's sizes are copied while they fit its budget (a copy is O(n), bounded in all by MaxCapturedBlocks).
+            var copied = -1;
             if (result.CapturedSizes.Count + space.Free.Count <= options.MaxCapturedBlocks && result.CapturedEnds.Count == result.Timeline.Count)
             {
-                var count = space.Free.CopySizes(ref sizeBuffer); // may grow the buffer: take the span after
-                result.CapturedSizes.Append(sizeBuffer.AsSpan(0, count));
+                copied = space.Free.CopySizes(ref sizeBuffer); // may grow the buffer: take the span after
+                result.CapturedSizes.Append(sizeBuffer.AsSpan(0, copied));
                 result.CapturedEnds.Add(result.CapturedSizes.Count);
             }
-            return Snapshot(space, space.Free.SeedEntropy(), seq, ts, n, options.RequestSize is > 0);
+            return Snapshot(space, space.Free.SeedEntropy(ref sizeBuffer, copied), seq, ts, n, options.RequestSize is > 0);
         });
         var heatmaps = Enumerable.Range(0, Math.Max(1, options.HeatmapLevels)).Select(level =>
         {

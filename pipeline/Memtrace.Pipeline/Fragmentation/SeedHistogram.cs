@@ -7,7 +7,8 @@ namespace Memtrace.Pipeline.Fragmentation;
 /// entered or left the free list since the last row (7 compares each) instead of binning every free block again.
 /// A row rescans the free blocks, O(n), only where L changed since the last row, or where more sizes changed
 /// than there are free blocks (then the rescan is the cheaper of the two; the synthetic bench's 214 free blocks
-/// and ~1,000 changes a row take this path, as every row did before). Either way the histogram is exact, so the
+/// and ~1,000 changes a row take this path, as every row did before, and record nothing for the next 15 rows so
+/// the per-change cost stays off the event loop). Either way the histogram is exact, so the
 /// entropy's bits are those of binning every block.
 /// </summary>
 public sealed class SeedHistogram
@@ -25,6 +26,10 @@ public sealed class SeedHistogram
     public long Rescans { get; private set; }
     public long Folds { get; private set; }
 
+    /// <summary>Rows left during which nothing is recorded, after a row whose changes outnumbered its blocks (then every row rescans, as a row always did).</summary>
+    private int _quietRows;
+    private bool _overflowed;
+
     /// <summary>A free block of <paramref name="size"/> entered (+1) or left (−1) the free list, which holds <paramref name="freeBlocks"/>.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal void Note(long size, int sign, long freeBlocks)
@@ -37,33 +42,44 @@ public sealed class SeedHistogram
     private void Grow(long freeBlocks)
     {
         // Past the free list's size, a rescan costs less than folding: stop recording until the next row.
-        if (_pendingCount >= freeBlocks) _valid = false;
+        if (_pendingCount >= freeBlocks) (_valid, _overflowed) = (false, true);
         else Array.Resize(ref _pending, _pending.Length * 2);
     }
 
-    /// <summary>The seed entropy of the free blocks now; <paramref name="sizes"/> enumerates their sizes for a rescan.</summary>
-    public double Entropy(long freeBlocks, long largest, Func<int, long> sizeAt)
+    /// <summary>Whether this row can fold the recorded changes in (else it must <see cref="Rescan"/>).</summary>
+    public bool CanFold(long largest) => _valid && largest == _binnedFor;
+
+    /// <summary>The entropy after folding in the sizes recorded since the last row.</summary>
+    public double Fold(long freeBlocks)
     {
-        if (!_valid || largest != _binnedFor)
+        for (var i = 0; i < _pendingCount; i++)
         {
-            _thresholds.Prepare(largest);
-            Array.Clear(_hist);
-            for (var i = 0; i < freeBlocks; i++) _hist[_thresholds.BinOf(sizeAt(i))]++;
-            _binnedFor = largest;
-            _valid = true;
-            Rescans++;
+            var v = _pending[i];
+            if (v >= 0) _hist[_thresholds.BinOf(v)]++;
+            else _hist[_thresholds.BinOf(-v)]--;
         }
-        else
-        {
-            for (var i = 0; i < _pendingCount; i++)
-            {
-                var v = _pending[i];
-                if (v >= 0) _hist[_thresholds.BinOf(v)]++;
-                else _hist[_thresholds.BinOf(-v)]--;
-            }
-            Folds++;
-        }
+        Folds++;
+        return EndRow(freeBlocks);
+    }
+
+    /// <summary>The entropy of <paramref name="sizes"/>, every free block now, binned afresh for <paramref name="largest"/>.</summary>
+    public double Rescan(ReadOnlySpan<long> sizes, long largest)
+    {
+        _thresholds.Prepare(largest);
+        Array.Clear(_hist);
+        _thresholds.Histogram(sizes, _hist, System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated);
+        _binnedFor = largest;
+        Rescans++;
+        return EndRow(sizes.Length);
+    }
+
+    private double EndRow(long freeBlocks)
+    {
         _pendingCount = 0;
+        // A row that overflowed is followed by 15 rows that record nothing (they rescan); then folding is tried again.
+        if (_overflowed) (_quietRows, _overflowed) = (15, false);
+        else if (_quietRows > 0) _quietRows--;
+        _valid = _quietRows == 0;
         return freeBlocks == 0 ? 0.0 : FragMetrics.EntropyOfSeedHistogram(_hist);
     }
 }

@@ -25,8 +25,15 @@ public sealed class SeedThresholds
     public double Entropy(ReadOnlySpan<long> sizes, long largest, bool vectorized)
     {
         if (sizes.Length == 0) return 0.0;
-        if (largest != _largest) Build(largest);
+        Prepare(largest);
         Span<long> hist = stackalloc long[FragMetrics.SeedBins.Count];
+        Histogram(sizes, hist, vectorized);
+        return FragMetrics.EntropyOfSeedHistogram(hist);
+    }
+
+    /// <summary>Adds each size's bin under the prepared thresholds to <paramref name="hist"/>.</summary>
+    public void Histogram(ReadOnlySpan<long> sizes, Span<long> hist, bool vectorized)
+    {
         if (vectorized)
         {
             // Seven thresholds in two vectors (the eighth lane can never be reached): two compares and two popcounts a block.
@@ -42,14 +49,8 @@ public sealed class SeedThresholds
         }
         else
         {
-            foreach (var size in sizes)
-            {
-                var bin = 0;
-                foreach (var t in _thresholds) bin += size >= t ? 1 : 0;
-                hist[bin]++;
-            }
+            foreach (var size in sizes) hist[BinOf(size)]++;
         }
-        return FragMetrics.EntropyOfSeedHistogram(hist);
     }
 
     /// <summary>Sets the thresholds for the largest free block <paramref name="largest"/> (a no-op when they are set for it).</summary>

@@ -21,28 +21,24 @@ def memcg(limit):
     with open("/proc/self/cgroup") as f:
         lines = [l.rstrip("\n").split(":", 2) for l in f]
     name = "mtest-sidecar-%d" % os.getpid()
+
+    def make(parent, limit_file, version):
+        d = parent + "/" + name
+        try:
+            os.mkdir(d)
+            with open(d + "/" + limit_file, "w") as f:
+                f.write(str(limit))
+            return d, version
+        except OSError:
+            return None
+
     for _, controllers, path in lines:
         if "memory" in controllers.split(",") and os.path.isdir("/sys/fs/cgroup/memory"):
-            d = "/sys/fs/cgroup/memory" + path.rstrip("/") + "/" + name
-            try:
-                os.mkdir(d)
-                with open(d + "/memory.limit_in_bytes", "w") as f:
-                    f.write(str(limit))
-                return d, 1
-            except OSError:
-                return None
+            return make("/sys/fs/cgroup/memory" + path.rstrip("/"), "memory.limit_in_bytes", 1)
     for _, controllers, path in lines:
         if controllers == "" and os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
-            d = "/sys/fs/cgroup" + path.rstrip("/") + "/" + name
-            try:
-                os.mkdir(d)
-                with open(d + "/memory.max", "w") as f:
-                    f.write(str(limit))
-                return d, 2
-            except OSError:
-                return None
+            return make("/sys/fs/cgroup" + path.rstrip("/"), "memory.max", 2)
     return None
-
 
 def main():
     ap = argparse.ArgumentParser()
