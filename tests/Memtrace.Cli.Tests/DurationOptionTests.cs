@@ -64,6 +64,17 @@ public sealed class DurationOptionTests
         Assert.Contains("--interval '5x': unknown unit 'x'", err);
     }
 
+    [Theory]
+    [InlineData("fragmentation")]
+    [InlineData("OOM")]
+    public void A_fail_on_typo_is_a_usage_error_not_a_gate_that_never_fires(string value)
+    {
+        var archive = Path.Combine(Repo.Root, "samples", "demo-archive");
+        var (code, _, err) = CorruptedInputs.Matrix.Invoke("run", archive, "--out", Path.Combine(Repo.TempDir(), "o"), "--fail-on", value);
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Contains($"--fail-on '{value}': not a verdict (use fragmentation-oom, capacity-oom, any-oom, host-oom, spin)", err);
+    }
+
     [Fact]
     public void Collect_procfs_for_a_pid_that_does_not_exist_is_refused_in_one_line_and_writes_nothing()
     {

@@ -68,8 +68,20 @@ internal static class RunCommand
         new Option<double?>("--resolution") { Description = "Timeline bucket in milliseconds (default: at most 20,000 rows per pool; extremes kept)." },
         new Option<long?>("--device-memory") { Description = "Driver-level pools: address range size in bytes instead of the observed extent." },
         new Option<bool>("--tolerate-errors") { Description = "Exit 0 even when an error-severity counter is above zero." },
-        new Option<string[]>("--fail-on") { Description = "Exit 4 when a verdict is found: fragmentation-oom, capacity-oom, any-oom (GPU), host-oom (a process OOM-killed), spin (a suspect epoll window).", AllowMultipleArgumentsPerToken = true }
+        FailOn()
     );
+
+    /// <summary>--fail-on takes only the known verdicts: a typo in a CI gate ("fragmentation", "OOM") is a usage error, not a gate that never fires.</summary>
+    private static Option<string[]> FailOn()
+    {
+        var option = new Option<string[]>("--fail-on") { Description = "Exit 4 when a verdict is found: fragmentation-oom, capacity-oom, any-oom (GPU), host-oom (a process OOM-killed), spin (a suspect epoll window).", AllowMultipleArgumentsPerToken = true };
+        option.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens.Where(t => !RunOptions.FailOnValues.Contains(t.Value)))
+                result.AddError($"--fail-on '{token.Value}': not a verdict (use {string.Join(", ", RunOptions.FailOnValues)})");
+        });
+        return option;
+    }
 
     internal static int Execute(string archive, string outDir, RunOptions options)
     {

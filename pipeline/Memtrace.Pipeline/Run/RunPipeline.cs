@@ -15,7 +15,10 @@ public sealed record RunOptions
     public FragmentationOptions Fragmentation { get; init; } = new();
     public Host.HostOptions Host { get; init; } = new();
     public bool TolerateErrors { get; init; }
-    /// <summary>Verdicts that make the run exit with <see cref="ExitCode.FailOn"/>: fragmentation-oom, capacity-oom, any-oom, host-oom, spin.</summary>
+    /// <summary>The values --fail-on accepts (RunPipeline.FailOnHit tests each); any other is refused when the command line is parsed.</summary>
+    public static readonly IReadOnlyList<string> FailOnValues = ["fragmentation-oom", "capacity-oom", "any-oom", "host-oom", "spin"];
+
+    /// <summary>Verdicts that make the run exit with <see cref="ExitCode.FailOn"/>: one of <see cref="FailOnValues"/> each.</summary>
     public IReadOnlyList<string> FailOn { get; init; } = [];
 }
 
