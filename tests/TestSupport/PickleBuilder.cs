@@ -16,6 +16,7 @@ internal sealed class PickleBuilder
     public PickleBuilder Float(double d) { _b.Add((byte)'G'); var x = BitConverter.GetBytes(d); Array.Reverse(x); _b.AddRange(x); return this; }
     public PickleBuilder Put(byte i) { _b.Add((byte)'q'); _b.Add(i); return this; }
     public PickleBuilder Get(byte i) { _b.Add((byte)'h'); _b.Add(i); return this; }
+    public PickleBuilder Memoize() { _b.Add(0x94); return this; }
     public PickleBuilder Frame(long n) { _b.Add(0x95); _b.AddRange(BitConverter.GetBytes(n)); return this; }
     public byte[] Build() => _b.ToArray();
 }

@@ -47,6 +47,12 @@ public sealed class SafeUnpickler
     private readonly int _maxMemo;
     private readonly List<object?> _stack = new(256);
     private readonly List<int> _marks = new(64);
+    /// <summary>
+    /// The memo. Protocol 4's MEMOIZE numbers entries 0, 1, 2, … and protocol 2's BINPUTs almost always do too, so they
+    /// live in a list (a hash insert per container and string was a fifth of a 43 MB snapshot's load); an index out of
+    /// that order goes to the dictionary.
+    /// </summary>
+    private readonly List<object?> _memoDense = new(1024);
     private readonly Dictionary<long, object?> _memo = new();
     private int _pos;
 
@@ -102,9 +108,9 @@ public sealed class SafeUnpickler
                 _marks.Add(_stack.Count);
                 break;
             case (byte)'s': { var v = Pop(at); var k = Pop(at); DictSet(Peek(at), k, v, at); break; }
-            case (byte)'u': { var items = PopMark(at); var d = Peek(at); for (var i = 0; i + 1 < items.Length; i += 2) DictSet(d, items[i], items[i + 1], at); break; }
+            case (byte)'u': SetItems(at); break;
             case (byte)'a': { var v = Pop(at); ListOf(Peek(at), at).Add(v); break; }
-            case (byte)'e': { var items = PopMark(at); ListOf(Peek(at), at).AddRange(items); break; }
+            case (byte)'e': Appends(at); break;
             case 0x90: { var items = PopMark(at); if (Peek(at) is not HashSet<object> hs) throw new PickleFormatException("ADDITEMS on a non-set", at); foreach (var i in items) hs.Add(i ?? NoneKey); break; }
             case 0x91: { var items = PopMark(at); Push(new HashSet<object>(items.Select(i => i ?? NoneKey))); break; } // FROZENSET
             case (byte)'t': Push(new PyTuple(PopMark(at))); break;
@@ -113,9 +119,9 @@ public sealed class SafeUnpickler
             case 0x87: { var c = Pop(at); var b = Pop(at); var a = Pop(at); Push(new PyTuple([a, b, c])); break; }
             case (byte)'l': Push(new List<object?>(PopMark(at))); break;
             case (byte)'d': { var items = PopMark(at); var d = new Dictionary<object, object?>(); for (var i = 0; i + 1 < items.Length; i += 2) DictSet(d, items[i], items[i + 1], at); Push(d); break; }
-            case (byte)'J': Push((long)BinaryPrimitives.ReadInt32LittleEndian(Take(4))); break;
-            case (byte)'K': Push((long)U8()); break;
-            case (byte)'M': Push((long)BinaryPrimitives.ReadUInt16LittleEndian(Take(2))); break;
+            case (byte)'J': Push(Box(BinaryPrimitives.ReadInt32LittleEndian(Take(4)))); break;
+            case (byte)'K': Push(Box(U8())); break;
+            case (byte)'M': Push(Box(BinaryPrimitives.ReadUInt16LittleEndian(Take(2)))); break;
             case 0x8a: Push(Long(Take(U8()))); break; // LONG1
             case 0x8b: Push(Long(Take(Len32(at)))); break; // LONG4
             case (byte)'G': Push(BinaryPrimitives.ReadDoubleBigEndian(Take(8))); break;
@@ -136,7 +142,7 @@ public sealed class SafeUnpickler
             case (byte)'N': Push(null); break;
             case (byte)'q': Memo(U8(), at); break; // BINPUT
             case (byte)'r': Memo(BinaryPrimitives.ReadUInt32LittleEndian(Take(4)), at); break; // LONG_BINPUT
-            case 0x94: Memo(_memo.Count, at); break; // MEMOIZE
+            case 0x94: Memo(_memoDense.Count + _memo.Count, at); break; // MEMOIZE
             case (byte)'p': Memo(TextInt(Line(), at) is long pl ? pl : -1, at); break; // PUT
             case (byte)'h': Push(Get(U8(), at)); break; // BINGET
             case (byte)'j': Push(Get(BinaryPrimitives.ReadUInt32LittleEndian(Take(4)), at)); break; // LONG_BINGET
@@ -187,6 +193,35 @@ public sealed class SafeUnpickler
         return items;
     }
 
+    /// <summary>SETITEMS straight from the stack: the group is not copied out, and the dict is sized once for it.</summary>
+    private void SetItems(int at)
+    {
+        var m = TakeMark(at);
+        if (m == 0) throw new PickleFormatException("stack underflow", at);
+        if (_stack[m - 1] is not Dictionary<object, object?> dict) throw new PickleFormatException("SETITEM on a non-dict", at);
+        dict.EnsureCapacity(dict.Count + (_stack.Count - m) / 2);
+        for (var i = m; i + 1 < _stack.Count; i += 2) dict[KeyOf(_stack[i], at)] = _stack[i + 1];
+        _stack.RemoveRange(m, _stack.Count - m);
+    }
+
+    /// <summary>APPENDS straight from the stack.</summary>
+    private void Appends(int at)
+    {
+        var m = TakeMark(at);
+        if (m == 0) throw new PickleFormatException("stack underflow", at);
+        var list = ListOf(_stack[m - 1], at);
+        list.AddRange(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_stack)[m..]);
+        _stack.RemoveRange(m, _stack.Count - m);
+    }
+
+    private int TakeMark(int at)
+    {
+        if (_marks.Count == 0) throw new PickleFormatException("no MARK on the stack", at);
+        var m = _marks[^1];
+        _marks.RemoveAt(_marks.Count - 1);
+        return m;
+    }
+
     private static void DictSet(object? d, object? k, object? v, int at)
     {
         if (d is not Dictionary<object, object?> dict) throw new PickleFormatException("SETITEM on a non-dict", at);
@@ -205,14 +240,21 @@ public sealed class SafeUnpickler
     private void Memo(long index, int at)
     {
         if (_stack.Count == 0) throw new PickleFormatException("memo put with an empty stack", at);
+        if (index >= 0 && index < _memoDense.Count)
+        {
+            _memoDense[(int)index] = _stack[^1];
+            return;
+        }
         // MEMOIZE is one byte and a memo entry tens: without a bound a file of MEMOIZEs multiplies into memory.
-        if (_memo.Count >= _maxMemo && !_memo.ContainsKey(index))
+        if (_memoDense.Count + _memo.Count >= _maxMemo && !_memo.ContainsKey(index))
             throw new PickleFormatException($"memo past {_maxMemo} entries", at, StatsCatalog.LimitPickleMemo);
-        _memo[index] = _stack[^1];
+        if (index == _memoDense.Count && !_memo.ContainsKey(index)) _memoDense.Add(_stack[^1]);
+        else _memo[index] = _stack[^1];
     }
 
     private object? Get(long index, int at) =>
-        _memo.TryGetValue(index, out var o) ? o : throw new PickleFormatException($"memo get of unknown index {index}", at);
+        index >= 0 && index < _memoDense.Count ? _memoDense[(int)index]
+        : _memo.TryGetValue(index, out var o) ? o : throw new PickleFormatException($"memo get of unknown index {index}", at);
 
     private byte U8() => _pos < _data.Length ? _data[_pos++] : throw new TruncatedException($"pickle ends at byte {_pos} before STOP");
 
@@ -257,8 +299,20 @@ public sealed class SafeUnpickler
     }
 
     /// <summary>LONG1/LONG4 are little-endian two's complement; values that fit stay longs.</summary>
-    private static object Long(ReadOnlySpan<byte> bytes) =>
-        bytes.Length == 0 ? 0L : Narrow(new BigInteger(bytes, isUnsigned: false, isBigEndian: false));
+    private static object Long(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length is 0 or > 8) return bytes.Length == 0 ? 0L : Narrow(new BigInteger(bytes, isUnsigned: false, isBigEndian: false));
+        // Up to 8 bytes fit a long: sign-extend the little-endian two's complement (addresses and µs stamps are 5–8 bytes).
+        Span<byte> wide = stackalloc byte[8];
+        wide.Fill((bytes[^1] & 0x80) != 0 ? (byte)0xFF : (byte)0);
+        bytes.CopyTo(wide);
+        return Box(BinaryPrimitives.ReadInt64LittleEndian(wide));
+    }
+
+    /// <summary>Small integers (frame lines, sizes in units, counts) boxed once: a snapshot repeats them by the million.</summary>
+    private static readonly object[] SmallInts = Enumerable.Range(0, 4096).Select(i => (object)(long)i).ToArray();
+
+    private static object Box(long v) => (ulong)v < (ulong)SmallInts.Length ? SmallInts[v] : v;
 
     private static object Narrow(BigInteger b) => b >= long.MinValue && b <= long.MaxValue ? (object)(long)b : b;
 

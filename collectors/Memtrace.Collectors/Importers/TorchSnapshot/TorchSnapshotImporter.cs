@@ -177,6 +177,10 @@ public sealed class TorchSnapshotImporter : IImporter
     {
         var o = ctx.Options;
         long seq = 0;
+        // Columns bound once: a name lookup per cell was 16 a row, 8 M for a 516,300-entry trace.
+        StringColumn source = ev.Str("source_id"), host = ev.Str("host"), pool = ev.Str("pool"), opColumn = ev.Str("op"), api = ev.Str("api");
+        Int64Column seqColumn = ev.I64("seq"), tsColumn = ev.I64("ts_ns"), pid = ev.I64("pid"), device = ev.I64("device"), address = ev.I64("address"), sizeColumn = ev.I64("size"),
+            requested = ev.I64("requested_size"), block = ev.I64("block_size"), stream = ev.I64("stream"), stack = ev.I64("stack_id"), deviceFreeColumn = ev.I64("device_free");
         for (var d = 0; d < traces.Count; d++)
         {
             if (traces[d] is not List<object?> trace) continue;
@@ -234,22 +238,22 @@ public sealed class TorchSnapshotImporter : IImporter
                 }
                 var ts = timeUs * 1000;
                 long? deviceFree = op == "oom" ? Long(e, "device_free") : null;
-                ev.Str("source_id").Append(ctx.SourceId);
-                ev.I64("seq").Append(seq++);
-                ev.I64("ts_ns").Append(ts);
-                ev.Str("host").Append(o.Host);
-                ev.I64("pid").Append(o.Pid ?? 0);
-                ev.I64("device").Append(d);
-                ev.Str("pool").Append(Pool);
-                ev.Str("op").Append(op);
-                ev.I64("address").Append(hasAddr && op != "oom" ? addr : null);
-                ev.I64("size").Append(size);
-                ev.I64("requested_size").Append(op is "alloc" or "free_requested" or "free_completed" or "oom" ? size : null);
-                ev.I64("block_size").Append(blockSize);
-                ev.I64("stream").Append(Long(e, "stream"));
-                ev.Str("api").Append("torch");
-                ev.I64("stack_id").Append(frames.StackOf(e));
-                ev.I64("device_free").Append(deviceFree);
+                source.Append(ctx.SourceId);
+                seqColumn.Append(seq++);
+                tsColumn.Append(ts);
+                host.Append(o.Host);
+                pid.Append(o.Pid ?? 0);
+                device.Append(d);
+                pool.Append(Pool);
+                opColumn.Append(op);
+                address.Append(hasAddr && op != "oom" ? addr : null);
+                sizeColumn.Append(size);
+                requested.Append(op is "alloc" or "free_requested" or "free_completed" or "oom" ? size : null);
+                block.Append(blockSize);
+                stream.Append(Long(e, "stream"));
+                api.Append("torch");
+                stack.Append(frames.StackOf(e));
+                deviceFreeColumn.Append(deviceFree);
                 ev.CommitRow();
                 if (deviceFree is { } free)
                 {
