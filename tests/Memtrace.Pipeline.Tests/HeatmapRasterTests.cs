@@ -86,8 +86,9 @@ public sealed class HeatmapRasterTests
     {
         // The sampler keeps per-bin sums told of each change; at the end they must equal binning the end state afresh.
         var (events, snap) = RealSnapshotReplayTests.Import(snapshot);
-        var pool = FragmentationAnalyzer.Run(events, snap, new FragmentationOptions { Accelerator = AcceleratorChoice.Cpu }).Pools.Single();
+        var pool = FragmentationAnalyzer.Run(events, snap, new FragmentationOptions { Accelerator = AcceleratorChoice.Cpu, KeepCrossCheckInputs = true }).Pools.Single();
         Assert.Equal(0, pool.Counts.GetValueOrDefault(StatsCatalog.ReplayFinalMismatch.Key));
+        Assert.Equal(2, pool.HeatmapGrids.Count);
         var segments = Enumerable.Range(0, snap.RowCount).Select(r => (Start: snap.I64("segment_address")[r], Size: snap.I64("segment_size")[r])).Distinct().ToList();
         foreach (var (level, grid, first) in pool.HeatmapGrids)
         {
@@ -111,5 +112,17 @@ public sealed class HeatmapRasterTests
             Assert.Equal(expFrag, last.Select(c => c.FragmentedBytes));
             Assert.Equal(expLive, last.Select(c => c.SampledLiveBytes));
         }
+    }
+
+    [Theory]
+    [InlineData("bcrafton_memory_snapshot.pickle")]
+    [InlineData("magma27_memory_snapshot.pickle")]
+    public void Walked_and_kept_per_change_heatmaps_are_the_same_cells(string snapshot)
+    {
+        var (events, snap) = RealSnapshotReplayTests.Import(snapshot);
+        var walked = FragmentationAnalyzer.Run(events, snap, new FragmentationOptions { Accelerator = AcceleratorChoice.Cpu, HeatmapPerChange = false, KeepCrossCheckInputs = true }).Pools.Single().Heatmap;
+        var kept = FragmentationAnalyzer.Run(events, snap, new FragmentationOptions { Accelerator = AcceleratorChoice.Cpu, HeatmapPerChange = true, KeepCrossCheckInputs = true }).Pools.Single().Heatmap;
+        Assert.True(walked.Count > 1000);
+        Assert.Equal(walked, kept);
     }
 }

@@ -40,6 +40,7 @@ public sealed class AddressSpace
     public long Allocated { get; private set; }
     public int LiveCount { get; private set; }
     public IEnumerable<Segment> Segments => _segByStart.Values;
+    public int SegmentCount => _segByStart.Count;
 
     /// <summary>Raised with (stat, address, size, message) for anything the replay could not apply cleanly.</summary>
     public Action<StatDef, long, long, string>? Anomaly { get; set; }

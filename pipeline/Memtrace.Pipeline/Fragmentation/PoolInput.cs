@@ -80,6 +80,8 @@ public sealed record FragmentationOptions
     /// <summary>Heatmap levels: level 0 is HeatmapTimeBins × HeatmapAddressBins, each next one HeatmapZoom× finer in both axes.</summary>
     public int HeatmapLevels { get; init; } = 2;
     public int HeatmapZoom { get; init; } = 2;
+    /// <summary>Heatmap sums kept per change (true) or recounted by a walk per capture (false); null: whichever costs less (tests force each).</summary>
+    public bool? HeatmapPerChange { get; init; }
     public int BlameTop { get; init; } = 20;
     /// <summary>Where the batch statistics run (--accelerator).</summary>
     public Gpu.AcceleratorChoice Accelerator { get; init; } = Gpu.AcceleratorChoice.Auto;

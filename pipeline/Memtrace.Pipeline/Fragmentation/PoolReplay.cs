@@ -51,10 +51,8 @@ public static class PoolReplay
             var scale = (int)Math.Pow(Math.Max(1, options.HeatmapZoom), level);
             return new HeatmapSampler(everySegment, t0, t1, options.HeatmapTimeBins * scale, options.HeatmapAddressBins * scale, result.RequestP50, level);
         }).ToArray();
-        // The heatmaps keep running sums per address bin, told of each change, so a capture costs the same whatever the pool's size.
         var sampled = heatmaps.Where(h => h.Grid.TimeBins > 0).ToArray();
-        foreach (var h in sampled) h.Attach(space);
-        if (sampled.Length > 0) space.Observer = sampled.Length == 1 ? sampled[0] : new SpaceObservers(sampled);
+        var eventsAtLastCapture = 0;
         // Live blocks as (offset × time) rectangles for the heatmap rasteriser; blocks live before the trace start at long.MinValue.
         LiveIntervalRecorder? lifetimes = null;
         if (heatmaps.Any(h => h.Grid.TimeBins > 0))
@@ -71,15 +69,19 @@ public static class PoolReplay
         var blameDone = false;
         // The heatmaps need a look only when an event passes the earliest bin edge still open.
         var heatmapDue = heatmaps.Min(h => h.NextEdge);
+        var index = 0;
         foreach (ref readonly var e in events.AsSpan())
         {
             currentSeq = e.Seq;
             currentTs = e.TsNs;
             if (e.TsNs > heatmapDue)
             {
+                KeepHeatmapsPerChange(space, sampled, index - eventsAtLastCapture, options.HeatmapPerChange);
+                eventsAtLastCapture = index;
                 foreach (var h in heatmaps) h.Before(e.TsNs, space);
                 heatmapDue = heatmaps.Min(h => h.NextEdge);
             }
+            index++;
             if (lifetimes is not null) lifetimes.Now = e.TsNs;
             timeline.Begin(e.Seq, e.TsNs);
             // The two ops of nearly every event first, each in a few instructions; the rest out of line.
@@ -144,6 +146,19 @@ public static class PoolReplay
         result.FinalLive.AddRange(space.LiveBlocks().Select(b => (b.Start, b.Block.Size)).OrderBy(b => b.Start));
         if (input.Snapshot.Length > 0) CheckFinalState(input, result);
         return result;
+    }
+
+    /// <summary>
+    /// Switches the heatmaps from a walk per capture to sums kept per change once a walk (every segment, free and live
+    /// block) costs more than the changes since the last capture would (about three a event). Both give the same cells.
+    /// </summary>
+    private static void KeepHeatmapsPerChange(AddressSpace space, HeatmapSampler[] sampled, int eventsSinceLastCapture, bool? forced)
+    {
+        if (sampled.Length == 0 || sampled[0].Incremental || forced == false) return;
+        var walk = space.SegmentCount + space.Free.Count + space.LiveCount;
+        if (forced != true && walk <= 3L * eventsSinceLastCapture) return;
+        foreach (var h in sampled) h.Attach(space);
+        space.Observer = sampled.Length == 1 ? sampled[0] : new SpaceObservers(sampled);
     }
 
     private static void CheckAfterOom(AddressSpace space, in PoolEvent e, long oomRequest)
