@@ -37,7 +37,7 @@ public static class FuzzTargets
         new("rmm-csv", new RmmCsvImporter(), ".csv", false, [Data("rmm", "pool.dev1.csv")]),
         new("nsys-sqlite", new NsysSqliteImporter(), ".sqlite", false, [File.ReadAllBytes(NsysSqliteTests.Build(Repo.TempDir()))]),
         new("cuda-hook", new CudaHookImporter(), ".mtcu", false, [HookLog()]),
-        new("capture-jsonl", new CaptureJsonlImporter(), ".jsonl", false, [Head(Data("go", "oomsvc", "capture", "procfs.jsonl"), 120), Head(Data("go", "spinsvc", "capture", "expvar.jsonl"), 10)]),
+        new("capture-jsonl", new CaptureJsonlImporter(), ".jsonl", false, [Head(Data("go", "oomsvc", "capture", "procfs.jsonl"), 120), Head(Data("go", "spinsvc", "capture", "expvar.jsonl"), 10), Head(Data("go", "sidecar", "capture", "all.jsonl"), 120)]),
         new("procfs-ttar", new ProcfsTtarImporter(), ".ttar", false, [Data("procfs-fixtures", "fixtures.ttar")]),
         new("cgroupfs", new CgroupfsImporter(), ".zip", false, [Data("cgroup-fixtures", "docker2.zip"), Data("cgroup-fixtures", "ubuntu1804.zip")]),
         new("gctrace", new GctraceImporter(), ".log", false, [Data("go", "gctrace.log"), Head(Data("go", "oomsvc", "capture", "gctrace.log"), 80)]),
