@@ -28,6 +28,46 @@ public sealed class RmmCsvTests
         Assert.Equal(error, e);
     }
 
+    public static TheoryData<string> PlainFiles => ["fixture", "edge-cases"];
+
+    [Theory]
+    [MemberData(nameof(PlainFiles))]
+    public void The_plain_path_gives_the_rows_counters_and_log_lines_of_CsvHelper(string which)
+    {
+        var path = which == "fixture" ? Repo.Data("rmm", "pool.dev1.csv") : Path.Combine(Repo.TempDir(), "edge.csv");
+        if (which != "fixture")
+            File.WriteAllText(path, "\uFEFFThread,Time,Action,Pointer,Size,Stream\n" +
+                "1,00:00:00.000001,allocate,0x10,512,0x0\r\n\n" +
+                "1,00:00:00.000002,allocate,0x10,512\n" +
+                "1,00:00:00.000003,allocate,0x20,512,0x0,extra,fields\n" +
+                "1,00:00:00.000004,reallocate,0x10,512,0x0\n" +
+                "1,24:00:00.000000,allocate,0x30,512,0x0\n" +
+                "1,00:00:00.1.2,allocate,0x30,512,0x0\n" +
+                "1,00:00:00.,allocate,0x30,512,0x0\n" +
+                "1,00:00,allocate,0x30,512,0x0\n" +
+                ",,,,,\n" +
+                "1,1634567890.123456,free,0x10,512,0x0\n" +
+                "1,00:00:01.5,allocate failure,(nil),4096,0x0");
+        Assert.False(RmmCsvImporter.HasQuotes(path));
+        var (plainSink, csvSink) = (new StatsSink("s"), new StatsSink("s"));
+        var plain = RmmCsvImporter.ReadPlain(new ImportContext { Path = path, SourceId = "s", Stats = plainSink });
+        var csv = RmmCsvImporter.ReadWithCsvHelper(new ImportContext { Path = path, SourceId = "s", Stats = csvSink });
+        Assert.True(plain.Count >= 3);
+        Assert.Equal(csv, plain);
+        Assert.Equal(csvSink.Counts.OrderBy(k => k.Key), plainSink.Counts.OrderBy(k => k.Key));
+        TableComparer.AssertEqual(csvSink.Log_, plainSink.Log_);
+    }
+
+    [Fact]
+    public void A_file_with_a_quote_goes_to_CsvHelper()
+    {
+        var path = Path.Combine(Repo.TempDir(), "quoted.csv");
+        File.WriteAllText(path, "Thread,Time,Action,Pointer,Size,Stream\n1,00:00:00.000001,\"allocate\",0x10,512,0x0\n");
+        Assert.True(RmmCsvImporter.HasQuotes(path));
+        var rows = RmmCsvImporter.ReadWithCsvHelper(new ImportContext { Path = path, SourceId = "s", Stats = new StatsSink("s") });
+        Assert.Equal(RmmAction.Allocate, Assert.Single(rows).Record.Action);
+    }
+
     [Fact]
     public void Time_of_day_is_microseconds_since_midnight()
     {
