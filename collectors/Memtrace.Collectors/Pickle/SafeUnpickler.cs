@@ -185,9 +185,7 @@ public sealed class SafeUnpickler
 
     private object?[] PopMark(int at)
     {
-        if (_marks.Count == 0) throw new PickleFormatException("no MARK on the stack", at);
-        var m = _marks[^1];
-        _marks.RemoveAt(_marks.Count - 1);
+        var m = TakeMark(at);
         var items = _stack.GetRange(m, _stack.Count - m).ToArray();
         _stack.RemoveRange(m, _stack.Count - m);
         return items;

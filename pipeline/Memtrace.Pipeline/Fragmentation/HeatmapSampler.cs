@@ -251,21 +251,20 @@ public sealed class HeatmapSampler : ISpaceObserver
         var top = new (long Stack, long Bytes)[_addrBins];
         foreach (var ((b, stack), bytes) in _stackBytes)
             if (bytes > top[b].Bytes || (bytes == top[b].Bytes && stack < top[b].Stack)) top[b] = (stack, bytes);
-        var (mapped, free, frag, live) = (_mapped, _free, _frag, _live);
         var ts = Math.Min(EdgeOf(bin), _t1);
         for (var a = 0; a < _addrBins; a++)
         {
             var (lo, hi) = (_bounds[a], _bounds[a + 1]);
             double binBytes = Math.Max(1, hi - lo);
-            var allocated = Math.Max(0, (double)mapped[a] - free[a]);
+            var allocated = Math.Max(0, (double)_mapped[a] - _free[a]);
             var (topStack, topBytes) = top[a];
-            Cells.Add(new HeatmapCell(_level, bin, a, ts, lo, hi, AddressOf(lo), allocated / binBytes, frag[a] / binBytes,
-                Classify(binBytes, mapped[a], allocated, free[a], frag[a]), topBytes > 0 && topStack != NoStack ? topStack : null, topBytes)
+            Cells.Add(new HeatmapCell(_level, bin, a, ts, lo, hi, AddressOf(lo), allocated / binBytes, _frag[a] / binBytes,
+                Classify(binBytes, _mapped[a], allocated, _free[a], _frag[a]), topBytes > 0 && topStack != NoStack ? topStack : null, topBytes)
             {
-                MappedBytes = (long)mapped[a],
-                FreeBytes = (long)free[a],
-                FragmentedBytes = (long)frag[a],
-                SampledLiveBytes = (long)live[a],
+                MappedBytes = _mapped[a],
+                FreeBytes = _free[a],
+                FragmentedBytes = _frag[a],
+                SampledLiveBytes = _live[a],
             });
         }
     }

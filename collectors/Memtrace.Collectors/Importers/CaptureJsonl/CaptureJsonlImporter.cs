@@ -69,7 +69,7 @@ public sealed partial class CaptureJsonlImporter : IImporter
         }
         foreach (var (pid, reads) in byPid)
         {
-            foreach (var tick in Ticks(reads, r => ProcPath().Match(r.Path).Groups[2].Value)) AddProc(ctx, procs, pid, tick);
+            foreach (var tick in Ticks(reads, out _)) AddProc(ctx, procs, pid, tick);
         }
         // Hybrid host: the v1 memory cgroup has no memory.pressure; the sampler read the process's cgroup2 one
         // (a directory with memory.pressure alone) or /proc/pressure/memory beside it.
@@ -77,10 +77,7 @@ public sealed partial class CaptureJsonlImporter : IImporter
         var pressure = pressureReads.Where(r => r.Content is not null).OrderBy(r => r.TsNs).ToList();
         foreach (var (dir, reads) in byCgroup.Where(c => c.Value.Any(r => FileOf(r) != Pressure)))
         {
-            var ticks = Ticks(reads, FileOf);
-            var fileBits = new ReadTicks.FieldBits();
-            var nearPressure = ReadTicks.MedianFieldInterval(reads.Select(r => r.TsNs).ToArray(), reads.Select(r => fileBits.Of(FileOf(r))).ToArray());
-            foreach (var tick in ticks)
+            foreach (var tick in Ticks(reads, out var interval))
             {
                 var files = new Dictionary<string, string>(StringComparer.Ordinal);
                 foreach (var r in tick)
@@ -90,7 +87,7 @@ public sealed partial class CaptureJsonlImporter : IImporter
                 }
                 if (files.Keys.All(f => f == Pressure)) continue;
                 var ts = tick[0].TsNs;
-                var hostPressure = files.ContainsKey(Pressure) ? null : Nearest(pressure, ts, nearPressure);
+                var hostPressure = files.ContainsKey(Pressure) ? null : Nearest(pressure, ts, interval);
                 CgroupSample.Append(cgroups, ctx, "/sys/fs/cgroup/" + dir, dir, name => files.GetValueOrDefault(name) ?? (name == Pressure ? hostPressure : null),
                     ts, tick.Select(r => r.MonoNs).FirstOrDefault(m => m is not null));
             }
@@ -128,15 +125,21 @@ public sealed partial class CaptureJsonlImporter : IImporter
         list.Add(r);
     }
 
+    /// <summary>The file a read is of, its path's last segment: "status" of /proc/4242/status, "memory.stat" of a cgroup's.</summary>
     private static string FileOf(CaptureRecord r) => r.Path[(r.Path.LastIndexOf('/') + 1)..];
 
-    /// <summary>One entity's reads (in time order) cut into ticks: by seq when every read has one, else by <see cref="ReadTicks"/>.</summary>
-    private static List<List<CaptureRecord>> Ticks(List<CaptureRecord> reads, Func<CaptureRecord, string> field)
+    /// <summary>
+    /// One entity's reads (in time order) cut into ticks, the fields being file names: by seq when every read has one,
+    /// else by <see cref="ReadTicks"/>. <paramref name="interval"/> is the median sampling interval either way.
+    /// </summary>
+    private static List<List<CaptureRecord>> Ticks(List<CaptureRecord> reads, out long interval)
     {
+        var bits = new ReadTicks.FieldBits();
+        var (ts, fields) = (reads.Select(r => r.TsNs).ToArray(), reads.Select(r => bits.Of(FileOf(r))).ToArray());
+        interval = ReadTicks.MedianFieldInterval(ts, fields);
         if (reads.All(r => r.Seq is not null))
             return reads.GroupBy(r => r.Seq!.Value).Select(g => g.ToList()).OrderBy(g => g[0].TsNs).ToList();
-        var bits = new ReadTicks.FieldBits();
-        var tick = ReadTicks.Assign(reads.Select(r => r.TsNs).ToArray(), reads.Select(r => bits.Of(field(r))).ToArray());
+        var tick = ReadTicks.Assign(ts, fields);
         var ticks = new List<List<CaptureRecord>>();
         for (var i = 0; i < reads.Count; i++)
         {
@@ -179,8 +182,7 @@ public sealed partial class CaptureJsonlImporter : IImporter
         CaptureRecord? gone = null;
         foreach (var r in tick)
         {
-            var file = ProcPath().Match(r.Path).Groups[2].Value;
-            if (r.Content is not null) ok[file] = r;
+            if (r.Content is not null) ok[FileOf(r)] = r;
             else if (CaptureLiveness.IsGone(r.Error)) gone ??= r;
             else ctx.Stats.Log(StatsCatalog.CaptureReadFailed, r.Path, r.Error ?? "", "the read failed, but not because the process is gone; the tick has no value from it");
         }

@@ -120,7 +120,7 @@ public sealed partial class RmmCsvImporter : IImporter
                 rows.Add((rec, lineNo));
                 continue;
             }
-            ctx.Stats.Log(error == "unknown action" ? StatsCatalog.RmmUnknownAction : StatsCatalog.RmmBadRow, $"line {lineNo}", line, error);
+            LogBadRow(ctx, lineNo, line, error);
         }
         return rows;
     }
@@ -140,11 +140,13 @@ public sealed partial class RmmCsvImporter : IImporter
                 rows.Add((rec, csv.LineNumber));
                 continue;
             }
-            var stat = error == "unknown action" ? StatsCatalog.RmmUnknownAction : StatsCatalog.RmmBadRow;
-            ctx.Stats.Log(stat, $"line {csv.LineNumber}", string.Join(',', fields), error);
+            LogBadRow(ctx, csv.LineNumber, string.Join(',', fields), error);
         }
         return rows;
     }
+
+    private static void LogBadRow(ImportContext ctx, long line, string excerpt, string error) =>
+        ctx.Stats.Log(error == "unknown action" ? StatsCatalog.RmmUnknownAction : StatsCatalog.RmmBadRow, $"line {line}", excerpt, error);
 
     private static SortedDictionary<string, string> Notes(Common.TimeOfDayClock clock, long device)
     {
