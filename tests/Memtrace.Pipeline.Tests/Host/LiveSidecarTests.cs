@@ -15,7 +15,7 @@ namespace Memtrace.Pipeline.Tests.Host;
 /// The sidecar script, live: it starts oomsvc (five times faster) in a fresh 256 MiB memory cgroup, reads its files
 /// one by one every 100 ms into one file per path, and logs when its child died. memtrace must place the OOM kill
 /// there. Needs root and a memory cgroup it may create (the build machine and CI have both: cgroup v1), gcc and go
-/// (`make setup` installs them).
+/// (`make setup` installs them; `make test` builds the service before the tests).
 /// </summary>
 public sealed class LiveSidecarTests(ITestOutputHelper log)
 {
@@ -28,8 +28,13 @@ public sealed class LiveSidecarTests(ITestOutputHelper log)
             return;
         }
         var dir = Repo.TempDir();
-        var bin = Path.Combine(dir, "oomsvc");
-        Run("go", $"build -o {bin} .", Repo.Data("go", "oomsvc"), 240);
+        // `make test` builds the service first (`make gotest`); a test run started some other way builds it here.
+        var bin = Path.Combine(Repo.Root, "out", "go", "oomsvc");
+        if (!File.Exists(bin))
+        {
+            bin = Path.Combine(dir, "oomsvc");
+            Run("go", $"build -o {bin} .", Repo.Data("go", "oomsvc"), 240);
+        }
         var port = FreePort();
         var outDir = Path.Combine(dir, "capture");
         Run("python3", $"{Repo.Data("go", "sidecar", "sidecar.py")} --out {outDir} --interval-ms 100 --after-exit 5 --memcg-limit {256 << 20} --smaps-every 3 " +
