@@ -9,7 +9,7 @@ public static class TableCatalog
 {
     public static readonly IReadOnlyList<TableDef> Raw =
     [
-        GpuAllocEvents.Def, GpuSegmentsSnapshot.Def, GpuMemInfo.Def, Stacks.Def,
+        GpuAllocEvents.Def, GpuSegmentsSnapshot.Def, GpuMemInfo.Def, GpuAllocatorSettings.Def, Stacks.Def,
         ProcSamples.Def, CgroupSamples.Def, GoRuntimeSamples.Def, GoGcEvents.Def,
         HeapProfileSamples.Def, SyscallEvents.Def, SyscallCounts.Def, KernelLog.Def, ImportLog.Def,
     ];
@@ -18,7 +18,7 @@ public static class TableCatalog
     [
         FragmentationTimeline.Def, FreeBlockHistogram.Def, OomDiagnoses.Def, FragmentationBlame.Def,
         Heatmap.Def, StackFramesTable.Def, Anomalies.Def, ClockAlignment.Def, MemoryTimeline.Def, RssGapAttribution.Def, RssGapWide.Def,
-        Flags.Def, CapacityPlan.Def, AlertBacktest.Def, GpuCapacity.Def, SpinWindows.Def, StatsTable.Def,
+        Flags.Def, CapacityPlan.Def, AlertBacktest.Def, GpuCapacity.Def, SpinWindows.Def, WhatIf.Def, AllocatorModelCheck.Def, StatsTable.Def,
     ];
 
     public static IEnumerable<TableDef> All => Raw.Concat(Results);

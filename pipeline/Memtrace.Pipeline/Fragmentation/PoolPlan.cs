@@ -96,6 +96,20 @@ public sealed class PoolPlan
     /// <summary>The pool's snapshot with no events: what is left of it when its events' source is refused.</summary>
     public PoolInput SnapshotOnly(int pool) => FragmentationAnalyzer.NewInput(_pools[pool].Key, [], _snapshots);
 
+    /// <summary>One pool's events decoded by the caller's reader, which gets each row group's table (only <paramref name="columns"/>) and a row.</summary>
+    public T[] Decode<T>(int pool, IReadOnlySet<string> columns, Func<Table, Func<int, T>> reader)
+    {
+        var (_, runs) = _pools[pool];
+        var events = new T[runs.Events];
+        var at = 0;
+        foreach (var run in runs.Runs)
+        {
+            var read = reader(_events.ReadRowGroup(run.Part, run.RowGroup, columns));
+            for (var i = 0; i < run.Count; i++) events[at++] = read(run.Start + i);
+        }
+        return events;
+    }
+
     /// <summary>One pool's replay input, its events decoded now from its runs (row groups read again, event columns only).</summary>
     public PoolInput Input(int pool)
     {

@@ -96,6 +96,16 @@ public static class StatsCatalog
     public static readonly StatDef HeatmapRasterMismatch = new("heatmap_raster_mismatch", Severity.Error, "A heatmap cell's live bytes from the rasteriser (ILGPU kernel or CPU path, over live intervals) differ from the replay's own walk of the live blocks at that instant.");
     public static readonly StatDef ReplayFinalMismatch = new("replay_final_state_mismatch", Severity.Error, "The replayed final state differs from the snapshot's segments.");
 
+    // Allocator what-if (pipeline/Memtrace.Pipeline/Allocators).
+    public static readonly StatDef WhatIfAddressMismatch = new("whatif_address_mismatch", Severity.Error, "Replayed under its recorded settings, the allocator model placed a recorded allocation at another address than the real allocator did (import_log names the event); the what-if rows of that pool rest on an imperfect model.");
+    public static readonly StatDef WhatIfSegmentMismatch = new("whatif_segment_mismatch", Severity.Error, "A segment event (segment_alloc/free/map/unmap) the real allocator recorded and the model did not issue the same way, or the reverse.");
+    public static readonly StatDef WhatIfOomMismatch = new("whatif_oom_mismatch", Severity.Error, "A recorded OOM the model served from its cache.");
+    public static readonly StatDef WhatIfFinalMismatch = new("whatif_final_state_mismatch", Severity.Error, "A segment of the final snapshot whose blocks the model did not end with.");
+    public static readonly StatDef WhatIfUnplacedBlock = new("whatif_unplaced_block", Severity.DataLoss, "A block live at the trace's first event that lies in no segment, or overlaps another; the what-if starts without it.");
+    public static readonly StatDef WhatIfExpandableHistory = new("whatif_expandable_history", Severity.DataLoss, "segment_map/segment_unmap events of expandable segments: the pages mapped at the trace's first event are not rebuilt, so the model starts such segments as fixed ones.");
+    public static readonly StatDef WhatIfSettingsMissing = new("whatif_settings_missing", Severity.Info, "A snapshot without allocator_settings (PyTorch before 2.1): the what-if assumes PyTorch's defaults as the recorded configuration.");
+    public static readonly StatDef WhatIfPoolSkipped = new("whatif_pool_skipped", Severity.Info, "A pool over run's what-if event limit (--whatif-max-events) was not replayed; memtrace whatif replays any size.");
+
     // Clock alignment and host joins.
     public static readonly StatDef ClockUnanchored = new("clock_unanchored_rows", Severity.DataLoss, "Rows of a source that could not be placed on UTC (no dual-clock source on its host, no matching GC cycle); kept on their own clock, left out of joins, flagged.");
     public static readonly StatDef ClockBackwards = new("clock_backwards", Severity.DataLoss, "A row earlier than the previous row of the same entity (pid, cgroup, GPU pool) in file order: a clock step, or a writer that emitted events out of order. Counted at import, where file order is still known; the archive and the analyses use time order.");
@@ -111,6 +121,7 @@ public static class StatsCatalog
         CudaHookBadRecord, CudaHookTruncated, CudaHookNoEnd, CudaHookDropped, CudaHookWriteFailed, CudaHookThreadGap,
         LimitInflatedBytes, LimitPickleDepth, LimitPickleMemo, LimitStackFrames, LimitLineLength,
         ReplayLiveAtStart, ReplayFreeUnknown, ReplayDoubleFree, ReplayOverlap, ReplayAllocAfterOom, ReplaySegmentNotEmpty, ReplayBatchMismatch, HeatmapRasterMismatch, ReplayFinalMismatch,
+        WhatIfAddressMismatch, WhatIfSegmentMismatch, WhatIfOomMismatch, WhatIfFinalMismatch, WhatIfUnplacedBlock, WhatIfExpandableHistory, WhatIfSettingsMissing, WhatIfPoolSkipped,
         ClockUnanchored, ClockBackwards, DuplicateSamples, AttributionUnpaired,
     ];
 

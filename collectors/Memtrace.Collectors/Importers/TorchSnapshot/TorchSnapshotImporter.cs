@@ -53,11 +53,13 @@ public sealed class TorchSnapshotImporter : IImporter
 
         List<object?>? segments;
         List<object?>? traces = null;
+        Dictionary<object, object?>? settings = null;
         switch (loaded.Root)
         {
             case Dictionary<object, object?> root:
                 segments = List(root, "segments");
                 traces = List(root, "device_traces");
+                settings = root.GetValueOrDefault("allocator_settings") as Dictionary<object, object?>;
                 if (segments is null && traces is null && !loaded.Truncated)
                     throw new ImportRefusedException("pickle holds a dict without 'segments' or 'device_traces': not a memory snapshot");
                 break;
@@ -92,10 +94,12 @@ public sealed class TorchSnapshotImporter : IImporter
         var frames = new FrameCache(stacks);
         ImportSegments(ctx, segments ?? [], snapshotTs, frames, blocks, finalBlocks);
         if (traces is not null) ImportTraces(ctx, traces, frames, events, memInfo, finalBlocks);
+        var settingsTable = new Table(GpuAllocatorSettings.Def);
+        if (settings is not null) ImportSettings(ctx, settings, traces?.Count ?? 0, settingsTable);
 
         var result = new ImportResult
         {
-            Tables = [events, blocks, memInfo, stacks.Table],
+            Tables = [events, blocks, memInfo, settingsTable, stacks.Table],
             ClockDomain = "realtime",
             Notes = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["snapshot_ts_ns"] = snapshotTs.ToString(System.Globalization.CultureInfo.InvariantCulture) },
         };
@@ -158,6 +162,50 @@ public sealed class TorchSnapshotImporter : IImporter
             }
         }
     }
+
+    /// <summary>
+    /// allocator_settings reads, once unpickled, {'PYTORCH_CUDA_ALLOC_CONF': '', 'max_split_size': -1,
+    /// 'garbage_collection_threshold': 0.0, 'expandable_segments': False, 'roundup_power2_divisions': {'1': 0, '2': 0, …}, …}.
+    /// The settings are the process's, so each device with a trace gets the same rows (device 0 when there is no trace).
+    /// </summary>
+    private static void ImportSettings(ImportContext ctx, Dictionary<object, object?> settings, int devices, Table t)
+    {
+        var rows = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (k, v) in settings)
+        {
+            if (k is not string key) continue;
+            if (SettingText(v) is { } text) rows[key] = text;
+            else ctx.Stats.Log(StatsCatalog.TorchBadField, $"allocator_settings.{key}", Describe(v), "allocator setting of an unexpected type; left out");
+        }
+        for (var d = 0; d < Math.Max(1, devices); d++)
+        {
+            foreach (var (key, text) in rows)
+            {
+                t.Str("source_id").Append(ctx.SourceId);
+                t.Str("host").Append(ctx.Options.Host);
+                t.I64("pid").Append(ctx.Options.Pid ?? 0);
+                t.I64("device").Append(d);
+                t.Str("pool").Append(Pool);
+                t.Str("setting").Append(key);
+                t.Str("value").Append(text);
+                t.CommitRow();
+            }
+        }
+    }
+
+    private static string? SettingText(object? v) => v switch
+    {
+        string s => s,
+        bool b => b ? "True" : "False",
+        long l => l.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        System.Numerics.BigInteger bi => bi.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        double d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        // roundup_power2_divisions: interval (MiB, as a string key) → divisions, in interval order.
+        Dictionary<object, object?> dict when dict.All(kv => kv.Key is string && SettingText(kv.Value) is not null) =>
+            string.Join(",", dict.OrderBy(kv => long.TryParse((string)kv.Key, out var n) ? n : long.MaxValue).ThenBy(kv => (string)kv.Key, StringComparer.Ordinal)
+                .Select(kv => $"{kv.Key}:{SettingText(kv.Value)}")),
+        _ => null,
+    };
 
     /// <summary>PyTorch writes active_pending_free; its docs call the same state active_awaiting_free.</summary>
     private static string? NormalizeState(string? s) => s switch

@@ -1,0 +1,234 @@
+namespace Memtrace.Pipeline.Allocators;
+
+/// <summary>
+/// PyTorch's CUDA caching allocator (c10/cuda/CUDACachingAllocator.cpp, DeviceCachingAllocator) for one device,
+/// as a model: the same pools, search order, split and release rules, over a simulated driver. Written from
+/// the upstream source; each method names the upstream function it follows. Not modelled (docs/whatif.md):
+/// CUDA graph capture (private pools take only the requests the trace placed in them), free-memory callbacks,
+/// IPC, and multi-device peer access.
+/// </summary>
+public sealed partial class CachingAllocatorModel
+{
+    public const string DefaultPoolId = "0,0";
+    public const long MinBlockSize = 512;          // kMinBlockSize
+    public const long SmallSize = 1 << 20;         // kSmallSize
+    public const long SmallBuffer = 2 << 20;       // kSmallBuffer
+    public const long LargeBuffer = 20 << 20;      // kLargeBuffer
+    public const long MinLargeAlloc = 10 << 20;    // kMinLargeAlloc
+    public const long RoundLarge = 2 << 20;        // kRoundLarge
+
+    private readonly AllocatorConfig _config;
+    private readonly IDeviceDriver _driver;
+    private readonly Dictionary<string, (BlockPool Small, BlockPool Large)> _pools = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, SimBlock> _active = [];
+    private readonly List<ExpandableSegment> _expandable = [];
+    private readonly long _deviceTotal;
+    private readonly long? _allowedMaximum;
+
+    /// <param name="deviceTotal">The device's memory, for the expandable address reservation (9/8 of it) and a memory fraction.</param>
+    public CachingAllocatorModel(AllocatorConfig config, IDeviceDriver driver, long deviceTotal)
+    {
+        _config = config;
+        _driver = driver;
+        _deviceTotal = deviceTotal;
+        _allowedMaximum = config.MemoryFraction is { } f ? (long)(f * deviceTotal) : null;
+        PoolsOf(DefaultPoolId);
+    }
+
+    /// <summary>total_allocated_memory: bytes reserved from the device (segments, mapped pages).</summary>
+    public long Reserved { get; private set; }
+    public long PeakReserved { get; private set; }
+    /// <summary>stats.allocated_bytes: bytes of blocks handed to the program and not yet freed.</summary>
+    public long Allocated { get; private set; }
+    public long PeakAllocated { get; private set; }
+    public long Retries { get; private set; }
+    /// <summary>Called with each segment event as the model issues it, in order.</summary>
+    public Action<SegmentOp>? OnSegmentOp { get; set; }
+
+    public IReadOnlyDictionary<long, SimBlock> Active => _active;
+
+    public (BlockPool Small, BlockPool Large) PoolsOf(string poolId)
+    {
+        if (!_pools.TryGetValue(poolId, out var p)) _pools[poolId] = p = (new BlockPool(true, poolId), new BlockPool(false, poolId));
+        return p;
+    }
+
+    public IEnumerable<BlockPool> AllPools => _pools.Values.SelectMany(p => new[] { p.Small, p.Large });
+
+    /// <summary>round_size: 512-byte multiples, or the next power-of-two division where roundup_power2_divisions asks.</summary>
+    public long RoundSize(long size)
+    {
+        if (size < MinBlockSize) return MinBlockSize;
+        var divisions = _config.DivisionsFor(size);
+        if (divisions > 1 && size > MinBlockSize * divisions) return RoundupPower2NextDivision(size, divisions);
+        return MinBlockSize * ((size + MinBlockSize - 1) / MinBlockSize);
+    }
+
+    /// <summary>roundup_power2_next_division: 1200 with 4 divisions of [1024, 2048) rounds to 1280.</summary>
+    public static long RoundupPower2NextDivision(long size, int divisions)
+    {
+        if ((size & (size - 1)) == 0) return size;
+        var floor = 1L << System.Numerics.BitOperations.Log2((ulong)size);
+        var step = floor >> System.Numerics.BitOperations.Log2((uint)divisions);
+        if (step == 0) return floor << 1;
+        var roundFloor = size & ~(step - 1);
+        return roundFloor == size ? size : roundFloor + step;
+    }
+
+    /// <summary>get_allocation_size: 2 MiB for small requests, 20 MiB below 10 MiB, else rounded up to 2 MiB.</summary>
+    public static long AllocationSize(long size) =>
+        size <= SmallSize ? SmallBuffer : size < MinLargeAlloc ? LargeBuffer : RoundLarge * ((size + RoundLarge - 1) / RoundLarge);
+
+    /// <summary>should_split: the small pool (and every expandable segment) splits a remainder of 512 bytes or more; the large pool one over 1 MiB, for requests under max_split_size.</summary>
+    public bool ShouldSplit(SimBlock block, long size)
+    {
+        var remaining = block.Size - size;
+        return block.Pool.IsSmall || _config.ExpandableSegments ? remaining >= MinBlockSize : size < _config.MaxSplitSize && remaining > SmallSize;
+    }
+
+    private bool CollectingGarbage => _allowedMaximum is not null && _config.GarbageCollectionThreshold > 0;
+
+    /// <summary>DeviceCachingAllocator::malloc. Returns null on an OOM (the program's CUDA out-of-memory error).</summary>
+    public SimBlock? Malloc(long origSize, long stream, string poolId = DefaultPoolId)
+    {
+        var size = RoundSize(origSize);
+        var pools = PoolsOf(poolId);
+        var pool = size <= SmallSize ? pools.Small : pools.Large;
+        var allocSize = AllocationSize(size);
+        var found = GetFreeBlock(pool, stream, size);
+        if (found is null)
+        {
+            if (CollectingGarbage) GarbageCollectCachedBlocks();
+            found = AllocBlock(pool, stream, size, allocSize, false)
+                ?? (ReleaseAvailableCachedBlocks(pool, stream, size) ? AllocBlock(pool, stream, size, allocSize, false) : null)
+                ?? (ReleaseCachedBlocks() ? AllocBlock(pool, stream, size, allocSize, true) : null);
+        }
+        return found is null ? null : AllocFoundBlock(found, size, origSize, ShouldSplit(found, size));
+    }
+
+    /// <summary>get_free_block: the best fit by (stream, size, address), within the oversize rules of max_split_size.</summary>
+    private SimBlock? GetFreeBlock(BlockPool pool, long stream, long size, bool take = true)
+    {
+        if (CollectingGarbage && take) pool.GetFreeBlocksCallCount++;
+        var set = pool.Blocks;
+        var it = set.LowerBound(new BlockKey(stream, size, 0));
+        if (!it.Valid || set[it].Stream != stream) return null;
+        if (set[it].Expandable is not null)
+        {
+            if (_config.ExpandableSegments)
+            {
+                // The part of a block that can still grow into unmapped pages counts towards its size.
+                static long ExpandableSize(SimBlock b) => b.Size + (b.Next is { Mapped: false } n ? n.Size : 0);
+                var next = set.Next(it);
+                while (set[it].Expandable is not null && next.Valid && set[next].Stream == stream && ExpandableSize(set[next]) < ExpandableSize(set[it]))
+                {
+                    it = next;
+                    next = set.Next(next);
+                }
+            }
+            else
+            {
+                // Expandable segments were turned off after some were made: only fixed segments may serve.
+                do it = set.Next(it);
+                while (it.Valid && set[it].Expandable is not null && set[it].Stream == stream);
+                if (!it.Valid || set[it].Stream != stream) return null;
+            }
+        }
+        var block = set[it];
+        if (size < _config.MaxSplitSize && block.Size >= _config.MaxSplitSize) return null;
+        if (size >= _config.MaxSplitSize && block.Size >= size + LargeBuffer) return null;
+        if (take) pool.Erase(block);
+        return block;
+    }
+
+    /// <summary>Whether a request would be served from the cache now, without changing anything.</summary>
+    public bool CachedBlockFits(long origSize, long stream, string poolId = DefaultPoolId)
+    {
+        var size = RoundSize(origSize);
+        var pools = PoolsOf(poolId);
+        return GetFreeBlock(size <= SmallSize ? pools.Small : pools.Large, stream, size, take: false) is not null;
+    }
+
+    /// <summary>alloc_block: a new segment from cudaMalloc, or pages mapped into an expandable segment.</summary>
+    private SimBlock? AllocBlock(BlockPool pool, long stream, long size, long allocSize, bool isRetry)
+    {
+        if (isRetry) Retries++;
+        if (_allowedMaximum is { } max && Reserved + allocSize > max) return null;
+        if (_config.ExpandableSegments) return TryAllocateExpandableBlock(pool, stream, size);
+        if (!_driver.TryMalloc(allocSize, out var ptr)) return null;
+        AddReserved(allocSize);
+        OnSegmentOp?.Invoke(new SegmentOp(SegmentOpKind.Alloc, ptr, allocSize));
+        return new SimBlock(stream, allocSize, pool, ptr);
+    }
+
+    /// <summary>alloc_found_block: the request takes the block's low end; a remainder worth keeping becomes a free block after it.</summary>
+    private SimBlock AllocFoundBlock(SimBlock block, long size, long origSize, bool split)
+    {
+        if (split)
+        {
+            var remaining = block;
+            block = new SimBlock(remaining.Stream, size, remaining.Pool, remaining.Ptr) { Expandable = remaining.Expandable };
+            block.Prev = remaining.Prev;
+            if (block.Prev is not null) block.Prev.Next = block;
+            block.Next = remaining;
+            remaining.Prev = block;
+            remaining.Ptr += size;
+            remaining.Size -= size;
+            remaining.Pool.Insert(remaining);
+        }
+        block.Allocated = true;
+        block.RequestedSize = origSize;
+        _active.Add(block.Ptr, block);
+        Allocated += block.Size;
+        if (Allocated > PeakAllocated) PeakAllocated = Allocated;
+        return block;
+    }
+
+    /// <summary>free(): the program is done with the block. With <paramref name="completed"/> it goes back to the pool now (free_block); otherwise it waits for its stream events (free_requested).</summary>
+    public void Free(SimBlock block, bool completed = true)
+    {
+        if (block.Allocated)
+        {
+            block.Allocated = false;
+            Allocated -= block.Size;
+            block.PendingFree = true;
+        }
+        if (completed && block.PendingFree) FreeBlock(block);
+    }
+
+    /// <summary>free_block: back into its pool, merged with free neighbours.</summary>
+    private void FreeBlock(SimBlock block)
+    {
+        block.PendingFree = false;
+        _active.Remove(block.Ptr);
+        TryMergeBlocks(block, block.Prev);
+        TryMergeBlocks(block, block.Next);
+        block.Pool.Insert(block);
+    }
+
+    /// <summary>try_merge_blocks: dst absorbs a free neighbour src of the same mapping; neither may be in the pool's set.</summary>
+    private static long TryMergeBlocks(SimBlock dst, SimBlock? src)
+    {
+        if (src is null || !src.Allocatable || dst.Mapped != src.Mapped) return 0;
+        src.Pool.Erase(src);
+        if (dst.Prev == src)
+        {
+            dst.Ptr = src.Ptr;
+            dst.Prev = src.Prev;
+            if (dst.Prev is not null) dst.Prev.Next = dst;
+        }
+        else
+        {
+            dst.Next = src.Next;
+            if (dst.Next is not null) dst.Next.Prev = dst;
+        }
+        dst.Size += src.Size;
+        return src.Size;
+    }
+
+    private void AddReserved(long bytes)
+    {
+        Reserved += bytes;
+        if (Reserved > PeakReserved) PeakReserved = Reserved;
+    }
+}

@@ -1,0 +1,98 @@
+namespace Memtrace.Pipeline.Allocators;
+
+/// <summary>
+/// One block of the simulated caching allocator, as upstream's Block: a range of a segment, linked to its
+/// neighbours in the segment (prev/next are set only once a segment has been split). Its key in the pool's
+/// ordered set depends on Ptr and Size, so the set must not hold it while either changes.
+/// </summary>
+public sealed class SimBlock(long stream, long size, BlockPool pool, long ptr)
+{
+    public long Stream { get; } = stream;
+    public long Size { get; set; } = size;
+    public long Ptr { get; set; } = ptr;
+    public BlockPool Pool { get; } = pool;
+    public long RequestedSize { get; set; }
+    public bool Allocated { get; set; }
+    /// <summary>Freed by the program (free_requested) but not yet returned to the pool (free_completed): event_count &gt; 0.</summary>
+    public bool PendingFree { get; set; }
+    /// <summary>Always true outside expandable segments; false for a range of one whose pages are not mapped.</summary>
+    public bool Mapped { get; set; } = true;
+    public SimBlock? Prev { get; set; }
+    public SimBlock? Next { get; set; }
+    public ExpandableSegment? Expandable { get; set; }
+    public long GcCountBase { get; set; }
+
+    public bool IsSplit => Prev is not null || Next is not null;
+    public BlockKey SizeKey => new(Stream, Size, Ptr);
+    public BlockKey AddressKey => new(Stream, 0, Ptr);
+    /// <summary>Free for the allocator to hand out or merge: upstream's !allocated &amp;&amp; event_count == 0 &amp;&amp; stream_uses.empty().</summary>
+    public bool Allocatable => !Allocated && !PendingFree;
+
+    public void Splice(SimBlock? before, SimBlock? after)
+    {
+        if (before is not null) before.Next = this;
+        Prev = before;
+        if (after is not null) after.Prev = this;
+        Next = after;
+    }
+}
+
+/// <summary>A pool of cached free blocks: the small (≤ 1 MiB) or large one of the default pool or of a private pool.</summary>
+public sealed class BlockPool(bool isSmall, string poolId)
+{
+    public bool IsSmall { get; } = isSmall;
+    /// <summary>segment_pool_id of the snapshot, "0,0" for the default pool.</summary>
+    public string PoolId { get; } = poolId;
+    public bool IsDefault => PoolId == CachingAllocatorModel.DefaultPoolId;
+    public OrderedBlocks Blocks { get; } = new();
+    public OrderedBlocks Unmapped { get; } = new();
+    /// <summary>Counts get_free_block calls while garbage collection is on; a block's age is the count since it was cached.</summary>
+    public long GetFreeBlocksCallCount { get; set; }
+
+    public void Insert(SimBlock b)
+    {
+        b.GcCountBase = GetFreeBlocksCallCount;
+        if (!Blocks.Add(b.SizeKey, b)) throw new InvalidOperationException($"block 0x{b.Ptr:x} is already cached");
+    }
+
+    public void Erase(SimBlock b)
+    {
+        if (!(b.Mapped ? Blocks.Remove(b.SizeKey) : Unmapped.Remove(b.AddressKey))) throw new InvalidOperationException($"block 0x{b.Ptr:x} is not cached");
+    }
+}
+
+/// <summary>
+/// One expandable segment (expandable_segments:True): a reserved virtual range mapped page by page, pages of
+/// 2 MiB for a small pool and 20 MiB for a large one. Map rounds out to whole pages, unmap releases only the
+/// pages wholly inside its range, as ExpandableSegment::map and ::unmap do.
+/// </summary>
+public sealed class ExpandableSegment(long basePtr, long pageSize, long pages, long stream)
+{
+    public long Base { get; } = basePtr;
+    public long PageSize { get; } = pageSize;
+    public long Size => pages * PageSize;
+    public long Stream { get; } = stream;
+    private readonly HashSet<long> _mapped = [];
+    public int MappedPages => _mapped.Count;
+
+    /// <summary>Maps the pages covering [ptr, ptr+size); returns the mapped range, or size 0 when the driver had no memory.</summary>
+    public (long Ptr, long Size) Map(long ptr, long size, IDeviceDriver driver)
+    {
+        var begin = (ptr - Base) / PageSize;
+        var end = (ptr + size - Base + PageSize - 1) / PageSize;
+        if (begin == end) return (Base + begin * PageSize, 0);
+        if (!driver.TryMapPages(Base + begin * PageSize, (end - begin) * PageSize)) return (ptr, 0);
+        for (var i = begin; i < end; i++) _mapped.Add(i);
+        return (Base + begin * PageSize, (end - begin) * PageSize);
+    }
+
+    public (long Ptr, long Size) Unmap(long ptr, long size, IDeviceDriver driver)
+    {
+        var begin = (ptr - Base + PageSize - 1) / PageSize;
+        var end = (ptr + size - Base) / PageSize;
+        if (begin >= end) return (ptr, 0);
+        for (var i = begin; i < end; i++) _mapped.Remove(i);
+        driver.UnmapPages(Base + begin * PageSize, (end - begin) * PageSize);
+        return (Base + begin * PageSize, (end - begin) * PageSize);
+    }
+}

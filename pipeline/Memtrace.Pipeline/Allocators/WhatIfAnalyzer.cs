@@ -1,0 +1,107 @@
+using Memtrace.Pipeline.Fragmentation;
+using Memtrace.Schemas.Archive;
+using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Results;
+using Memtrace.Schemas.Stats;
+
+namespace Memtrace.Pipeline.Allocators;
+
+public sealed record WhatIfOptions
+{
+    /// <summary>Device bytes for every pool (--device-memory); otherwise the capacity at the pool's first recorded OOM.</summary>
+    public long? DeviceMemory { get; init; }
+    /// <summary>A pool with more events is not replayed (run's --whatif-max-events); null for no limit (memtrace whatif).</summary>
+    public long? MaxEvents { get; init; } = 2_000_000;
+    /// <summary>Replay only this configuration (memtrace whatif --alloc-conf), after the recorded one; null for the standard set.</summary>
+    public AllocatorConfig? Only { get; init; }
+    public bool MinimumCapacity { get; init; } = true;
+}
+
+/// <summary>One pool's what-if: the proof of the model, and one result per configuration.</summary>
+public sealed record WhatIfPool(PoolKey Key, ModelCheckResult? Check, InitialState.Result? Initial, long? Capacity, string CapacityOrigin,
+    IReadOnlyList<(WhatIfConfig Config, WhatIfResult Result, long? MinCapacity)> Runs, string Status)
+{
+    public bool SettingsRecorded { get; init; }
+}
+
+public sealed record WhatIfOutput(IReadOnlyList<WhatIfPool> Pools, Table WhatIf, Table Check, IReadOnlyDictionary<string, long> Counts, Table Log);
+
+/// <summary>
+/// For each torch-caching pool: prove the allocator model on the trace (<see cref="ModelCheck"/>), then replay
+/// the requests under each configuration (<see cref="WhatIfReplay"/>), in parallel across configurations.
+/// </summary>
+public static class WhatIfAnalyzer
+{
+    public static WhatIfOutput Run(ArchiveTableReader events, Table snapshot, Table settings, WhatIfOptions options, Action<double>? progress = null,
+        Action<int, Exception>? onPartFailed = null)
+    {
+        var plan = PoolPlan.Build(events, snapshot, onPartFailed ?? ((_, _) => { }));
+        var segments = WhatIfInputs.Segments(snapshot);
+        var settingsByPool = WhatIfInputs.Settings(settings);
+        var pools = new List<WhatIfPool>();
+        var sinks = new List<StatsSink>();
+        var torchPools = Enumerable.Range(0, plan.Count).Where(p => plan.Key(p).Pool == WhatIfInputs.TorchPool && plan.Events(p) > 0).ToList();
+        for (var n = 0; n < torchPools.Count; n++)
+        {
+            var p = torchPools[n];
+            var key = plan.Key(p);
+            var sink = new StatsSink(key.SourceId);
+            sinks.Add(sink);
+            if (options.MaxEvents is { } max && plan.Events(p) > max)
+            {
+                sink.Count(StatsCatalog.WhatIfPoolSkipped);
+                pools.Add(new WhatIfPool(key, null, null, null, "none", [], $"skipped: {plan.Events(p)} events, over the limit of {max} (--whatif-max-events; memtrace whatif has none)"));
+                continue;
+            }
+            var recorded = settingsByPool.TryGetValue(key, out var s) ? s : null;
+            if (recorded is null) sink.Count(StatsCatalog.WhatIfSettingsMissing);
+            var trace = new AllocatorTrace
+            {
+                Key = key,
+                Events = WhatIfInputs.InRecordedOrder(plan.Decode(p, WhatIfInputs.EventColumns, WhatIfInputs.Reader)),
+                FinalSegments = segments.GetValueOrDefault(key) ?? [],
+                Recorded = recorded is null ? AllocatorConfig.Default : AllocatorConfig.FromSettings(recorded),
+                SettingsRecorded = recorded is not null,
+            };
+            pools.Add(RunPool(trace, options, sink));
+            progress?.Invoke((n + 1.0) / torchPools.Count);
+        }
+        var log = new Table(Schemas.Tables.ImportLog.Def);
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var sink in sinks)
+        {
+            log.AppendTable(sink.Log_);
+            foreach (var (k, v) in sink.Counts) counts[k] = counts.GetValueOrDefault(k) + v;
+        }
+        return new WhatIfOutput(pools, WhatIfTables.Runs(pools), WhatIfTables.Checks(pools), counts, log);
+    }
+
+    public static WhatIfPool RunPool(AllocatorTrace trace, WhatIfOptions options, StatsSink sink)
+    {
+        var initial = InitialState.Reconstruct(trace);
+        if (initial.Unplaced > 0) sink.Log(StatsCatalog.WhatIfUnplacedBlock, "initial state", "", $"{initial.Unplaced} blocks live at the trace's first event lie in no segment or overlap another", initial.Unplaced);
+        if (initial.ExpandableHistory > 0) sink.Log(StatsCatalog.WhatIfExpandableHistory, "trace", "", $"{initial.ExpandableHistory} segment_map/unmap events; expandable segments start as fixed ones", initial.ExpandableHistory);
+        var check = ModelCheck.Run(trace, initial.Segments);
+        foreach (var (counter, n) in check.Counts) sink.Count(counter, n);
+        foreach (var (seq, counter, excerpt, message) in check.Mismatches) sink.Log(counter, seq >= 0 ? $"seq {seq}" : "final snapshot", excerpt, message, 0);
+
+        var (capacity, origin) = options.DeviceMemory is { } dm ? (dm, "device-memory") : check.CapacityAtOom is { } c ? (c, "oom") : ((long?)null, "none");
+        var configs = options.Only is { } only
+            ? [new WhatIfConfig("recorded", trace.Recorded), new WhatIfConfig("user", only)]
+            : WhatIfConfigs.Standard(trace.Recorded, trace.Events);
+        var runs = new (WhatIfConfig, WhatIfResult, long?)[configs.Count];
+        Parallel.For(0, configs.Count, i =>
+        {
+            var config = configs[i].Config;
+            var result = WhatIfReplay.Run(trace, initial.Segments, check.ExternalReleases, config, capacity);
+            long? min = null;
+            if (options.MinimumCapacity)
+            {
+                var unlimited = capacity is null ? result : WhatIfReplay.Run(trace, initial.Segments, check.ExternalReleases, config, null);
+                min = WhatIfReplay.MinimumCapacity(trace, initial.Segments, check.ExternalReleases, config, unlimited.PeakReserved);
+            }
+            runs[i] = (configs[i], result, min);
+        });
+        return new WhatIfPool(trace.Key, check, initial, capacity, origin, runs, "ok") { SettingsRecorded = trace.SettingsRecorded };
+    }
+}

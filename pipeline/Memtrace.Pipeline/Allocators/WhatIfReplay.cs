@@ -1,0 +1,128 @@
+namespace Memtrace.Pipeline.Allocators;
+
+/// <summary>What one configuration did with the trace's requests.</summary>
+public sealed record WhatIfResult
+{
+    public long Requests { get; init; }
+    public int Ooms { get; init; }
+    public long? FirstOomSeq { get; init; }
+    public long? FirstOomTsNs { get; init; }
+    public long? FirstOomRequest { get; init; }
+    /// <summary>Whether the trace's own oom requests were served: null when the trace has none.</summary>
+    public bool? RecordedOomsServed { get; init; }
+    public long PeakReserved { get; init; }
+    public long PeakAllocated { get; init; }
+    public long EndFree { get; init; }
+    public long EndLargestFree { get; init; }
+    public long DeviceAllocations { get; init; }
+    public long Retries { get; init; }
+}
+
+/// <summary>
+/// Replays a trace's requests through the allocator model under one configuration and one device capacity,
+/// from the state at the trace's first event. Each alloc is a request of its requested size on its stream;
+/// free_requested and free_completed free what the request got; an oom entry is a request (of the rounded size
+/// PyTorch records) that is kept if served. A request that fails is an OOM here; the program's later free of it
+/// is ignored, so the replay goes on as if the program had caught the error. Segment events in the trace are
+/// the recorded allocator's, not this configuration's, and are ignored, except a release the program asked
+/// for (torch.cuda.empty_cache), which is replayed.
+/// </summary>
+public static class WhatIfReplay
+{
+    public static WhatIfResult Run(AllocatorTrace trace, IReadOnlyList<SegmentState> initial, bool[] externalReleases, AllocatorConfig config, long? capacity, bool stopAtFirstOom = false)
+    {
+        var events = trace.Events;
+        var driver = new CapacityDriver(capacity, FirstFreeAddress(trace, initial));
+        var model = new CachingAllocatorModel(config, driver, capacity ?? 1L << 40);
+        model.Load(initial);
+        driver.Reserve(model.Reserved);
+        long deviceAllocations = 0;
+        model.OnSegmentOp = op =>
+        {
+            if (op.Kind is SegmentOpKind.Alloc or SegmentOpKind.Map) deviceAllocations++;
+        };
+        var poolOf = trace.PoolIdOf();
+        var blocks = new Dictionary<long, SimBlock>(model.Active);
+        long requests = 0;
+        var ooms = 0;
+        long? firstSeq = null, firstTs = null, firstRequest = null;
+        bool? recordedServed = null;
+        for (var i = 0; i < events.Length; i++)
+        {
+            ref readonly var e = ref events[i];
+            switch (e.Op)
+            {
+                case TraceOp.Alloc:
+                case TraceOp.Oom:
+                {
+                    requests++;
+                    var pool = e.Op == TraceOp.Oom ? CachingAllocatorModel.DefaultPoolId : poolOf(e.Address);
+                    var block = model.Malloc(e.Size, e.Stream, pool);
+                    if (e.Op == TraceOp.Oom) recordedServed = (recordedServed ?? true) && block is not null;
+                    if (block is null)
+                    {
+                        ooms++;
+                        if (firstSeq is null) (firstSeq, firstTs, firstRequest) = (e.Seq, e.TsNs, e.Size);
+                        if (e.Op == TraceOp.Alloc) blocks.Remove(e.Address);
+                        if (stopAtFirstOom) i = events.Length;
+                    }
+                    else if (e.Op == TraceOp.Alloc) blocks[e.Address] = block;
+                    break;
+                }
+                case TraceOp.FreeRequested:
+                    if (blocks.TryGetValue(e.Address, out var requested)) model.Free(requested, completed: false);
+                    break;
+                case TraceOp.FreeCompleted:
+                    if (blocks.Remove(e.Address, out var completed)) model.Free(completed);
+                    break;
+                case TraceOp.SegmentFree or TraceOp.SegmentUnmap when externalReleases[i]:
+                    model.ReleaseCachedBlocks();
+                    break;
+            }
+        }
+        var (free, largest, _) = model.FreeSpace();
+        return new WhatIfResult
+        {
+            Requests = requests, Ooms = ooms, FirstOomSeq = firstSeq, FirstOomTsNs = firstTs, FirstOomRequest = firstRequest,
+            RecordedOomsServed = recordedServed, PeakReserved = model.PeakReserved, PeakAllocated = model.PeakAllocated,
+            EndFree = free, EndLargestFree = largest, DeviceAllocations = deviceAllocations, Retries = model.Retries,
+        };
+    }
+
+    /// <summary>New segments get addresses above everything the trace and the initial state name.</summary>
+    public static long FirstFreeAddress(AllocatorTrace trace, IReadOnlyList<SegmentState> initial)
+    {
+        var max = 0L;
+        foreach (var s in initial) max = Math.Max(max, s.Address + s.Size);
+        foreach (var s in trace.FinalSegments) max = Math.Max(max, s.Address + s.Size);
+        foreach (var e in trace.Events)
+            if (e.Op != TraceOp.Oom) max = Math.Max(max, e.Address + e.Size);
+        return max + (2 << 20);
+    }
+
+    /// <summary>
+    /// The smallest capacity, in 2 MiB steps, at which the replay has no OOM: a bisection between the initial
+    /// state's live bytes (no capacity can hold less) and the peak reserved of an unlimited device (at which the
+    /// replay is the unlimited one, so OOM-free). Both ends of the answer are replayed: no OOM at the capacity
+    /// returned and an OOM 2 MiB below it. A caching allocator's success is not monotone in capacity (a smaller
+    /// device releases cache earlier and lays memory out differently), so a still smaller capacity may also
+    /// work; the answer is exact for the step found, and an upper bound on the true minimum.
+    /// </summary>
+    public static long MinimumCapacity(AllocatorTrace trace, IReadOnlyList<SegmentState> initial, bool[] externalReleases, AllocatorConfig config, long unlimitedPeakReserved)
+    {
+        const long step = 2 << 20;
+        var hi = (unlimitedPeakReserved + step - 1) / step * step;
+        var live = initial.Sum(s => s.Blocks.Where(b => b.Live).Sum(b => b.Size));
+        var lo = Math.Max(0, live / step * step - step);
+        if (lo >= hi) return hi;
+        // Invariant: hi has no OOM; lo is below the answer (OOM, or below the live bytes).
+        while (hi - lo > step)
+        {
+            var mid = (lo + (hi - lo) / 2) / step * step;
+            if (mid <= lo) mid = lo + step;
+            if (Run(trace, initial, externalReleases, config, mid, stopAtFirstOom: true).Ooms == 0) hi = mid;
+            else lo = mid;
+        }
+        return hi;
+    }
+}
