@@ -76,13 +76,7 @@ public static class Display
     public static string Time(long utcNs) =>
         DateTimeOffset.UnixEpoch.AddTicks(utcNs / 100).ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
 
-    public static string Bytes(long b) => b switch
-    {
-        >= 1L << 30 => $"{b / (double)(1L << 30):0.00} GiB",
-        >= 1L << 20 => $"{b / (double)(1L << 20):0.0} MiB",
-        >= 1L << 10 => $"{b / 1024.0:0.0} KiB",
-        _ => $"{b} B",
-    };
+    public static string Bytes(long b) => Memtrace.Pipeline.Run.ByteSize.Format(b);
 }
 
 /// <summary>

@@ -17,15 +17,19 @@ internal static class RunCommand
         var headroom = new Option<double>("--headroom") { Description = "Capacity plan: recommended limit = peak working set × this factor.", DefaultValueFactory = _ => 1.25 };
         var accelerator = new Option<string>("--accelerator") { Description = "Where batch statistics run: auto (CUDA when present), cuda, cpu.", DefaultValueFactory = _ => "auto" };
         accelerator.AcceptOnlyFromAmong("auto", "cuda", "cpu", "ilgpu-cpu");
+        var noWhatIf = new Option<bool>("--no-whatif") { Description = "Skip the allocator what-if (the whatif and allocator_model_check tables stay empty)." };
+        var whatIfMaxEvents = new Option<long>("--whatif-max-events") { Description = "Replay the what-if only for torch-caching pools of at most this many events (memtrace whatif has no limit).", DefaultValueFactory = _ => 2_000_000 };
         var cmd = new Command("run", """
             Analyse an archive: replay GPU allocations, measure fragmentation, diagnose OOMs, blame stacks;
             align host clocks, join the Go runtime, /proc and cgroup samples, attribute the RSS gap, flag,
-            plan capacity and find epoll spin; write the result tables, summary.json, run.json and report.html.
+            plan capacity and find epoll spin; replay each PyTorch allocator trace under other
+            PYTORCH_CUDA_ALLOC_CONF settings (what-if); write the result tables, summary.json, run.json and
+            report.html.
 
             Example:
               memtrace run trace/ --out results/ --request-size 268435456 --fail-on fragmentation-oom
               memtrace run trace/ --out results/ --step 500ms --headroom 1.3 --fail-on host-oom spin
-            """) { archive, outDir, requestSize, resolution, deviceMemory, tolerate, failOn, accelerator, step, maxInstants, tolerance, headroom };
+            """) { archive, outDir, requestSize, resolution, deviceMemory, tolerate, failOn, accelerator, step, maxInstants, tolerance, headroom, noWhatIf, whatIfMaxEvents };
         cmd.SetAction(r =>
         {
             var options = new RunOptions
@@ -54,6 +58,7 @@ internal static class RunCommand
                     ToleranceNs = r.GetValue(tolerance),
                     Headroom = r.GetValue(headroom),
                 },
+                WhatIf = r.GetValue(noWhatIf) ? null : new Memtrace.Pipeline.Allocators.WhatIfOptions { MaxEvents = Math.Max(0, r.GetValue(whatIfMaxEvents)) },
                 TolerateErrors = r.GetValue(tolerate),
                 FailOn = r.GetValue(failOn) ?? [],
             };
@@ -64,9 +69,9 @@ internal static class RunCommand
 
     internal static (Option<long?>, Option<double?>, Option<long?>, Option<bool>, Option<string[]>) Options() =>
     (
-        new Option<long?>("--request-size") { Description = "Extra reference request size in bytes for unusable_index." },
+        SizeOption.Create("--request-size", "Extra reference request size for unusable_index."),
         new Option<double?>("--resolution") { Description = "Timeline bucket in milliseconds (default: at most 20,000 rows per pool; extremes kept)." },
-        new Option<long?>("--device-memory") { Description = "Driver-level pools: address range size in bytes instead of the observed extent." },
+        SizeOption.Create("--device-memory", "Driver-level pools: address range size instead of the observed extent; the what-if: the device capacity instead of the one at the first recorded OOM."),
         new Option<bool>("--tolerate-errors") { Description = "Exit 0 even when an error-severity counter is above zero." },
         FailOn()
     );

@@ -141,13 +141,7 @@ public static class HtmlReport
 
     internal static string E(string s) => WebUtility.HtmlEncode(s);
 
-    internal static string Human(long bytes) => bytes < 0 ? "−" + Human(bytes == long.MinValue ? long.MaxValue : -bytes) : bytes switch
-    {
-        >= 1L << 30 => $"{bytes / (double)(1L << 30):0.00} GiB",
-        >= 1L << 20 => $"{bytes / (double)(1L << 20):0.0} MiB",
-        >= 1L << 10 => $"{bytes / 1024.0:0.0} KiB",
-        _ => $"{bytes} B",
-    };
+    internal static string Human(long bytes) => Run.ByteSize.Format(bytes);
 
     private const string Css = """
         body{font:14px system-ui,sans-serif;margin:24px auto;max-width:1240px;padding:0 16px;color:#222}h1{margin:0 0 6px}

@@ -14,6 +14,8 @@ public sealed record RunOptions
 {
     public FragmentationOptions Fragmentation { get; init; } = new();
     public Host.HostOptions Host { get; init; } = new();
+    /// <summary>The allocator what-if (whatif and allocator_model_check tables); null turns it off (--no-whatif).</summary>
+    public Allocators.WhatIfOptions? WhatIf { get; init; } = new();
     public bool TolerateErrors { get; init; }
     /// <summary>The values --fail-on accepts (RunPipeline.FailOnHit tests each); any other is refused when the command line is parsed.</summary>
     public static readonly IReadOnlyList<string> FailOnValues = ["fragmentation-oom", "capacity-oom", "any-oom", "host-oom", "spin"];
@@ -90,6 +92,19 @@ public static class RunPipeline
         foreach (var (k, v) in frag.Counts) counts[k] = counts.GetValueOrDefault(k) + v;
 
         t = clock.Elapsed.TotalSeconds;
+        Allocators.WhatIfOutput? whatif = null;
+        if (options.WhatIf is { } whatIfOptions)
+        {
+            using var events = archive.OpenTableReader(GpuAllocEvents.Def, Refused(GpuAllocEvents.Def));
+            whatif = Allocators.WhatIfAnalyzer.Run(events, snapshot, Read(GpuAllocatorSettings.Def),
+                whatIfOptions with { DeviceMemory = whatIfOptions.DeviceMemory ?? options.Fragmentation.DeviceMemory },
+                p => progress?.Invoke("allocator what-if", p));
+            foreach (var (k, v) in whatif.Counts) counts[k] = counts.GetValueOrDefault(k) + v;
+            importLog.AppendTable(whatif.Log);
+        }
+        timings["whatif_s"] = clock.Elapsed.TotalSeconds - t;
+
+        t = clock.Elapsed.TotalSeconds;
         progress?.Invoke("host analysis", 0.8);
         var host = Host.HostAnalysis.Run(Read, frag, options.Host);
         timings["host_s"] = clock.Elapsed.TotalSeconds - t;
@@ -97,7 +112,8 @@ public static class RunPipeline
 
         foreach (var (k, v) in archiveLog.Counts) counts[k] = counts.GetValueOrDefault(k) + v;
         importLog.AppendTable(archiveLog.Log_);
-        var tables = frag.Tables.Concat(host.Tables).Append(StatsBuilder.Build(counts)).Append(importLog).ToList();
+        var whatifTables = whatif is null ? [new Table(Schemas.Results.WhatIf.Def), new Table(Schemas.Results.AllocatorModelCheck.Def)] : new[] { whatif.WhatIf, whatif.Check };
+        var tables = frag.Tables.Concat(host.Tables).Concat(whatifTables).Append(StatsBuilder.Build(counts)).Append(importLog).ToList();
         t = clock.Elapsed.TotalSeconds;
         foreach (var table in tables)
         {
@@ -106,6 +122,7 @@ public static class RunPipeline
         }
         var summary = Summary.Build(frag, counts);
         summary["host"] = Host.HostAnalysis.Summary(host);
+        summary["whatif"] = Allocators.WhatIfSummary.Build(whatif);
         AtomicFile.WriteAllText(Path.Combine(outDir, "summary.json"), summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         timings["write_tables_s"] = clock.Elapsed.TotalSeconds - t;
         // Everything still needed of the analyses, taken now: the report reads the written tables back, and
@@ -120,7 +137,7 @@ public static class RunPipeline
         {
             ["device"] = h.Device, ["intervals"] = h.Intervals, ["cells"] = h.Cells, ["seconds"] = h.Seconds, ["mismatches"] = h.Mismatches,
         } : null;
-        (tables, frag, host) = (null!, null!, null!);
+        (tables, frag, host, whatif) = (null!, null!, null!, null);
         progress?.Invoke("report", 0.9);
         Report.HtmlReport.Write(outDir);
         timings["total_s"] = clock.Elapsed.TotalSeconds;
