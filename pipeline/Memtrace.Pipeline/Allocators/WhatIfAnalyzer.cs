@@ -15,6 +15,7 @@ public sealed record WhatIfOptions
     /// <summary>Replay only this configuration (memtrace whatif --alloc-conf), after the recorded one; null for the standard set.</summary>
     public AllocatorConfig? Only { get; init; }
     public bool MinimumCapacity { get; init; } = true;
+    public bool KeepTraces { get; init; }
 }
 
 /// <summary>One pool's what-if: the proof of the model, and one result per configuration.</summary>
@@ -22,6 +23,8 @@ public sealed record WhatIfPool(PoolKey Key, ModelCheckResult? Check, InitialSta
     IReadOnlyList<(WhatIfConfig Config, WhatIfResult Result, long? MinCapacity)> Runs, string Status)
 {
     public bool SettingsRecorded { get; init; }
+    /// <summary>The pool's decoded trace, kept only with <see cref="WhatIfOptions.KeepTraces"/> (tests replay it again).</summary>
+    public AllocatorTrace? Trace { get; init; }
 }
 
 public sealed record WhatIfOutput(IReadOnlyList<WhatIfPool> Pools, Table WhatIf, Table Check, IReadOnlyDictionary<string, long> Counts, Table Log);
@@ -102,6 +105,6 @@ public static class WhatIfAnalyzer
             }
             runs[i] = (configs[i], result, min);
         });
-        return new WhatIfPool(trace.Key, check, initial, capacity, origin, runs, "ok") { SettingsRecorded = trace.SettingsRecorded };
+        return new WhatIfPool(trace.Key, check, initial, capacity, origin, runs, "ok") { SettingsRecorded = trace.SettingsRecorded, Trace = options.KeepTraces ? trace : null };
     }
 }

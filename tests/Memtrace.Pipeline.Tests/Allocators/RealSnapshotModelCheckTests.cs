@@ -45,3 +45,92 @@ public sealed class RealSnapshotModelCheckTests(ITestOutputHelper output)
         Assert.True(check.Verified);
     }
 }
+
+public sealed class OomVariantWhatIfTests
+{
+    private const long MiB = 1 << 20;
+
+    [Fact]
+    public void The_recorded_settings_reproduce_the_OOM_and_each_configuration_gets_its_minimum_capacity()
+    {
+        var output = RealSnapshotModelCheckTests.WhatIf("bcrafton_oom_variant.pickle");
+        var pool = Assert.Single(output.Pools);
+        // Capacity: reserved after the empty_cache (96 − 32 segments: 4,238,344,192 − 985,661,440 bytes) + the 8 MiB free.
+        Assert.Equal(4_238_344_192L - 985_661_440L + 8 * MiB, pool.Capacity);
+        Assert.Equal("oom", pool.CapacityOrigin);
+        var (config, recorded, min) = pool.Runs[0];
+        Assert.Equal("recorded", config.Label);
+        Assert.Equal(1, recorded.Ooms);
+        Assert.Equal(14_963_200, recorded.FirstOomRequest);
+        Assert.False(recorded.RecordedOomsServed);
+        // The request's cudaMalloc is 16 MiB (rounded to 2 MiB) and the driver had 8 MiB: 8 MiB more avoids it.
+        Assert.Equal(pool.Capacity + 8 * MiB, min);
+        Assert.Equal(["recorded", "expandable_segments", "max_split_size_mb:21", "max_split_size_mb:148", "roundup_power2_divisions:4", "roundup_power2_divisions:8"],
+            pool.Runs.Select(r => r.Config.Label));
+        foreach (var (_, r, m) in pool.Runs)
+        {
+            Assert.NotNull(m);
+            // The capacity found is OOM-free, and the step below it is not.
+            Assert.Equal(r.Ooms == 0, m <= pool.Capacity);
+        }
+        Assert.Equal(pool.Runs.Count, output.WhatIf.RowCount);
+        Assert.Equal(1, output.Check.RowCount);
+        Assert.True(output.Check.Bool("verified")[0]);
+    }
+
+    [Fact]
+    public void The_minimum_capacity_is_replayed_on_both_sides()
+    {
+        var pool = Assert.Single(RealSnapshotModelCheckTests.WhatIf("bcrafton_oom_variant.pickle", new WhatIfOptions { Only = AllocatorConfig.Parse("expandable_segments:True") }).Pools);
+        Assert.Equal(["recorded", "user"], pool.Runs.Select(r => r.Config.Label));
+        var replay = Replays("bcrafton_oom_variant.pickle");
+        foreach (var (config, _, min) in pool.Runs)
+        {
+            Assert.Equal(0, WhatIfReplay.Run(replay.Trace, replay.Initial, replay.External, config.Config, min).Ooms);
+            Assert.True(WhatIfReplay.Run(replay.Trace, replay.Initial, replay.External, config.Config, min - 2 * MiB).Ooms > 0);
+        }
+    }
+
+    internal static (AllocatorTrace Trace, IReadOnlyList<SegmentState> Initial, bool[] External) Replays(string file)
+    {
+        var pool = Assert.Single(RealSnapshotModelCheckTests.WhatIf(file, new WhatIfOptions { MinimumCapacity = false, KeepTraces = true }).Pools);
+        return (pool.Trace!, pool.Initial!.Segments, pool.Check!.ExternalReleases);
+    }
+}
+
+/// <summary>The proof can fail: a trace the model cannot follow is reported, event by event.</summary>
+public sealed class ModelCheckMismatchTests
+{
+    [Fact]
+    public void An_allocation_the_real_allocator_placed_elsewhere_is_counted_and_the_replay_stays_in_step()
+    {
+        var (trace, initial, _) = OomVariantWhatIfTests.Replays("bcrafton_memory_snapshot.pickle");
+        // Swap the recorded addresses of two consecutive large allocations of different sizes and places, as a
+        // recording of an allocator with another policy would show.
+        var events = trace.Events.ToArray();
+        var allocs = Enumerable.Range(0, events.Length).Where(i => events[i].Op == TraceOp.Alloc).ToArray();
+        var (i1, i2) = allocs.Select((e, k) => (e, k)).Skip(100).Select(p => (p.e, allocs[p.k + 1]))
+            .First(p => events[p.e].Size != events[p.Item2].Size && events[p.e].Address != events[p.Item2].Address && events[p.e].Size > (1 << 20) && events[p.Item2].Size > (1 << 20));
+        (events[i1], events[i2]) = (events[i1] with { Address = events[i2].Address }, events[i2] with { Address = events[i1].Address });
+        var bad = new AllocatorTrace { Key = trace.Key, Events = events, FinalSegments = trace.FinalSegments, Recorded = trace.Recorded };
+        var check = ModelCheck.Run(bad, initial);
+        Assert.False(check.Verified);
+        Assert.True(check.Allocations - check.AddressMatches >= 2);
+        var first = check.Mismatches.First(m => m.Counter == Memtrace.Schemas.Stats.StatsCatalog.WhatIfAddressMismatch);
+        Assert.Equal(events[i1].Seq, first.Seq);
+        Assert.StartsWith("alloc addr=0x", first.Excerpt);
+        Assert.Contains("the model chose 0x", first.Message);
+    }
+
+    [Fact]
+    public void The_synthetic_mosaic_file_is_not_a_recorded_history_and_the_check_says_so()
+    {
+        // mosaic's addresses are random and its blocks do not tile its segments (tests/data/torch-snapshots/README.md):
+        // no allocator produced it, so the model cannot reproduce it, and the table must not claim it did.
+        var output = RealSnapshotModelCheckTests.WhatIf("mosaic_output.pickle", new WhatIfOptions { MinimumCapacity = false });
+        Assert.NotEmpty(output.Pools);
+        Assert.All(output.Pools, p => Assert.False(p.Check!.Verified));
+        Assert.True(output.Counts.GetValueOrDefault("whatif_address_mismatch") > 0);
+        Assert.All(Enumerable.Range(0, output.Check.RowCount), r => Assert.False(output.Check.Bool("verified")[r]));
+    }
+}
