@@ -20,12 +20,15 @@ public sealed record WhatIfOptions
 
 /// <summary>One pool's what-if: the proof of the model, and one result per configuration.</summary>
 public sealed record WhatIfPool(PoolKey Key, ModelCheckResult? Check, InitialState.Result? Initial, long? Capacity, string CapacityOrigin,
-    IReadOnlyList<(WhatIfConfig Config, WhatIfResult Result, long? MinCapacity)> Runs, string Status)
+    IReadOnlyList<WhatIfRun> Runs, string Status)
 {
     public bool SettingsRecorded { get; init; }
     /// <summary>The pool's decoded trace, kept only with <see cref="WhatIfOptions.KeepTraces"/> (tests replay it again).</summary>
     public AllocatorTrace? Trace { get; init; }
 }
+
+/// <summary>One configuration from one start: its result and, when searched, the smallest capacity without an OOM.</summary>
+public sealed record WhatIfRun(WhatIfConfig Config, WhatIfStart Start, WhatIfResult Result, long? MinCapacity);
 
 public sealed record WhatIfOutput(IReadOnlyList<WhatIfPool> Pools, Table WhatIf, Table Check, IReadOnlyDictionary<string, long> Counts, Table Log);
 
@@ -92,18 +95,20 @@ public static class WhatIfAnalyzer
         var configs = options.Only is { } only
             ? [new WhatIfConfig("recorded", trace.Recorded), new WhatIfConfig("user", only)]
             : WhatIfConfigs.Standard(trace.Recorded, trace.Events);
-        var runs = new (WhatIfConfig, WhatIfResult, long?)[configs.Count];
-        Parallel.For(0, configs.Count, i =>
+        // Every configuration from both starts: the trace's own state first, then an empty allocator.
+        var jobs = new[] { WhatIfStart.Trace, WhatIfStart.Empty }.SelectMany(start => configs.Select(c => (c, start))).ToArray();
+        var runs = new WhatIfRun[jobs.Length];
+        Parallel.For(0, jobs.Length, i =>
         {
-            var config = configs[i].Config;
-            var result = WhatIfReplay.Run(trace, initial.Segments, check.ExternalReleases, config, capacity);
+            var (config, start) = jobs[i];
+            var result = WhatIfReplay.Run(trace, initial.Segments, check.ExternalReleases, config.Config, capacity, start: start);
             long? min = null;
             if (options.MinimumCapacity)
             {
-                var unlimited = capacity is null ? result : WhatIfReplay.Run(trace, initial.Segments, check.ExternalReleases, config, null);
-                min = WhatIfReplay.MinimumCapacity(trace, initial.Segments, check.ExternalReleases, config, unlimited.PeakReserved);
+                var unlimited = capacity is null ? result : WhatIfReplay.Run(trace, initial.Segments, check.ExternalReleases, config.Config, null, start: start);
+                min = WhatIfReplay.MinimumCapacity(trace, initial.Segments, check.ExternalReleases, config.Config, unlimited.PeakReserved, start);
             }
-            runs[i] = (configs[i], result, min);
+            runs[i] = new WhatIfRun(config, start, result, min);
         });
         return new WhatIfPool(trace.Key, check, initial, capacity, origin, runs, "ok") { SettingsRecorded = trace.SettingsRecorded, Trace = options.KeepTraces ? trace : null };
     }

@@ -1,5 +1,20 @@
 namespace Memtrace.Pipeline.Allocators;
 
+/// <summary>Where a what-if replay starts.</summary>
+public enum WhatIfStart
+{
+    /// <summary>From the allocator's state at the trace's first event, as the recorded settings left it: the setting changed at that moment.</summary>
+    Trace,
+    /// <summary>From an empty allocator: the blocks live at the first event are requested first (in address order), then the trace: the setting in force from the process's start.</summary>
+    Empty,
+}
+
+public static class WhatIfStarts
+{
+    /// <summary>The start column's values: "trace" and "empty".</summary>
+    public static string Name(this WhatIfStart start) => start == WhatIfStart.Trace ? "trace" : "empty";
+}
+
 /// <summary>What one configuration did with the trace's requests.</summary>
 public sealed record WhatIfResult
 {
@@ -29,13 +44,17 @@ public sealed record WhatIfResult
 /// </summary>
 public static class WhatIfReplay
 {
-    public static WhatIfResult Run(AllocatorTrace trace, IReadOnlyList<SegmentState> initial, bool[] externalReleases, AllocatorConfig config, long? capacity, bool stopAtFirstOom = false)
+    public static WhatIfResult Run(AllocatorTrace trace, IReadOnlyList<SegmentState> initial, bool[] externalReleases, AllocatorConfig config, long? capacity,
+        bool stopAtFirstOom = false, WhatIfStart start = WhatIfStart.Trace)
     {
         var events = trace.Events;
         var driver = new CapacityDriver(capacity, FirstFreeAddress(trace, initial));
         var model = new CachingAllocatorModel(config, driver, capacity ?? 1L << 40);
-        model.Load(initial);
-        driver.Reserve(model.Reserved);
+        if (start == WhatIfStart.Trace)
+        {
+            model.Load(initial);
+            driver.Reserve(model.Reserved);
+        }
         long deviceAllocations = 0;
         model.OnSegmentOp = op =>
         {
@@ -47,6 +66,23 @@ public static class WhatIfReplay
         var ooms = 0;
         long? firstSeq = null, firstTs = null, firstRequest = null;
         bool? recordedServed = null;
+        if (start == WhatIfStart.Empty)
+        {
+            // The blocks live at the trace's first event were requested before it: request them first, in address
+            // order (the order a fresh allocator hands out one segment's blocks), each on its segment's stream and pool.
+            foreach (var (seg, b) in initial.SelectMany(s => s.Blocks.Where(b => b.Live).Select(b => (s, b))).OrderBy(x => x.b.Address))
+            {
+                requests++;
+                var block = model.Malloc(Math.Max(1, b.RequestedSize), seg.Stream, seg.PoolId);
+                if (block is not null) blocks[b.Address] = block;
+                else
+                {
+                    ooms++;
+                    if (firstSeq is null) (firstSeq, firstTs, firstRequest) = (-1, events.Length > 0 ? events[0].TsNs : 0, b.RequestedSize);
+                    if (stopAtFirstOom) return new WhatIfResult { Requests = requests, Ooms = ooms, FirstOomSeq = firstSeq, FirstOomTsNs = firstTs, FirstOomRequest = firstRequest };
+                }
+            }
+        }
         for (var i = 0; i < events.Length; i++)
         {
             ref readonly var e = ref events[i];
@@ -58,7 +94,8 @@ public static class WhatIfReplay
                     requests++;
                     var pool = e.Op == TraceOp.Oom ? CachingAllocatorModel.DefaultPoolId : poolOf(e.Address);
                     var block = model.Malloc(e.Size, e.Stream, pool);
-                    if (e.Op == TraceOp.Oom) recordedServed = (recordedServed ?? true) && block is not null;
+                    // The recorded OOM counts as avoided only if nothing failed before it either.
+                    if (e.Op == TraceOp.Oom) recordedServed = (recordedServed ?? true) && block is not null && ooms == 0;
                     if (block is null)
                     {
                         ooms++;
@@ -101,26 +138,28 @@ public static class WhatIfReplay
     }
 
     /// <summary>
-    /// The smallest capacity, in 2 MiB steps, at which the replay has no OOM: a bisection between the initial
-    /// state's live bytes (no capacity can hold less) and the peak reserved of an unlimited device (at which the
-    /// replay is the unlimited one, so OOM-free). Both ends of the answer are replayed: no OOM at the capacity
-    /// returned and an OOM 2 MiB below it. A caching allocator's success is not monotone in capacity (a smaller
-    /// device releases cache earlier and lays memory out differently), so a still smaller capacity may also
-    /// work; the answer is exact for the step found, and an upper bound on the true minimum.
+    /// The smallest capacity, in 2 MiB steps, at which the replay has no OOM: a bisection between a floor no
+    /// device could go below and the peak reserved of an unlimited device (at which the replay is the unlimited
+    /// one, so OOM-free). The floor: from the trace's start, the bytes its segments already hold; from empty, the
+    /// bytes of the blocks live at the first event. The answer is replayed without an OOM, and the step below it
+    /// either replayed with one or under the floor. A caching allocator's success is not monotone in capacity (a
+    /// smaller device releases cache earlier and lays memory out differently), so a capacity further below may
+    /// also work: the answer is exact at its step and an upper bound on the true minimum.
     /// </summary>
-    public static long MinimumCapacity(AllocatorTrace trace, IReadOnlyList<SegmentState> initial, bool[] externalReleases, AllocatorConfig config, long unlimitedPeakReserved)
+    public static long MinimumCapacity(AllocatorTrace trace, IReadOnlyList<SegmentState> initial, bool[] externalReleases, AllocatorConfig config, long unlimitedPeakReserved,
+        WhatIfStart start = WhatIfStart.Trace)
     {
         const long step = 2 << 20;
         var hi = (unlimitedPeakReserved + step - 1) / step * step;
-        var live = initial.Sum(s => s.Blocks.Where(b => b.Live).Sum(b => b.Size));
-        var lo = Math.Max(0, live / step * step - step);
+        var floor = start == WhatIfStart.Trace ? initial.Sum(s => s.Size) : initial.Sum(s => s.Blocks.Where(b => b.Live).Sum(b => b.Size));
+        var lo = Math.Max(0, (floor + step - 1) / step * step - step);
         if (lo >= hi) return hi;
         // Invariant: hi has no OOM; lo is below the answer (OOM, or below the live bytes).
         while (hi - lo > step)
         {
             var mid = (lo + (hi - lo) / 2) / step * step;
             if (mid <= lo) mid = lo + step;
-            if (Run(trace, initial, externalReleases, config, mid, stopAtFirstOom: true).Ooms == 0) hi = mid;
+            if (Run(trace, initial, externalReleases, config, mid, stopAtFirstOom: true, start).Ooms == 0) hi = mid;
             else lo = mid;
         }
         return hi;

@@ -11,10 +11,11 @@ public static class WhatIfSummary
         foreach (var p in output?.Pools ?? [])
         {
             var configs = new JsonArray();
-            foreach (var (config, r, min) in p.Runs)
+            foreach (var (config, start, r, min) in p.Runs)
             {
                 configs.Add(new JsonObject
                 {
+                    ["start"] = start.Name(),
                     ["config"] = config.Label,
                     ["alloc_conf"] = config.AllocConf,
                     ["ooms"] = r.Ooms,
@@ -34,14 +35,18 @@ public static class WhatIfSummary
                 ["address_matches"] = p.Check?.AddressMatches,
                 ["capacity_bytes"] = p.Capacity,
                 ["capacity_origin"] = p.CapacityOrigin,
-                ["avoiding_configs"] = new JsonArray(Avoiding(p).Select(c => (JsonNode)JsonValue.Create(c.AllocConf)!).ToArray()),
+                ["avoiding_configs"] = new JsonArray(Avoiding(p, WhatIfStart.Trace).Select(c => (JsonNode)JsonValue.Create(c.AllocConf)!).ToArray()),
+                ["avoiding_configs_from_empty"] = new JsonArray(Avoiding(p, WhatIfStart.Empty).Select(c => (JsonNode)JsonValue.Create(c.AllocConf)!).ToArray()),
                 ["configs"] = configs,
             });
         }
         return new JsonObject { ["pools"] = pools };
     }
 
-    /// <summary>The configurations (other than the recorded one) that serve every request of the trace at its capacity, the recorded OOM included.</summary>
-    public static IEnumerable<WhatIfConfig> Avoiding(WhatIfPool p) =>
-        p.Runs.Skip(1).Where(r => r.Result.Ooms == 0 && p.Runs[0].Result.Ooms > 0).Select(r => r.Config);
+    /// <summary>From one start, the configurations other than the recorded one that serve every request of the trace at its capacity, where the recorded one failed.</summary>
+    public static IEnumerable<WhatIfConfig> Avoiding(WhatIfPool p, WhatIfStart start)
+    {
+        var runs = p.Runs.Where(r => r.Start == start).ToList();
+        return runs.Count > 0 && runs[0].Result.Ooms > 0 ? runs.Skip(1).Where(r => r.Result.Ooms == 0).Select(r => r.Config) : [];
+    }
 }

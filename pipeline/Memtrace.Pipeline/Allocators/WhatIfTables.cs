@@ -15,6 +15,7 @@ public static class WhatIfTables
             if (pool.Runs.Count == 0)
             {
                 Key(t, pool.Key);
+                t.Str("start").Append(WhatIfStart.Trace.Name());
                 t.I64("config_index").Append(0);
                 t.Str("config").Append("recorded");
                 t.Str("alloc_conf").Append("");
@@ -28,10 +29,14 @@ public static class WhatIfTables
                 t.CommitRow();
                 continue;
             }
-            for (var i = 0; i < pool.Runs.Count; i++)
+            foreach (var start in pool.Runs.Select(r => r.Start).Distinct())
             {
-                var (config, r, min) = pool.Runs[i];
+                var runs = pool.Runs.Where(r => r.Start == start).ToList();
+            for (var i = 0; i < runs.Count; i++)
+            {
+                var (config, _, r, min) = runs[i];
                 Key(t, pool.Key);
+                t.Str("start").Append(start.Name());
                 t.I64("config_index").Append(i);
                 t.Str("config").Append(config.Label);
                 t.Str("alloc_conf").Append(config.AllocConf);
@@ -52,6 +57,7 @@ public static class WhatIfTables
                 t.I64("device_allocations").Append(r.DeviceAllocations);
                 t.I64("min_capacity").Append(min);
                 t.CommitRow();
+            }
             }
         }
         return t;

@@ -19,11 +19,13 @@ public static class WhatIfText
                 $"{c.AddressMatches}/{c.Allocations} allocation addresses, {c.SegmentMatches}/{c.SegmentEvents} segment events, " +
                 $"{c.OomMatches}/{c.RecordedOoms} OOMs, {c.FinalSegmentMatches}/{c.FinalSegments} final segments: {(c.Verified ? "reproduced" : "NOT reproduced (see import_log)")}";
             yield return $"  capacity {(p.Capacity is { } cap ? ByteSize.Format(cap) : "unlimited")} ({p.CapacityOrigin switch { "oom" => "reserved + driver free at the first OOM", "device-memory" => "--device-memory", _ => "no OOM recorded, none given" }})";
-            foreach (var (config, r, min) in p.Runs)
+            foreach (var (config, start, r, min) in p.Runs)
             {
+                if (config.Label == "recorded")
+                    yield return start == WhatIfStart.Trace ? "  changed at the trace's first event:" : "  in force from an empty allocator (allocations before the trace replayed first):";
                 var ooms = r.Ooms == 0 ? "no OOM" : $"{r.Ooms} OOM{(r.Ooms == 1 ? "" : "s")}, first {ByteSize.Format(r.FirstOomRequest ?? 0)}";
                 var minText = min is { } m ? $", needs {ByteSize.Format(m)}" : "";
-                var line = $"  {config.Label,-32} {ooms}; peak reserved {ByteSize.Format(r.PeakReserved)}{minText}";
+                var line = $"    {config.Label,-30} {ooms}; peak reserved {ByteSize.Format(r.PeakReserved)}{minText}";
                 yield return config.AllocConf.Length > 0 ? $"{line}  PYTORCH_CUDA_ALLOC_CONF={config.AllocConf}" : line;
             }
         }

@@ -208,10 +208,11 @@ internal static class GpuSections
     };
 
     /// <summary>The OOM table and the blame table, with every frame of each blamed stack behind a disclosure.</summary>
-    public static void Tables(StringBuilder sb, Table ooms, Table blame, Table stacks)
+    public static void Tables(StringBuilder sb, Table ooms, Table blame, Table stacks, Action<StringBuilder>? afterOoms = null)
     {
         HtmlReport.Section(sb, "oom", "OOM diagnoses", ooms,
             ["pool", "ts_ns", "origin", "request", "free_bytes", "largest_free", "device_free", "verdict", "extra_contiguous_needed"]);
+        afterOoms?.Invoke(sb);
         sb.Append("<h2 id=\"blame\">Fragmentation blame: the stacks whose live blocks border small free fragments</h2>");
         if (blame.RowCount == 0)
         {

@@ -50,11 +50,14 @@ public static class HtmlReport
         sb.Append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'\">");
         sb.Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
         sb.Append("<title>memtrace report</title><style>").Append(Css).Append("</style></head><body>");
-        sb.Append("<h1>memtrace report</h1><nav><a href=\"#gpu\">GPU pools</a> · <a href=\"#oom\">OOM diagnoses</a> · <a href=\"#blame\">blame</a> · <a href=\"#host\">host memory</a> · <a href=\"#flags\">flags</a> · <a href=\"#capacity\">capacity</a> · <a href=\"#spin\">epoll spin</a> · <a href=\"#stats\">counters</a></nav>");
+        sb.Append("<h1>memtrace report</h1><nav><a href=\"#gpu\">GPU pools</a> · <a href=\"#oom\">OOM diagnoses</a> · <a href=\"#whatif\">what-if</a> · <a href=\"#blame\">blame</a> · <a href=\"#host\">host memory</a> · <a href=\"#flags\">flags</a> · <a href=\"#capacity\">capacity</a> · <a href=\"#spin\">epoll spin</a> · <a href=\"#stats\">counters</a></nav>");
         Cards(sb, summary);
+        sb.Append("<div class=\"cards\">");
+        WhatIfSection.Cards(sb, summary);
+        sb.Append("</div>");
         HostSections.Cards(sb, summary);
         sb.Append("<h2 id=\"gpu\">GPU pools: address space over time</h2><div id=\"pools\"></div>");
-        GpuSections.Tables(sb, ooms, blame, stacks);
+        GpuSections.Tables(sb, ooms, blame, stacks, s => WhatIfSection.Render(s, Load(outDir, WhatIf.Def), Load(outDir, AllocatorModelCheck.Def)));
         Section(sb, "gpucap", "GPU capacity", Load(outDir, GpuCapacity.Def), ["pool", "peak_allocated", "peak_reserved", "ooms", "fragmentation_ooms", "device_total", "device_needed", "device_needed_if_compacted"]);
         HostSections.Render(sb, outDir);
         // Counters: the non-zero ones first; the zero rows (one per declared counter) behind a disclosure.
@@ -147,7 +150,7 @@ public static class HtmlReport
         body{font:14px system-ui,sans-serif;margin:24px auto;max-width:1240px;padding:0 16px;color:#222}h1{margin:0 0 6px}
         nav{margin:0 0 14px;font-size:13px}nav a{color:#1f3b73}h2{margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}
         .cards{display:flex;flex-wrap:wrap;gap:10px;margin:8px 0}.card{display:block;padding:10px 14px;border-radius:6px;text-decoration:none;color:#222;min-width:220px;max-width:560px}
-        .card b{display:block;margin-bottom:3px}.ok{background:#e6f4ea;border-left:4px solid #2e7d32}.bad{background:#fde7e4;border-left:4px solid #c62828}.muted{color:#777}
+        .card b{display:block;margin-bottom:3px}.ok{background:#e6f4ea;border-left:4px solid #2e7d32}.bad{background:#fde7e4;border-left:4px solid #c62828}.muted{color:#777}.scroll{overflow-x:auto;max-width:100%}tr.okrow td{background:#e6f4ea}
         table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 6px;font-size:12px;text-align:left;vertical-align:top}th{background:#f6f6f6}
         .legend{font-size:12px;margin:4px 0}.sw{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:-2px;border:1px solid #bbb}
         .oomkey{color:#d00;margin-left:14px;font-weight:bold}.bar{margin:4px 0;font-size:12px}.bar button{margin-right:10px}

@@ -9,9 +9,10 @@ public static class WhatIf
     public static readonly TableDef Def = new(
         "whatif", 1, TableKind.Result,
         "The pool's recorded requests replayed through a model of PyTorch's CUDA caching allocator under each configuration, from the state at the trace's first event: OOMs, peaks and the smallest device capacity without an OOM.",
-        ["host", "pid", "device", "pool", "source_id", "config_index"],
+        ["host", "pid", "device", "pool", "source_id", "start", "config_index"],
         [
             .. PoolKey(),
+            Str("start", "trace: from the allocator's state at the trace's first event (the setting changed then); empty: from an empty allocator, the blocks live at the first event requested first in address order (the setting in force from the process's start)."),
             I64("config_index", "", "Order of the configuration in the set: 0 is the recorded one."),
             Str("config", "recorded, expandable_segments, max_split_size_mb:N, roundup_power2_divisions:N, or user (--alloc-conf)."),
             Str("alloc_conf", "The PYTORCH_CUDA_ALLOC_CONF value that selects the configuration (the recorded settings with one change); empty for PyTorch's defaults."),
@@ -23,8 +24,8 @@ public static class WhatIf
             I64("first_oom_seq", "", "seq of the first failed request.", nullable: true),
             I64("first_oom_ts_ns", "ns", "Time of the first failed request.", nullable: true),
             I64("first_oom_request", "bytes", "Size of the first failed request.", nullable: true),
-            Bool("avoids_recorded_oom", "Whether every oom request of the trace was served; null when the trace has none.", nullable: true),
-            I64("peak_reserved", "bytes", "Peak bytes reserved from the device (segments and mapped pages)."),
+            Bool("avoids_recorded_oom", "Whether the trace's oom requests were all served with no failure before them; null when the trace has none.", nullable: true),
+            I64("peak_reserved", "bytes", "Peak bytes reserved from the device (segments and mapped pages); from the trace's start it includes the segments held then, whatever the capacity."),
             I64("peak_allocated", "bytes", "Peak bytes of blocks handed to the program."),
             I64("end_free", "bytes", "F at the end: cached free bytes."),
             I64("end_largest_free", "bytes", "L at the end: the largest cached free block."),

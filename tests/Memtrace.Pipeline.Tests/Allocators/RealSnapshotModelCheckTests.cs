@@ -58,21 +58,26 @@ public sealed class OomVariantWhatIfTests
         // Capacity: reserved after the empty_cache (96 − 32 segments: 4,238,344,192 − 985,661,440 bytes) + the 8 MiB free.
         Assert.Equal(4_238_344_192L - 985_661_440L + 8 * MiB, pool.Capacity);
         Assert.Equal("oom", pool.CapacityOrigin);
-        var (config, recorded, min) = pool.Runs[0];
+        var (config, start, recorded, min) = pool.Runs[0];
+        Assert.Equal(WhatIfStart.Trace, start);
         Assert.Equal("recorded", config.Label);
         Assert.Equal(1, recorded.Ooms);
         Assert.Equal(14_963_200, recorded.FirstOomRequest);
         Assert.False(recorded.RecordedOomsServed);
         // The request's cudaMalloc is 16 MiB (rounded to 2 MiB) and the driver had 8 MiB: 8 MiB more avoids it.
         Assert.Equal(pool.Capacity + 8 * MiB, min);
-        Assert.Equal(["recorded", "expandable_segments", "max_split_size_mb:21", "max_split_size_mb:148", "roundup_power2_divisions:4", "roundup_power2_divisions:8"],
-            pool.Runs.Select(r => r.Config.Label));
-        foreach (var (_, r, m) in pool.Runs)
+        string[] labels = ["recorded", "expandable_segments", "max_split_size_mb:21", "max_split_size_mb:148", "roundup_power2_divisions:4", "roundup_power2_divisions:8"];
+        Assert.Equal(labels.Concat(labels), pool.Runs.Select(r => r.Config.Label));
+        Assert.Equal(Enumerable.Repeat(WhatIfStart.Trace, 6).Concat(Enumerable.Repeat(WhatIfStart.Empty, 6)), pool.Runs.Select(r => r.Start));
+        foreach (var run in pool.Runs)
         {
-            Assert.NotNull(m);
-            // The capacity found is OOM-free, and the step below it is not.
-            Assert.Equal(r.Ooms == 0, m <= pool.Capacity);
+            Assert.NotNull(run.MinCapacity);
+            // Without an OOM at the trace's capacity, the smallest capacity found is at most that.
+            Assert.Equal(run.Result.Ooms == 0, run.MinCapacity <= pool.Capacity);
         }
+        // From an empty allocator expandable segments pack the same requests into less memory than the recorded settings.
+        var empty = pool.Runs.Where(r => r.Start == WhatIfStart.Empty).ToDictionary(r => r.Config.Label);
+        Assert.True(empty["expandable_segments"].MinCapacity < empty["recorded"].MinCapacity);
         Assert.Equal(pool.Runs.Count, output.WhatIf.RowCount);
         Assert.Equal(1, output.Check.RowCount);
         Assert.True(output.Check.Bool("verified")[0]);
@@ -82,12 +87,12 @@ public sealed class OomVariantWhatIfTests
     public void The_minimum_capacity_is_replayed_on_both_sides()
     {
         var pool = Assert.Single(RealSnapshotModelCheckTests.WhatIf("bcrafton_oom_variant.pickle", new WhatIfOptions { Only = AllocatorConfig.Parse("expandable_segments:True") }).Pools);
-        Assert.Equal(["recorded", "user"], pool.Runs.Select(r => r.Config.Label));
+        Assert.Equal(["recorded", "user", "recorded", "user"], pool.Runs.Select(r => r.Config.Label));
         var replay = Replays("bcrafton_oom_variant.pickle");
-        foreach (var (config, _, min) in pool.Runs)
+        foreach (var (config, start, _, min) in pool.Runs)
         {
-            Assert.Equal(0, WhatIfReplay.Run(replay.Trace, replay.Initial, replay.External, config.Config, min).Ooms);
-            Assert.True(WhatIfReplay.Run(replay.Trace, replay.Initial, replay.External, config.Config, min - 2 * MiB).Ooms > 0);
+            Assert.Equal(0, WhatIfReplay.Run(replay.Trace, replay.Initial, replay.External, config.Config, min, start: start).Ooms);
+            Assert.True(WhatIfReplay.Run(replay.Trace, replay.Initial, replay.External, config.Config, min - 2 * MiB, start: start).Ooms > 0);
         }
     }
 

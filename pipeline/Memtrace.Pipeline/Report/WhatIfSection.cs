@@ -1,0 +1,85 @@
+using System.Text;
+using Memtrace.Pipeline.Run;
+using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Results;
+
+namespace Memtrace.Pipeline.Report;
+
+/// <summary>Under the OOM diagnoses: per pool, whether the allocator model reproduced the trace, and what each configuration would have done.</summary>
+internal static class WhatIfSection
+{
+    public static void Render(StringBuilder sb, Table whatif, Table check)
+    {
+        sb.Append("<h2 id=\"whatif\">What would have avoided it: the allocator what-if</h2>");
+        if (whatif.RowCount == 0)
+        {
+            sb.Append("<p class=\"muted\">none: no PyTorch allocator trace (or run with --no-whatif)</p>");
+            return;
+        }
+        var checks = new Dictionary<string, int>();
+        for (var i = 0; i < check.RowCount; i++) checks[Key(check, i)] = i;
+        var start = 0;
+        while (start < whatif.RowCount)
+        {
+            var key = Key(whatif, start);
+            var end = start;
+            while (end < whatif.RowCount && Key(whatif, end) == key) end++;
+            sb.Append($"<h3>{HtmlReport.E($"{whatif.Str("pool")[start]} cuda:{whatif.I64("device")[start]} ({whatif.Str("source_id")[start]})")}</h3>");
+            if (checks.TryGetValue(key, out var c)) sb.Append($"<p>{HtmlReport.E(CheckLine(check, c))}</p>");
+            var capacity = whatif.I64("capacity").Get(start);
+            var origin = whatif.Str("capacity_origin")[start];
+            sb.Append($"<p>device capacity {HtmlReport.E(capacity is { } cap ? ByteSize.Format(cap) : "unlimited")} ({HtmlReport.E(origin switch { "oom" => "memory reserved at the OOM plus the driver's free bytes", "device-memory" => "--device-memory", _ => "no OOM recorded" })}); status {HtmlReport.E(whatif.Str("status")[start] ?? "")}</p>");
+            sb.Append("<div class=\"scroll\"><table><tr><th>configuration</th><th>PYTORCH_CUDA_ALLOC_CONF</th><th>OOMs</th><th>first failed request</th><th>avoids the recorded OOM</th><th>peak reserved</th><th>smallest capacity without OOM</th></tr>");
+            foreach (var (startName, title) in new[] { ("trace", "changed at the trace's first event (the layout the recorded run had then)"), ("empty", "in force from an empty allocator (allocations made before the trace replayed first)") })
+            {
+                var rows = Enumerable.Range(start, end - start).Where(i => whatif.Str("start")[i] == startName).ToList();
+                if (rows.Count == 0) continue;
+                sb.Append($"<tr><th colspan=\"7\">{HtmlReport.E(title)}</th></tr>");
+                foreach (var i in rows) Row(sb, whatif, i);
+            }
+            sb.Append("</table></div>");
+            start = end;
+        }
+        sb.Append("<p class=\"muted\">Replayed from the allocator's state at the trace's first event; see docs/whatif.md for what the model covers.</p>");
+    }
+
+    /// <summary>A card per pool whose recorded configuration hit an OOM: the configurations that avoid it, or the capacity it would need.</summary>
+    public static void Cards(StringBuilder sb, System.Text.Json.Nodes.JsonNode? summary)
+    {
+        if (summary?["whatif"]?["pools"] is not System.Text.Json.Nodes.JsonArray pools) return;
+        foreach (var p in pools)
+        {
+            if (p?["configs"] is not System.Text.Json.Nodes.JsonArray configs || configs.Count == 0 || configs[0]?["ooms"]?.GetValue<int>() is not > 0) continue;
+            var avoiding = (p["avoiding_configs"] as System.Text.Json.Nodes.JsonArray)?.Select(a => a?.GetValue<string>() ?? "").ToList() ?? [];
+            var need = configs[0]?["min_capacity_bytes"]?.GetValue<long?>();
+            var more = avoiding.Count > 1 ? $" ({avoiding.Count - 1} more in the table)" : "";
+            var needs = need.HasValue ? $"; the recorded settings need {ByteSize.Format(need.Value)} of device memory" : "";
+            var text = avoiding.Count > 0 ? $"PYTORCH_CUDA_ALLOC_CONF={avoiding[0]} would have avoided it{more}" : $"no configuration in the set avoids it{needs}";
+            var verified = p["model_verified"]?.GetValue<bool?>() == true ? "model reproduced the trace" : "model did NOT reproduce the trace";
+            var cls = avoiding.Count > 0 ? "ok" : "bad";
+            sb.Append($"<a class=\"card {cls}\" href=\"#whatif\"><b>What-if: {HtmlReport.E(p["pool"]?.GetValue<string>() ?? "")}</b><span>{HtmlReport.E(text)} · {HtmlReport.E(verified)}</span></a>");
+        }
+    }
+
+    private static void Row(StringBuilder sb, Table whatif, int i)
+    {
+        var avoids = whatif.Bool("avoids_recorded_oom").Get(i);
+        var ok = whatif.I64("ooms")[i] == 0;
+        sb.Append($"<tr class=\"{(ok ? "okrow" : "")}\"><td>{HtmlReport.E(whatif.Str("config")[i] ?? "")}</td><td><code>{HtmlReport.E(whatif.Str("alloc_conf")[i] is { Length: > 0 } conf ? conf : "(defaults)")}</code></td>")
+          .Append($"<td>{whatif.I64("ooms")[i]}</td><td>{HtmlReport.E(whatif.I64("first_oom_request").Get(i) is { } r ? ByteSize.Format(r) : "")}</td>")
+          .Append($"<td>{(avoids is null ? "no OOM recorded" : avoids.Value ? "yes" : "no")}</td><td>{HtmlReport.E(ByteSize.Format(whatif.I64("peak_reserved")[i]))}</td>")
+          .Append($"<td>{HtmlReport.E(whatif.I64("min_capacity").Get(i) is { } m ? ByteSize.Format(m) : "")}</td></tr>");
+    }
+
+    private static string CheckLine(Table t, int i)
+    {
+        var verified = t.Bool("verified")[i];
+        return $"Model check under the recorded settings{(t.Bool("settings_recorded")[i] ? "" : " (not recorded: PyTorch's defaults)")}: " +
+            $"{t.I64("address_matches")[i]} of {t.I64("allocations")[i]} allocations at the real allocator's address, " +
+            $"{t.I64("segment_matches")[i]} of {t.I64("segment_events")[i]} segment events, {t.I64("oom_matches")[i]} of {t.I64("recorded_ooms")[i]} OOMs, " +
+            $"{t.I64("final_segment_matches")[i]} of {t.I64("final_segments")[i]} final segments: " +
+            (verified ? "reproduced." : "NOT reproduced; treat the rows below as estimates (import_log lists the differences).");
+    }
+
+    private static string Key(Table t, int i) => $"{t.Str("host")[i]}\u0001{t.I64("pid")[i]}\u0001{t.I64("device")[i]}\u0001{t.Str("pool")[i]}\u0001{t.Str("source_id")[i]}";
+}
