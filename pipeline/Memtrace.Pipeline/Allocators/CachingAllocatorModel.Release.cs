@@ -5,7 +5,10 @@ public sealed partial class CachingAllocatorModel
 {
     /// <summary>
     /// release_available_cached_blocks: with max_split_size set, free the smallest cached oversize block that
-    /// covers the request, or else oversize blocks from the largest down until their sizes sum to it.
+    /// covers the request, or else oversize blocks from the largest down until their sizes sum to it. Upstream
+    /// never meets a split oversize block (an oversize block is never split); one exists here only when
+    /// max_split_size was set after the blocks were carved (a what-if from the trace's start), and cudaFree
+    /// cannot take part of a segment, so such blocks are passed over.
     /// </summary>
     private bool ReleaseAvailableCachedBlocks(BlockPool pool, long stream, long size)
     {
@@ -13,19 +16,24 @@ public sealed partial class CachingAllocatorModel
         var keySize = Math.Max(size, _config.MaxSplitSize);
         var set = pool.Blocks;
         var it = set.LowerBound(new BlockKey(stream, keySize, 0));
+        while (it.Valid && set[it].Stream == stream && set[it].IsSplit) it = set.Next(it);
         if (it.Valid && set[it].Stream == stream)
         {
             ReleaseBlock(set[it]);
             return true;
         }
+        it = set.LowerBound(new BlockKey(stream, keySize, 0));
         if (set.IsFirst(it) || set.Count == 0) return false;
         it = set.Prev(it);
         var toRelease = new List<SimBlock>();
         long released = 0;
         while (it.Valid && released < keySize && set[it].Size >= _config.MaxSplitSize && set[it].Stream == stream)
         {
-            released += set[it].Size;
-            toRelease.Add(set[it]);
+            if (!set[it].IsSplit)
+            {
+                released += set[it].Size;
+                toRelease.Add(set[it]);
+            }
             it = set.Prev(it);
         }
         foreach (var b in toRelease) ReleaseBlock(b);

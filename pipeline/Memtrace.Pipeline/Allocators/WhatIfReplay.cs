@@ -140,8 +140,10 @@ public static class WhatIfReplay
     /// <summary>
     /// The smallest capacity, in 2 MiB steps, at which the replay has no OOM: a bisection between a floor no
     /// device could go below and the peak reserved of an unlimited device (at which the replay is the unlimited
-    /// one, so OOM-free). The floor: from the trace's start, the bytes its segments already hold; from empty, the
-    /// bytes of the blocks live at the first event. The answer is replayed without an OOM, and the step below it
+    /// one, so OOM-free). The floor is the bytes of the blocks live at the first event: no device holds less. From
+    /// the trace's start the segments held then count against the capacity (Used may start above it, and then
+    /// every cudaMalloc fails until releases bring it under), so the answer reads as the capacity the trace needed
+    /// from its OOM's point of view. The answer is replayed without an OOM, and the step below it
     /// either replayed with one or under the floor. A caching allocator's success is not monotone in capacity (a
     /// smaller device releases cache earlier and lays memory out differently), so a capacity further below may
     /// also work: the answer is exact at its step and an upper bound on the true minimum.
@@ -151,7 +153,7 @@ public static class WhatIfReplay
     {
         const long step = 2 << 20;
         var hi = (unlimitedPeakReserved + step - 1) / step * step;
-        var floor = start == WhatIfStart.Trace ? initial.Sum(s => s.Size) : initial.Sum(s => s.Blocks.Where(b => b.Live).Sum(b => b.Size));
+        var floor = initial.Sum(s => s.Blocks.Where(b => b.Live).Sum(b => b.Size));
         var lo = Math.Max(0, (floor + step - 1) / step * step - step);
         if (lo >= hi) return hi;
         // Invariant: hi has no OOM; lo is below the answer (OOM, or below the live bytes).
