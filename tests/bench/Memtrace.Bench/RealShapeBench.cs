@@ -99,7 +99,7 @@ public static class RealShapeBench
         if (p.ExitCode is not 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)}: exit {p.ExitCode}: {err.Result}");
     }
 
-    private static bool Python(string[] args, out string stdout)
+    internal static bool Python(string[] args, out string stdout)
     {
         stdout = "";
         try
