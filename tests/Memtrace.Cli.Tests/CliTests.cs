@@ -13,6 +13,7 @@ public sealed class CliTests
     [Theory]
     [InlineData("import")]
     [InlineData("run")]
+    [InlineData("whatif")]
     [InlineData("report")]
     [InlineData("inspect")]
     [InlineData("demo")]

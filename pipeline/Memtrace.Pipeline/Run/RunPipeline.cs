@@ -64,6 +64,8 @@ public static class RunPipeline
             var (location, head) = path is null ? ("manifest.json", []) : (Path.GetRelativePath(archive.Root, path), FirstBytes(path));
             lock (missing)
             {
+                // The what-if reads gpu_alloc_events a second time: a refused file is reported once.
+                if (missing.Contains(msg)) return;
                 archiveLog.Log(StatsCatalog.ArchiveSourceMissing, location, StatsSink.Excerpt(head), msg);
                 missing.Add(msg);
             }
