@@ -30,7 +30,7 @@ public sealed partial class CachingAllocatorModel
                 {
                     block.Allocated = true;
                     block.RequestedSize = b.RequestedSize;
-                    _active.Add(block.Ptr, block);
+                    _active[block.Ptr] = block;
                     Allocated += block.Size;
                 }
                 else pool.Insert(block);
@@ -73,6 +73,7 @@ public sealed partial class CachingAllocatorModel
     /// </summary>
     public SimBlock? Carve(long address, long origSize, long stream, string poolId)
     {
+        if (origSize > MaxRequest) return null;
         var size = RoundSize(origSize);
         var pools = PoolsOf(poolId);
         var pool = size <= SmallSize ? pools.Small : pools.Large;
@@ -88,6 +89,13 @@ public sealed partial class CachingAllocatorModel
             pool.Insert(head);
         }
         return AllocFoundBlock(holder, size, origSize, ShouldSplit(holder, size));
+    }
+
+    /// <summary>Whether any block of the model lies in [ptr, ptr + size).</summary>
+    public bool Overlaps(long ptr, long size)
+    {
+        bool Hit(SimBlock b) => b.Ptr < ptr + size && ptr < b.Ptr + b.Size;
+        return _active.Values.Any(Hit) || AllPools.Any(p => p.Blocks.ToList().Any(Hit) || p.Unmapped.ToList().Any(Hit));
     }
 
     /// <summary>Free bytes and the largest free block over all cached blocks (F and L of the fragmentation metrics).</summary>

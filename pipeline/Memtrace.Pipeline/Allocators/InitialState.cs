@@ -21,7 +21,10 @@ public static class InitialState
     {
         var config = trace.Recorded;
         var rounding = new CachingAllocatorModel(config, new CapacityDriver(null, 0), 1L << 40);
-        var segments = trace.FinalSegments.ToDictionary(s => s.Address);
+        var segments = new Dictionary<long, SegmentState>();
+        var unplaced = 0;
+        foreach (var s in trace.FinalSegments)
+            if (!segments.TryAdd(s.Address, s)) unplaced += s.Blocks.Count(b => b.Live);
         // address → (size or -1 when only the request is known, requested size)
         var live = new Dictionary<long, (long Size, long Requested)>();
         foreach (var s in trace.FinalSegments)
@@ -57,11 +60,17 @@ public static class InitialState
             }
         }
 
-        var ordered = segments.Values.OrderBy(s => s.Address).ToArray();
+        // A segment overlapping the one before it cannot be (a damaged or hand-made snapshot): it is left out, with its live blocks.
+        var kept = new List<SegmentState>();
+        foreach (var s in segments.Values.OrderBy(s => s.Address))
+        {
+            if (s.Size <= 0 || (kept.Count > 0 && s.Address < kept[^1].Address + kept[^1].Size)) unplaced += Math.Max(1, s.Blocks.Count(b => b.Live));
+            else kept.Add(s);
+        }
+        var ordered = kept.ToArray();
         var starts = ordered.Select(s => s.Address).ToArray();
         var perSegment = new List<(long Address, long Size, long Requested, bool Rebuilt)>[ordered.Length];
         for (var i = 0; i < ordered.Length; i++) perSegment[i] = [];
-        var unplaced = 0;
         var rebuilt = 0;
         foreach (var (addr, (size, requested)) in live)
         {

@@ -141,7 +141,7 @@ public static class ModelCheck
         {
             var op = driver.Dequeue();
             miss($"the trace records segment_{op.Kind.ToString().ToLowerInvariant()} of {op.Size} bytes at 0x{op.Ptr:x} (seq {op.Seq}), which the model did not issue");
-            if (op.Kind == SegmentOpKind.Alloc)
+            if (op.Kind == SegmentOpKind.Alloc && op.Size > 0 && !model.Overlaps(op.Ptr, op.Size))
                 model.Load([new SegmentState(op.Ptr, op.Size, 0, op.Size == CachingAllocatorModel.SmallBuffer, CachingAllocatorModel.DefaultPoolId, false, [new BlockState(op.Ptr, op.Size, false, 0)])]);
         }
     }

@@ -72,8 +72,7 @@ public sealed class ExpandableSegment(long basePtr, long pageSize, long pages, l
     public long PageSize { get; } = pageSize;
     public long Size => pages * PageSize;
     public long Stream { get; } = stream;
-    private readonly HashSet<long> _mapped = [];
-    public int MappedPages => _mapped.Count;
+    public long MappedPages { get; private set; }
 
     /// <summary>Maps the pages covering [ptr, ptr+size); returns the mapped range, or size 0 when the driver had no memory.</summary>
     public (long Ptr, long Size) Map(long ptr, long size, IDeviceDriver driver)
@@ -82,7 +81,7 @@ public sealed class ExpandableSegment(long basePtr, long pageSize, long pages, l
         var end = (ptr + size - Base + PageSize - 1) / PageSize;
         if (begin == end) return (Base + begin * PageSize, 0);
         if (!driver.TryMapPages(Base + begin * PageSize, (end - begin) * PageSize)) return (ptr, 0);
-        for (var i = begin; i < end; i++) _mapped.Add(i);
+        MappedPages += end - begin;
         return (Base + begin * PageSize, (end - begin) * PageSize);
     }
 
@@ -91,7 +90,7 @@ public sealed class ExpandableSegment(long basePtr, long pageSize, long pages, l
         var begin = (ptr - Base + PageSize - 1) / PageSize;
         var end = (ptr + size - Base) / PageSize;
         if (begin >= end) return (ptr, 0);
-        for (var i = begin; i < end; i++) _mapped.Remove(i);
+        MappedPages -= end - begin;
         driver.UnmapPages(Base + begin * PageSize, (end - begin) * PageSize);
         return (Base + begin * PageSize, (end - begin) * PageSize);
     }

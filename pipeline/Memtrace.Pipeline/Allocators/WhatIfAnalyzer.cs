@@ -87,6 +87,7 @@ public static class WhatIfAnalyzer
         var initial = InitialState.Reconstruct(trace);
         if (initial.Unplaced > 0) sink.Log(StatsCatalog.WhatIfUnplacedBlock, "initial state", "", $"{initial.Unplaced} blocks live at the trace's first event lie in no segment or overlap another", initial.Unplaced);
         if (initial.ExpandableHistory > 0) sink.Log(StatsCatalog.WhatIfExpandableHistory, "trace", "", $"{initial.ExpandableHistory} segment_map/unmap events; expandable segments start as fixed ones", initial.ExpandableHistory);
+        if (trace.FinalSegments.Count(s => s.PoolId != CachingAllocatorModel.DefaultPoolId) is > 0 and var privates) sink.Count(StatsCatalog.WhatIfPrivatePools, privates);
         var check = ModelCheck.Run(trace, initial.Segments);
         foreach (var (counter, n) in check.Counts) sink.Count(counter, n);
         foreach (var (seq, counter, excerpt, message) in check.Mismatches) sink.Log(counter, seq >= 0 ? $"seq {seq}" : "final snapshot", excerpt, message, 0);

@@ -49,7 +49,7 @@ public static class WhatIfReplay
     {
         var events = trace.Events;
         var driver = new CapacityDriver(capacity, FirstFreeAddress(trace, initial));
-        var model = new CachingAllocatorModel(config, driver, capacity ?? 1L << 40);
+        var model = new CachingAllocatorModel(config, driver, capacity ?? 1L << 40, trackActive: false);
         if (start == WhatIfStart.Trace)
         {
             model.Load(initial);

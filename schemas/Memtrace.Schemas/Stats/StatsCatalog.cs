@@ -101,8 +101,9 @@ public static class StatsCatalog
     public static readonly StatDef WhatIfSegmentMismatch = new("whatif_segment_mismatch", Severity.Error, "A segment event (segment_alloc/free/map/unmap) the real allocator recorded and the model did not issue the same way, or the reverse.");
     public static readonly StatDef WhatIfOomMismatch = new("whatif_oom_mismatch", Severity.Error, "A recorded OOM the model served from its cache.");
     public static readonly StatDef WhatIfFinalMismatch = new("whatif_final_state_mismatch", Severity.Error, "A segment of the final snapshot whose blocks the model did not end with.");
-    public static readonly StatDef WhatIfUnplacedBlock = new("whatif_unplaced_block", Severity.DataLoss, "A block live at the trace's first event that lies in no segment, or overlaps another; the what-if starts without it.");
+    public static readonly StatDef WhatIfUnplacedBlock = new("whatif_unplaced_block", Severity.DataLoss, "A block live at the trace's first event that lies in no segment or overlaps another, or a final segment that overlaps another (a damaged or hand-made snapshot); the what-if starts without it.");
     public static readonly StatDef WhatIfExpandableHistory = new("whatif_expandable_history", Severity.DataLoss, "segment_map/segment_unmap events of expandable segments: the pages mapped at the trace's first event are not rebuilt, so the model starts such segments as fixed ones.");
+    public static readonly StatDef WhatIfPrivatePools = new("whatif_private_pool_segments", Severity.Info, "Segments of a private pool (CUDA graph capture): the model routes each request to the pool of the final segment holding its recorded address; when a capture began, ended or released its pool is not in the trace and not modelled.");
     public static readonly StatDef WhatIfSettingsMissing = new("whatif_settings_missing", Severity.Info, "A snapshot without allocator_settings (PyTorch before 2.1): the what-if assumes PyTorch's defaults as the recorded configuration.");
     public static readonly StatDef WhatIfPoolSkipped = new("whatif_pool_skipped", Severity.Info, "A pool over run's what-if event limit (--whatif-max-events) was not replayed; memtrace whatif replays any size.");
 
@@ -121,7 +122,7 @@ public static class StatsCatalog
         CudaHookBadRecord, CudaHookTruncated, CudaHookNoEnd, CudaHookDropped, CudaHookWriteFailed, CudaHookThreadGap,
         LimitInflatedBytes, LimitPickleDepth, LimitPickleMemo, LimitStackFrames, LimitLineLength,
         ReplayLiveAtStart, ReplayFreeUnknown, ReplayDoubleFree, ReplayOverlap, ReplayAllocAfterOom, ReplaySegmentNotEmpty, ReplayBatchMismatch, HeatmapRasterMismatch, ReplayFinalMismatch,
-        WhatIfAddressMismatch, WhatIfSegmentMismatch, WhatIfOomMismatch, WhatIfFinalMismatch, WhatIfUnplacedBlock, WhatIfExpandableHistory, WhatIfSettingsMissing, WhatIfPoolSkipped,
+        WhatIfAddressMismatch, WhatIfSegmentMismatch, WhatIfOomMismatch, WhatIfFinalMismatch, WhatIfUnplacedBlock, WhatIfExpandableHistory, WhatIfPrivatePools, WhatIfSettingsMissing, WhatIfPoolSkipped,
         ClockUnanchored, ClockBackwards, DuplicateSamples, AttributionUnpaired,
     ];
 

@@ -10,9 +10,10 @@ namespace Memtrace.Bench;
 /// <summary>
 /// The allocator what-if's replay rate, one configuration on one core, against the 5 M events/s: on the
 /// 10^7-event synthetic caching-allocator trace (sizes from the real snapshots) from an empty allocator, and on the
-/// real snapshots scaled ×100 (tests/bench/scripts/scale_snapshot.py) from their rebuilt first-event state. Each
-/// figure is the median of three runs after a warm-up. The scaled files are also a real-shape check of the proof:
-/// a scaled snapshot is a valid history of 100 disjoint allocators, and the model must reproduce every address.
+/// real snapshots scaled ×100 (tests/bench/scripts/scale_snapshot.py --streams: copy k on stream k) from their
+/// rebuilt first-event state. Each figure is the median of three runs after a warm-up. The scaled files are also a
+/// real-shape check of the proof: with a stream per copy a scaled snapshot is a valid history of one allocator, and
+/// the model must reproduce every address.
 /// </summary>
 public static class WhatIfBench
 {
@@ -29,7 +30,7 @@ public static class WhatIfBench
         {
             var file = Path.Combine(work, $"whatif_{name}_x{factor}.pickle");
             if (!RealShapeBench.Python([Path.Combine(root, "tests", "bench", "scripts", "scale_snapshot.py"),
-                    Path.Combine(root, "tests", "data", "torch-snapshots", $"{name}_memory_snapshot.pickle"), file, factor.ToString(CultureInfo.InvariantCulture)], out _))
+                    Path.Combine(root, "tests", "data", "torch-snapshots", $"{name}_memory_snapshot.pickle"), file, factor.ToString(CultureInfo.InvariantCulture), "--streams"], out _))
             {
                 Console.WriteLine("python3 not found: the scaled what-if bench is skipped");
                 yield break;
