@@ -22,7 +22,7 @@ public readonly record struct BlockKey(long Stream, long Size, long Ptr) : IComp
 /// </summary>
 public sealed class OrderedBlocks
 {
-    public const int ChunkSize = 128;
+    public const int ChunkSize = 32;
 
     private readonly struct Entry(BlockKey key, SimBlock block)
     {
