@@ -38,9 +38,13 @@ public sealed record WhatIfOutput(IReadOnlyList<WhatIfPool> Pools, Table WhatIf,
 /// </summary>
 public static class WhatIfAnalyzer
 {
+    /// <param name="knownEvents">Events per pool when the caller already counted them (run: the fragmentation replay did): when no
+    /// torch-caching pool is under the event limit, the events are not read a second time.</param>
     public static WhatIfOutput Run(ArchiveTableReader events, Table snapshot, Table settings, WhatIfOptions options, Action<double>? progress = null,
-        Action<int, Exception>? onPartFailed = null)
+        Action<int, Exception>? onPartFailed = null, IReadOnlyDictionary<PoolKey, long>? knownEvents = null)
     {
+        if (knownEvents is not null && options.MaxEvents is { } limit && knownEvents.All(kv => kv.Key.Pool != WhatIfInputs.TorchPool || kv.Value > limit))
+            return AllSkipped(knownEvents.Where(kv => kv.Key.Pool == WhatIfInputs.TorchPool && kv.Value > 0).OrderBy(kv => kv.Key, PoolKeyOrder.Instance).ToList(), limit);
         var plan = PoolPlan.Build(events, snapshot, onPartFailed ?? ((_, _) => { }));
         var segments = WhatIfInputs.Segments(snapshot);
         var settingsByPool = WhatIfInputs.Settings(settings);
@@ -56,7 +60,7 @@ public static class WhatIfAnalyzer
             if (options.MaxEvents is { } max && plan.Events(p) > max)
             {
                 sink.Count(StatsCatalog.WhatIfPoolSkipped);
-                pools.Add(new WhatIfPool(key, null, null, null, "none", [], $"skipped: {plan.Events(p)} events, over the limit of {max} (--whatif-max-events; memtrace whatif has none)"));
+                pools.Add(Skipped(key, plan.Events(p), max));
                 continue;
             }
             var recorded = settingsByPool.TryGetValue(key, out var s) ? s : null;
@@ -80,6 +84,32 @@ public static class WhatIfAnalyzer
             foreach (var (k, v) in sink.Counts) counts[k] = counts.GetValueOrDefault(k) + v;
         }
         return new WhatIfOutput(pools, WhatIfTables.Runs(pools), WhatIfTables.Checks(pools), counts, log);
+    }
+
+    private static WhatIfPool Skipped(PoolKey key, long events, long max) =>
+        new(key, null, null, null, "none", [], $"skipped: {events} events, over the limit of {max} (--whatif-max-events; memtrace whatif has none)");
+
+    private static WhatIfOutput AllSkipped(List<KeyValuePair<PoolKey, long>> pools, long limit)
+    {
+        var skipped = pools.Select(kv => Skipped(kv.Key, kv.Value, limit)).ToList();
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (skipped.Count > 0) counts[StatsCatalog.WhatIfPoolSkipped.Key] = skipped.Count;
+        return new WhatIfOutput(skipped, WhatIfTables.Runs(skipped), WhatIfTables.Checks(skipped), counts, new Table(Schemas.Tables.ImportLog.Def));
+    }
+
+    /// <summary>The result tables' pool order: host, pid, device, pool, source_id (ordinal).</summary>
+    private sealed class PoolKeyOrder : IComparer<PoolKey>
+    {
+        public static readonly PoolKeyOrder Instance = new();
+
+        public int Compare(PoolKey a, PoolKey b)
+        {
+            var c = string.CompareOrdinal(a.Host, b.Host);
+            if (c == 0) c = a.Pid.CompareTo(b.Pid);
+            if (c == 0) c = a.Device.CompareTo(b.Device);
+            if (c == 0) c = string.CompareOrdinal(a.Pool, b.Pool);
+            return c != 0 ? c : string.CompareOrdinal(a.SourceId, b.SourceId);
+        }
     }
 
     public static WhatIfPool RunPool(AllocatorTrace trace, WhatIfOptions options, StatsSink sink)

@@ -100,7 +100,7 @@ public static class RunPipeline
             using var events = archive.OpenTableReader(GpuAllocEvents.Def, Refused(GpuAllocEvents.Def));
             whatif = Allocators.WhatIfAnalyzer.Run(events, snapshot, Read(GpuAllocatorSettings.Def),
                 whatIfOptions with { DeviceMemory = whatIfOptions.DeviceMemory ?? options.Fragmentation.DeviceMemory },
-                p => progress?.Invoke("allocator what-if", p));
+                p => progress?.Invoke("allocator what-if", p), knownEvents: frag.Pools.ToDictionary(p => p.Key, p => p.EventsReplayed));
             foreach (var (k, v) in whatif.Counts) counts[k] = counts.GetValueOrDefault(k) + v;
             importLog.AppendTable(whatif.Log);
         }
