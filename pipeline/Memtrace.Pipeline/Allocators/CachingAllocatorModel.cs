@@ -211,6 +211,16 @@ public sealed partial class CachingAllocatorModel
         if (completed && block.PendingFree) FreeBlock(block);
     }
 
+    /// <summary>A recorded free_requested or free_completed, applied to the block the replay gave that address (none: the request failed or predates what is known).</summary>
+    public void FreeRecorded(Dictionary<long, SimBlock> blocks, in TraceEvent e)
+    {
+        if (e.Op == TraceOp.FreeRequested)
+        {
+            if (blocks.TryGetValue(e.Address, out var requested)) Free(requested, completed: false);
+        }
+        else if (blocks.Remove(e.Address, out var completed)) Free(completed);
+    }
+
     /// <summary>free_block: back into its pool, merged with free neighbours.</summary>
     private void FreeBlock(SimBlock block)
     {

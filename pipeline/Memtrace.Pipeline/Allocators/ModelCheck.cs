@@ -116,11 +116,8 @@ public static class ModelCheck
                     }
                     break;
                 }
-                case TraceOp.FreeRequested:
-                    if (blocks.TryGetValue(e.Address, out var requested)) model.Free(requested, completed: false);
-                    break;
-                case TraceOp.FreeCompleted:
-                    if (blocks.Remove(e.Address, out var completed)) model.Free(completed);
+                case TraceOp.FreeRequested or TraceOp.FreeCompleted:
+                    model.FreeRecorded(blocks, e);
                     break;
             }
         }

@@ -106,11 +106,8 @@ public static class WhatIfReplay
                     else if (e.Op == TraceOp.Alloc) blocks[e.Address] = block;
                     break;
                 }
-                case TraceOp.FreeRequested:
-                    if (blocks.TryGetValue(e.Address, out var requested)) model.Free(requested, completed: false);
-                    break;
-                case TraceOp.FreeCompleted:
-                    if (blocks.Remove(e.Address, out var completed)) model.Free(completed);
+                case TraceOp.FreeRequested or TraceOp.FreeCompleted:
+                    model.FreeRecorded(blocks, e);
                     break;
                 case TraceOp.SegmentFree or TraceOp.SegmentUnmap when externalReleases[i]:
                     model.ReleaseCachedBlocks();
