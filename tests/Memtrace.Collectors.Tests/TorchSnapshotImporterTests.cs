@@ -32,6 +32,31 @@ public sealed class TorchSnapshotImporterTests
         Assert.Equal(freesBeforeWindow, archive.Manifest.Sources[0].Stats.GetValueOrDefault(StatsCatalog.TorchFreeBeforeWindow.Key));
     }
 
+    /// <summary>magma27's allocator_settings as CPython prints them: {'PYTORCH_CUDA_ALLOC_CONF': '', 'max_split_size': -1,
+    /// 'garbage_collection_threshold': 0.0, 'expandable_segments': False, 'pinned_num_register_threads': 1, 'release_lock_on_cudamalloc': False,
+    /// 'pinned_use_cuda_host_register': False, 'graph_capture_record_stream_reuse': False, 'roundup_power2_divisions': {'1': 0, …, '32768': 0}}.</summary>
+    [Fact]
+    public void Allocator_settings_are_kept_one_row_per_setting()
+    {
+        var dir = Repo.TempDir();
+        var archive = TraceArchive.OpenOrCreate(dir);
+        Assert.Equal(ImportOutcome.Imported, new ImportRunner(archive, new ImportOptions()).ImportOne(Repo.Torch("magma27_memory_snapshot.pickle"), "torch-snapshot").Outcome);
+        var t = archive.ReadTable(GpuAllocatorSettings.Def);
+        var rows = Enumerable.Range(0, t.RowCount).ToDictionary(i => t.Str("setting")[i]!, i => t.Str("value")[i]);
+        Assert.Equal(9, rows.Count);
+        Assert.Equal("", rows["PYTORCH_CUDA_ALLOC_CONF"]);
+        Assert.Equal("-1", rows["max_split_size"]);
+        Assert.Equal("0", rows["garbage_collection_threshold"]);
+        Assert.Equal("False", rows["expandable_segments"]);
+        Assert.Equal("1:0,2:0,4:0,8:0,16:0,32:0,64:0,128:0,256:0,512:0,1024:0,2048:0,4096:0,8192:0,16384:0,32768:0", rows["roundup_power2_divisions"]);
+        Assert.All(Enumerable.Range(0, t.RowCount), i => Assert.Equal(0, t.I64("device")[i]));
+
+        // mosaic's file has no allocator_settings (written before PyTorch 2.1 recorded them): no rows.
+        var other = TraceArchive.OpenOrCreate(Repo.TempDir());
+        Assert.Equal(ImportOutcome.Imported, new ImportRunner(other, new ImportOptions()).ImportOne(Repo.Torch("mosaic_output.pickle"), "torch-snapshot").Outcome);
+        Assert.Equal(0, other.ReadTable(GpuAllocatorSettings.Def).RowCount);
+    }
+
     [Fact]
     public void First_magma27_event_matches_a_hand_check_of_the_bytes()
     {
