@@ -36,9 +36,9 @@ build: setup hook
 	$(DOTNET) build pipeline/Memtrace.Notebooks/Memtrace.Notebooks.csproj -c Release --nologo -v q
 	@echo "built out/bin/memtrace and the notebook library (notebooks/*.ipynb load it with #r)"
 
+# The demo prints its findings, worst first; `memtrace inspect out/demo` lists the tables' schemas.
 run: build
 	out/bin/memtrace demo --out out/demo
-	out/bin/memtrace inspect out/demo
 
 # The Go service the live sidecar test runs, built before the tests: built inside the test run, its cgo compile loaded
 # both cores while timing-bound tests ran beside it (the expvar sampler test once saw 3 requests pass its 1 s timeout).

@@ -92,6 +92,8 @@ internal static class RunCommand
     {
         var outcome = Common.WithProgress("run", progress => RunPipeline.Run(archive, outDir, options, progress));
         foreach (var refused in outcome.Refused) Console.Error.WriteLine(refused);
+        // The answer first: the findings, worst first, then where the rest was written.
+        foreach (var line in Findings.Lines(outcome.Findings)) Console.WriteLine(line);
         (outcome.Exit == ExitCode.Success ? Console.Out : Console.Error).WriteLine(outcome.Message);
         return (int)outcome.Exit;
     }

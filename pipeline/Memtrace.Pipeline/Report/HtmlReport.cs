@@ -50,7 +50,8 @@ public static class HtmlReport
         sb.Append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'\">");
         sb.Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
         sb.Append("<title>memtrace report</title><style>").Append(Css).Append("</style></head><body>");
-        sb.Append("<h1>memtrace report</h1><nav><a href=\"#gpu\">GPU pools</a> · <a href=\"#oom\">OOM diagnoses</a> · <a href=\"#whatif\">what-if</a> · <a href=\"#blame\">blame</a> · <a href=\"#host\">host memory</a> · <a href=\"#flags\">flags</a> · <a href=\"#capacity\">capacity</a> · <a href=\"#spin\">epoll spin</a> · <a href=\"#stats\">counters</a></nav>");
+        sb.Append("<h1>memtrace report</h1><nav><a href=\"#findings\">findings</a> · <a href=\"#gpu\">GPU pools</a> · <a href=\"#oom\">OOM diagnoses</a> · <a href=\"#whatif\">what-if</a> · <a href=\"#blame\">blame</a> · <a href=\"#host\">host memory</a> · <a href=\"#flags\">flags</a> · <a href=\"#capacity\">capacity</a> · <a href=\"#spin\">epoll spin</a> · <a href=\"#stats\">counters</a></nav>");
+        FindingsSection(sb, summary);
         Cards(sb, summary);
         sb.Append("<div class=\"cards\">");
         WhatIfSection.Cards(sb, summary);
@@ -71,6 +72,26 @@ public static class HtmlReport
         sb.Append("<script type=\"application/json\" id=\"data\">").Append(json).Append("</script>");
         sb.Append("<script>").Append(ReportScript.Js).Append("</script></body></html>\n");
         return sb.ToString();
+    }
+
+    /// <summary>The run's findings (summary.json), worst first, each linking to the rows that show it.</summary>
+    private static void FindingsSection(StringBuilder sb, JsonNode? summary)
+    {
+        sb.Append("<section id=\"findings\"><h2>Findings</h2>");
+        if (summary?["findings"] is not JsonArray findings || findings.Count == 0)
+        {
+            sb.Append("<p class=\"muted\">none: no OOM, no kill, no critical flag, no spin</p></section>");
+            return;
+        }
+        sb.Append("<ol class=\"findings\">");
+        foreach (var f in findings)
+        {
+            var severity = f?["severity"]?.GetValue<string>() ?? "info";
+            sb.Append($"<li class=\"f-{E(severity)}\"><a href=\"{E(f?["evidence"]?.GetValue<string>() ?? "#")}\">{E(f?["text"]?.GetValue<string>() ?? "")}</a>");
+            if (f?["action"]?.GetValue<string>() is { Length: > 0 } action) sb.Append($"<br><span class=\"action\">→ {E(action)}</span>");
+            sb.Append("</li>");
+        }
+        sb.Append("</ol></section>");
     }
 
     private static JsonArray Arr(IEnumerable<JsonNode> items) => new(items.ToArray());
@@ -150,7 +171,7 @@ public static class HtmlReport
         body{font:14px system-ui,sans-serif;margin:24px auto;max-width:1240px;padding:0 16px;color:#222}h1{margin:0 0 6px}
         nav{margin:0 0 14px;font-size:13px}nav a{color:#1f3b73}h2{margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}
         .cards{display:flex;flex-wrap:wrap;gap:10px;margin:8px 0}.card{display:block;padding:10px 14px;border-radius:6px;text-decoration:none;color:#222;min-width:220px;max-width:560px}
-        .card b{display:block;margin-bottom:3px}.ok{background:#e6f4ea;border-left:4px solid #2e7d32}.bad{background:#fde7e4;border-left:4px solid #c62828}.muted{color:#777}.scroll{overflow-x:auto;max-width:100%}tr.okrow td{background:#e6f4ea}
+        .card b{display:block;margin-bottom:3px}.ok{background:#e6f4ea;border-left:4px solid #2e7d32}.bad{background:#fde7e4;border-left:4px solid #c62828}.muted{color:#777}ol.findings{padding-left:20px}ol.findings li{margin:4px 0}ol.findings a{color:#222}.f-critical{border-left:4px solid #c62828;padding-left:6px}.f-warning{border-left:4px solid #ef6c00;padding-left:6px}.f-info{border-left:4px solid #1f3b73;padding-left:6px}.action{color:#555;font-size:13px}.scroll{overflow-x:auto;max-width:100%}tr.okrow td{background:#e6f4ea}
         table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 6px;font-size:12px;text-align:left;vertical-align:top}th{background:#f6f6f6}
         .legend{font-size:12px;margin:4px 0}.sw{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:-2px;border:1px solid #bbb}
         .oomkey{color:#d00;margin-left:14px;font-weight:bold}.bar{margin:4px 0;font-size:12px}.bar button{margin-right:10px}

@@ -28,6 +28,8 @@ public sealed record RunOptions
 public sealed record RunOutcome(ExitCode Exit, string Message, IReadOnlyDictionary<string, long> Counts)
 {
     public IReadOnlyList<string> Refused { get; init; } = [];
+    /// <summary>The run's findings, worst first (<see cref="Run.Findings"/>).</summary>
+    public IReadOnlyList<Finding> Findings { get; init; } = [];
 }
 
 /// <summary>
@@ -122,7 +124,9 @@ public static class RunPipeline
             var sorted = TableSort.ByKey(table);
             AtomicFile.Write(Path.Combine(outDir, "tables", table.Def.Name + ".arrow"), s => ArrowIo.Write(sorted, s));
         }
+        var findings = Findings.Build(frag, host, whatif);
         var summary = Summary.Build(frag, counts);
+        summary["findings"] = Findings.Json(findings);
         summary["host"] = Host.HostAnalysis.Summary(host);
         summary["whatif"] = Allocators.WhatIfSummary.Build(whatif);
         AtomicFile.WriteAllText(Path.Combine(outDir, "summary.json"), summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
@@ -176,7 +180,7 @@ public static class RunPipeline
             exit = ExitCode.ErrorCounters;
             message += $"; error counters above zero: {string.Join(", ", errs)} (use --tolerate-errors to accept)";
         }
-        return new RunOutcome(exit, message, counts) { Refused = missing };
+        return new RunOutcome(exit, message, counts) { Refused = missing, Findings = findings };
     }
 
     private static byte[] FirstBytes(string path)
