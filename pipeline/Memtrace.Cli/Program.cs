@@ -6,6 +6,34 @@ namespace Memtrace.Cli;
 
 public static class Program
 {
+    private static readonly (string Type, string Words)[] TypeWords =
+    [
+        ("System.Nullable`1[System.Int64]", "a whole number"), ("System.Nullable`1[System.Int32]", "a whole number"), ("System.Nullable`1[System.Double]", "a number"),
+        ("System.Int64", "a whole number"), ("System.Int32", "a whole number"), ("System.Double", "a number"), ("System.Boolean", "true or false"), ("System.String", "text"),
+    ];
+
+    /// <summary>The parser's message with .NET type names in words: "Cannot parse argument 'abc' for option '--max-instants' as a whole number."</summary>
+    public static string Plain(string message)
+    {
+        foreach (var (type, words) in TypeWords) message = message.Replace($"as expected type '{type}'", $"as {words}").Replace($"'{type}'", words).Replace(type, words);
+        return message.ReplaceLineEndings(" ");
+    }
+
+    /// <summary>The whole exception, for a bug report, in a file under the temp folder; null when that cannot be written either.</summary>
+    private static string? CrashLog(Exception e, string[] args)
+    {
+        try
+        {
+            var path = Path.Combine(Path.GetTempPath(), $"memtrace-crash-{DateTime.UtcNow:yyyyMMddTHHmmss}-{Environment.ProcessId}.log");
+            File.WriteAllText(path, $"memtrace {RunPipeline.Version}\nargs: {string.Join(' ', args)}\n\n{e}\n");
+            return path;
+        }
+        catch (Exception e2) when (e2 is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
     public static int Main(string[] args)
     {
         var root = new RootCommand("""
@@ -26,13 +54,30 @@ public static class Program
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(GenCommand.Create());
         root.Subcommands.Add(SchemaDocsCommand.Create());
+        return Invoke(root, args);
+    }
+
+    /// <summary>Parses and runs: usage mistakes are one line each and exit 1; an exception is a bug, one line, a crash log, exit 70.</summary>
+    public static int Invoke(RootCommand root, string[] args)
+    {
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0 && !args.Any(a => a is "-h" or "--help" or "-?"))
+        {
+            // One line per mistake, in words: the parser's own text names .NET types ('System.Int32').
+            var command = parsed.CommandResult.Command.Name;
+            foreach (var error in parsed.Errors) Console.Error.WriteLine($"{(command == root.Name ? "memtrace" : $"memtrace {command}")}: {Plain(error.Message)}");
+            Console.Error.WriteLine($"(see: memtrace {(command == root.Name ? "" : command + " ")}--help)");
+            return (int)ExitCode.Usage;
+        }
         try
         {
-            return root.Parse(args).Invoke();
+            // Exceptions come here, not to the parser's handler (which prints a stack trace and exits 1).
+            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e)
         {
-            Console.Error.WriteLine($"memtrace: internal error: {e.GetType().Name}: {e.Message}");
+            var log = CrashLog(e, args);
+            Console.Error.WriteLine($"memtrace: internal error (a bug; please report it with {log ?? "the command line"}): {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}");
             return (int)ExitCode.Internal;
         }
     }

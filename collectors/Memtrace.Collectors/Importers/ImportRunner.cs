@@ -43,6 +43,8 @@ public sealed class ImportRunner(TraceArchive archive, ImportOptions options)
             {
                 var dirImporter = format == "auto" ? ImporterRegistry.All.FirstOrDefault(i => i.AcceptsDirectory) : ImporterRegistry.Find(format);
                 if (dirImporter is null || !dirImporter.AcceptsDirectory) return Refuse(path, format, "is a directory; this format takes a file");
+                if (format == "auto" && !Directory.EnumerateFiles(path, "memory.stat", SearchOption.AllDirectories).Any())
+                    return Refuse(path, format, "is a directory: `auto` takes a directory only as a cgroupfs capture (a sys/fs/cgroup tree with memory.stat), and this is not one; to import the files in it, name them (e.g. DIR/*)");
                 (sha, bytes) = HashTree(path);
                 head = [];
             }

@@ -39,6 +39,14 @@ internal static class Common
         return result;
     }
 
+    /// <summary>--out names a file, not a directory: one line and the usage exit code, before any work (null when it is fine).</summary>
+    public static int? OutIsAFile(string command, string outDir)
+    {
+        if (!File.Exists(outDir)) return null;
+        Console.Error.WriteLine($"memtrace {command}: --out {outDir} is a file; give a directory (it is created if missing)");
+        return (int)Pipeline.Run.ExitCode.Usage;
+    }
+
     /// <summary>The bundled sample archive, found next to the binary or by walking up to the repository root.</summary>
     public static string? FindSampleArchive()
     {

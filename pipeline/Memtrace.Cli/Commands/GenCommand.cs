@@ -25,7 +25,7 @@ internal static class GenCommand
 
             Example:
               memtrace gen --out big/ --events 10000000 --devices 8 --workloads 20 --hours 24 --hz 2 --seed 7
-              memtrace run --archive big/ --out big-out/
+              memtrace run big/ --out big-out/
             """) { outDir, events, devices, workloads, hours, hz, seed, from };
         cmd.SetAction(r =>
         {

@@ -30,7 +30,9 @@ internal static class ImportCommand
             """) { format, paths, archive, host, pid, date, device, fmt };
         cmd.SetAction(r =>
         {
-            var a = TraceArchive.OpenOrCreate(r.GetValue(archive)!);
+            var archiveDir = r.GetValue(archive)!;
+            var existed = Directory.Exists(archiveDir);
+            var a = TraceArchive.OpenOrCreate(archiveDir);
             DateOnly? day = null;
             if (r.GetValue(date) is { } text)
             {
@@ -55,9 +57,24 @@ internal static class ImportCommand
                 if (runner.Totals.Counts.Count > 0)
                     Console.WriteLine("counters: " + string.Join(" ", runner.Totals.Counts.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key}={c.Value}")));
             }
+            // A run that imported nothing leaves no new, empty archive behind.
+            if (!existed && reports.All(x => x.Outcome == ImportOutcome.Refused)) DeleteNewArchive(archiveDir);
             if (reports.Any(x => x.Outcome == ImportOutcome.Refused)) return (int)ExitCode.InputRefused;
             return (int)ExitCode.Success;
         });
         return cmd;
+    }
+
+    /// <summary>Removes an archive directory this command created, if nothing but an empty manifest and folders ended up in it.</summary>
+    private static void DeleteNewArchive(string dir)
+    {
+        try
+        {
+            if (Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).All(f => Path.GetFileName(f) == "manifest.json")) Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left as it is: an empty archive is harmless, and the refusal was already reported.
+        }
     }
 }

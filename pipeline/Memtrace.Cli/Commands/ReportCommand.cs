@@ -18,9 +18,20 @@ internal static class ReportCommand
         cmd.SetAction(r =>
         {
             var dir = r.GetValue(outDir)!;
-            if (!Directory.Exists(Path.Combine(dir, "tables")))
+            if (!Directory.Exists(dir))
             {
-                Console.Error.WriteLine($"{dir}: refused: no tables/ directory (not a memtrace run output)");
+                Console.Error.WriteLine($"{dir}: refused: no such directory");
+                return (int)ExitCode.InputRefused;
+            }
+            // An archive has tables/ too (Parquet); a run output has tables/*.arrow and no manifest.json.
+            if (File.Exists(Path.Combine(dir, "manifest.json")))
+            {
+                Console.Error.WriteLine($"{dir}: refused: a trace archive, not a run output (run `memtrace run {dir} --out DIR` first, then `memtrace report DIR`)");
+                return (int)ExitCode.InputRefused;
+            }
+            if (!Directory.Exists(Path.Combine(dir, "tables")) || !Directory.EnumerateFiles(Path.Combine(dir, "tables"), "*.arrow").Any())
+            {
+                Console.Error.WriteLine($"{dir}: refused: no tables/*.arrow (not a memtrace run output)");
                 return (int)ExitCode.InputRefused;
             }
             HtmlReport.Write(dir);

@@ -90,10 +90,12 @@ internal static class RunCommand
 
     internal static int Execute(string archive, string outDir, RunOptions options)
     {
+        if (Common.OutIsAFile("run", outDir) is { } usage) return usage;
         var outcome = Common.WithProgress("run", progress => RunPipeline.Run(archive, outDir, options, progress));
         foreach (var refused in outcome.Refused) Console.Error.WriteLine(refused);
-        // The answer first: the findings, worst first, then where the rest was written.
-        foreach (var line in Findings.Lines(outcome.Findings)) Console.WriteLine(line);
+        // The answer first: the findings, worst first, then where the rest was written (nothing, when the archive was refused).
+        if (File.Exists(Path.Combine(outDir, "summary.json")) && outcome.Exit != ExitCode.InputRefused || outcome.Findings.Count > 0)
+            foreach (var line in Findings.Lines(outcome.Findings)) Console.WriteLine(line);
         (outcome.Exit == ExitCode.Success ? Console.Out : Console.Error).WriteLine(outcome.Message);
         return (int)outcome.Exit;
     }

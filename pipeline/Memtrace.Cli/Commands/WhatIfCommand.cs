@@ -52,6 +52,7 @@ internal static class WhatIfCommand
 
     private static int Execute(string archiveDir, WhatIfOptions options, string? outDir, bool json)
     {
+        if (outDir is not null && Common.OutIsAFile("whatif", outDir) is { } usage) return usage;
         TraceArchive archive;
         try
         {

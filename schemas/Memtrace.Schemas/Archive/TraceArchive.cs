@@ -36,6 +36,7 @@ public sealed class TraceArchive
     public static TraceArchive Open(string root)
     {
         var path = Path.Combine(root, "manifest.json");
+        if (!Directory.Exists(root)) throw new ArchiveException($"{root}: no such directory");
         if (!File.Exists(path)) throw new ArchiveException($"{root}: not a memtrace archive (no manifest.json)");
         Manifest? m;
         try
