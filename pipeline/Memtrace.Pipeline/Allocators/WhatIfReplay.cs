@@ -145,13 +145,20 @@ public static class WhatIfReplay
     /// smaller device releases cache earlier and lays memory out differently), so a capacity further below may
     /// also work: the answer is exact at its step and an upper bound on the true minimum.
     /// </summary>
+    /// <param name="replayed">A capacity already replayed (the trace's own) and whether it had an OOM: it narrows the bracket from the start.</param>
     public static long MinimumCapacity(AllocatorTrace trace, IReadOnlyList<SegmentState> initial, bool[] externalReleases, AllocatorConfig config, long unlimitedPeakReserved,
-        WhatIfStart start = WhatIfStart.Trace)
+        WhatIfStart start = WhatIfStart.Trace, (long Capacity, bool Oom)? replayed = null)
     {
         const long step = 2 << 20;
         var hi = (unlimitedPeakReserved + step - 1) / step * step;
         var floor = initial.Sum(s => s.Blocks.Where(b => b.Live).Sum(b => b.Size));
         var lo = Math.Max(0, (floor + step - 1) / step * step - step);
+        // A capacity on the step grid that was replayed already is a bound: below the answer if it had an OOM, at or above it if not.
+        if (replayed is { } r && r.Capacity % step == 0 && r.Capacity > lo && r.Capacity < hi)
+        {
+            if (r.Oom) lo = r.Capacity;
+            else hi = r.Capacity;
+        }
         if (lo >= hi) return hi;
         // Invariant: hi has no OOM; lo is below the answer (OOM, or below the live bytes).
         while (hi - lo > step)
