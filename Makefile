@@ -24,6 +24,9 @@ setup:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends golang-go python3 >/dev/null; }
 	@command -v chromium >/dev/null || { echo "installing chromium for the report's browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; }
+	@command -v node >/dev/null && command -v npm >/dev/null || { echo "installing node and npm for the independent Arrow reader test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; }
+	@test -d tests/arrow-js/node_modules/apache-arrow || (cd tests/arrow-js && npm ci --no-audit --no-fund --silent)
 	$(DOTNET) restore Pipeline.sln --nologo -v q
 
 # The CUDA LD_PRELOAD hook and its GPU-less test doubles (collectors/cuda-hook) -> out/cuda-hook/.
