@@ -46,7 +46,8 @@ public readonly record struct SnapshotBlock(long SegmentAddress, long SegmentSiz
 
 public readonly record struct PoolKey(string Host, long Pid, long Device, string Pool, string SourceId)
 {
-    public override string ToString() => $"{(Host.Length == 0 ? "" : Host + "/")}pid {Pid}/cuda:{Device}/{Pool} ({SourceId})";
+    /// <summary>"host/pid 42/cuda:0/torch-caching (s…)": the host and pid only when the source knew them (a torch snapshot names neither).</summary>
+    public override string ToString() => $"{(Host.Length == 0 ? "" : Host + "/")}{(Pid == 0 ? "" : $"pid {Pid}/")}cuda:{Device}/{Pool} ({SourceId})";
 }
 
 /// <summary>Allocator pools (torch, RMM) measure free space inside segments; driver pools measure gaps in an address range.</summary>

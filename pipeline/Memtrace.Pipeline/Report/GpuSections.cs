@@ -23,7 +23,7 @@ internal static class GpuSections
     public const string States = "afgu"; // allocated, free, fragmented gap, unmapped
 
     private static string PoolKey(Table t, int i) =>
-        $"{t.Str("pool")[i]} · cuda:{t.I64("device")[i]} · pid {t.I64("pid")[i]} · source {t.Str("source_id")[i]}";
+        $"{t.Str("pool")[i]} · cuda:{t.I64("device")[i]}{(t.Str("host")[i] is { Length: > 0 } h ? $" · {h}" : "")}{(t.I64("pid")[i] != 0 ? $" · pid {t.I64("pid")[i]}" : "")} · source {t.Str("source_id")[i]}";
 
     public static JsonArray Data(Table timeline, Table heat, Table ooms, Table stacks)
     {
@@ -211,18 +211,21 @@ internal static class GpuSections
     public static void Tables(StringBuilder sb, Table ooms, Table blame, Table stacks, Action<StringBuilder>? afterOoms = null)
     {
         HtmlReport.Section(sb, "oom", "OOM diagnoses", ooms,
-            ["pool", "ts_ns", "origin", "request", "free_bytes", "largest_free", "device_free", "verdict", "extra_contiguous_needed"]);
+            ["pool", "ts_ns", "origin", "request", "free_bytes", "largest_free", "device_free", "verdict", "extra_contiguous_needed"], rowIds: "oom");
         afterOoms?.Invoke(sb);
-        sb.Append("<h2 id=\"blame\">Fragmentation blame: the stacks whose live blocks border small free fragments</h2>");
+        const string title = "Fragmentation blame: the stacks whose live blocks border small free fragments";
         if (blame.RowCount == 0)
         {
-            sb.Append("<p class=\"muted\">none</p>");
+            HtmlReport.EmptySection(sb, "blame", title);
             return;
         }
+        sb.Append($"<h2 id=\"blame\">{HtmlReport.E(title)}</h2>");
         var frames = new Dictionary<long, IReadOnlyList<string>>();
         for (var i = 0; i < stacks.RowCount; i++) frames[stacks.I64("stack_id")[i]] = stacks.StrList("frames")[i];
-        sb.Append("<table><tr><th>pool</th><th>instant</th><th>rank</th><th>stack (click for frames)</th><th>fragmented bytes</th><th>fragments</th><th>live allocations</th></tr>");
-        for (var i = 0; i < Math.Min(blame.RowCount, 500); i++)
+        sb.Append("<div class=\"scroll\"><table><tr><th>pool</th><th>instant</th><th>rank</th><th>stack (click for frames)</th><th>fragmented bytes</th><th>fragments</th><th>live allocations</th></tr>");
+        // Real stacks first: a fragment bordered by allocations whose stack was not recorded names no code to change.
+        var order = Enumerable.Range(0, blame.RowCount).OrderBy(i => blame.I64("stack_id").Get(i) is null or 0 || blame.Str("top_frame")[i] == Run.Findings.NoStack ? 1 : 0).ThenBy(i => i).Take(500);
+        foreach (var i in order)
         {
             var all = blame.I64("stack_id").Get(i) is { } id ? frames.GetValueOrDefault(id) ?? [] : [];
             sb.Append("<tr><td>").Append(HtmlReport.E(PoolKey(blame, i))).Append("</td><td>").Append(HtmlReport.E(blame.Str("instant")[i] ?? ""))
@@ -233,6 +236,6 @@ internal static class GpuSections
             sb.Append("</ol></details></td><td>").Append(HtmlReport.E(HtmlReport.Human(blame.I64("fragmented_bytes")[i])))
               .Append("</td><td>").Append(blame.I64("fragments")[i]).Append("</td><td>").Append(blame.I64("live_allocations")[i]).Append("</td></tr>");
         }
-        sb.Append("</table>");
+        sb.Append("</table></div>");
     }
 }

@@ -42,8 +42,8 @@ internal static class HostSections
     public static void Render(StringBuilder sb, string outDir)
     {
         var wide = HtmlReport.Load(outDir, RssGapWide.Def);
-        sb.Append("<h2 id=\"host\">Host memory: where the bytes are</h2>");
-        if (wide.RowCount == 0) sb.Append("<p class=\"muted\">no workload with /proc samples</p>");
+        if (wide.RowCount == 0) HtmlReport.EmptySection(sb, "host", "Host memory: where the bytes are", "no workload with /proc samples");
+        else sb.Append("<h2 id=\"host\">Host memory: where the bytes are</h2>");
         // Loaded once for every workload's chart (per workload, 20 workloads re-read them 20 times).
         var timeline = HtmlReport.Load(outDir, MemoryTimeline.Def);
         var flags = HtmlReport.Load(outDir, Flags.Def);
@@ -52,7 +52,10 @@ internal static class HostSections
             Chart(sb, wide, group.Key, group.ToList(), Overlays(timeline, flags, group.Key));
             LayerTable(sb, wide, group.ToList(), Capacity(outDir, group.Key.Item3));
         }
-        HtmlReport.Section(sb, "flags", "Flags", flags, ["pid", "kind", "severity", "start_ts_ns", "end_ts_ns", "evidence"]);
+        // The worst first: critical, then warning, then info; in time within each.
+        string[] severities = ["critical", "warning", "info"];
+        var bySeverity = Enumerable.Range(0, flags.RowCount).OrderBy(r => Array.IndexOf(severities, flags.Str("severity")[r])).ThenBy(r => flags.I64("start_ts_ns")[r]).ThenBy(r => r).ToArray();
+        HtmlReport.Section(sb, "flags", "Flags (worst first)", flags.Permute(bySeverity), ["pid", "kind", "severity", "start_ts_ns", "end_ts_ns", "evidence"]);
         HtmlReport.Section(sb, "capacity", "Capacity plan", HtmlReport.Load(outDir, CapacityPlan.Def),
             ["pid", "cgroup_path", "peak_usage", "peak_working_set", "peak_rss", "peak_go_managed", "limit", "recommended_limit", "recommended_gomemlimit", "alert_rss_a", "alert_rss_b", "ooms"]);
         HtmlReport.Section(sb, "alerts", "RSS alerts replayed over the trace (seed 004)", HtmlReport.Load(outDir, AlertBacktest.Def),
@@ -79,7 +82,7 @@ internal static class HostSections
         var columns = new List<(string Title, int Row)> { ($"peak ({HtmlReport.E(Instant(t.I64("ts_ns")[peak]))})", peak) };
         if (oomNs is { } oom && rows.Where(r => t.I64("ts_ns")[r] < oom).DefaultIfEmpty(-1).Max() is var before and >= 0)
             columns.Add(before == peak ? ("at the OOM kill (same instant)", before) : ($"last before the OOM kill ({HtmlReport.E(Instant(t.I64("ts_ns")[before]))})", before));
-        sb.Append("<table class=\"layers\"><tr><th>layer</th>");
+        sb.Append("<div class=\"scroll\"><table class=\"layers\"><tr><th>layer</th>");
         foreach (var c in columns) sb.Append("<th>").Append(c.Title).Append("</th>");
         sb.Append("</tr>");
         foreach (var layer in RssGapAttribution.Layers)
@@ -90,7 +93,7 @@ internal static class HostSections
         }
         sb.Append("<tr><th>total (").Append(HtmlReport.E(t.Str("total_kind")[peak] ?? "")).Append(")</th>");
         foreach (var c in columns) sb.Append("<th>").Append(HtmlReport.E(HtmlReport.Human(t.I64("total")[c.Row]))).Append("</th>");
-        sb.Append("</tr></table>");
+        sb.Append("</tr></table></div>");
     }
 
     private static string Instant(long ns) =>

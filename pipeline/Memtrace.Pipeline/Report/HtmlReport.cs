@@ -126,20 +126,26 @@ public static class HtmlReport
 
     private static string Gib(JsonNode? n) => n is null ? "?" : $"{n.GetValue<long>() / (double)(1L << 30):0.00} GiB";
 
-    internal static void Section(StringBuilder sb, string id, string title, Table t, string[] cols)
+    /// <summary>A section with nothing to show: its title and "none" on one line.</summary>
+    internal static void EmptySection(StringBuilder sb, string id, string title, string none = "none") =>
+        sb.Append($"<h2 id=\"{id}\" class=\"empty\">{E(title)} <span class=\"muted\">— {E(none)}</span></h2>");
+
+    /// <param name="rowIds">When set, row i gets the id "{rowIds}-{i}", for links to it (a finding to its OOM row).</param>
+    internal static void Section(StringBuilder sb, string id, string title, Table t, string[] cols, string? rowIds = null)
     {
-        sb.Append($"<h2 id=\"{id}\">{E(title)}</h2>");
         if (t.RowCount == 0)
         {
-            sb.Append("<p class=\"muted\">none</p>");
+            EmptySection(sb, id, title);
             return;
         }
-        sb.Append("<table><tr>");
+        sb.Append($"<h2 id=\"{id}\">{E(title)}</h2>");
+        // Wide tables scroll inside themselves; the page never scrolls sideways.
+        sb.Append("<div class=\"scroll\"><table><tr>");
         foreach (var c in cols) sb.Append($"<th>{E(c)}</th>");
         sb.Append("</tr>");
         for (var i = 0; i < Math.Min(t.RowCount, 500); i++)
         {
-            sb.Append("<tr>");
+            sb.Append(rowIds is null ? "<tr>" : $"<tr id=\"{rowIds}-{i}\">");
             foreach (var c in cols)
             {
                 var text = c == "pool" ? $"{t.Str("pool")[i]} cuda:{t.I64("device")[i]} ({t.Str("source_id")[i]})" : Cell(t[c], i);
@@ -147,7 +153,7 @@ public static class HtmlReport
             }
             sb.Append("</tr>");
         }
-        sb.Append("</table>");
+        sb.Append("</table></div>");
     }
 
     private static string Cell(Column c, int i) => c.IsNull(i) ? "" : c switch
@@ -168,7 +174,7 @@ public static class HtmlReport
     internal static string Human(long bytes) => Run.ByteSize.Format(bytes);
 
     private const string Css = """
-        body{font:14px system-ui,sans-serif;margin:24px auto;max-width:1240px;padding:0 16px;color:#222}h1{margin:0 0 6px}
+        body{font:14px system-ui,sans-serif;margin:24px auto;max-width:1240px;padding:0 16px;color:#222;overflow-wrap:anywhere}h2.empty{font-size:15px;font-weight:normal;border-bottom:none;margin:10px 0}h1{margin:0 0 6px}
         nav{margin:0 0 14px;font-size:13px}nav a{color:#1f3b73}h2{margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}
         .cards{display:flex;flex-wrap:wrap;gap:10px;margin:8px 0}.card{display:block;padding:10px 14px;border-radius:6px;text-decoration:none;color:#222;min-width:220px;max-width:560px}
         .card b{display:block;margin-bottom:3px}.ok{background:#e6f4ea;border-left:4px solid #2e7d32}.bad{background:#fde7e4;border-left:4px solid #c62828}.muted{color:#777}ol.findings{padding-left:20px}ol.findings li{margin:4px 0}ol.findings a{color:#222}.f-critical{border-left:4px solid #c62828;padding-left:6px}.f-warning{border-left:4px solid #ef6c00;padding-left:6px}.f-info{border-left:4px solid #1f3b73;padding-left:6px}.action{color:#555;font-size:13px}.scroll{overflow-x:auto;max-width:100%}tr.okrow td{background:#e6f4ea}

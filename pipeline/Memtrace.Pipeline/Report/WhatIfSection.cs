@@ -10,12 +10,13 @@ internal static class WhatIfSection
 {
     public static void Render(StringBuilder sb, Table whatif, Table check)
     {
-        sb.Append("<h2 id=\"whatif\">What would have avoided it: the allocator what-if</h2>");
+        const string title = "What would have avoided it: the allocator what-if";
         if (whatif.RowCount == 0)
         {
-            sb.Append("<p class=\"muted\">none: no PyTorch allocator trace (or run with --no-whatif)</p>");
+            HtmlReport.EmptySection(sb, "whatif", title, "no PyTorch allocator trace (or run with --no-whatif)");
             return;
         }
+        sb.Append($"<h2 id=\"whatif\">{HtmlReport.E(title)}</h2>");
         var checks = new Dictionary<string, int>();
         for (var i = 0; i < check.RowCount; i++) checks[Key(check, i)] = i;
         var start = 0;
@@ -30,11 +31,11 @@ internal static class WhatIfSection
             var origin = whatif.Str("capacity_origin")[start];
             sb.Append($"<p>device capacity {HtmlReport.E(capacity is { } cap ? ByteSize.Format(cap) : "unlimited")} ({HtmlReport.E(origin switch { "oom" => "memory reserved at the OOM plus the driver's free bytes", "device-memory" => "--device-memory", _ => "no OOM recorded" })}); status {HtmlReport.E(whatif.Str("status")[start] ?? "")}</p>");
             sb.Append("<div class=\"scroll\"><table><tr><th>configuration</th><th>PYTORCH_CUDA_ALLOC_CONF</th><th>OOMs</th><th>first failed request</th><th>avoids the recorded OOM</th><th>peak reserved</th><th>smallest capacity without OOM</th></tr>");
-            foreach (var (startName, title) in new[] { ("trace", "changed at the trace's first event (the layout the recorded run had then)"), ("empty", "in force from an empty allocator (allocations made before the trace replayed first)") })
+            foreach (var (startName, heading) in new[] { ("trace", "changed at the trace's first event (the layout the recorded run had then)"), ("empty", "in force from an empty allocator (allocations made before the trace replayed first)") })
             {
                 var rows = Enumerable.Range(start, end - start).Where(i => whatif.Str("start")[i] == startName).ToList();
                 if (rows.Count == 0) continue;
-                sb.Append($"<tr><th colspan=\"7\">{HtmlReport.E(title)}</th></tr>");
+                sb.Append($"<tr><th colspan=\"7\">{HtmlReport.E(heading)}</th></tr>");
                 foreach (var i in rows) Row(sb, whatif, i);
             }
             sb.Append("</table></div>");

@@ -25,15 +25,19 @@ public static class Findings
     {
         var found = new List<Finding>();
         var blame = frag.Tables.FirstOrDefault(t => t.Def == FragmentationBlame.Def);
+        // The OOM table is sorted by pool key then time, as frag.Pools and each pool's OOMs are: row k is the k-th OOM here.
+        var oomRow = 0;
         foreach (var p in frag.Pools)
         {
-            foreach (var o in p.Ooms.Take(3))
+            var firstRow = oomRow;
+            oomRow += p.Ooms.Count;
+            foreach (var (o, k) in p.Ooms.Take(3).Select((o, k) => (o, k)))
             {
                 var pool = Label(p.Key);
                 var why = o.Verdict == "fragmentation"
                     ? $"asked {ByteSize.Format(o.Request)} while {ByteSize.Format(o.F)} was free but the largest free block was {ByteSize.Format(o.L)}"
                     : $"asked {ByteSize.Format(o.Request)} with only {ByteSize.Format(o.F)} free";
-                found.Add(new Finding("critical", $"GPU OOM on {pool}: {o.Verdict} — {why}", WhatIfAction(whatif, p.Key, o), "#oom"));
+                found.Add(new Finding("critical", $"GPU OOM on {pool}: {o.Verdict} — {why}", WhatIfAction(whatif, p.Key, o), $"#oom-{firstRow + k}"));
             }
             if (blame is not null && TopStack(blame, p.Key) is { } top)
                 found.Add(new Finding(p.Ooms.Count > 0 ? "critical" : "warning", $"{Label(p.Key)}: the stack isolating the most fragmented memory is {top.Frame} ({ByteSize.Format(top.Bytes)} in fragments)",
