@@ -28,7 +28,8 @@ public static class Charts
     {
         var t0 = tsNs.Where(t => t is not null).DefaultIfEmpty(0).Min() ?? 0;
         var x = tsNs.Select(t => ((t ?? t0) - t0) / 1e9).ToArray();
-        return Lines(title, lines.Select((l, i) => new Series(l.Name, x, l.Values, Palette[i % Palette.Length])).ToList(), "seconds from first instant", yLabel, redLine, yMax);
+        // A metric the report also draws keeps the report's colour (MetricColors); the rest take the palette in turn.
+        return Lines(title, lines.Select((l, i) => new Series(l.Name, x, l.Values, Memtrace.Pipeline.Report.MetricColors.For(l.Name) ?? Palette[i % Palette.Length])).ToList(), "seconds from first instant", yLabel, redLine, yMax);
     }
 
     /// <summary>Lines over any x. A y axis labelled "bytes" gets binary ticks (MiB or GiB steps); yMax fixes the top (1 for ratios).</summary>

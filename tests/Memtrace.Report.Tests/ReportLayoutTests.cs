@@ -48,6 +48,8 @@ public sealed class ReportLayoutTests(ReportRuns runs) : IClassFixture<ReportRun
         await first.Locator("a").ClickAsync();
         var row = page.Locator("tr#oom-0");
         Assert.Contains("fragmentation", await row.InnerTextAsync());
+        // Every time shows as UTC and as seconds from the run's start (the OOM is the trace's last entry, 0.052 s in).
+        Assert.Contains("2026-03-11 23:00:53.910604 UTC (+0.052 s)", await row.InnerTextAsync());
         Assert.True(await row.IsVisibleAsync());
         var rowBox = await row.BoundingBoxAsync();
         Assert.True(rowBox!.Y >= 0 && rowBox.Y < 800, "the link scrolled the OOM row into view");

@@ -29,8 +29,13 @@ public static class HtmlReport
         return ArrowIo.Read(def, fs);
     }
 
+    /// <summary>The run's first instant (the earliest GPU timeline or host timeline row): instants also show as seconds from it.</summary>
+    [ThreadStatic]
+    private static long? _runStart;
+
     public static string Render(string outDir)
     {
+        _runStart = RunStart(outDir);
         var timeline = Load(outDir, FragmentationTimeline.Def);
         var heat = Load(outDir, Heatmap.Def);
         var ooms = Load(outDir, OomDiagnoses.Def);
@@ -156,10 +161,28 @@ public static class HtmlReport
         sb.Append("</table></div>");
     }
 
+    private static long? RunStart(string outDir)
+    {
+        long? first = null;
+        foreach (var (def, column) in new[] { (FragmentationTimeline.Def, "ts_ns"), (MemoryTimeline.Def, "ts_ns") })
+        {
+            var t = Load(outDir, def);
+            if (t.RowCount > 0 && t.Def.IndexOf(column) >= 0) first = Math.Min(first ?? long.MaxValue, t.I64(column).Values.ToArray().Min());
+        }
+        return first;
+    }
+
+    /// <summary>An instant as UTC and as seconds from the run's start: "2026-03-11 23:00:53.910604 UTC (+0.052 s)".</summary>
+    internal static string Instant(long ns)
+    {
+        var utc = DateTimeOffset.FromUnixTimeMilliseconds(ns / 1_000_000).AddTicks(ns / 100 % 10_000).ToString("yyyy-MM-dd HH:mm:ss.ffffff 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
+        return _runStart is { } t0 ? $"{utc} ({(ns - t0) / 1e9:+0.000;−0.000} s)" : utc;
+    }
+
     private static string Cell(Column c, int i) => c.IsNull(i) ? "" : c switch
     {
-        // Instants (UTC ns since 1970) show as dates; other ns figures (lead times, errors) as seconds.
-        Int64Column x when c.Def.Unit == "ns" && c.Def.Name != "offset_ns" && x[i] > 100_000_000_000_000_000 => DateTimeOffset.FromUnixTimeMilliseconds(x[i] / 1_000_000).AddTicks(x[i] / 100 % 10_000).ToString("yyyy-MM-dd HH:mm:ss.ffffff 'UTC'", System.Globalization.CultureInfo.InvariantCulture),
+        // Instants (UTC ns since 1970) show as dates and seconds from the run's start; other ns figures (lead times, errors) as seconds.
+        Int64Column x when c.Def.Unit == "ns" && c.Def.Name != "offset_ns" && x[i] > 100_000_000_000_000_000 => Instant(x[i]),
         Int64Column x when c.Def.Unit == "ns" && c.Def.Name != "offset_ns" => $"{x[i] / 1e9:0.000###} s",
         Int64Column x when c.Def.Unit == "bytes" => $"{x[i].ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} ({Human(x[i])})",
         Int64Column x => x[i].ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -9,7 +9,7 @@ namespace Memtrace.Pipeline.Report;
 /// </summary>
 internal static class ReportScript
 {
-    public const string Js = """
+    public const string Js = $$$"""
         (function(){
         'use strict';
         var D=JSON.parse(document.getElementById('data').textContent);
@@ -45,10 +45,10 @@ internal static class ReportScript
           var sel=el('div','sel');wrap.appendChild(sel);
           sec.appendChild(el('div','muted','Drag over the heatmap to zoom (time and address); double-click or "reset zoom" to return. Each column is the pool at the end of its time bin.'));
           var charts=[
-            {title:'frag_rate and effective_contiguous_ratio (dashed: 0.35 — below it the pool is red)',s:[['frag','#f28c28','frag_rate'],['ecr','#1f3b73','effective_contiguous_ratio']],lo:0,hi:1,red:0.35},
-            {title:'entropy_log2 of free blocks (bits)',s:[['ent','#7570b3','entropy_log2 (by blocks)']]},
-            {title:'unusable_index at the p50 and p99 request sizes',s:[['u50','#2a9d8f','unusable p50'],['u99','#c0392b','unusable p99']],lo:0,hi:1},
-            {title:'reserved and allocated',s:[['res','#888888','reserved'],['alc','#1f3b73','allocated']],bytes:true}];
+            {title:'frag_rate and effective_contiguous_ratio (dashed: 0.35 — below it the pool is red)',s:[['frag','{{{MetricColors.FragRate}}}','frag_rate'],['ecr','{{{MetricColors.EffectiveContiguousRatio}}}','effective_contiguous_ratio']],lo:0,hi:1,red:0.35},
+            {title:'entropy_log2 of free blocks (bits)',s:[['ent','{{{MetricColors.Entropy}}}','entropy_log2 (by blocks)']]},
+            {title:'unusable_index at the p50 and p99 request sizes',s:[['u50','{{{MetricColors.UnusableP50}}}','unusable p50'],['u99','{{{MetricColors.UnusableP99}}}','unusable p99']],lo:0,hi:1},
+            {title:'reserved and allocated',s:[['res','{{{MetricColors.Reserved}}}','reserved'],['alc','{{{MetricColors.Allocated}}}','allocated']],bytes:true}];
           charts.forEach(function(c){var h=el('div','ctitle');h.appendChild(el('b',null,c.title+'  '));c.s.forEach(function(s){swatch(h,s[1],s[2]);});sec.appendChild(h);
             c.cv=document.createElement('canvas');c.cv.width=W;c.cv.height=TH;c.cv.className='timeline';sec.appendChild(c.cv);});
           var view={t0:0,t1:span,o0:0,o1:total};
