@@ -65,8 +65,8 @@ public static class Program
         {
             // One line per mistake, in words: the parser's own text names .NET types ('System.Int32').
             var command = parsed.CommandResult.Command.Name;
-            foreach (var error in parsed.Errors) Console.Error.WriteLine($"{(command == root.Name ? "memtrace" : $"memtrace {command}")}: {Plain(error.Message)}");
-            Console.Error.WriteLine($"(see: memtrace {(command == root.Name ? "" : command + " ")}--help)");
+            var name = command == root.Name ? "memtrace" : $"memtrace {command}";
+            foreach (var error in parsed.Errors) Console.Error.WriteLine($"{name}: {Plain(error.Message)} (see {name} --help)");
             return (int)ExitCode.Usage;
         }
         try

@@ -18,9 +18,19 @@ public sealed class CliErrorTests
     {
         var (code, _, err) = Run("run", Repo.TempDir(), "--out", Repo.TempDir(), "--max-instants", "abc");
         Assert.Equal((int)ExitCode.Usage, code);
-        Assert.Equal("memtrace run: Cannot parse argument 'abc' for option '--max-instants' as a whole number.", Lines(err)[0]);
+        Assert.Equal("memtrace run: Cannot parse argument 'abc' for option '--max-instants' as a whole number. (see memtrace run --help)", Assert.Single(Lines(err)));
         Assert.DoesNotContain("System.", err);
-        Assert.Equal(2, Lines(err).Length); // the mistake, and where the help is
+    }
+
+    [Theory]
+    [InlineData("fragmentation")]
+    [InlineData("OOM")]
+    public void A_fail_on_typo_lists_the_verdicts(string typo)
+    {
+        // A CI gate that never fires is worse than a failed command: the typo is a usage error (exit 1, as every other).
+        var (code, _, err) = Run("run", Repo.TempDir(), "--out", Repo.TempDir(), "--fail-on", typo);
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Equal($"memtrace run: --fail-on '{typo}': not a verdict (use fragmentation-oom, capacity-oom, any-oom, host-oom, spin) (see memtrace run --help)", Assert.Single(Lines(err)));
     }
 
     [Fact]
