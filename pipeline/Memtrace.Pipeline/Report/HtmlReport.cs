@@ -55,15 +55,17 @@ public static class HtmlReport
         sb.Append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'\">");
         sb.Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
         sb.Append("<title>memtrace report</title><style>").Append(Css).Append("</style></head><body>");
-        sb.Append("<h1>memtrace report</h1><nav><a href=\"#findings\">findings</a> · <a href=\"#gpu\">GPU pools</a> · <a href=\"#oom\">OOM diagnoses</a> · <a href=\"#whatif\">what-if</a> · <a href=\"#blame\">blame</a> · <a href=\"#host\">host memory</a> · <a href=\"#flags\">flags</a> · <a href=\"#capacity\">capacity</a> · <a href=\"#spin\">epoll spin</a> · <a href=\"#stats\">counters</a></nav>");
+        sb.Append("<h1>memtrace report</h1><nav><a href=\"#findings\">findings</a> · <a href=\"#oom\">OOM diagnoses</a> · <a href=\"#whatif\">what-if</a> · <a href=\"#blame\">blame</a> · <a href=\"#gpu\">GPU pools</a> · <a href=\"#host\">host memory</a> · <a href=\"#flags\">flags</a> · <a href=\"#capacity\">capacity</a> · <a href=\"#spin\">epoll spin</a> · <a href=\"#stats\">counters</a></nav>");
         FindingsSection(sb, summary);
         Cards(sb, summary);
         sb.Append("<div class=\"cards\">");
         WhatIfSection.Cards(sb, summary);
         sb.Append("</div>");
         HostSections.Cards(sb, summary);
-        sb.Append("<h2 id=\"gpu\">GPU pools: address space over time</h2><div id=\"pools\"></div>");
+        // The why before the pictures: each OOM's diagnosis (its row links to the heatmap zoomed around it), what
+        // would have avoided it, and the stacks that fragmented the pool; then the pools' heatmaps and timelines.
         GpuSections.Tables(sb, ooms, blame, stacks, s => WhatIfSection.Render(s, Load(outDir, WhatIf.Def), Load(outDir, AllocatorModelCheck.Def)));
+        sb.Append("<h2 id=\"gpu\">GPU pools: address space over time</h2><div id=\"pools\"></div>");
         Section(sb, "gpucap", "GPU capacity", Load(outDir, GpuCapacity.Def), ["pool", "peak_allocated", "peak_reserved", "ooms", "fragmentation_ooms", "device_total", "device_needed", "device_needed_if_compacted"]);
         HostSections.Render(sb, outDir);
         // Counters: the non-zero ones first; the zero rows (one per declared counter) behind a disclosure.

@@ -49,7 +49,7 @@ public static class Findings
             if (kills == 0) continue;
             var cap = Capacity(host.Capacity, w.Pid, w.CgroupPath);
             found.Add(new Finding("critical", $"{w.CgroupPath} (pid {w.Pid}) was OOM-killed {kills}×{(cap?.Peak is { } pk ? $"; peak working set {ByteSize.Format(pk)}" : "")}{(cap?.Limit is { } lim ? $" against a limit of {ByteSize.Format(lim)}" : "")}",
-                cap?.Recommended is { } r ? $"set the memory limit to {ByteSize.Format(r)}{(cap.GoMemLimit is { } g ? $" and GOMEMLIMIT={g}" : "")}" : "see the capacity plan", "#capacity"));
+                cap?.Recommended is { } r ? $"set the memory limit to {ByteSize.Format(r)}{(cap.GoMemLimit is { } g ? $" and GOMEMLIMIT={g / (1 << 20)}MiB" : "")}" : "see the capacity plan", "#capacity"));
         }
         var flags = host.Flags;
         for (var i = 0; i < flags.RowCount; i++)
