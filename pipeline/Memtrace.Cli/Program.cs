@@ -16,7 +16,7 @@ public static class Program
     public static string Plain(string message)
     {
         foreach (var (type, words) in TypeWords) message = message.Replace($"as expected type '{type}'", $"as {words}").Replace($"'{type}'", words).Replace(type, words);
-        return message.ReplaceLineEndings(" ");
+        return System.Text.RegularExpressions.Regex.Replace(message.ReplaceLineEndings(" "), @"\s+", " ").Trim();
     }
 
     /// <summary>The whole exception, for a bug report, in a file under the temp folder; null when that cannot be written either.</summary>

@@ -34,6 +34,14 @@ public sealed class CliErrorTests
     }
 
     [Fact]
+    public void An_option_with_a_fixed_set_of_values_names_them()
+    {
+        var (code, _, err) = Run("inspect", Repo.TempDir(), "--format", "xml");
+        Assert.Equal((int)ExitCode.Usage, code);
+        Assert.Equal("memtrace inspect: Argument 'xml' not recognized. Must be one of: 'text' 'json' (see memtrace inspect --help)", Assert.Single(Lines(err)));
+    }
+
+    [Fact]
     public void An_out_that_is_a_file_is_refused_before_any_work()
     {
         var file = Path.Combine(Repo.TempDir(), "README.md");

@@ -6,11 +6,12 @@ namespace Memtrace.Cli.Commands;
 /// <summary>Options and helpers shared by several commands.</summary>
 internal static class Common
 {
-    public static Option<string> Format() => new("--format")
+    public static Option<string> Format()
     {
-        Description = "Output format: text or json.",
-        DefaultValueFactory = _ => "text",
-    };
+        var option = new Option<string>("--format") { Description = "Output format: text or json.", DefaultValueFactory = _ => "text" };
+        option.AcceptOnlyFromAmong("text", "json");
+        return option;
+    }
 
     /// <summary>Runs work with a Spectre progress bar on a terminal, and plain lines when redirected (CI, nightly jobs).</summary>
     public static T WithProgress<T>(string title, Func<Action<string, double>, T> work)
