@@ -18,33 +18,12 @@ namespace Memtrace.Cli.Tests;
 public sealed class DocsRunTests : IDisposable
 {
     private readonly string _work = Repo.TempDir();
-    private readonly System.Net.HttpListener _go = new();
-    private readonly Process _service;
-    private readonly int _port;
-
-    public DocsRunTests()
-    {
-        _port = FreePort();
-        var body = System.Text.Json.JsonDocument.Parse(File.ReadLines(Repo.Data("go", "expvar.jsonl")).First()).RootElement.GetProperty("body").GetString()!;
-        var heap = File.ReadAllBytes(Repo.Data("go", "heapsvc", "capture", "heap.pb.gz"));
-        _go.Prefixes.Add($"http://127.0.0.1:{_port}/");
-        _go.Start();
-        _ = Task.Run(async () =>
-        {
-            while (_go.IsListening)
-            {
-                System.Net.HttpListenerContext c;
-                try { c = await _go.GetContextAsync(); } catch (Exception) { return; }
-                await c.Response.OutputStream.WriteAsync(c.Request.Url!.AbsolutePath == "/debug/pprof/heap" ? heap : Encoding.UTF8.GetBytes(body));
-                c.Response.Close();
-            }
-        });
-        _service = Process.Start(new ProcessStartInfo("sleep", "60"))!;
-    }
+    private readonly ExpvarServer _go = new();
+    private readonly Process _service = Process.Start(new ProcessStartInfo("sleep", "60"))!;
 
     public void Dispose()
     {
-        _go.Stop();
+        _go.Dispose();
         if (!_service.HasExited) _service.Kill();
         _service.Dispose();
     }
@@ -176,7 +155,7 @@ public sealed class DocsRunTests : IDisposable
                 // The live service: a process that exists, and a local server replaying a real Go service's /debug/vars.
                 case "$(pgrep": output.Add(_service.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)); i += 2; break;
                 case "4242": output.Add(_service.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)); break;
-                case "http://127.0.0.1:6060/debug/vars": output.Add($"http://127.0.0.1:{_port}/debug/vars"); break;
+                case "http://127.0.0.1:6060/debug/vars": output.Add(_go.Vars.AbsoluteUri); break;
                 // Collection windows: 2 s instead of half a minute.
                 case "--duration": output.Add(a); output.Add("2s"); i++; break;
                 // A GPU program: the GPU-less driver the hook's tests use, under the freshly built hook.
@@ -201,12 +180,5 @@ public sealed class DocsRunTests : IDisposable
             }
         }
         return output;
-    }
-
-    private static int FreePort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
     }
 }

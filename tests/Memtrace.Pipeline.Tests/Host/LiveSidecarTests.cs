@@ -35,7 +35,7 @@ public sealed class LiveSidecarTests(ITestOutputHelper log)
             bin = Path.Combine(dir, "oomsvc");
             Run("go", $"build -o {bin} .", Repo.Data("go", "oomsvc"), 240);
         }
-        var port = FreePort();
+        var port = ExpvarServer.FreePort();
         var outDir = Path.Combine(dir, "capture");
         Run("python3", $"{Repo.Data("go", "sidecar", "sidecar.py")} --out {outDir} --interval-ms 100 --after-exit 5 --memcg-limit {256 << 20} --smaps-every 3 " +
             $"--url http://127.0.0.1:{port}/debug/vars --max-seconds 90 -- {bin} 127.0.0.1:{port} 300 5", dir, 120);
@@ -77,14 +77,5 @@ public sealed class LiveSidecarTests(ITestOutputHelper log)
         }
         log.WriteLine(stdout.Result + stderr.Result);
         Assert.True(p.ExitCode == 0, $"{file} {args}: exit {p.ExitCode}: {stderr.Result}");
-    }
-
-    private static int FreePort()
-    {
-        var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 }
