@@ -35,6 +35,24 @@ public sealed class FindingsTests
     }
 
     [Fact]
+    public void Every_finding_of_the_demo_links_to_an_element_of_the_report()
+    {
+        var outDir = Path.Combine(Repo.TempDir(), "demo");
+        Assert.Equal(0, Run("demo", "--out", outDir, "--archive", Path.Combine(Repo.Root, "samples", "demo-archive")).Code);
+        var summary = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")))!;
+        var html = File.ReadAllText(Path.Combine(outDir, "report.html"));
+        var findings = summary["findings"]!.AsArray();
+        Assert.True(findings.Count >= 5);
+        foreach (var f in findings)
+        {
+            var evidence = f!["evidence"]!.GetValue<string>();
+            Assert.Contains($"id=\"{evidence[1..]}\"", html);
+        }
+        // The flag's finding points at its own row, not at the section.
+        Assert.Contains(findings, f => f!["evidence"]!.GetValue<string>().StartsWith("#flag-9263-working_set_over_90pct-", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_run_with_nothing_wrong_says_so()
     {
         var archive = Path.Combine(Repo.TempDir(), "trace");

@@ -55,7 +55,9 @@ internal static class HostSections
         // The worst first: critical, then warning, then info; in time within each.
         string[] severities = ["critical", "warning", "info"];
         var bySeverity = Enumerable.Range(0, flags.RowCount).OrderBy(r => Array.IndexOf(severities, flags.Str("severity")[r])).ThenBy(r => flags.I64("start_ts_ns")[r]).ThenBy(r => r).ToArray();
-        HtmlReport.Section(sb, "flags", "Flags (worst first)", flags.Permute(bySeverity), ["pid", "kind", "severity", "start_ts_ns", "end_ts_ns", "evidence"]);
+        var sorted = flags.Permute(bySeverity);
+        HtmlReport.Section(sb, "flags", "Flags (worst first)", sorted, ["pid", "kind", "severity", "start_ts_ns", "end_ts_ns", "evidence"],
+            rowId: i => Run.Findings.FlagAnchor(sorted.I64("pid")[i], sorted.Str("kind")[i] ?? "", sorted.I64("start_ts_ns")[i]));
         HtmlReport.Section(sb, "capacity", "Capacity plan", HtmlReport.Load(outDir, CapacityPlan.Def),
             ["pid", "cgroup_path", "peak_usage", "peak_working_set", "peak_rss", "peak_go_managed", "limit", "recommended_limit", "recommended_gomemlimit", "alert_rss_a", "alert_rss_b", "ooms"]);
         HtmlReport.Section(sb, "alerts", "RSS alerts replayed over the trace (seed 004)", HtmlReport.Load(outDir, AlertBacktest.Def),

@@ -137,8 +137,8 @@ public static class HtmlReport
     internal static void EmptySection(StringBuilder sb, string id, string title, string none = "none") =>
         sb.Append($"<h2 id=\"{id}\" class=\"empty\">{E(title)} <span class=\"muted\">— {E(none)}</span></h2>");
 
-    /// <param name="rowIds">When set, row i gets the id "{rowIds}-{i}", for links to it (a finding to its OOM row).</param>
-    internal static void Section(StringBuilder sb, string id, string title, Table t, string[] cols, string? rowIds = null)
+    /// <param name="rowId">When set, row i gets this id, for links to it (a finding to its OOM row or its flag).</param>
+    internal static void Section(StringBuilder sb, string id, string title, Table t, string[] cols, Func<int, string>? rowId = null)
     {
         if (t.RowCount == 0)
         {
@@ -152,7 +152,7 @@ public static class HtmlReport
         sb.Append("</tr>");
         for (var i = 0; i < Math.Min(t.RowCount, 500); i++)
         {
-            sb.Append(rowIds is null ? "<tr>" : $"<tr id=\"{rowIds}-{i}\">");
+            sb.Append(rowId is null ? "<tr>" : $"<tr id=\"{E(rowId(i))}\">");
             foreach (var c in cols)
             {
                 var text = c == "pool" ? $"{t.Str("pool")[i]} cuda:{t.I64("device")[i]} ({t.Str("source_id")[i]})" : Cell(t[c], i);

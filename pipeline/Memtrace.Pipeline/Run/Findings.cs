@@ -55,7 +55,8 @@ public static class Findings
         for (var i = 0; i < flags.RowCount; i++)
         {
             if (flags.Str("severity")[i] != "critical" || flags.Str("kind")[i] == "oom_kill") continue;
-            found.Add(new Finding("warning", $"{flags.Str("kind")[i]} in {flags.Str("cgroup_path")[i]} (pid {flags.I64("pid")[i]}): {flags.Str("evidence")[i]}", "see the flag's evidence", "#flags"));
+            found.Add(new Finding("warning", $"{flags.Str("kind")[i]} in {flags.Str("cgroup_path")[i]} (pid {flags.I64("pid")[i]}): {flags.Str("evidence")[i]}", "see the flag's evidence",
+                "#" + FlagAnchor(flags.I64("pid")[i], flags.Str("kind")[i] ?? "", flags.I64("start_ts_ns")[i])));
         }
         var spin = host.Spin;
         for (var i = 0; i < spin.RowCount; i++)
@@ -66,6 +67,9 @@ public static class Findings
         }
         return found.Select((f, i) => (f, i)).OrderBy(x => Array.IndexOf(Order, x.f.Severity)).ThenBy(x => x.i).Select(x => x.f).ToList();
     }
+
+    /// <summary>A flag row's id in the report, from what identifies it (the report and the findings both make it here).</summary>
+    public static string FlagAnchor(long pid, string kind, long startNs) => $"flag-{pid}-{kind}-{startNs}";
 
     /// <summary>The terminal's lines: the worst <paramref name="max"/> findings, each with what to do.</summary>
     public static IEnumerable<string> Lines(IReadOnlyList<Finding> findings, int max = 8)
