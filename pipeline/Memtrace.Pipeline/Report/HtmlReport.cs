@@ -101,8 +101,6 @@ public static class HtmlReport
         sb.Append("</ol></section>");
     }
 
-    private static JsonArray Arr(IEnumerable<JsonNode> items) => new(items.ToArray());
-
     private static void Cards(StringBuilder sb, JsonNode? summary)
     {
         sb.Append("<div class=\"cards\">");

@@ -115,6 +115,4 @@ public static class RssGapAnalyzer
         public IEnumerator<long> GetEnumerator() { for (var i = 0; i < count; i++) yield return this[i]; }
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
-
-    public static KeyValuePair<string, long> UnpairedCount(RssGapOutput o) => new(StatsCatalog.AttributionUnpaired.Key, o.Unpaired);
 }

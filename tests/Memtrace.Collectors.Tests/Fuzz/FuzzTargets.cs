@@ -1,18 +1,5 @@
 using System.Text;
-using Memtrace.Collectors.Importers.Bpftrace;
-using Memtrace.Collectors.Importers.CaptureJsonl;
-using Memtrace.Collectors.Importers.Cgroupfs;
-using Memtrace.Collectors.Importers.CudaHook;
-using Memtrace.Collectors.Importers.Dmesg;
-using Memtrace.Collectors.Importers.Gctrace;
-using Memtrace.Collectors.Importers.GoExpvar;
-using Memtrace.Collectors.Importers.Memleak;
-using Memtrace.Collectors.Importers.NsysSqlite;
-using Memtrace.Collectors.Importers.PerfScript;
-using Memtrace.Collectors.Importers.Pprof;
-using Memtrace.Collectors.Importers.Procfs;
-using Memtrace.Collectors.Importers.RmmCsv;
-using Memtrace.Collectors.Importers.TorchSnapshot;
+using Memtrace.Collectors.Importers;
 using Memtrace.Tests;
 
 namespace Memtrace.Collectors.Tests.Fuzz;
@@ -31,24 +18,38 @@ public static class FuzzTargets
         return file;
     }
 
+    /// <summary>
+    /// One target per importer of the registry (ImporterRegistry.All, the one list of formats), with the real inputs
+    /// its cases start from; pprof also gets its text form as a second target. A format with no seeds here fails
+    /// the build of the list, so a new importer cannot go unfuzzed.
+    /// </summary>
     public static IReadOnlyList<FuzzTarget> All() =>
-    [
-        new("torch-snapshot", new TorchSnapshotImporter(), ".pickle", false, [Data("torch-snapshots", "mosaic_output.pickle"), Data("torch-snapshots", "magma27_memory_snapshot.pickle")]),
-        new("rmm-csv", new RmmCsvImporter(), ".csv", false, [Data("rmm", "pool.dev1.csv")]),
-        new("nsys-sqlite", new NsysSqliteImporter(), ".sqlite", false, [File.ReadAllBytes(NsysSqliteTests.Build(Repo.TempDir()))]),
-        new("cuda-hook", new CudaHookImporter(), ".mtcu", false, [HookLog()]),
-        new("capture-jsonl", new CaptureJsonlImporter(), ".jsonl", false, [Head(Data("go", "oomsvc", "capture", "procfs.jsonl"), 120), Head(Data("go", "spinsvc", "capture", "expvar.jsonl"), 10), Head(Data("go", "sidecar", "capture", "all.jsonl"), 120)]),
-        new("procfs-ttar", new ProcfsTtarImporter(), ".ttar", false, [Data("procfs-fixtures", "fixtures.ttar")]),
-        new("cgroupfs", new CgroupfsImporter(), ".zip", false, [Data("cgroup-fixtures", "docker2.zip"), Data("cgroup-fixtures", "ubuntu1804.zip")]),
-        new("gctrace", new GctraceImporter(), ".log", false, [Data("go", "gctrace.log"), Head(Data("go", "oomsvc", "capture", "gctrace.log"), 80)]),
-        new("go-expvar", new GoExpvarImporter(), ".jsonl", false, [Head(Data("go", "expvar.jsonl"), 20)]),
-        new("pprof", new PprofImporter(), ".pb.gz", true, [Data("go", "heapsvc", "capture", "heap.pb.gz"), Data("go", "heapsvc", "capture", "goroutine.pb.gz")]),
-        new("pprof-debug1", new PprofImporter(), ".txt", false, [Head(Data("go", "heapsvc", "capture", "heap-debug1.txt"), 400)]),
-        new("perf-script", new PerfScriptImporter(), ".txt.gz", true, [Data("perf", "raw-syscalls.txt.gz")]),
-        new("bpftrace", new BpftraceImporter(), ".json", false, [Data("bpftrace", "epoll.json"), Data("bpftrace", "epoll.txt")]),
-        new("memleak", new MemleakImporter(), ".txt", false, [Data("memleak", "memleak.txt")]),
-        new("dmesg", new DmesgImporter(), ".txt", false, [Data("go", "oomsvc", "capture", "dmesg.txt")]),
-    ];
+        Seeds.Keys.FirstOrDefault(f => ImporterRegistry.Find(f) is null) is { } stale
+            ? throw new InvalidOperationException($"FuzzTargets.Seeds names '{stale}', which is not in ImporterRegistry.All")
+            : ImporterRegistry.All.SelectMany(importer => (Seeds.TryGetValue(importer.Format, out var targets) ? targets : throw new InvalidOperationException($"importer '{importer.Format}' has no fuzz seeds in FuzzTargets.Seeds"))
+            .Select(t => new FuzzTarget(t.Name, importer, t.Extension, t.Gzip, t.Seeds()))).ToList();
+
+    private static readonly Dictionary<string, (string Name, string Extension, bool Gzip, Func<byte[][]> Seeds)[]> Seeds = new()
+    {
+        ["torch-snapshot"] = [("torch-snapshot", ".pickle", false, () => [Data("torch-snapshots", "mosaic_output.pickle"), Data("torch-snapshots", "magma27_memory_snapshot.pickle")])],
+        ["rmm-csv"] = [("rmm-csv", ".csv", false, () => [Data("rmm", "pool.dev1.csv")])],
+        ["nsys-sqlite"] = [("nsys-sqlite", ".sqlite", false, () => [File.ReadAllBytes(NsysSqliteTests.Build(Repo.TempDir()))])],
+        ["cuda-hook"] = [("cuda-hook", ".mtcu", false, () => [HookLog()])],
+        ["capture-jsonl"] = [("capture-jsonl", ".jsonl", false, () => [Head(Data("go", "oomsvc", "capture", "procfs.jsonl"), 120), Head(Data("go", "spinsvc", "capture", "expvar.jsonl"), 10), Head(Data("go", "sidecar", "capture", "all.jsonl"), 120)])],
+        ["procfs-ttar"] = [("procfs-ttar", ".ttar", false, () => [Data("procfs-fixtures", "fixtures.ttar")])],
+        ["cgroupfs"] = [("cgroupfs", ".zip", false, () => [Data("cgroup-fixtures", "docker2.zip"), Data("cgroup-fixtures", "ubuntu1804.zip")])],
+        ["gctrace"] = [("gctrace", ".log", false, () => [Data("go", "gctrace.log"), Head(Data("go", "oomsvc", "capture", "gctrace.log"), 80)])],
+        ["go-expvar"] = [("go-expvar", ".jsonl", false, () => [Head(Data("go", "expvar.jsonl"), 20)])],
+        ["pprof"] =
+        [
+            ("pprof", ".pb.gz", true, () => [Data("go", "heapsvc", "capture", "heap.pb.gz"), Data("go", "heapsvc", "capture", "goroutine.pb.gz")]),
+            ("pprof-debug1", ".txt", false, () => [Head(Data("go", "heapsvc", "capture", "heap-debug1.txt"), 400)]),
+        ],
+        ["perf-script"] = [("perf-script", ".txt.gz", true, () => [Data("perf", "raw-syscalls.txt.gz")])],
+        ["bpftrace"] = [("bpftrace", ".json", false, () => [Data("bpftrace", "epoll.json"), Data("bpftrace", "epoll.txt")])],
+        ["memleak"] = [("memleak", ".txt", false, () => [Data("memleak", "memleak.txt")])],
+        ["dmesg"] = [("dmesg", ".txt", false, () => [Data("go", "oomsvc", "capture", "dmesg.txt")])],
+    };
 
     /// <summary>A real hook log: the test program's mixed calls on two threads under libmemtrace_cuda.so.</summary>
     private static byte[] HookLog()
