@@ -44,7 +44,7 @@ public static class WhatIfAnalyzer
         Action<int, Exception>? onPartFailed = null, IReadOnlyDictionary<PoolKey, long>? knownEvents = null)
     {
         if (knownEvents is not null && options.MaxEvents is { } limit && knownEvents.All(kv => kv.Key.Pool != WhatIfInputs.TorchPool || kv.Value > limit))
-            return AllSkipped(knownEvents.Where(kv => kv.Key.Pool == WhatIfInputs.TorchPool && kv.Value > 0).OrderBy(kv => kv.Key, PoolKeyOrder.Instance).ToList(), limit);
+            return AllSkipped(FragmentationAnalyzer.OrderedKeys(knownEvents.Keys.Where(k => k.Pool == WhatIfInputs.TorchPool && knownEvents[k] > 0)).Select(k => (k, knownEvents[k])).ToList(), limit);
         var plan = PoolPlan.Build(events, snapshot, onPartFailed ?? ((_, _) => { }));
         var segments = WhatIfInputs.Segments(snapshot);
         var settingsByPool = WhatIfInputs.Settings(settings);
@@ -89,27 +89,13 @@ public static class WhatIfAnalyzer
     private static WhatIfPool Skipped(PoolKey key, long events, long max) =>
         new(key, null, null, null, "none", [], $"skipped: {events} events, over the limit of {max} (--whatif-max-events; memtrace whatif has none)");
 
-    private static WhatIfOutput AllSkipped(List<KeyValuePair<PoolKey, long>> pools, long limit)
+    /// <param name="pools">In the result tables' pool order (FragmentationAnalyzer.OrderedKeys).</param>
+    private static WhatIfOutput AllSkipped(List<(PoolKey Key, long Events)> pools, long limit)
     {
-        var skipped = pools.Select(kv => Skipped(kv.Key, kv.Value, limit)).ToList();
+        var skipped = pools.Select(p => Skipped(p.Key, p.Events, limit)).ToList();
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         if (skipped.Count > 0) counts[StatsCatalog.WhatIfPoolSkipped.Key] = skipped.Count;
         return new WhatIfOutput(skipped, WhatIfTables.Runs(skipped), WhatIfTables.Checks(skipped), counts, new Table(Schemas.Tables.ImportLog.Def));
-    }
-
-    /// <summary>The result tables' pool order: host, pid, device, pool, source_id (ordinal).</summary>
-    private sealed class PoolKeyOrder : IComparer<PoolKey>
-    {
-        public static readonly PoolKeyOrder Instance = new();
-
-        public int Compare(PoolKey a, PoolKey b)
-        {
-            var c = string.CompareOrdinal(a.Host, b.Host);
-            if (c == 0) c = a.Pid.CompareTo(b.Pid);
-            if (c == 0) c = a.Device.CompareTo(b.Device);
-            if (c == 0) c = string.CompareOrdinal(a.Pool, b.Pool);
-            return c != 0 ? c : string.CompareOrdinal(a.SourceId, b.SourceId);
-        }
     }
 
     public static WhatIfPool RunPool(AllocatorTrace trace, WhatIfOptions options, StatsSink sink)
