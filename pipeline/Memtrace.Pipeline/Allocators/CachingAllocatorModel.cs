@@ -68,10 +68,12 @@ public sealed partial class CachingAllocatorModel
     public IEnumerable<BlockPool> AllPools => _pools.Values.SelectMany(p => new[] { p.Small, p.Large });
 
     /// <summary>round_size: 512-byte multiples, or the next power-of-two division where roundup_power2_divisions asks.</summary>
-    public long RoundSize(long size)
+    public long RoundSize(long size) => RoundSize(size, _config);
+
+    public static long RoundSize(long size, AllocatorConfig config)
     {
         if (size < MinBlockSize) return MinBlockSize;
-        var divisions = _config.DivisionsFor(size);
+        var divisions = config.DivisionsFor(size);
         if (divisions > 1 && size > MinBlockSize * divisions) return RoundupPower2NextDivision(size, divisions);
         return MinBlockSize * ((size + MinBlockSize - 1) / MinBlockSize);
     }

@@ -20,7 +20,6 @@ public static class InitialState
     public static Result Reconstruct(AllocatorTrace trace)
     {
         var config = trace.Recorded;
-        var rounding = new CachingAllocatorModel(config, new CapacityDriver(null, 0), 1L << 40);
         var segments = new Dictionary<long, SegmentState>();
         var unplaced = 0;
         foreach (var s in trace.FinalSegments)
@@ -83,7 +82,7 @@ public static class InitialState
             }
             var isRebuilt = size < 0;
             if (isRebuilt) rebuilt++;
-            perSegment[si].Add((addr, isRebuilt ? rounding.RoundSize(requested) : size, requested, isRebuilt));
+            perSegment[si].Add((addr, isRebuilt ? CachingAllocatorModel.RoundSize(requested, config) : size, requested, isRebuilt));
         }
 
         var result = new List<SegmentState>(ordered.Length);
