@@ -57,11 +57,22 @@ public sealed class AllocatorTrace
 
     public int Requests => Events.Count(e => e.Op is TraceOp.Alloc or TraceOp.Oom);
 
+    // Computed once and shared by the replays that run in parallel: each is set by one reference write (a boxed
+    // long, a delegate), so a racing replay computes the same value again and never reads half of one.
+    private object? _highestAddress;
+    private Func<long, string>? _poolIdOf;
+
+    /// <summary>The end of the highest range the trace names (final segments, every event but an oom): every replay of the what-if's bisection needs it.</summary>
+    public long HighestAddress => (long)(_highestAddress ??= FinalSegments.Select(s => s.Address + s.Size)
+        .Concat(Events.Where(e => e.Op != TraceOp.Oom).Select(e => e.Address + e.Size)).DefaultIfEmpty(0).Max());
+
     /// <summary>
     /// Which private pool each recorded allocation address belongs to: the segment_pool_id of the final segment
     /// holding it. The trace entries do not name the pool; an address in no final segment counts as the default pool.
     /// </summary>
-    public Func<long, string> PoolIdOf()
+    public Func<long, string> PoolIdOf() => _poolIdOf ??= BuildPoolIdOf();
+
+    private Func<long, string> BuildPoolIdOf()
     {
         var privates = FinalSegments.Where(s => s.PoolId != CachingAllocatorModel.DefaultPoolId).OrderBy(s => s.Address).ToArray();
         if (privates.Length == 0) return _ => CachingAllocatorModel.DefaultPoolId;

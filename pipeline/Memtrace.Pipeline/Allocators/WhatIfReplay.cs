@@ -126,11 +126,8 @@ public static class WhatIfReplay
     /// <summary>New segments get addresses above everything the trace and the initial state name.</summary>
     public static long FirstFreeAddress(AllocatorTrace trace, IReadOnlyList<SegmentState> initial)
     {
-        var max = 0L;
+        var max = trace.HighestAddress;
         foreach (var s in initial) max = Math.Max(max, s.Address + s.Size);
-        foreach (var s in trace.FinalSegments) max = Math.Max(max, s.Address + s.Size);
-        foreach (var e in trace.Events)
-            if (e.Op != TraceOp.Oom) max = Math.Max(max, e.Address + e.Size);
         return max + (2 << 20);
     }
 
