@@ -28,6 +28,20 @@ public readonly record struct TraceEvent(long Seq, long TsNs, TraceOp Op, long A
         _ => SegmentOpKind.Unmap,
     }, Address, Size, Seq);
 
+    /// <summary>The action as the snapshot writes it: OpOf read backwards.</summary>
+    public static string NameOf(TraceOp op) => op switch
+    {
+        TraceOp.Alloc => "alloc",
+        TraceOp.FreeRequested => "free_requested",
+        TraceOp.FreeCompleted => "free_completed",
+        TraceOp.SegmentAlloc => "segment_alloc",
+        TraceOp.SegmentFree => "segment_free",
+        TraceOp.SegmentMap => "segment_map",
+        TraceOp.SegmentUnmap => "segment_unmap",
+        TraceOp.Oom => "oom",
+        _ => "other",
+    };
+
     public static TraceOp OpOf(string? op) => op switch
     {
         "alloc" => TraceOp.Alloc,

@@ -168,19 +168,7 @@ public static class ModelCheck
     public static string Describe(TraceEvent e) => e.Op switch
     {
         TraceOp.Oom => $"oom size={e.Size} stream={e.Stream} device_free={e.DeviceFree}",
-        _ => $"{OpName(e.Op)} addr=0x{e.Address:x} size={e.Size} stream={e.Stream}",
-    };
-
-    private static string OpName(TraceOp op) => op switch
-    {
-        TraceOp.Alloc => "alloc",
-        TraceOp.FreeRequested => "free_requested",
-        TraceOp.FreeCompleted => "free_completed",
-        TraceOp.SegmentAlloc => "segment_alloc",
-        TraceOp.SegmentFree => "segment_free",
-        TraceOp.SegmentMap => "segment_map",
-        TraceOp.SegmentUnmap => "segment_unmap",
-        _ => "other",
+        _ => $"{TraceEvent.NameOf(e.Op)} addr=0x{e.Address:x} size={e.Size} stream={e.Stream}",
     };
 
     private static string Describe(BlockState b) => $"{(b.Live ? "live" : "free")}:{b.Size}@0x{b.Address:x}";

@@ -18,6 +18,21 @@ public sealed record WhatIfOptions
     public bool KeepTraces { get; init; }
 }
 
+/// <summary>Where a what-if's device capacity came from: the capacity_origin column's values, and their words.</summary>
+public static class CapacityOrigins
+{
+    public const string Oom = "oom";
+    public const string DeviceMemory = "device-memory";
+    public const string None = "none";
+
+    public static string Describe(string? origin) => origin switch
+    {
+        Oom => "reserved + driver free at the first OOM",
+        DeviceMemory => "--device-memory",
+        _ => "no OOM recorded, none given",
+    };
+}
+
 /// <summary>One pool's what-if: the proof of the model, and one result per configuration.</summary>
 public sealed record WhatIfPool(PoolKey Key, ModelCheckResult? Check, InitialState.Result? Initial, long? Capacity, string CapacityOrigin,
     IReadOnlyList<WhatIfRun> Runs, string Status)
@@ -87,7 +102,7 @@ public static class WhatIfAnalyzer
     }
 
     private static WhatIfPool Skipped(PoolKey key, long events, long max) =>
-        new(key, null, null, null, "none", [], $"skipped: {events} events, over the limit of {max} (--whatif-max-events; memtrace whatif has none)");
+        new(key, null, null, null, CapacityOrigins.None, [], $"skipped: {events} events, over the limit of {max} (--whatif-max-events; memtrace whatif has none)");
 
     /// <param name="pools">In the result tables' pool order (FragmentationAnalyzer.OrderedKeys).</param>
     private static WhatIfOutput AllSkipped(List<(PoolKey Key, long Events)> pools, long limit)
@@ -108,7 +123,8 @@ public static class WhatIfAnalyzer
         foreach (var (counter, n) in check.Counts) sink.Count(counter, n);
         foreach (var (seq, counter, excerpt, message) in check.Mismatches) sink.Log(counter, seq >= 0 ? $"seq {seq}" : "final snapshot", excerpt, message, 0);
 
-        var (capacity, origin) = options.DeviceMemory is { } dm ? (dm, "device-memory") : check.CapacityAtOom is { } c ? (c, "oom") : ((long?)null, "none");
+        var (capacity, origin) = options.DeviceMemory is { } dm ? (dm, CapacityOrigins.DeviceMemory)
+            : check.CapacityAtOom is { } c ? (c, CapacityOrigins.Oom) : ((long?)null, CapacityOrigins.None);
         var configs = options.Only is { } only
             ? [new WhatIfConfig("recorded", trace.Recorded), new WhatIfConfig("user", only)]
             : WhatIfConfigs.Standard(trace.Recorded, trace.Events);

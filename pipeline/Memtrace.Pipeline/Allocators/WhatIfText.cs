@@ -18,7 +18,7 @@ public static class WhatIfText
             yield return $"  model check under the recorded settings{(p.SettingsRecorded ? "" : " (not recorded: PyTorch's defaults)")}: " +
                 $"{c.AddressMatches}/{c.Allocations} allocation addresses, {c.SegmentMatches}/{c.SegmentEvents} segment events, " +
                 $"{c.OomMatches}/{c.RecordedOoms} OOMs, {c.FinalSegmentMatches}/{c.FinalSegments} final segments: {(c.Verified ? "reproduced" : "NOT reproduced (see import_log)")}";
-            yield return $"  capacity {(p.Capacity is { } cap ? ByteSize.Format(cap) : "unlimited")} ({p.CapacityOrigin switch { "oom" => "reserved + driver free at the first OOM", "device-memory" => "--device-memory", _ => "no OOM recorded, none given" }})";
+            yield return $"  capacity {(p.Capacity is { } cap ? ByteSize.Format(cap) : "unlimited")} ({CapacityOrigins.Describe(p.CapacityOrigin)})";
             foreach (var (config, start, r, min) in p.Runs)
             {
                 if (config.Label == "recorded")

@@ -29,7 +29,7 @@ internal static class WhatIfSection
             if (checks.TryGetValue(key, out var c)) sb.Append($"<p>{HtmlReport.E(CheckLine(check, c))}</p>");
             var capacity = whatif.I64("capacity").Get(start);
             var origin = whatif.Str("capacity_origin")[start];
-            sb.Append($"<p>device capacity {HtmlReport.E(capacity is { } cap ? ByteSize.Format(cap) : "unlimited")} ({HtmlReport.E(origin switch { "oom" => "memory reserved at the OOM plus the driver's free bytes", "device-memory" => "--device-memory", _ => "no OOM recorded" })}); status {HtmlReport.E(whatif.Str("status")[start] ?? "")}</p>");
+            sb.Append($"<p>device capacity {HtmlReport.E(capacity is { } cap ? ByteSize.Format(cap) : "unlimited")} ({HtmlReport.E(Allocators.CapacityOrigins.Describe(origin))}); status {HtmlReport.E(whatif.Str("status")[start] ?? "")}</p>");
             sb.Append("<div class=\"scroll\"><table><tr><th>configuration</th><th>PYTORCH_CUDA_ALLOC_CONF</th><th>OOMs</th><th>first failed request</th><th>avoids the recorded OOM</th><th>peak reserved</th><th>smallest capacity without OOM</th></tr>");
             foreach (var (startName, heading) in new[] { ("trace", "changed at the trace's first event (the layout the recorded run had then)"), ("empty", "in force from an empty allocator (allocations made before the trace replayed first)") })
             {
