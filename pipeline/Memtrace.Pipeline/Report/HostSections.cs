@@ -39,13 +39,13 @@ internal static class HostSections
 
     private static string Bytes(JsonNode? n) => n is null ? "none" : HtmlReport.Human(n.GetValue<long>());
 
-    public static void Render(StringBuilder sb, string outDir)
+    /// <param name="timeline">memory_timeline, which the report loaded already (for the run's start).</param>
+    public static void Render(StringBuilder sb, string outDir, Table timeline)
     {
         var wide = HtmlReport.Load(outDir, RssGapWide.Def);
         if (wide.RowCount == 0) HtmlReport.EmptySection(sb, "host", "Host memory: where the bytes are", "no workload with /proc samples");
         else sb.Append("<h2 id=\"host\">Host memory: where the bytes are</h2>");
         // Loaded once for every workload's chart (per workload, 20 workloads re-read them 20 times).
-        var timeline = HtmlReport.Load(outDir, MemoryTimeline.Def);
         var flags = HtmlReport.Load(outDir, Flags.Def);
         foreach (var group in Enumerable.Range(0, wide.RowCount).GroupBy(r => (wide.Str("host")[r], wide.Str("cgroup_path")[r], wide.I64("pid")[r])))
         {

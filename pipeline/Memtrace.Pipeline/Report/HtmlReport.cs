@@ -35,8 +35,9 @@ public static class HtmlReport
 
     public static string Render(string outDir)
     {
-        _runStart = RunStart(outDir);
         var timeline = Load(outDir, FragmentationTimeline.Def);
+        var hostTimeline = Load(outDir, MemoryTimeline.Def);
+        _runStart = RunStart(timeline, hostTimeline);
         var heat = Load(outDir, Heatmap.Def);
         var ooms = Load(outDir, OomDiagnoses.Def);
         var blame = Load(outDir, FragmentationBlame.Def);
@@ -67,7 +68,7 @@ public static class HtmlReport
         GpuSections.Tables(sb, ooms, blame, stacks, s => WhatIfSection.Render(s, Load(outDir, WhatIf.Def), Load(outDir, AllocatorModelCheck.Def)));
         sb.Append("<h2 id=\"gpu\">GPU pools: address space over time</h2><div id=\"pools\"></div>");
         Section(sb, "gpucap", "GPU capacity", Load(outDir, GpuCapacity.Def), ["pool", "peak_allocated", "peak_reserved", "ooms", "fragmentation_ooms", "device_total", "device_needed", "device_needed_if_compacted"]);
-        HostSections.Render(sb, outDir);
+        HostSections.Render(sb, outDir, hostTimeline);
         // Counters: the non-zero ones first; the zero rows (one per declared counter) behind a disclosure.
         var nonZero = Enumerable.Range(0, stats.RowCount).Where(i => stats.I64("value")[i] != 0).ToArray();
         var zero = Enumerable.Range(0, stats.RowCount).Where(i => stats.I64("value")[i] == 0).ToArray();
@@ -161,13 +162,14 @@ public static class HtmlReport
         sb.Append("</table></div>");
     }
 
-    private static long? RunStart(string outDir)
+    /// <summary>The earliest ts_ns of the timelines the report already loaded (GPU and host), or null when both are empty.</summary>
+    private static long? RunStart(params Table[] timelines)
     {
         long? first = null;
-        foreach (var (def, column) in new[] { (FragmentationTimeline.Def, "ts_ns"), (MemoryTimeline.Def, "ts_ns") })
+        foreach (var t in timelines)
         {
-            var t = Load(outDir, def);
-            if (t.RowCount > 0 && t.Def.IndexOf(column) >= 0) first = Math.Min(first ?? long.MaxValue, t.I64(column).Values.ToArray().Min());
+            if (t.RowCount == 0) continue;
+            foreach (var ts in t.I64("ts_ns").Values) first = Math.Min(first ?? long.MaxValue, ts);
         }
         return first;
     }
