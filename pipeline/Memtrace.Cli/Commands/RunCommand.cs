@@ -93,8 +93,9 @@ internal static class RunCommand
         if (Common.OutIsAFile("run", outDir) is { } usage) return usage;
         var outcome = Common.WithProgress("run", progress => RunPipeline.Run(archive, outDir, options, progress));
         foreach (var refused in outcome.Refused) Console.Error.WriteLine(refused);
-        // The answer first: the findings, worst first, then where the rest was written (nothing, when the archive was refused).
-        if (File.Exists(Path.Combine(outDir, "summary.json")) && outcome.Exit != ExitCode.InputRefused || outcome.Findings.Count > 0)
+        // The answer first: the findings, worst first, then where the rest was written. RunPipeline refuses only a whole
+        // archive (InputRefused), and then nothing was analysed to report on.
+        if (outcome.Exit != ExitCode.InputRefused)
             foreach (var line in Findings.Lines(outcome.Findings)) Console.WriteLine(line);
         (outcome.Exit == ExitCode.Success ? Console.Out : Console.Error).WriteLine(outcome.Message);
         return (int)outcome.Exit;
