@@ -48,6 +48,13 @@ internal static class Common
         return (int)Pipeline.Run.ExitCode.Usage;
     }
 
+    /// <summary>A usage mistake found after parsing: one line, exit 1.</summary>
+    public static int Usage(string command, string message)
+    {
+        Console.Error.WriteLine($"memtrace {command}: {message} (see memtrace {command} --help)");
+        return (int)Pipeline.Run.ExitCode.Usage;
+    }
+
     /// <summary>The bundled sample archive, found next to the binary or by walking up to the repository root.</summary>
     public static string? FindSampleArchive()
     {

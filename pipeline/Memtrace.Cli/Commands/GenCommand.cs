@@ -18,6 +18,7 @@ internal static class GenCommand
         var hz = new Option<double>("--hz") { Description = "Host samples per second.", DefaultValueFactory = _ => 2 };
         var seed = new Option<int>("--seed") { Description = "Seed: the same seed and options give the same archive.", DefaultValueFactory = _ => 1 };
         var from = new Option<string?>("--from") { Description = "Archive whose gpu_alloc_events give the size, gap and lifetime distributions (default: the bundled samples/demo-archive, a real PyTorch snapshot)." };
+        var host = new Option<string?>("--host") { Description = "Put every GPU and workload on this one host, as a fleet night has one archive per host (default: GPUs on gpunode0, 1, … and workloads on node0, 1, …)." };
         var cmd = new Command("gen", """
             Generate a fleet-sized trace archive for load tests, deterministic from a seed. GPU traces follow the
             PyTorch caching allocator's rules with request sizes, gaps and lifetimes drawn from a real trace; host
@@ -26,7 +27,8 @@ internal static class GenCommand
             Example:
               memtrace gen --out big/ --events 10000000 --devices 8 --workloads 20 --hours 24 --hz 2 --seed 7
               memtrace run big/ --out big-out/
-            """) { outDir, events, devices, workloads, hours, hz, seed, from };
+              memtrace gen --out fleet/host7 --host host7 --seed 7 --events 2000000 --devices 4
+            """) { outDir, events, devices, workloads, hours, hz, seed, from, host };
         cmd.SetAction(r =>
         {
             var source = r.GetValue(from) ?? Common.FindSampleArchive();
@@ -49,6 +51,7 @@ internal static class GenCommand
             {
                 GpuEvents = r.GetValue(events), Devices = Math.Max(1, r.GetValue(devices)), Workloads = Math.Max(0, r.GetValue(workloads)),
                 HostDuration = TimeSpan.FromHours(r.GetValue(hours)), HostHz = r.GetValue(hz), Seed = r.GetValue(seed),
+                Host = r.GetValue(host),
             };
             if (spec.GpuEvents < 0 || spec.HostHz <= 0 || spec.HostDuration < TimeSpan.Zero)
             {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Memtrace.Pipeline.Fleet;
 using Memtrace.Pipeline.Fragmentation;
 using Memtrace.Pipeline.Run;
 
@@ -8,8 +9,11 @@ internal static class RunCommand
 {
     public static Command Create()
     {
-        var archive = new Argument<string>("archive") { Description = "Trace archive directory." };
-        var outDir = new Option<string>("--out") { Description = "Output directory for tables/*.arrow, summary.json, run.json and report.html.", Required = true };
+        var archive = new Argument<string[]>("archive") { Description = "Trace archive directories, directories of archives, or files listing archives (one path a line). Several archives: each is analysed alone and the results merged (units/ holds each).", Arity = ArgumentArity.ZeroOrMore };
+        var outDir = new Option<string>("--out") { Description = "Output directory for tables/*.arrow, summary.json, run.json and report.html (with --plan: the shard's part).", Required = true };
+        var plan = new Option<string?>("--plan") { Description = "Run one shard of a plan (memtrace plan) instead of archives; the part is then merged with memtrace merge." };
+        var shard = new Option<int?>("--shard") { Description = "The shard to run with --plan (default: $SLURM_ARRAY_TASK_ID, then $JOB_COMPLETION_INDEX)." };
+        var cache = new Option<string?>("--cache") { Description = "Directory of unit results kept between runs: an archive already run with this memtrace and these options is reused." };
         var (requestSize, resolution, deviceMemory, tolerate, failOn) = Options();
         var maxInstants = new Option<int>("--max-instants") { Description = "memory_timeline and rss_gap_attribution rows per workload at most; each time bucket keeps its peak instant (0: every instant).", DefaultValueFactory = _ => Memtrace.Pipeline.RssGap.PeakThinning.DefaultMaxInstants };
         var step = DurationOption.Create("--step", "memory_timeline grid step (default: the densest sampled source's instants).", 1_000_000, "milliseconds");
@@ -29,7 +33,9 @@ internal static class RunCommand
             Example:
               memtrace run trace/ --out results/ --request-size 268435456 --fail-on fragmentation-oom
               memtrace run trace/ --out results/ --step 500ms --headroom 1.3 --fail-on host-oom spin
-            """) { archive, outDir, requestSize, resolution, deviceMemory, tolerate, failOn, accelerator, step, maxInstants, tolerance, headroom, noWhatIf, whatIfMaxEvents };
+              memtrace run host-a/ host-b/ --out fleet/ --cache cache/
+              memtrace run --plan plan.json --shard 3 --out parts/3
+            """) { archive, outDir, plan, shard, cache, requestSize, resolution, deviceMemory, tolerate, failOn, accelerator, step, maxInstants, tolerance, headroom, noWhatIf, whatIfMaxEvents };
         cmd.SetAction(r =>
         {
             var options = new RunOptions
@@ -62,7 +68,14 @@ internal static class RunCommand
                 TolerateErrors = r.GetValue(tolerate),
                 FailOn = r.GetValue(failOn) ?? [],
             };
-            return Execute(r.GetValue(archive)!, r.GetValue(outDir)!, options);
+            var inputs = r.GetValue(archive) ?? [];
+            if (r.GetValue(plan) is { } planPath) return ExecuteShard(planPath, inputs, r.GetValue(shard), r.GetValue(outDir)!, options, r.GetValue(cache));
+            if (inputs.Length == 0) return Common.Usage("run", "give an archive, or --plan with --shard");
+            // One archive, no cache: the classic layout (no units/); anything else is a fleet run.
+            if (inputs.Length == 1 && r.GetValue(cache) is null && File.Exists(Path.Combine(inputs[0], "manifest.json")) || inputs.Length == 1 && !Path.Exists(inputs[0]))
+                return Execute(inputs[0], r.GetValue(outDir)!, options);
+            if (Common.OutIsAFile("run", r.GetValue(outDir)!) is { } usage) return usage;
+            return Report("run", Common.WithProgress("run", progress => FleetRun.RunMany(inputs, r.GetValue(outDir)!, options, r.GetValue(cache), progress)));
         });
         return cmd;
     }
@@ -88,14 +101,45 @@ internal static class RunCommand
         return option;
     }
 
+    private static int ExecuteShard(string planPath, string[] archives, int? shardOption, string outDir, RunOptions options, string? cache)
+    {
+        if (archives.Length > 0) return Common.Usage("run", "--plan takes its archives from the plan; give no archive with it");
+        if (options.FailOn.Count > 0) return Common.Usage("run", "--fail-on gates the merged result: give it to memtrace merge, not to a shard");
+        var shard = shardOption ?? ShardFromEnvironment();
+        if (shard is null) return Common.Usage("run", "--plan needs --shard, $SLURM_ARRAY_TASK_ID or $JOB_COMPLETION_INDEX");
+        if (Common.OutIsAFile("run", outDir) is { } usage) return usage;
+        var outcome = Common.WithProgress($"run shard {shard}", progress => FleetRun.RunShard(planPath, shard.Value, outDir, options, cache, progress));
+        foreach (var refused in outcome.Refused) Console.Error.WriteLine(refused);
+        if (outcome.Exit == ExitCode.Usage)
+        {
+            Console.Error.WriteLine($"memtrace run: {outcome.Message}");
+            return (int)outcome.Exit;
+        }
+        (outcome.Exit == ExitCode.Success ? Console.Out : Console.Error).WriteLine(outcome.Message);
+        return (int)outcome.Exit;
+    }
+
+    /// <summary>The array index a scheduler gives the task: Slurm's job arrays, then Kubernetes' Indexed Jobs.</summary>
+    private static int? ShardFromEnvironment()
+    {
+        foreach (var name in new[] { "SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX" })
+            if (int.TryParse(Environment.GetEnvironmentVariable(name), out var k)) return k;
+        return null;
+    }
+
     internal static int Execute(string archive, string outDir, RunOptions options)
     {
         if (Common.OutIsAFile("run", outDir) is { } usage) return usage;
-        var outcome = Common.WithProgress("run", progress => RunPipeline.Run(archive, outDir, options, progress));
+        return Report("run", Common.WithProgress("run", progress => RunPipeline.Run(archive, outDir, options, progress)));
+    }
+
+    /// <summary>Refusals, then the findings worst first, then where the rest was written; the exit code is the outcome's.</summary>
+    internal static int Report(string command, RunOutcome outcome)
+    {
         foreach (var refused in outcome.Refused) Console.Error.WriteLine(refused);
-        // The answer first: the findings, worst first, then where the rest was written. RunPipeline refuses only a whole
-        // archive (InputRefused), and then nothing was analysed to report on.
-        if (outcome.Exit != ExitCode.InputRefused)
+        // The answer first: the findings, worst first, then where the rest was written. A refusal with nothing
+        // analysed (a whole archive refused, a merge refused) has no findings to print.
+        if (outcome.Exit != ExitCode.InputRefused || outcome.Findings.Count > 0)
             foreach (var line in Findings.Lines(outcome.Findings)) Console.WriteLine(line);
         (outcome.Exit == ExitCode.Success ? Console.Out : Console.Error).WriteLine(outcome.Message);
         return (int)outcome.Exit;

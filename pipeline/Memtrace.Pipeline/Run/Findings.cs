@@ -25,19 +25,15 @@ public static class Findings
     {
         var found = new List<Finding>();
         var blame = frag.Tables.FirstOrDefault(t => t.Def == FragmentationBlame.Def);
-        // The OOM table is sorted by pool key then time, as frag.Pools and each pool's OOMs are: row k is the k-th OOM here.
-        var oomRow = 0;
         foreach (var p in frag.Pools)
         {
-            var firstRow = oomRow;
-            oomRow += p.Ooms.Count;
-            foreach (var (o, k) in p.Ooms.Take(3).Select((o, k) => (o, k)))
+            foreach (var o in p.Ooms.Take(3))
             {
                 var pool = Label(p.Key);
                 var why = o.Verdict == "fragmentation"
                     ? $"asked {ByteSize.Format(o.Request)} while {ByteSize.Format(o.F)} was free but the largest free block was {ByteSize.Format(o.L)}"
                     : $"asked {ByteSize.Format(o.Request)} with only {ByteSize.Format(o.F)} free";
-                found.Add(new Finding("critical", $"GPU OOM on {pool}: {o.Verdict} — {why}", WhatIfAction(whatif, p.Key, o), $"#oom-{firstRow + k}"));
+                found.Add(new Finding("critical", $"GPU OOM on {pool}: {o.Verdict} — {why}", WhatIfAction(whatif, p.Key, o), "#" + OomAnchor(p.Key.SourceId, o.Seq)));
             }
             if (blame is not null && TopStack(blame, p.Key) is { } top)
                 found.Add(new Finding(p.Ooms.Count > 0 ? "critical" : "warning", $"{Label(p.Key)}: the stack isolating the most fragmented memory is {top.Frame} ({ByteSize.Format(top.Bytes)} in fragments)",
@@ -65,8 +61,22 @@ public static class Findings
             found.Add(new Finding("warning", $"pid {spin.I64("pid")[i]} spins in {spin.Str("syscall")[i]}: {spin.F64("calls_per_s")[i]:0} calls/s, {spin.F64("zero_return_fraction")[i]:P0} returning nothing",
                 "look for a poll with a zero timeout or a busy loop around the netpoller", "#spin"));
         }
-        return found.Select((f, i) => (f, i)).OrderBy(x => Array.IndexOf(Order, x.f.Severity)).ThenBy(x => x.i).Select(x => x.f).ToList();
+        return Rank(found);
     }
+
+    /// <summary>Worst first; within a severity, in the order given (a fleet merge gives its units' findings in unit order).</summary>
+    public static List<Finding> Rank(IEnumerable<Finding> found) =>
+        found.Select((f, i) => (f, i)).OrderBy(x => Array.IndexOf(Order, x.f.Severity)).ThenBy(x => x.i).Select(x => x.f).ToList();
+
+    /// <summary>The findings of a summary.json, as <see cref="Json"/> wrote them.</summary>
+    public static IEnumerable<Finding> FromJson(JsonArray findings) =>
+        findings.Select(f => new Finding((string)f!["severity"]!, (string)f["text"]!, (string)f["action"]!, (string)f["evidence"]!));
+
+    /// <summary>
+    /// An OOM row's id in the report: its source and its event's place in that source, which name it in any run or
+    /// merge (a row number would change when a fleet merge adds other archives' OOMs before it).
+    /// </summary>
+    public static string OomAnchor(string sourceId, long seq) => $"oom-{sourceId}-{seq}";
 
     /// <summary>A flag row's id in the report, from what identifies it (the report and the findings both make it here).</summary>
     public static string FlagAnchor(long pid, string kind, long startNs) => $"flag-{pid}-{kind}-{startNs}";

@@ -40,7 +40,8 @@ public static class RunPipeline
 {
     public const string Version = "0.1.0";
 
-    public static RunOutcome Run(string archiveDir, string outDir, RunOptions options, Action<string, double>? progress = null)
+    /// <param name="report">False for a fleet unit (<see cref="Fleet.UnitRunner"/>): its report would only be replaced by the merged one.</param>
+    public static RunOutcome Run(string archiveDir, string outDir, RunOptions options, Action<string, double>? progress = null, bool report = true)
     {
         var clock = Stopwatch.StartNew();
         var timings = new SortedDictionary<string, double>(StringComparer.Ordinal);
@@ -134,7 +135,7 @@ public static class RunPipeline
         // Everything still needed of the analyses, taken now: the report reads the written tables back, and
         // tier-0 code would keep these locals (every result table in memory) alive through it.
         var tableCount = tables.Count;
-        var failOnHit = options.FailOn.Count > 0 ? FailOnHit(frag, host, options.FailOn) : null;
+        var failOnHit = Summary.FailOnHit(summary, options.FailOn);
         var batchJson = frag.Batch is { } b ? new JsonObject
         {
             ["device"] = b.Device, ["instants"] = b.Instants, ["blocks"] = b.Blocks, ["seconds"] = b.Seconds, ["mismatches"] = b.Mismatches,
@@ -144,8 +145,11 @@ public static class RunPipeline
             ["device"] = h.Device, ["intervals"] = h.Intervals, ["cells"] = h.Cells, ["seconds"] = h.Seconds, ["mismatches"] = h.Mismatches,
         } : null;
         (tables, frag, host, whatif) = (null!, null!, null!, null);
-        progress?.Invoke("report", 0.9);
-        Report.HtmlReport.Write(outDir);
+        if (report)
+        {
+            progress?.Invoke("report", 0.9);
+            Report.HtmlReport.Write(outDir);
+        }
         timings["total_s"] = clock.Elapsed.TotalSeconds;
 
         var run = new JsonObject
@@ -157,7 +161,7 @@ public static class RunPipeline
             {
                 ["source_id"] = s.SourceId, ["path"] = s.Path, ["sha256"] = s.Sha256, ["importer"] = s.Importer, ["importer_version"] = s.ImporterVersion,
             }).ToArray()),
-            ["options"] = JsonSerializer.SerializeToNode(options.Fragmentation with { }, new JsonSerializerOptions { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } }),
+            ["options"] = JsonSerializer.SerializeToNode(options.Fragmentation with { }, OptionsJson),
             ["host_options"] = JsonSerializer.SerializeToNode(options.Host),
             ["timings"] = JsonSerializer.SerializeToNode(timings),
             ["peak_rss_bytes"] = PeakMemory.PeakRssBytes(),
@@ -168,8 +172,15 @@ public static class RunPipeline
         };
         AtomicFile.WriteAllText(Path.Combine(outDir, "run.json"), run.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
 
+        var (exit, gates) = Gates(failOnHit, counts, options);
+        return new RunOutcome(exit, $"wrote {tableCount} tables, summary.json, run.json{(report ? " and report.html" : "")} to {outDir}{gates}", counts) { Refused = missing, Findings = findings };
+    }
+
+    /// <summary>The exit code and message tail of --fail-on and of error counters above zero (unless --tolerate-errors).</summary>
+    public static (ExitCode Exit, string Message) Gates(string? failOnHit, IReadOnlyDictionary<string, long> counts, RunOptions options)
+    {
         var exit = ExitCode.Success;
-        var message = $"wrote {tableCount} tables, summary.json, run.json and report.html to {outDir}";
+        var message = "";
         if (failOnHit is { } hit)
         {
             exit = ExitCode.FailOn;
@@ -180,7 +191,24 @@ public static class RunPipeline
             exit = ExitCode.ErrorCounters;
             message += $"; error counters above zero: {string.Join(", ", errs)} (use --tolerate-errors to accept)";
         }
-        return new RunOutcome(exit, message, counts) { Refused = missing, Findings = findings };
+        return (exit, message);
+    }
+
+    private static readonly JsonSerializerOptions OptionsJson = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+
+    /// <summary>
+    /// SHA-256 of every option that changes a table (not --fail-on or --tolerate-errors, which only gate the exit):
+    /// fleet parts made with different options are refused by a merge, and the unit cache keys on it.
+    /// </summary>
+    public static string OptionsSha256(RunOptions options)
+    {
+        var node = new JsonObject
+        {
+            ["fragmentation"] = JsonSerializer.SerializeToNode(options.Fragmentation with { Accelerator = Gpu.AcceleratorChoice.Auto }, OptionsJson),
+            ["host"] = JsonSerializer.SerializeToNode(options.Host, OptionsJson),
+            ["whatif"] = JsonSerializer.SerializeToNode(options.WhatIf, OptionsJson),
+        };
+        return Fleet.ArchiveUnit.Hex(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(node.ToJsonString())));
     }
 
     private static byte[] FirstBytes(string path)
@@ -196,19 +224,5 @@ public static class RunPipeline
         {
             return [];
         }
-    }
-
-    private static string? FailOnHit(FragmentationOutput frag, Host.HostOutput host, IReadOnlyList<string> failOn)
-    {
-        if (failOn.Contains("host-oom") && host.Kills.Values.Any(k => k.Count > 0)) return "host-oom";
-        if (failOn.Contains("spin") && Enumerable.Range(0, host.Spin.RowCount).Any(r => host.Spin.Bool("suspect")[r])) return "spin";
-        var verdicts = frag.Pools.SelectMany(p => p.Ooms).Select(o => o.Verdict).ToHashSet();
-        foreach (var f in failOn)
-        {
-            if (f == "any-oom" && verdicts.Count > 0) return f;
-            if (f == "fragmentation-oom" && verdicts.Contains("fragmentation")) return f;
-            if (f == "capacity-oom" && verdicts.Contains("capacity")) return f;
-        }
-        return null;
     }
 }

@@ -37,21 +37,55 @@ public static class Summary
                 ["anomalies"] = p.Anomalies.Count,
             });
         }
+        return Gpu(pools, counts);
+    }
+
+    /// <summary>
+    /// The summary's gpu and counter sections from its per-pool rows: a run builds it from its pools, a fleet merge
+    /// (<see cref="Fleet.ResultCombiner"/>) from the pools of every unit, so both apply one rule.
+    /// </summary>
+    public static JsonObject Gpu(JsonArray pools, IReadOnlyDictionary<string, long> counts)
+    {
+        var verdicts = pools.Select(p => (string)p!["verdict"]!).ToList();
+        return new JsonObject
+        {
+            ["gpu"] = new JsonObject
+            {
+                ["any_oom"] = pools.Any(p => (int)p!["ooms"]! > 0),
+                ["verdict"] = verdicts.Contains("fragmentation-oom") ? "fragmentation-oom" : verdicts.Contains("capacity-oom") ? "capacity-oom" : "no-oom",
+                ["pools"] = pools,
+            },
+            ["data_loss_and_error_counters"] = ErrorCounters(counts),
+        };
+    }
+
+    /// <summary>Every counter above zero whose severity is not info, in key order.</summary>
+    private static JsonObject ErrorCounters(IReadOnlyDictionary<string, long> counts)
+    {
         var errors = new JsonObject();
         foreach (var (k, v) in counts.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
             if (v > 0 && StatsCatalog.Find(k)?.Severity != Severity.Info) errors[k] = v;
         }
-        return new JsonObject
+        return errors;
+    }
+
+    /// <summary>
+    /// The --fail-on verdict a summary matches (the first of <paramref name="failOn"/> in <see cref="RunOptions.FailOnValues"/>'s
+    /// sense), or null. It reads summary.json's figures, so a run and a merge gate on the same numbers.
+    /// </summary>
+    public static string? FailOnHit(JsonObject summary, IReadOnlyList<string> failOn)
+    {
+        var pools = summary["gpu"]!["pools"]!.AsArray();
+        var host = summary["host"]!;
+        if (failOn.Contains("host-oom") && (bool)host["any_oom_kill"]!) return "host-oom";
+        if (failOn.Contains("spin") && (int)host["spin_suspect_windows"]! > 0) return "spin";
+        foreach (var f in failOn)
         {
-            ["gpu"] = new JsonObject
-            {
-                ["any_oom"] = frag.Pools.Any(p => p.Ooms.Count > 0),
-                ["verdict"] = frag.Pools.Any(p => p.Ooms.Any(o => o.Verdict == "fragmentation")) ? "fragmentation-oom"
-                    : frag.Pools.Any(p => p.Ooms.Count > 0) ? "capacity-oom" : "no-oom",
-                ["pools"] = pools,
-            },
-            ["data_loss_and_error_counters"] = errors,
-        };
+            if (f == "any-oom" && (bool)summary["gpu"]!["any_oom"]!) return f;
+            if (f == "fragmentation-oom" && pools.Any(p => (int)p!["fragmentation_ooms"]! > 0)) return f;
+            if (f == "capacity-oom" && pools.Any(p => (int)p!["capacity_ooms"]! > 0)) return f;
+        }
+        return null;
     }
 }

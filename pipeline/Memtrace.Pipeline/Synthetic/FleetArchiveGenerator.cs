@@ -15,6 +15,8 @@ public sealed record FleetSpec
     public TimeSpan HostDuration { get; init; } = TimeSpan.FromDays(1);
     public double HostHz { get; init; } = 2;
     public int Seed { get; init; } = 1;
+    /// <summary>One host's archive (a fleet night's unit): every GPU and workload on this host; null: GPUs on gpunode0, 1, … (8 a node) and workloads on node0, 1, … (4 a node).</summary>
+    public string? Host { get; init; }
     /// <summary>Start of the generated day, UTC ns (2026-01-01T00:00:00Z).</summary>
     public long StartNs { get; init; } = 1_767_225_600_000_000_000L;
 }
@@ -41,7 +43,8 @@ public static class FleetArchiveGenerator
             var events = new CachingAllocatorTrace(gpu, spec.Seed * 1_000 + d, spec.StartNs).Next(perDevice);
             var table = new Table(GpuAllocEvents.Def, events.Length);
             var source = SourceId(spec, $"d{d}");
-            for (var i = 0; i < events.Length; i++) AppendEvent(table, source, d, i, events[i]);
+            var host = spec.Host ?? $"gpunode{d / 8}";
+            for (var i = 0; i < events.Length; i++) AppendEvent(table, source, host, d, i, events[i]);
             AddSource(archive, spec, source, $"gpu {d}", [table], events[0].TsNs, events[^1].TsNs);
             written += events.Length;
             progress?.Invoke("gpu events", (double)written / Math.Max(1, spec.GpuEvents));
@@ -51,7 +54,7 @@ public static class FleetArchiveGenerator
             var source = SourceId(spec, $"w{w}");
             var model = new HostWorkloadModel(spec.Seed * 1_000 + w);
             var samples = (int)(spec.HostDuration.TotalSeconds * spec.HostHz);
-            var (proc, cgroup, go) = model.Sample(source, $"node{w / 4}", 1_000 + w, $"/kubepods/pod{w}", spec.StartNs, (long)(1e9 / spec.HostHz), samples);
+            var (proc, cgroup, go) = model.Sample(source, spec.Host ?? $"node{w / 4}", 1_000 + w, $"/kubepods/pod{w}", spec.StartNs, (long)(1e9 / spec.HostHz), samples);
             AddSource(archive, spec, source, $"workload {w}", [proc, cgroup, go], spec.StartNs, spec.StartNs + (long)spec.HostDuration.TotalNanoseconds);
             progress?.Invoke("host samples", (double)(w + 1) / spec.Workloads);
         }
@@ -59,12 +62,12 @@ public static class FleetArchiveGenerator
 
     private static string SourceId(FleetSpec spec, string part) => $"sgen{spec.Seed:x}{part}";
 
-    private static void AppendEvent(Table t, string source, int device, long seq, in PoolEvent e)
+    private static void AppendEvent(Table t, string source, string host, int device, long seq, in PoolEvent e)
     {
         t.Str("source_id").Append(source);
         t.I64("seq").Append(seq);
         t.I64("ts_ns").Append(e.TsNs);
-        t.Str("host").Append($"gpunode{device / 8}");
+        t.Str("host").Append(host);
         t.I64("pid").Append(4_000 + device);
         t.I64("device").Append(device);
         t.Str("pool").Append("torch-caching");

@@ -55,7 +55,7 @@ public static class AtomicFile
         return removed;
     }
 
-    private static bool IsAlive(int pid)
+    internal static bool IsAlive(int pid)
     {
         try
         {

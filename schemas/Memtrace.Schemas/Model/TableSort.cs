@@ -37,6 +37,52 @@ public static class TableSort
         return true;
     }
 
+    /// <summary>
+    /// Tables each sorted by their key, as one table in key order: rows with equal keys come in table order, then row
+    /// order, so the result is exactly <see cref="ByKey"/> of their concatenation, in O(n log k) comparisons instead
+    /// of O(n log n). A fleet merge joins its units' sorted tables with it.
+    /// </summary>
+    public static Table MergeSorted(TableDef def, IReadOnlyList<Table> sorted)
+    {
+        var all = new Table(def);
+        var starts = new int[sorted.Count + 1];
+        for (var i = 0; i < sorted.Count; i++)
+        {
+            var keysOf = def.SortKey.Select(k => sorted[i][k]).ToArray();
+            if (!IsSorted(sorted[i], keysOf)) throw new ArgumentException($"{def.Name}: input {i} is not sorted by its key", nameof(sorted));
+            all.AppendTable(sorted[i]);
+            starts[i + 1] = all.RowCount;
+        }
+        var keys = def.SortKey.Select(k => all[k]).ToArray();
+        // The heads of the runs, ordered by their row's key, then by run: the run index breaks ties, as concatenation order would.
+        var heads = new PriorityQueue<int, int>(Comparer<int>.Create((a, b) =>
+        {
+            foreach (var k in keys)
+            {
+                var c = CompareCell(k, a, b);
+                if (c != 0) return c;
+            }
+            return a.CompareTo(b);
+        }));
+        var next = new int[sorted.Count];
+        var runOf = new int[all.RowCount];
+        for (var i = 0; i < sorted.Count; i++)
+        {
+            for (var r = starts[i]; r < starts[i + 1]; r++) runOf[r] = i;
+            next[i] = starts[i];
+            if (starts[i] < starts[i + 1]) heads.Enqueue(starts[i], starts[i]);
+        }
+        var order = new int[all.RowCount];
+        var n = 0;
+        while (heads.TryDequeue(out var row, out _))
+        {
+            order[n++] = row;
+            var run = runOf[row];
+            if (++next[run] < starts[run + 1]) heads.Enqueue(next[run], next[run]);
+        }
+        return IsIdentity(order) ? all : all.Permute(order);
+    }
+
     private static bool IsIdentity(int[] order)
     {
         for (var i = 0; i < order.Length; i++) if (order[i] != i) return false;
@@ -44,7 +90,7 @@ public static class TableSort
     }
 
     /// <summary>Nulls sort first, as in SQL's NULLS FIRST.</summary>
-    private static int CompareCell(Column c, int a, int b)
+    public static int CompareCell(Column c, int a, int b)
     {
         var na = c.IsNull(a);
         var nb = c.IsNull(b);
