@@ -13,6 +13,8 @@ public sealed class CliTests
     [Theory]
     [InlineData("import")]
     [InlineData("run")]
+    [InlineData("plan")]
+    [InlineData("merge")]
     [InlineData("whatif")]
     [InlineData("report")]
     [InlineData("inspect")]

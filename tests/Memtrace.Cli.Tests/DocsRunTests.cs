@@ -26,13 +26,14 @@ public sealed class DocsRunTests : IDisposable
         _go.Dispose();
         if (!_service.HasExited) _service.Kill();
         _service.Dispose();
+        Directory.Delete(_work, recursive: true);
     }
 
     private static (int Code, string Out, string Err) Run(params string[] args) => CorruptedInputs.Matrix.Invoke(args);
 
     private static readonly string[][] Commands =
     [
-        [], ["import"], ["collect"], ["collect", "procfs"], ["collect", "go"], ["collect", "cuda"], ["run"], ["whatif"], ["report"], ["inspect"], ["demo"], ["gen"], ["schema-docs"],
+        [], ["import"], ["collect"], ["collect", "procfs"], ["collect", "go"], ["collect", "cuda"], ["run"], ["plan"], ["merge"], ["whatif"], ["report"], ["inspect"], ["demo"], ["gen"], ["schema-docs"],
     ];
 
     /// <summary>Each command's help examples, in the order the help lists them (a later line may use an earlier one's output).</summary>
@@ -84,15 +85,29 @@ public sealed class DocsRunTests : IDisposable
                 steps.Add(line.StartsWith("out/bin/", StringComparison.Ordinal) ? line["out/bin/".Length..] : line);
         }
         Assert.True(steps.Count >= 12, $"found {steps.Count} README commands");
+        PrepareFleet();
         foreach (var s in steps)
             foreach (var step in Steps(s)) Execute(step, s);
     }
 
     private void Prepare()
     {
-        foreach (var d in new[] { "trace", "results" }) if (Directory.Exists(P(d))) Directory.Delete(P(d), true);
+        foreach (var d in new[] { "trace", "results", "parts" }) if (Directory.Exists(P(d))) Directory.Delete(P(d), true);
         Assert.Equal(0, Run("import", "auto", Repo.Torch("bcrafton_oom_variant.pickle"), "--archive", P("trace")).Code);
         Assert.Equal(0, Run("run", P("trace"), "--out", P("results")).Code);
+        PrepareFleet();
+        // The help's shard and merge lines use an 8-shard plan of that night whose parts are all there.
+        Assert.Equal(0, Run("plan", P("archives"), "--shards", "8", "--out", P("plan.json")).Code);
+        for (var k = 0; k < 8; k++) Assert.Equal(0, Run("run", "--plan", P("plan.json"), "--shard", $"{k}", "--out", P($"parts/{k}")).Code);
+    }
+
+    /// <summary>A night's archives as the fleet lines name them: archives/host-a and host-b (real snapshots), night.txt listing them.</summary>
+    private void PrepareFleet()
+    {
+        if (Directory.Exists(P("archives"))) return;
+        Assert.Equal(0, Run("import", "auto", Repo.Torch("bcrafton_oom_variant.pickle"), "--archive", P("archives/host-a")).Code);
+        Assert.Equal(0, Run("import", "auto", Repo.Torch("magma27_memory_snapshot.pickle"), "--archive", P("archives/host-b")).Code);
+        File.WriteAllLines(P("night.txt"), ["# one archive a line, relative to this file", "archives/host-a", "archives/host-b"]);
     }
 
     private string P(string name) => Path.Combine(_work, name.TrimEnd('/').Replace("/tmp/", "tmp-"));
@@ -168,13 +183,19 @@ public sealed class DocsRunTests : IDisposable
                 case "--hours": output.AddRange([a, "1"]); i++; break;
                 case "--workloads": output.AddRange([a, "2"]); i++; break;
                 case "--devices": output.AddRange([a, "2"]); i++; break;
+                // A night of a fleet: the archives and the parts prepared (PrepareFleet), whatever the line calls them.
+                case "host-a/": output.Add(P("archives/host-a")); break;
+                case "host-b/": output.Add(P("archives/host-b")); break;
+                case "parts/*": output.AddRange(Directory.GetDirectories(P("parts")).Order(StringComparer.Ordinal)); break;
+                case "/shared/night/plan.json": output.Add(P("shared-plan.json")); break;
                 // Folders: temporary ones (schema-docs writes its copy there, not over the repository's).
                 case "schemas/README.md": output.Add(Path.Combine(_work, "schemas.md")); break;
                 default:
                     if (a.StartsWith("tests/data/", StringComparison.Ordinal)) output.Add(Path.Combine(Repo.Root, a));
                     // out/demo is a run's output folder in the docs: results/ is one.
                     else if (a == "out/demo") output.Add(P("results"));
-                    else if (a is "trace/" or "results/" or "big/" or "big-out/" || a.StartsWith("/tmp/", StringComparison.Ordinal)) output.Add(P(a));
+                    else if (a is "trace/" or "results/" or "big/" or "big-out/" or "archives/" or "night.txt" or "plan.json" or "fleet/" or "cache/" or "night/" or "half-a/"
+                        || a.StartsWith("/tmp/", StringComparison.Ordinal) || a.StartsWith("parts/", StringComparison.Ordinal) || a.StartsWith("fleet/", StringComparison.Ordinal)) output.Add(P(a));
                     else output.Add(a);
                     break;
             }

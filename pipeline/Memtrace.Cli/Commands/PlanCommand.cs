@@ -17,9 +17,9 @@ internal static class PlanCommand
         var outFile = new Option<string>("--out") { Description = "The plan file to write (JSON).", Required = true };
         var cmd = new Command("plan", """
             Plan a fleet run: one unit of work per archive (its GPU pools and its hosts, analysed together),
-            sized by its rows, assigned to N shards largest first. Each shard then runs with
-            memtrace run --plan, and memtrace merge joins the parts. The plan records every archive's
-            manifest hash; a shard refuses an archive that changed since.
+            sized by its rows, assigned to N shards largest first. Each shard then runs with `run --plan`,
+            and `merge` joins the parts. The plan records every archive's manifest hash; a shard refuses an
+            archive that changed since.
 
             Example:
               memtrace plan archives/ --shards 8 --out plan.json

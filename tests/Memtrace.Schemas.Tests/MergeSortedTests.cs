@@ -1,0 +1,68 @@
+using Memtrace.Schemas.Model;
+using Xunit;
+using static Memtrace.Schemas.Model.Col;
+
+namespace Memtrace.Schemas.Tests;
+
+/// <summary>The k-way merge of sorted tables against its oracle: the stable sort of their concatenation.</summary>
+public sealed class MergeSortedTests
+{
+    private static readonly TableDef Def = new("merge_test", 1, TableKind.Result, "test", ["host", "ts_ns", "value"],
+    [
+        Str("host", "test", nullable: true),
+        I64("ts_ns", "ns", "test", nullable: true),
+        F64("value", "", "test"),
+        I64("origin", "", "which input and row: shows the order of equal keys"),
+    ]);
+
+    private static Table RandomTable(Random rng, int input)
+    {
+        var t = new Table(Def);
+        var rows = rng.Next(0, 40);
+        for (var r = 0; r < rows; r++)
+        {
+            // Few distinct values, so equal keys across inputs are common; nulls too.
+            if (rng.Next(6) == 0) t.Str("host").AppendNull(); else t.Str("host").Append($"h{rng.Next(3)}");
+            if (rng.Next(6) == 0) t.I64("ts_ns").AppendNull(); else t.I64("ts_ns").Append(rng.Next(-2, 3));
+            t.F64("value").Append(rng.Next(2) * 0.5);
+            t.I64("origin").Append(input * 1000 + r);
+            t.CommitRow();
+        }
+        return TableSort.ByKey(t);
+    }
+
+    [Fact]
+    public void Merging_sorted_tables_equals_sorting_their_concatenation()
+    {
+        var rng = new Random(42);
+        for (var trial = 0; trial < 500; trial++)
+        {
+            var inputs = Enumerable.Range(0, rng.Next(0, 6)).Select(i => RandomTable(rng, i)).ToList();
+            var concat = new Table(Def);
+            foreach (var t in inputs) concat.AppendTable(t);
+            var expected = TableSort.ByKey(concat);
+            var merged = TableSort.MergeSorted(Def, inputs);
+            Assert.Equal(expected.RowCount, merged.RowCount);
+            for (var r = 0; r < expected.RowCount; r++)
+            {
+                Assert.Equal(expected.I64("origin")[r], merged.I64("origin")[r]);
+                Assert.Equal(expected.Str("host")[r], merged.Str("host")[r]);
+            }
+        }
+    }
+
+    [Fact]
+    public void An_unsorted_input_is_refused()
+    {
+        var t = new Table(Def);
+        foreach (var ts in new long[] { 5, 1 })
+        {
+            t.Str("host").Append("h");
+            t.I64("ts_ns").Append(ts);
+            t.F64("value").Append(0);
+            t.I64("origin").Append(0);
+            t.CommitRow();
+        }
+        Assert.Contains("input 0 is not sorted", Assert.Throws<ArgumentException>(() => TableSort.MergeSorted(Def, [t])).Message);
+    }
+}
