@@ -11,7 +11,7 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 # 0.98–1.05 s composite (the rest is start-up and jitting); the build takes ~1.5 min longer.
 RID ?= linux-$(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x64)
 
-.PHONY: all setup hook gotest build run test bench fuzz schema-docs notebooks clean
+.PHONY: all setup hook gotest build run test slurmtest bench fuzz schema-docs notebooks clean
 
 all: build
 
@@ -49,8 +49,17 @@ gotest: setup
 	@mkdir -p out/go
 	@if [ -z "$$HOME" ]; then export GOCACHE=/tmp/memtrace-gocache; fi; cd tests/data/go/oomsvc && GOFLAGS=-mod=mod go build -o $(CURDIR)/out/go/oomsvc .
 
+# The unit and integration tests, then the fleet on a real one-node Slurm (slurmtest, after them: it needs the built CLI).
 test: setup hook gotest
-	$(DOTNET) test Pipeline.sln -c $(CONFIG) --nologo -v q --logger "console;verbosity=normal" 2>&1 | tee out-test.log; exit $${PIPESTATUS[0]}
+	$(DOTNET) test Pipeline.sln -c $(CONFIG) --nologo -v q --logger "console;verbosity=normal" 2>&1 | tee out-test.log; rc=$${PIPESTATUS[0]}; \
+		$(MAKE) -s slurmtest 2>&1 | tee -a out-test.log; src=$${PIPESTATUS[0]}; exit $$(( rc != 0 ? rc : src ))
+
+# deploy/slurm's scripts on Debian's Slurm 22.05, started here without systemd (tests/slurm/fleet-test.sh says what it checks).
+slurmtest: setup
+	@command -v slurmctld >/dev/null && command -v slurmd >/dev/null && command -v sbatch >/dev/null && command -v munged >/dev/null || { echo "installing slurm and munge for the fleet test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends slurmctld slurmd slurm-client munge >/dev/null; }
+	$(DOTNET) build pipeline/Memtrace.Cli/Memtrace.Cli.csproj -c $(CONFIG) --nologo -v q
+	MEMTRACE=$(CURDIR)/pipeline/Memtrace.Cli/bin/$(CONFIG)/net10.0/memtrace tests/slurm/fleet-test.sh
 
 bench: build
 	mkdir -p out/bench

@@ -34,7 +34,10 @@ public static class Program
         }
     }
 
-    public static int Main(string[] args)
+    public static int Main(string[] args) => Invoke(Root(), args);
+
+    /// <summary>Every command, as the binary parses them (tests parse documented command lines with it).</summary>
+    public static RootCommand Root()
     {
         var root = new RootCommand("""
             memtrace explains memory trouble after the fact: GPU OOMs (fragmentation or real demand, and which
@@ -56,7 +59,7 @@ public static class Program
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(GenCommand.Create());
         root.Subcommands.Add(SchemaDocsCommand.Create());
-        return Invoke(root, args);
+        return root;
     }
 
     /// <summary>Parses and runs: usage mistakes are one line each and exit 1; an exception is a bug, one line, a crash log, exit 70.</summary>

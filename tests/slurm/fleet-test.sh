@@ -15,9 +15,9 @@ SLURM_TEST_DIR=$(mktemp -d /tmp/memtrace-slurm.XXXXXX)
 # shellcheck source=cluster.sh
 source "$repo/tests/slurm/cluster.sh"
 work=$SLURM_TEST_DIR/work
-failures=0
+failures=0 passes=0
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
+pass() { echo "ok: $*"; passes=$((passes + 1)); }
 finish() {
   local rc=$?
   cluster_stop
@@ -89,5 +89,6 @@ if [ $rc -eq 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] && [[ $out == *"
 else
   fail "merge with a part missing: exit $rc, '$out'"
 fi
-[ $failures -eq 0 ] || { echo "fleet-test: $failures failure(s)" >&2; exit 1; }
-echo "fleet-test: all passed"
+# The line .ci/run sums with dotnet test's own.
+echo "Slurm fleet test: Failed: $failures, Passed: $passes"
+[ $failures -eq 0 ] || exit 1

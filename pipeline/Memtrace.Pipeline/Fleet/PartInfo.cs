@@ -58,7 +58,9 @@ public sealed class PartInfo
         foreach (var u in part.Units)
         {
             var unitDir = Path.Combine(dir, "units", u.Id);
-            foreach (var file in new[] { "summary.json", "run.json" })
+            // A unit is published whole, so a file missing here was lost after (a copy cut short): a merge would lose its rows.
+            var files = new[] { "summary.json", "run.json" }.Concat(ResultCombiner.Rules.Keys.Order(StringComparer.Ordinal).Select(t => Path.Combine("tables", t + ".arrow")));
+            foreach (var file in files)
                 if (!File.Exists(Path.Combine(unitDir, file)))
                     return (null, $"{dir}: refused: half-written: unit {u.Id} has no {file}");
         }

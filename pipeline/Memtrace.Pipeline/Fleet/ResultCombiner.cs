@@ -50,10 +50,12 @@ public static class ResultCombiner
 
         var names = dirs.SelectMany(d => Directory.Exists(Path.Combine(d, "tables")) ? Directory.EnumerateFiles(Path.Combine(d, "tables"), "*.arrow") : [])
             .Select(f => Path.GetFileNameWithoutExtension(f)).Distinct().Order(StringComparer.Ordinal).ToList();
-        for (var i = 0; i < names.Count; i++)
+        // Tables are independent: one per core, the largest first so that the last to start is a small one.
+        var done = 0;
+        var bySize = names.OrderByDescending(n => dirs.Sum(d => FileSize(Path.Combine(d, "tables", n + ".arrow")))).ThenBy(n => n, StringComparer.Ordinal);
+        Parallel.ForEach(bySize, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, name =>
         {
-            progress?.Invoke("merge tables", (double)i / names.Count);
-            var def = TableCatalog.Find(names[i]) ?? throw new InvalidDataException($"{names[i]}.arrow: not a memtrace table");
+            var def = TableCatalog.Find(name) ?? throw new InvalidDataException($"{name}.arrow: not a memtrace table");
             var table = Rules.GetValueOrDefault(def.Name) switch
             {
                 TableMergeRule.SumCounters => StatsBuilder.Build(counts),
@@ -61,7 +63,8 @@ public static class ResultCombiner
                 _ => TableSort.MergeSorted(def, Read(def, dirs)),
             };
             AtomicFile.Write(Path.Combine(outDir, "tables", def.Name + ".arrow"), s => ArrowIo.Write(table, s));
-        }
+            lock (names) progress?.Invoke("merge tables", (double)++done / names.Count);
+        });
 
         var summaries = dirs.Select(d => ReadJson(Path.Combine(d, "summary.json"))).ToList();
         var findings = Findings.Rank(summaries.SelectMany(s => Findings.FromJson(s["findings"]!.AsArray())));
@@ -87,6 +90,8 @@ public static class ResultCombiner
 
     private static JsonArray Concat(List<JsonObject> summaries, string section, string list) =>
         new(summaries.SelectMany(s => s[section]![list]!.AsArray()).Select(n => n!.DeepClone()).ToArray());
+
+    private static long FileSize(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
 
     /// <summary>Each unit's table, as the unit wrote it: sorted by key.</summary>
     private static List<Table> Read(TableDef def, List<string> dirs)

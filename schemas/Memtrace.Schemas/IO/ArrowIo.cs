@@ -87,11 +87,15 @@ public static class ArrowIo
             }
             case StringColumn c:
             {
-                var b = new StringArray.Builder();
+                // Each distinct value encoded once, then its bytes per row: the builder lays out the same buffers as
+                // from strings (a result table's host, layer and cause columns repeat on every row).
+                var utf8 = new byte[c.DistinctCount + 1][];
+                var b = new StringArray.Builder().Reserve(n);
                 for (var i = start; i < start + n; i++)
                 {
-                    if (c[i] is { } v) b.Append(v);
-                    else b.AppendNull();
+                    var code = c.CodeAt(i);
+                    if (code == 0) b.AppendNull();
+                    else b.Append((utf8[code] ??= System.Text.Encoding.UTF8.GetBytes(c.ValueOfCode(code)!)).AsSpan());
                 }
                 return b.Build();
             }
@@ -162,7 +166,11 @@ public static class ArrowIo
             case StringColumn c:
             {
                 var arr = (StringArray)a;
-                for (var i = 0; i < arr.Length; i++) c.Append(arr.IsNull(i) ? null : arr.GetString(i));
+                for (var i = 0; i < arr.Length; i++)
+                {
+                    if (arr.IsNull(i)) c.AppendNull();
+                    else c.AppendUtf8(arr.GetBytes(i));
+                }
                 break;
             }
             case StringListColumn c:

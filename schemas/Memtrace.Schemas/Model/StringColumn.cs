@@ -70,6 +70,32 @@ public sealed class StringColumn(ColumnDef def) : Column(def)
         _count += other._count;
     }
 
+    /// <summary>
+    /// Appends a value given as UTF-8 (an Arrow string array's bytes): the string is made only the first time the
+    /// value is seen, so reading a result table back costs one string per distinct value, not one per row.
+    /// </summary>
+    public void AppendUtf8(ReadOnlySpan<byte> utf8)
+    {
+        var chars = System.Buffers.ArrayPool<char>.Shared.Rent(System.Text.Encoding.UTF8.GetMaxCharCount(utf8.Length));
+        try
+        {
+            var n = System.Text.Encoding.UTF8.GetChars(utf8, chars);
+            var span = chars.AsSpan(0, n);
+            if (_last is not null && span.SequenceEqual(_last)) Push(_lastCode);
+            else if (_lookup.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(span, out var code))
+            {
+                (_last, _lastCode) = (_dictionary[code - 1], code);
+                Push(code);
+            }
+            else Push(CodeOf(new string(span)));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<char>.Shared.Return(chars);
+        }
+    }
+
+
     private void Push(int code)
     {
         if (_count == _codes.Length) Reserve(Math.Max(16, _codes.Length * 2));

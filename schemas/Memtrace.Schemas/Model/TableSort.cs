@@ -44,12 +44,19 @@ public static class TableSort
     /// </summary>
     public static Table MergeSorted(TableDef def, IReadOnlyList<Table> sorted)
     {
-        var all = new Table(def);
+        for (var i = 0; i < sorted.Count; i++)
+            if (!IsSorted(sorted[i], def.SortKey.Select(k => sorted[i][k]).ToArray())) throw new ArgumentException($"{def.Name}: input {i} is not sorted by its key", nameof(sorted));
+        var all = new Table(def, sorted.Sum(t => t.RowCount));
+        if (DisjointOrder(def, sorted) is { } blocks)
+        {
+            // Inputs whose key ranges do not overlap (a fleet's units: each holds its own hosts and sources) merge by
+            // putting whole inputs in order, column by column, with no row-by-row comparison or copy.
+            foreach (var i in blocks) all.AppendTable(sorted[i]);
+            return all;
+        }
         var starts = new int[sorted.Count + 1];
         for (var i = 0; i < sorted.Count; i++)
         {
-            var keysOf = def.SortKey.Select(k => sorted[i][k]).ToArray();
-            if (!IsSorted(sorted[i], keysOf)) throw new ArgumentException($"{def.Name}: input {i} is not sorted by its key", nameof(sorted));
             all.AppendTable(sorted[i]);
             starts[i + 1] = all.RowCount;
         }
@@ -83,6 +90,32 @@ public static class TableSort
         return IsIdentity(order) ? all : all.Permute(order);
     }
 
+    /// <summary>
+    /// The order of the inputs when their key ranges are disjoint (each one's last row sorts before the next one's
+    /// first, or equal to it with the lower input first, which is where a stable sort puts it); null when they overlap.
+    /// </summary>
+    private static int[]? DisjointOrder(TableDef def, IReadOnlyList<Table> sorted)
+    {
+        var order = Enumerable.Range(0, sorted.Count).Where(i => sorted[i].RowCount > 0).ToList();
+        int Compare(int x, int rx, int y, int ry)
+        {
+            foreach (var k in def.SortKey)
+            {
+                var c = CompareCell(sorted[x][k], rx, sorted[y][k], ry);
+                if (c != 0) return c;
+            }
+            return 0;
+        }
+        order.Sort((x, y) => Compare(x, 0, y, 0) is var c && c != 0 ? c : x.CompareTo(y));
+        for (var j = 1; j < order.Count; j++)
+        {
+            var (p, q) = (order[j - 1], order[j]);
+            var c = Compare(p, sorted[p].RowCount - 1, q, 0);
+            if (c > 0 || c == 0 && p > q) return null;
+        }
+        return [.. order, .. Enumerable.Range(0, sorted.Count).Where(i => sorted[i].RowCount == 0)];
+    }
+
     private static bool IsIdentity(int[] order)
     {
         for (var i = 0; i < order.Length; i++) if (order[i] != i) return false;
@@ -90,17 +123,20 @@ public static class TableSort
     }
 
     /// <summary>Nulls sort first, as in SQL's NULLS FIRST.</summary>
-    public static int CompareCell(Column c, int a, int b)
+    public static int CompareCell(Column c, int a, int b) => CompareCell(c, a, c, b);
+
+    /// <summary>Row <paramref name="a"/> of one column against row <paramref name="b"/> of another of the same type.</summary>
+    public static int CompareCell(Column c, int a, Column d, int b)
     {
         var na = c.IsNull(a);
-        var nb = c.IsNull(b);
+        var nb = d.IsNull(b);
         if (na || nb) return na == nb ? 0 : na ? -1 : 1;
-        return c switch
+        return (c, d) switch
         {
-            Int64Column x => x[a].CompareTo(x[b]),
-            Float64Column x => x[a].CompareTo(x[b]),
-            BoolColumn x => x[a].CompareTo(x[b]),
-            StringColumn x => string.CompareOrdinal(x[a], x[b]),
+            (Int64Column x, Int64Column y) => x[a].CompareTo(y[b]),
+            (Float64Column x, Float64Column y) => x[a].CompareTo(y[b]),
+            (BoolColumn x, BoolColumn y) => x[a].CompareTo(y[b]),
+            (StringColumn x, StringColumn y) => string.CompareOrdinal(x[a], y[b]),
             _ => 0,
         };
     }

@@ -67,6 +67,9 @@ public sealed class FleetRefusalTests : IClassFixture<FleetArchives>
         var unit = Directory.GetDirectories(Path.Combine(half, "units"))[0];
         File.Delete(Path.Combine(unit, "run.json"));
         AssertRefused(Merge(_parts[0], half, _parts[2]), "half-written");
+        UnitRunner.CopyTree(_parts[1], half);
+        File.Delete(Path.Combine(unit, "tables", "heatmap.arrow"));
+        AssertRefused(Merge(_parts[0], half, _parts[2]), $"has no {Path.Combine("tables", "heatmap.arrow")}");
     }
 
     [Fact]

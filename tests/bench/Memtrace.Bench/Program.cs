@@ -46,6 +46,7 @@ public static class Program
             if (Want("hook")) figures.AddRange(HookBench.Run(work, (int)(500_000 * scale)));
             if (Want("report")) figures.AddRange(ReportBench.Run(work, (int)(250_000 * scale), RealSizes()));
             if (Want("e2e")) figures.AddRange(EndToEndBench.Run(work, (long)(100_000_000 * scale), 24, devices: 8));
+            if (Want("fleet")) figures.AddRange(FleetBench.Run(work, (long)(100_000_000 * scale)));
             // Opt-in (about 40 min here): 10^9 events over 80 devices, for the memory bound; not in a default run.
             if (only == "e2e-1e9") figures.AddRange(EndToEndBench.Run(work, (long)(1_000_000_000 * scale), 24, devices: 80));
         }
