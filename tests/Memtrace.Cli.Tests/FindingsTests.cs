@@ -27,11 +27,12 @@ public sealed class FindingsTests
         var summary = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")))!;
         var findings = summary["findings"]!.AsArray();
         Assert.Equal("critical", findings[0]!["severity"]!.GetValue<string>());
-        Assert.Equal("#oom-0", findings[0]!["evidence"]!.GetValue<string>());
+        // The OOM is the trace's last event (seq 6518 of source se53e5dcf370742a0): its row is named by that, in any run or merge.
+        Assert.Equal("#oom-se53e5dcf370742a0-6518", findings[0]!["evidence"]!.GetValue<string>());
         var html = File.ReadAllText(Path.Combine(outDir, "report.html"));
         var at = html.IndexOf("<section id=\"findings\">", StringComparison.Ordinal);
         Assert.True(at > 0 && at < html.IndexOf("id=\"gpu-verdict\"", StringComparison.Ordinal), "the report opens with the findings");
-        Assert.Contains("<a href=\"#oom-0\">GPU OOM on cuda:0 torch-caching", html);
+        Assert.Contains("<a href=\"#oom-se53e5dcf370742a0-6518\">GPU OOM on cuda:0 torch-caching", html);
     }
 
     [Fact]

@@ -44,9 +44,9 @@ public sealed class ReportLayoutTests(ReportRuns runs) : IClassFixture<ReportRun
         Assert.True(box!.Y + box.Height <= 800, $"the first finding ends at {box.Y + box.Height} px, below the 800 px window");
         Assert.Contains("GPU OOM", await first.InnerTextAsync());
         var href = await first.Locator("a").GetAttributeAsync("href");
-        Assert.Equal("#oom-0", href);
+        Assert.Equal("#oom-se53e5dcf370742a0-6518", href);
         await first.Locator("a").ClickAsync();
-        var row = page.Locator("tr#oom-0");
+        var row = page.Locator("tr#oom-se53e5dcf370742a0-6518");
         Assert.Contains("fragmentation", await row.InnerTextAsync());
         // Every time shows as UTC and as seconds from the run's start (the OOM is the trace's last entry, 0.052 s in).
         Assert.Contains("2026-03-11 23:00:53.910604 UTC (+0.052 s)", await row.InnerTextAsync());

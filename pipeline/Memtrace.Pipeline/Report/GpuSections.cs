@@ -50,8 +50,8 @@ internal static class GpuSections
                 ["ooms"] = new JsonArray(om.Select(i => (JsonNode)new JsonObject
                 {
                     ["t"] = Ms(ooms.I64("ts_ns")[i] - t0),
-                    // Its row in the OOM table (tr#oom-ROW), which gets a link that zooms this heatmap around it.
-                    ["row"] = i,
+                    // Its row's id in the OOM table, which gets a link that zooms this heatmap around it.
+                    ["rowId"] = Run.Findings.OomAnchor(ooms.Str("source_id")[i] ?? "", ooms.I64("seq")[i]),
                     ["request"] = ooms.I64("request")[i],
                     ["verdict"] = ooms.Str("verdict")[i],
                 }).ToArray()),

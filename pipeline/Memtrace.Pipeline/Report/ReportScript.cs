@@ -111,7 +111,7 @@ internal static class ReportScript
           function home(){view={t0:0,t1:span,o0:0,o1:total};draw();}
           cv.addEventListener('dblclick',home);reset.addEventListener('click',home);
           // Each OOM's diagnosis row links here: #heat-ANCHOR-K zooms the heatmap to a window around the pool's K-th OOM.
-          p.ooms.forEach(function(o,k){var tr=document.getElementById('oom-'+o.row);if(!tr)return;var table=tr.closest('table');
+          p.ooms.forEach(function(o,k){var tr=document.getElementById(o.rowId);if(!tr)return;var table=tr.closest('table');
             if(table&&!table.dataset.heat){table.rows[0].appendChild(el('th',null,'heatmap'));table.dataset.heat='1';}
             var td=el('td'),a=el('a',null,'around it');a.href='#heat-'+p.anchor+'-'+k;td.appendChild(a);tr.appendChild(td);});
           function zoomTo(k){var o=p.ooms[k];if(!o)return;var w=Math.max(span*0.05,0.001);view={t0:Math.max(0,o.t-w),t1:Math.min(span,o.t+w),o0:0,o1:total};draw();sec.scrollIntoView();}
