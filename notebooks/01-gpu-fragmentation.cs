@@ -44,7 +44,7 @@ var source = ooms.Rows.Count > 0 ? (string)ooms["source_id"][0]! : Frames.String
 var timeline = run.Frame("fragmentation_timeline", new Slice(SourceId: source));
 Show(Charts.Lines($"pool {source}", Frames.Longs(timeline, "ts_ns"),
     [("frag_rate", Frames.Doubles(timeline, "frag_rate")), ("effective_contiguous_ratio", Frames.Doubles(timeline, "effective_contiguous_ratio"))],
-    "ratio", redLine: 0.35, yMax: 1));
+    "ratio", redLine: Memtrace.Schemas.Results.FragmentationTimeline.ContiguousRedLine, yMax: 1));
 Show($"timeline rows: {timeline.Rows.Count}, max frag_rate {Frames.Doubles(timeline, "frag_rate_max").Max():0.0000}, " +
      $"min effective_contiguous_ratio {Frames.Doubles(timeline, "effective_contiguous_ratio").Min():0.0000}");
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Memtrace.Pipeline.Report;
 using Memtrace.Schemas.IO;
 
 namespace Memtrace.Notebooks;
@@ -39,7 +40,7 @@ public static class Charts
         var xs = series.SelectMany(s => s.X).DefaultIfEmpty(0).ToArray();
         var ys = series.SelectMany(s => s.Y.Where(v => v.HasValue).Select(v => v!.Value)).Append(redLine ?? 0).ToArray();
         double x0 = xs.Min(), x1 = Math.Max(xs.Max(), x0 + 1e-9), y0 = Math.Min(0, ys.Min()), y1 = Math.Max(yMax ?? ys.Max(), y0 + 1e-9);
-        var unit = yLabel == "bytes" ? (Math.Max(Math.Abs(y0), y1) >= 2.0 * (1L << 30) ? 1L << 30 : 1L << 20) : 1;
+        var unit = yLabel == "bytes" ? AxisTicks.ByteUnit(Math.Max(Math.Abs(y0), y1)).Unit : 1;
         double X(double v) => L + (v - x0) / (x1 - x0) * (W - L - R);
         double Y(double v) => T + (1 - (v - y0) / (y1 - y0)) * (H - T - B);
         var sb = new StringBuilder();
@@ -79,13 +80,7 @@ public static class Charts
     }
 
     /// <summary>About five round ticks (1, 2 or 5 × 10^k apart) covering [lo, hi].</summary>
-    public static IEnumerable<double> Ticks(double lo, double hi)
-    {
-        var raw = (hi - lo) / 5;
-        var mag = Math.Pow(10, Math.Floor(Math.Log10(raw)));
-        var step = raw / mag < 1.5 ? mag : raw / mag < 3.5 ? 2 * mag : raw / mag < 7.5 ? 5 * mag : 10 * mag;
-        for (var v = Math.Ceiling(lo / step) * step; v <= hi + step * 1e-9; v += step) yield return Math.Abs(v) < step * 1e-9 ? 0 : v;
-    }
+    public static IEnumerable<double> Ticks(double lo, double hi) => AxisTicks.Nice(lo, hi, 5);
 
     private static string Label(double v, long unit) => unit switch
     {

@@ -1,5 +1,6 @@
 using System.Text;
 using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Results;
 using Memtrace.Schemas.Stats;
 
 namespace Memtrace.Schemas;
@@ -60,6 +61,13 @@ public static class SchemaDocs
         sb.Append("Every run writes a `stats` row for each counter, zeros included. An `error` counter above zero makes the CLI exit 3 unless `--tolerate-errors`.\n\n");
         sb.Append("| counter | severity | meaning |\n|---|---|---|\n");
         foreach (var s in StatsCatalog.All) sb.Append($"| `{s.Key}` | {s.SeverityName} | {s.Description} |\n");
+        sb.Append("\n## Flag kinds (`flags.kind`)\n\n| kind | severity | meaning |\n|---|---|---|\n");
+        foreach (var k in FlagKinds.All) sb.Append($"| `{k.Name}` | {k.Severity} | {k.Doc} |\n");
+        sb.Append("\n## Verdicts\n\n");
+        sb.Append($"An OOM (`oom_diagnoses.verdict`): `{Verdicts.Fragmentation}` when the request was at most the free bytes F but more than the largest free block L, `{Verdicts.Capacity}` when it was more than F.\n\n");
+        sb.Append("A pool and the run (`summary.json`), worst first:\n\n| verdict | meaning |\n|---|---|\n");
+        foreach (var (word, meaning) in Verdicts.Gpu) sb.Append($"| `{word}` | {meaning} |\n");
+        sb.Append($"\n`--fail-on` takes {string.Join(", ", Verdicts.FailOn.Select(v => $"`{v}`"))}.\n");
         return sb.ToString();
     }
 

@@ -68,9 +68,9 @@ else
   task=${victim%.0}
   scancel --signal=KILL "$victim"
   # Slurm holds a requeued job back for two minutes before it is eligible again; the test does not wait for that.
-  for _ in $(seq 100); do
+  for _ in $(seq 300); do
     scontrol show job "$task" 2>/dev/null | grep -q 'Restarts=[1-9]' && break
-    sleep 0.1
+    sleep 0.2
   done
   scontrol update JobId="$task" StartTime=now 2>/dev/null || true
   wait_gone "$merge" 600

@@ -92,7 +92,7 @@ internal static class RunCommand
     /// <summary>--fail-on takes only the known verdicts: a typo in a CI gate ("fragmentation", "OOM") is a usage error, not a gate that never fires.</summary>
     private static Option<string[]> FailOn()
     {
-        var option = new Option<string[]>("--fail-on") { Description = "Exit 4 when a verdict is found: fragmentation-oom, capacity-oom, any-oom (GPU), host-oom (a process OOM-killed), spin (a suspect epoll window).", AllowMultipleArgumentsPerToken = true };
+        var option = new Option<string[]>("--fail-on") { Description = $"Exit 4 when a verdict is found: {string.Join(", ", RunOptions.FailOnValues)} (any-oom: any GPU OOM; host-oom: a process OOM-killed; spin: a suspect epoll window).", AllowMultipleArgumentsPerToken = true };
         option.Validators.Add(result =>
         {
             foreach (var token in result.Tokens.Where(t => !RunOptions.FailOnValues.Contains(t.Value)))

@@ -24,7 +24,7 @@ public static class GpuCapacityAnalyzer
             t.I64("peak_allocated").Append(p.Timeline.Count > 0 ? p.Timeline.Max(r => r.AllocatedMax) : 0);
             t.I64("peak_reserved").Append(p.Timeline.Count > 0 ? p.Timeline.Max(r => r.ReservedMax) : 0);
             t.I64("ooms").Append(p.Ooms.Count);
-            t.I64("fragmentation_ooms").Append(p.Ooms.Count(o => o.Verdict == "fragmentation"));
+            t.I64("fragmentation_ooms").Append(p.Ooms.Count(o => o.Verdict == Verdicts.Fragmentation));
             t.I64("device_total").Append(total);
             t.I64("device_needed").Append(p.Ooms.Count > 0 ? p.Ooms.Max(o => InUse(o, total) + o.Request) : null);
             t.I64("device_needed_if_compacted").Append(p.Ooms.Count > 0 ? p.Ooms.Max(o => o.Allocated + o.Request) : null);

@@ -1,3 +1,4 @@
+using Memtrace.Pipeline.Collections;
 using Memtrace.Schemas.Stats;
 
 namespace Memtrace.Pipeline.Fragmentation;

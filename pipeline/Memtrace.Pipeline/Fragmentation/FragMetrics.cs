@@ -1,3 +1,5 @@
+using Memtrace.Schemas.Results;
+
 namespace Memtrace.Pipeline.Fragmentation;
 
 /// <summary>
@@ -8,7 +10,6 @@ namespace Memtrace.Pipeline.Fragmentation;
 public static class FragMetrics
 {
     public const int Buckets = 64;
-    public const double ContiguousRedLine = 0.35;
 
     /// <summary>The seed's 碎片率: (F − L) / F, and 0 when nothing is free.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -70,7 +71,7 @@ public static class FragMetrics
 
     /// <summary>OOM verdict: fragmentation when R ≤ F but R > L; capacity when R > F; fits when R ≤ L (the pool could have served it).</summary>
     public static string Verdict(long request, long f, long l) =>
-        request > f ? "capacity" : request > l ? "fragmentation" : "fits";
+        request > f ? Verdicts.Capacity : request > l ? Verdicts.Fragmentation : Verdicts.Fits;
 
     /// <summary>
     /// The seed's entropy, exactly as its numpy code: logs = log2(KB + 1); 8-bin histogram over

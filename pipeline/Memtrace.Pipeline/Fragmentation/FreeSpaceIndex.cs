@@ -1,3 +1,5 @@
+using Memtrace.Pipeline.Collections;
+
 namespace Memtrace.Pipeline.Fragmentation;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using Memtrace.Pipeline.Collections;
+
 namespace Memtrace.Pipeline.Fragmentation;
 
 /// <summary>Told when a block becomes live and when it stops being live (freed, or dropped with its segment).</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Memtrace.Pipeline.Collections;
 
 namespace Memtrace.Pipeline.Fragmentation;
 
@@ -158,7 +159,7 @@ public sealed class PoolScan
 
     /// <summary>
     /// Widens [lo, hi) over every successful allocation and reservation, branch-free: the ops interleave at
-    /// random, and the branchy loop this replaced mispredicted often enough to cost as much as a pass.
+    /// random, so a branch per op mispredicts often enough to cost as much as a whole pass.
     /// </summary>
     private static void Extent(ReadOnlySpan<PoolEvent> events, ref long lo, ref long hi)
     {

@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
+using System.Text;
 using Memtrace.Schemas.Model;
 using Memtrace.Schemas.Results;
 
@@ -109,7 +109,7 @@ internal static class HostSections
         var rows = Enumerable.Range(0, mt.RowCount).Where(r => mt.I64("pid")[r] == key.Pid && mt.Str("host")[r] == key.Host && mt.Str("cgroup_path")[r] == key.Cgroup).ToList();
         var ws = rows.Where(r => mt.I64("working_set").Get(r) is not null).Select(r => (mt.I64("ts_ns")[r], mt.I64("working_set").Get(r))).ToList();
         var limit = rows.Where(r => mt.I64("limit").Get(r) is not null).Select(r => (mt.I64("ts_ns")[r], mt.I64("limit").Get(r))).ToList();
-        var kills = Enumerable.Range(0, flags.RowCount).Where(r => flags.I64("pid")[r] == key.Pid && flags.Str("kind")[r] == "oom_kill")
+        var kills = Enumerable.Range(0, flags.RowCount).Where(r => flags.I64("pid")[r] == key.Pid && flags.Str("kind")[r] == FlagKinds.OomKill.Name)
             .Select(r => (flags.I64("start_ts_ns")[r], (long?)null)).ToList();
         return [new("cgroup limit", "#d00", true, limit), new("working set", "#000", false, ws), new("OOM kill", "#d00", false, kills)];
     }
@@ -154,10 +154,10 @@ internal static class HostSections
             lower.Reverse();
             sb.Append($"<polygon fill=\"{Colors[li % Colors.Length]}\" points=\"{string.Join(' ', upper)} {string.Join(' ', lower)}\"><title>{layers[li]}</title></polygon>");
         }
-        var unit = range >= 3.0 * (1L << 30) ? 1L << 30 : 1L << 20;
-        foreach (var v in Ticks(bottom / unit, top / unit, 5))
-            sb.Append($"<line x1=\"{L - 4}\" x2=\"{W - R}\" y1=\"{N(Y(v * unit))}\" y2=\"{N(Y(v * unit))}\" stroke=\"#000\" stroke-opacity=\"{(v == 0 ? 0.6 : 0.08)}\"/><text x=\"{L - 6}\" y=\"{N(Y(v * unit) + 4)}\" text-anchor=\"end\">{N(v)} {(unit == 1L << 30 ? "GiB" : "MiB")}</text>");
-        foreach (var v in Ticks(0, (t1 - t0) / 1e9, 6))
+        var (unit, unitName) = AxisTicks.ByteUnit(range);
+        foreach (var v in AxisTicks.Nice(bottom / unit, top / unit, 5))
+            sb.Append($"<line x1=\"{L - 4}\" x2=\"{W - R}\" y1=\"{N(Y(v * unit))}\" y2=\"{N(Y(v * unit))}\" stroke=\"#000\" stroke-opacity=\"{(v == 0 ? 0.6 : 0.08)}\"/><text x=\"{L - 6}\" y=\"{N(Y(v * unit) + 4)}\" text-anchor=\"end\">{N(v)} {unitName}</text>");
+        foreach (var v in AxisTicks.Nice(0, (t1 - t0) / 1e9, 6))
         {
             var ts = t0 + (long)(v * 1e9);
             sb.Append($"<line x1=\"{N(X(ts))}\" x2=\"{N(X(ts))}\" y1=\"{H - B}\" y2=\"{H - B + 4}\" stroke=\"#333\"/><text x=\"{N(X(ts))}\" y=\"{H - B + 16}\" text-anchor=\"middle\">{Clock(ts)}</text>");
@@ -188,12 +188,4 @@ internal static class HostSections
     private static string Clock(long ns) => DateTimeOffset.UnixEpoch.AddTicks(ns / 100).ToString("HH:mm:ss.f", CultureInfo.InvariantCulture);
 
     /// <summary>About n round ticks (1, 2 or 5 × 10^k apart) covering [lo, hi].</summary>
-    private static IEnumerable<double> Ticks(double lo, double hi, int n)
-    {
-        var raw = (hi - lo) / n;
-        if (!(raw > 0)) yield break;
-        var mag = Math.Pow(10, Math.Floor(Math.Log10(raw)));
-        var step = raw / mag < 1.5 ? mag : raw / mag < 3.5 ? 2 * mag : raw / mag < 7.5 ? 5 * mag : 10 * mag;
-        for (var v = Math.Ceiling(lo / step) * step; v <= hi + step * 1e-9; v += step) yield return Math.Abs(v) < step * 1e-9 ? 0 : v;
-    }
 }

@@ -1,7 +1,7 @@
 using System.Net;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using System.Text;
 using Memtrace.Schemas.IO;
 using Memtrace.Schemas.Model;
 using Memtrace.Schemas.Results;
@@ -107,14 +107,8 @@ public static class HtmlReport
         sb.Append("<div class=\"cards\">");
         var gpu = summary?["gpu"];
         var verdict = gpu?["verdict"]?.GetValue<string>() ?? "no data";
-        var cls = verdict == "no-oom" ? "ok" : "bad";
-        var explain = verdict switch
-        {
-            "fragmentation-oom" => "an allocation failed although enough memory was free: no free block was large enough",
-            "capacity-oom" => "an allocation failed because the pool was out of memory",
-            "no-oom" => "no allocation failed",
-            _ => "",
-        };
+        var cls = verdict == Verdicts.NoOom ? "ok" : "bad";
+        var explain = Verdicts.Meaning(verdict);
         sb.Append($"<a class=\"card {cls}\" id=\"gpu-verdict\" href=\"#oom\"><b>GPU verdict: {E(verdict)}</b><span>{E(explain)}</span></a>");
         if (gpu?["pools"] is JsonArray pools)
         {

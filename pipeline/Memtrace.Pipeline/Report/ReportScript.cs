@@ -9,7 +9,9 @@ namespace Memtrace.Pipeline.Report;
 /// </summary>
 internal static class ReportScript
 {
-    public const string Js = $$$"""
+    private static readonly string RedLine = Schemas.Results.FragmentationTimeline.ContiguousRedLine.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    public static readonly string Js = $$$"""
         (function(){
         'use strict';
         var D=JSON.parse(document.getElementById('data').textContent);
@@ -45,7 +47,7 @@ internal static class ReportScript
           var sel=el('div','sel');wrap.appendChild(sel);
           sec.appendChild(el('div','muted','Drag over the heatmap to zoom (time and address); double-click or "reset zoom" to return. Each column is the pool at the end of its time bin.'));
           var charts=[
-            {title:'frag_rate and effective_contiguous_ratio (dashed: 0.35 — below it the pool is red)',s:[['frag','{{{MetricColors.FragRate}}}','frag_rate'],['ecr','{{{MetricColors.EffectiveContiguousRatio}}}','effective_contiguous_ratio']],lo:0,hi:1,red:0.35},
+            {title:'frag_rate and effective_contiguous_ratio (dashed: {{{RedLine}}} — below it the pool is red)',s:[['frag','{{{MetricColors.FragRate}}}','frag_rate'],['ecr','{{{MetricColors.EffectiveContiguousRatio}}}','effective_contiguous_ratio']],lo:0,hi:1,red:{{{RedLine}}}},
             {title:'entropy_log2 of free blocks (bits)',s:[['ent','{{{MetricColors.Entropy}}}','entropy_log2 (by blocks)']]},
             {title:'unusable_index at the p50 and p99 request sizes',s:[['u50','{{{MetricColors.UnusableP50}}}','unusable p50'],['u99','{{{MetricColors.UnusableP99}}}','unusable p99']],lo:0,hi:1},
             {title:'reserved and allocated',s:[['res','{{{MetricColors.Reserved}}}','reserved'],['alc','{{{MetricColors.Allocated}}}','allocated']],bytes:true}];
@@ -65,7 +67,7 @@ internal static class ReportScript
             var sx=view.t0/span*l.tb,sw=(view.t1-view.t0)/span*l.tb,sy=(total-view.o1)/total*l.ab,sh=(view.o1-view.o0)/total*l.ab;
             g.drawImage(k.img,sx,sy,sw,sh,L,T,W-L-R,H-T-B);g.strokeStyle='#999';g.strokeRect(L-0.5,T-0.5,W-L-R+1,H-T-B+1);
             g.font='11px system-ui,sans-serif';g.fillStyle='#333';
-            var unit=view.o1-view.o0>=3*1073741824?1073741824:1048576,name=unit===1073741824?' GiB':' MiB';
+            var unit=view.o1-view.o0>={{{AxisTicks.GiBFromBytes}}}?1073741824:1048576,name=unit===1073741824?' GiB':' MiB';
             ticks(view.o0/unit,view.o1/unit,5).forEach(function(v){var o=v*unit,y=Y(o);g.fillRect(W-R,y,4,1);g.fillRect(L-4,y,4,1);
               g.textAlign='left';g.fillText((+v.toFixed(3))+name,W-R+6,y+4);g.textAlign='right';g.fillText(hex(addrAt(Math.min(o,total-1))),L-6,y+4);});
             g.save();g.translate(12,(T+H-B)/2);g.rotate(-Math.PI/2);g.textAlign='center';g.fillText('device address (segments end to end)',0,0);g.restore();
@@ -78,7 +80,7 @@ internal static class ReportScript
               if(!isFinite(lo)){lo=0;hi=1;}if(c.bytes)lo=Math.min(0,lo);if(hi-lo<1e-9)hi=lo+1;}
             function Yc(v){return T+(1-(v-lo)/(hi-lo))*(TH-T-B);}
             g.strokeStyle='#999';g.strokeRect(L-0.5,T-0.5,W-L-R+1,TH-T-B+1);g.fillStyle='#333';
-            var unit=c.bytes?(hi>=3*1073741824?1073741824:1048576):1;
+            var unit=c.bytes?(hi>={{{AxisTicks.GiBFromBytes}}}?1073741824:1048576):1;
             ticks(lo/unit,hi/unit,3).forEach(function(v){var y=Yc(v*unit);g.fillRect(L-4,y,4,1);g.textAlign='right';g.fillText(c.bytes?(+v.toFixed(2))+(unit===1073741824?' GiB':' MiB'):String(+v.toFixed(3)),L-6,y+4);});
             if(c.red!=null){g.strokeStyle='#d00';g.setLineDash([5,4]);g.beginPath();g.moveTo(L,Yc(c.red));g.lineTo(W-R,Yc(c.red));g.stroke();g.setLineDash([]);}
             c.s.forEach(function(s){g.strokeStyle=s[1];g.lineWidth=1.5;g.beginPath();idx.forEach(function(i,k){var x=X(tl.t[i]),y=Yc(tl[s[0]][i]);if(k)g.lineTo(x,y);else g.moveTo(x,y);});g.stroke();});

@@ -45,41 +45,41 @@ public static class HostFlagsAnalyzer
                 var first = a[0].Split.Bytes;
                 // Growth of RssAnon − Go-managed, signed: the off-heap layer alone would hide the part of a
                 // cgo allocation that first fills the Go bytes that are mapped but not resident.
-                Runs(t, w, "off_heap_growth", "warning", a, i => Layers.AnonOutsideGo(i.Split) - Layers.AnonOutsideGo(a[0].Split), (_, v) => v >= o.OffHeapGrowthBytes, o.OffHeapGrowthBytes,
+                Runs(t, w, FlagKinds.OffHeapGrowth, a, i => Layers.AnonOutsideGo(i.Split) - Layers.AnonOutsideGo(a[0].Split), (_, v) => v >= o.OffHeapGrowthBytes, o.OffHeapGrowthBytes,
                     (i, v) => $"RssAnon − Go-managed grew {v / MiB:F1} MiB since the first instant; off_heap_anon {i.Split.Bytes[Layers.OffHeapAnon] / MiB:F1} MiB ({i.Split.Evidence[Layers.OffHeapAnon]})");
-                Runs(t, w, "goroutine_stack_growth", "warning", a.Where(i => i.Go is not null).ToList(), i => i.Split.Bytes[Layers.Stacks] - first[Layers.Stacks], (_, v) => v >= o.StackGrowthBytes, o.StackGrowthBytes,
+                Runs(t, w, FlagKinds.GoroutineStackGrowth, a.Where(i => i.Go is not null).ToList(), i => i.Split.Bytes[Layers.Stacks] - first[Layers.Stacks], (_, v) => v >= o.StackGrowthBytes, o.StackGrowthBytes,
                     (i, v) => $"StackSys {i.Go!.StackSys / MiB:F1} MiB, {v / MiB:F1} MiB above the first instant; {i.Go.NumGoroutine?.ToString() ?? "?"} goroutines");
-                Runs(t, w, "heap_not_returned", "info", a.Where(i => i.Go is not null).ToList(), i => i.Split.Bytes[Layers.GoFreeUnreturned],
+                Runs(t, w, FlagKinds.HeapNotReturned, a.Where(i => i.Go is not null).ToList(), i => i.Split.Bytes[Layers.GoFreeUnreturned],
                     (i, v) => v >= Math.Max(o.HeapNotReturnedBytes, o.HeapNotReturnedFraction * i.Split.GoManaged), o.HeapNotReturnedBytes,
                     (i, v) => $"HeapIdle − HeapReleased = {v / MiB:F1} MiB of Go-managed {i.Split.GoManaged / MiB:F1} MiB");
                 var withCg = a.Where(i => i.Split.TotalKind == "cgroup_usage").ToList();
-                Runs(t, w, "page_cache_dominating", "info", withCg, i => Frac(i.Split.Bytes[Layers.PageCacheActive] + i.Split.Bytes[Layers.PageCacheInactive], i.Split.Total),
+                Runs(t, w, FlagKinds.PageCacheDominating, withCg, i => Frac(i.Split.Bytes[Layers.PageCacheActive] + i.Split.Bytes[Layers.PageCacheInactive], i.Split.Total),
                     (_, v) => v > o.PageCacheFraction, o.PageCacheFraction, (i, v) => $"page cache {(i.Split.Bytes[Layers.PageCacheActive] + i.Split.Bytes[Layers.PageCacheInactive]) / MiB:F1} MiB = {v:P0} of usage {i.Split.Total / MiB:F1} MiB");
-                Runs(t, w, "kernel_memory_high", "warning", withCg, i => Frac(i.Split.Bytes[Layers.Kernel], i.Split.Total), (_, v) => v > o.KernelFraction, o.KernelFraction,
+                Runs(t, w, FlagKinds.KernelMemoryHigh, withCg, i => Frac(i.Split.Bytes[Layers.Kernel], i.Split.Total), (_, v) => v > o.KernelFraction, o.KernelFraction,
                     (i, v) => $"kernel {i.Split.Bytes[Layers.Kernel] / MiB:F1} MiB = {v:P0} of usage ({i.Split.Evidence[Layers.Kernel]})");
-                Runs(t, w, "go_managed_not_resident", "info", a, i => i.Split.Bytes[Layers.GoNotResident], (_, v) => v < 0, 0, (i, v) => i.Split.Evidence[Layers.GoNotResident]);
+                Runs(t, w, FlagKinds.GoManagedNotResident, a, i => i.Split.Bytes[Layers.GoNotResident], (_, v) => v < 0, 0, (i, v) => i.Split.Evidence[Layers.GoNotResident]);
                 foreach (var layer in new[] { Layers.OtherAnon, Layers.PageCacheActive, Layers.Residual })
                 {
                     var name = RssGapAttribution.Layers[layer].Name;
-                    Runs(t, w, "negative_" + name, "info", withCg, i => i.Split.Bytes[layer], (_, v) => v < -o.NegativeSlackBytes, -o.NegativeSlackBytes, (i, v) => $"{name} = {v / MiB:F1} MiB: {i.Split.Evidence[layer]} (pages charged elsewhere, or samples {Math.Abs(i.Proc.Ts - (i.Cgroup?.Ts ?? i.Proc.Ts)) / 1e6:F0} ms apart)");
+                    Runs(t, w, FlagKinds.NegativeLayer(name), withCg, i => i.Split.Bytes[layer], (_, v) => v < -o.NegativeSlackBytes, -o.NegativeSlackBytes, (i, v) => $"{name} = {v / MiB:F1} MiB: {i.Split.Evidence[layer]} (pages charged elsewhere, or samples {Math.Abs(i.Proc.Ts - (i.Cgroup?.Ts ?? i.Proc.Ts)) / 1e6:F0} ms apart)");
                 }
             }
             var cg = w.Cgroup;
             var cgPoints = cg.Select(c => (c.Ts, c)).ToList();
-            Runs(t, w, "working_set_over_90pct", "critical", cgPoints.Where(p => p.c.Limit is not null && p.c.WorkingSet is not null).ToList(), p => Frac(p.c.WorkingSet!.Value, p.c.Limit!.Value),
+            Runs(t, w, FlagKinds.WorkingSetOver90Pct, cgPoints.Where(p => p.c.Limit is not null && p.c.WorkingSet is not null).ToList(), p => Frac(p.c.WorkingSet!.Value, p.c.Limit!.Value),
                 (_, v) => v > o.WorkingSetFraction, o.WorkingSetFraction, (p, v) => $"working set {p.c.WorkingSet!.Value / MiB:F1} MiB = {v:P1} of limit {p.c.Limit!.Value / MiB:F1} MiB", ts: p => p.Ts);
-            Runs(t, w, "psi_avg10_avg60_disagree", "info", cgPoints.Where(p => p.c.PsiSome10 is not null && p.c.PsiSome60 is not null).ToList(), p => Math.Abs(p.c.PsiSome10!.Value - p.c.PsiSome60!.Value),
+            Runs(t, w, FlagKinds.PsiDisagree, cgPoints.Where(p => p.c.PsiSome10 is not null && p.c.PsiSome60 is not null).ToList(), p => Math.Abs(p.c.PsiSome10!.Value - p.c.PsiSome60!.Value),
                 (_, v) => v >= o.PsiDisagreementPoints, o.PsiDisagreementPoints, (p, v) => $"memory.pressure some avg10 {p.c.PsiSome10} vs avg60 {p.c.PsiSome60}: a burst the minute average hides, or one that has passed", ts: p => p.Ts);
             GomemlimitFlags(t, w);
             for (var i = 1; i < cg.Count; i++)
             {
                 if (cg[i - 1].Failcnt is { } f0 && cg[i].Failcnt is { } f1 && f1 > f0)
-                    Add(t, w, "limit_hit", "warning", cg[i - 1].Ts, cg[i].Ts, f1 - f0, null, $"failcnt {f0}→{f1}: usage reached the limit {f1 - f0} times (reclaim followed; not necessarily a kill)");
+                    Add(t, w, FlagKinds.LimitHit, FlagKinds.LimitHit.Severity, cg[i - 1].Ts, cg[i].Ts, f1 - f0, null, $"failcnt {f0}→{f1}: usage reached the limit {f1 - f0} times (reclaim followed; not necessarily a kill)");
             }
             foreach (var k in kills.GetValueOrDefault(w) ?? [])
-                Add(t, w, "oom_kill", "critical", k.WindowStart, k.WindowEnd, null, null, k.Evidence);
+                Add(t, w, FlagKinds.OomKill, FlagKinds.OomKill.Severity, k.WindowStart, k.WindowEnd, null, null, k.Evidence);
             if (OomEvents.VanishWindow(w) is { } v && (kills.GetValueOrDefault(w)?.Count ?? 0) == 0)
-                Add(t, w, "process_vanished", "info", v.LastAlive, v.FirstGone, null, null, $"/proc/{w.Pid} found at {v.LastAlive}, gone at {v.FirstGone}; no OOM-kill evidence");
+                Add(t, w, FlagKinds.ProcessVanished, FlagKinds.ProcessVanished.Severity, v.LastAlive, v.FirstGone, null, null, $"/proc/{w.Pid} found at {v.LastAlive}, gone at {v.FirstGone}; no OOM-kill evidence");
         }
     }
 
@@ -89,7 +89,7 @@ public static class HostFlagsAnalyzer
         for (var r = 0; r < alignment.RowCount; r++)
         {
             if (alignment.Str("status")[r] != "unanchored") continue;
-            Add(t, alignment.Str("host")[r] ?? "", "", 0, "clock_unanchored", "warning", 0, 0, alignment.I64("rows")[r], null,
+            Add(t, alignment.Str("host")[r] ?? "", "", 0, FlagKinds.ClockUnanchored, FlagKinds.ClockUnanchored.Severity, 0, 0, alignment.I64("rows")[r], null,
                 $"{alignment.Str("table")[r]} rows of source {alignment.Str("source_id")[r]}: {alignment.Str("message")[r]}");
         }
     }
@@ -100,15 +100,15 @@ public static class HostFlagsAnalyzer
         var limit = w.Cgroup.LastOrDefault(c => c.Limit is not null)?.Limit;
         if (go.Count == 0) return;
         if (go.Any(g => g.Gomemlimit == long.MaxValue))
-            Add(t, w, "gomemlimit_unset", limit is null ? "info" : "warning", go[0].Ts, go[^1].Ts, null, limit,
+            Add(t, w, FlagKinds.GomemlimitUnset, limit is null ? FlagKinds.Info : FlagKinds.GomemlimitUnset.Severity, go[0].Ts, go[^1].Ts, null, limit,
                 $"GOMEMLIMIT is math.MaxInt64 (unset){(limit is { } l ? $" under a {l / MiB:F0} MiB cgroup limit: the GC paces on GOGC alone and the heap can grow into the OOM killer; seed 004 suggests GOMEMLIMIT = 0.8 × limit = {0.8 * l / MiB:F0} MiB" : "")}");
         else if (limit is { } lim && go.Max(g => g.Gomemlimit!.Value) is var max && max > lim)
-            Add(t, w, "gomemlimit_above_limit", "warning", go[0].Ts, go[^1].Ts, max, lim, $"GOMEMLIMIT {max / MiB:F0} MiB is above the cgroup limit {lim / MiB:F0} MiB");
+            Add(t, w, FlagKinds.GomemlimitAboveLimit, FlagKinds.GomemlimitAboveLimit.Severity, go[0].Ts, go[^1].Ts, max, lim, $"GOMEMLIMIT {max / MiB:F0} MiB is above the cgroup limit {lim / MiB:F0} MiB");
     }
 
     private static double Frac(long part, long whole) => whole <= 0 ? 0 : (double)part / whole;
 
-    private static void Runs<T>(Table t, Workload w, string kind, string severity, IReadOnlyList<T> points, Func<T, double> value, Func<T, double, bool> on, double threshold,
+    private static void Runs<T>(Table t, Workload w, FlagKind kind, IReadOnlyList<T> points, Func<T, double> value, Func<T, double, bool> on, double threshold,
         Func<T, double, string> evidence, Func<T, long>? ts = null)
     {
         ts ??= p => ((AttributionInstant)(object)p!).Ts;
@@ -122,17 +122,17 @@ public static class HostFlagsAnalyzer
             var run = points.Skip(start).Take(i - start).ToList();
             var worst = threshold <= 0 && run.All(p => value(p) < 0) ? run.MinBy(value)! : run.MaxBy(value)!;
             var text = evidence(worst, value(worst)) + (run.Count > 1 ? $" (worst of {run.Count} instants)" : "");
-            Add(t, w, kind, severity, ts(points[start]), ts(points[i - 1]), value(worst), threshold, text);
+            Add(t, w, kind, kind.Severity, ts(points[start]), ts(points[i - 1]), value(worst), threshold, text);
             start = -1;
         }
     }
 
-    private static void Add(Table t, Workload w, string kind, string severity, long start, long end, double? value, double? threshold, string evidence) =>
+    private static void Add(Table t, Workload w, FlagKind kind, string severity, long start, long end, double? value, double? threshold, string evidence) =>
         Add(t, w.Host, w.CgroupPath, w.Pid, kind, severity, start, end, value, threshold, evidence);
 
-    private static void Add(Table t, string host, string cgroup, long pid, string kind, string severity, long start, long end, double? value, double? threshold, string evidence)
+    private static void Add(Table t, string host, string cgroup, long pid, FlagKind kind, string severity, long start, long end, double? value, double? threshold, string evidence)
     {
-        t.Str("host").Append(host); t.Str("cgroup_path").Append(cgroup); t.I64("pid").Append(pid); t.Str("kind").Append(kind); t.Str("severity").Append(severity);
+        t.Str("host").Append(host); t.Str("cgroup_path").Append(cgroup); t.I64("pid").Append(pid); t.Str("kind").Append(kind.Name); t.Str("severity").Append(severity);
         t.I64("start_ts_ns").Append(start); t.I64("end_ts_ns").Append(end); t.F64("value").Append(value); t.F64("threshold").Append(threshold); t.Str("evidence").Append(evidence);
         t.CommitRow();
     }

@@ -30,7 +30,7 @@ public static class Findings
             foreach (var o in p.Ooms.Take(3))
             {
                 var pool = Label(p.Key);
-                var why = o.Verdict == "fragmentation"
+                var why = o.Verdict == Verdicts.Fragmentation
                     ? $"asked {ByteSize.Format(o.Request)} while {ByteSize.Format(o.F)} was free but the largest free block was {ByteSize.Format(o.L)}"
                     : $"asked {ByteSize.Format(o.Request)} with only {ByteSize.Format(o.F)} free";
                 found.Add(new Finding("critical", $"GPU OOM on {pool}: {o.Verdict} — {why}", WhatIfAction(whatif, p.Key, o), "#" + OomAnchor(p.Key.SourceId, o.Seq)));
@@ -50,7 +50,7 @@ public static class Findings
         var flags = host.Flags;
         for (var i = 0; i < flags.RowCount; i++)
         {
-            if (flags.Str("severity")[i] != "critical" || flags.Str("kind")[i] == "oom_kill") continue;
+            if (flags.Str("severity")[i] != FlagKinds.Critical || flags.Str("kind")[i] == FlagKinds.OomKill.Name) continue;
             found.Add(new Finding("warning", $"{flags.Str("kind")[i]} in {flags.Str("cgroup_path")[i]} (pid {flags.I64("pid")[i]}): {flags.Str("evidence")[i]}", "see the flag's evidence",
                 "#" + FlagAnchor(flags.I64("pid")[i], flags.Str("kind")[i] ?? "", flags.I64("start_ts_ns")[i])));
         }
@@ -103,7 +103,7 @@ public static class Findings
     {
         var pool = whatif?.Pools.FirstOrDefault(p => p.Key == key);
         if (pool is null || pool.Runs.Count == 0)
-            return oom.Verdict == "fragmentation" ? $"{ByteSize.Format(oom.ExtraContiguousNeeded)} more contiguous space would have served it; try PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True" : "a larger device or smaller batch";
+            return oom.Verdict == Verdicts.Fragmentation ? $"{ByteSize.Format(oom.ExtraContiguousNeeded)} more contiguous space would have served it; try PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True" : "a larger device or smaller batch";
         var avoid = WhatIfSummary.Avoiding(pool, WhatIfStart.Trace).Concat(WhatIfSummary.Avoiding(pool, WhatIfStart.Empty)).FirstOrDefault();
         if (avoid is not null) return $"PYTORCH_CUDA_ALLOC_CONF={avoid.AllocConf} would have avoided it (what-if)";
         var need = pool.Runs.FirstOrDefault(r => r.Start == WhatIfStart.Trace && r.Config.Label == "recorded")?.MinCapacity;

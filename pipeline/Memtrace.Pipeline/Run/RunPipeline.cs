@@ -1,10 +1,11 @@
 using System.Diagnostics;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using Memtrace.Pipeline.Fragmentation;
 using Memtrace.Schemas.Archive;
 using Memtrace.Schemas.IO;
 using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Results;
 using Memtrace.Schemas.Stats;
 using Memtrace.Schemas.Tables;
 
@@ -18,7 +19,7 @@ public sealed record RunOptions
     public Allocators.WhatIfOptions? WhatIf { get; init; } = new();
     public bool TolerateErrors { get; init; }
     /// <summary>The values --fail-on accepts (RunPipeline.FailOnHit tests each); any other is refused when the command line is parsed.</summary>
-    public static readonly IReadOnlyList<string> FailOnValues = ["fragmentation-oom", "capacity-oom", "any-oom", "host-oom", "spin"];
+    public static readonly IReadOnlyList<string> FailOnValues = Verdicts.FailOn;
 
     /// <summary>Verdicts that make the run exit with <see cref="ExitCode.FailOn"/>: one of <see cref="FailOnValues"/> each.</summary>
     public IReadOnlyList<string> FailOn { get; init; } = [];

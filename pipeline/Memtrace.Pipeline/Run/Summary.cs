@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Memtrace.Pipeline.Fragmentation;
+using Memtrace.Schemas.Results;
 using Memtrace.Schemas.Stats;
 
 namespace Memtrace.Pipeline.Run;
@@ -14,8 +15,7 @@ public static class Summary
         {
             var tl = p.Timeline;
             var last = tl.Count > 0 ? tl[^1] : null;
-            var verdict = p.Ooms.Count == 0 ? "no-oom"
-                : p.Ooms.Any(o => o.Verdict == "fragmentation") ? "fragmentation-oom" : "capacity-oom";
+            var verdict = Verdicts.OfPool(p.Ooms.Select(o => o.Verdict).ToList());
             pools.Add(new JsonObject
             {
                 ["pool"] = p.Key.ToString(),
@@ -24,14 +24,14 @@ public static class Summary
                 ["verdict"] = verdict,
                 ["events"] = p.EventsReplayed,
                 ["ooms"] = p.Ooms.Count,
-                ["fragmentation_ooms"] = p.Ooms.Count(o => o.Verdict == "fragmentation"),
-                ["capacity_ooms"] = p.Ooms.Count(o => o.Verdict == "capacity"),
+                ["fragmentation_ooms"] = p.Ooms.Count(o => o.Verdict == Verdicts.Fragmentation),
+                ["capacity_ooms"] = p.Ooms.Count(o => o.Verdict == Verdicts.Capacity),
                 ["peak_reserved_bytes"] = tl.Count == 0 ? 0 : tl.Max(r => r.ReservedMax),
                 ["peak_allocated_bytes"] = tl.Count == 0 ? 0 : tl.Max(r => r.AllocatedMax),
                 ["max_frag_rate"] = tl.Count == 0 ? 0 : tl.Max(r => r.FragRateMax),
                 ["end_frag_rate"] = last?.FragRate ?? 0,
                 ["end_effective_contiguous_ratio"] = last?.Ecr ?? 1,
-                ["end_contiguous_red"] = last is not null && last.F > 0 && last.Ecr < FragMetrics.ContiguousRedLine,
+                ["end_contiguous_red"] = last is not null && last.F > 0 && last.Ecr < FragmentationTimeline.ContiguousRedLine,
                 ["request_p50"] = p.RequestP50,
                 ["request_p99"] = p.RequestP99,
                 ["anomalies"] = p.Anomalies.Count,
@@ -52,7 +52,7 @@ public static class Summary
             ["gpu"] = new JsonObject
             {
                 ["any_oom"] = pools.Any(p => (int)p!["ooms"]! > 0),
-                ["verdict"] = verdicts.Contains("fragmentation-oom") ? "fragmentation-oom" : verdicts.Contains("capacity-oom") ? "capacity-oom" : "no-oom",
+                ["verdict"] = Verdicts.Worst(verdicts),
                 ["pools"] = pools,
             },
             ["data_loss_and_error_counters"] = ErrorCounters(counts),
@@ -78,13 +78,13 @@ public static class Summary
     {
         var pools = summary["gpu"]!["pools"]!.AsArray();
         var host = summary["host"]!;
-        if (failOn.Contains("host-oom") && (bool)host["any_oom_kill"]!) return "host-oom";
-        if (failOn.Contains("spin") && (int)host["spin_suspect_windows"]! > 0) return "spin";
+        if (failOn.Contains(Verdicts.HostOom) && (bool)host["any_oom_kill"]!) return Verdicts.HostOom;
+        if (failOn.Contains(Verdicts.Spin) && (int)host["spin_suspect_windows"]! > 0) return Verdicts.Spin;
         foreach (var f in failOn)
         {
-            if (f == "any-oom" && (bool)summary["gpu"]!["any_oom"]!) return f;
-            if (f == "fragmentation-oom" && pools.Any(p => (int)p!["fragmentation_ooms"]! > 0)) return f;
-            if (f == "capacity-oom" && pools.Any(p => (int)p!["capacity_ooms"]! > 0)) return f;
+            if (f == Verdicts.AnyOom && (bool)summary["gpu"]!["any_oom"]!) return f;
+            if (f == Verdicts.FragmentationOom && pools.Any(p => (int)p!["fragmentation_ooms"]! > 0)) return f;
+            if (f == Verdicts.CapacityOom && pools.Any(p => (int)p!["capacity_ooms"]! > 0)) return f;
         }
         return null;
     }

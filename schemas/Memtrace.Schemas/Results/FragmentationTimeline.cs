@@ -6,6 +6,9 @@ namespace Memtrace.Schemas.Results;
 /// <summary>Per-event (or per time bucket) free-space metrics of one allocator pool.</summary>
 public static class FragmentationTimeline
 {
+    /// <summary>The seed's line for effective_contiguous_ratio: below it a pool is red (the report's dashed line, the notebook's, summary.json's end_contiguous_red).</summary>
+    public const double ContiguousRedLine = 0.35;
+
     public static readonly TableDef Def = new(
         "fragmentation_timeline", 1, TableKind.Result,
         "Free-space state after each replayed event, or per --resolution bucket. Bucket rows keep the exact extremes (min L, max frag_rate, max reserved) of every event inside.",
@@ -21,7 +24,7 @@ public static class FragmentationTimeline
             I64("largest_free", "bytes", "L: largest free block."),
             I64("free_blocks", "", "N: number of free blocks."),
             F64("frag_rate", "", "(F − L) / F; 0 when F = 0."),
-            F64("effective_contiguous_ratio", "", "L / F; 1 when F = 0; red below 0.35."),
+            F64("effective_contiguous_ratio", "", FormattableString.Invariant($"L / F; 1 when F = 0; red below {ContiguousRedLine}.")),
             F64("entropy_seed", "bits", "The seed's 8-bin log2(KB+1) entropy; data-dependent bins, never shown alone."),
             F64("entropy_log2", "bits", "Entropy of free blocks over fixed ⌊log2 bytes⌋ buckets, counted by blocks."),
             F64("entropy_log2_bytes", "bits", "Same buckets, weighted by bytes."),

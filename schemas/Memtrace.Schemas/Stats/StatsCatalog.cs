@@ -1,3 +1,5 @@
+using static System.FormattableString;
+
 namespace Memtrace.Schemas.Stats;
 
 public enum Severity
@@ -79,11 +81,11 @@ public static class StatsCatalog
     public static readonly StatDef CudaHookThreadGap = new("cuda_hook_thread_gap", Severity.DataLoss, "Events missing inside one thread's sequence (its per-thread counter skipped).");
 
     // Resource limits: hostile inputs meet an explicit bound (ImportLimits holds the numbers), each with its counter.
-    public static readonly StatDef LimitInflatedBytes = new("limit_inflated_bytes", Severity.Error, "A compressed input inflated past its bound (1000x its size for text, 256 MiB for a pprof): a gzip bomb; the file was refused.");
-    public static readonly StatDef LimitPickleDepth = new("limit_pickle_depth", Severity.Error, "A pickle opened more nested MARKs than the bound (100,000); the file was refused rather than risk the stack.");
-    public static readonly StatDef LimitPickleMemo = new("limit_pickle_memo", Severity.Error, "A pickle's memo grew past the bound (64 M entries); the file was refused.");
-    public static readonly StatDef LimitStackFrames = new("limit_stack_frames", Severity.DataLoss, "A call stack deeper than the bound (4,096 frames); the innermost frames up to the bound were kept.");
-    public static readonly StatDef LimitLineLength = new("limit_line_length", Severity.DataLoss, "A text line longer than the bound (16 Mi characters) was skipped without being held in memory.");
+    public static readonly StatDef LimitInflatedBytes = new("limit_inflated_bytes", Severity.Error, Invariant($"A compressed input inflated past its bound ({ImportLimits.MaxTextExpansion}x its size for text, {ImportLimits.MaxPprofInflatedBytes >> 20} MiB for a pprof): a gzip bomb; the file was refused."));
+    public static readonly StatDef LimitPickleDepth = new("limit_pickle_depth", Severity.Error, Invariant($"A pickle opened more nested MARKs than the bound ({ImportLimits.MaxPickleMarks:N0}); the file was refused rather than risk the stack."));
+    public static readonly StatDef LimitPickleMemo = new("limit_pickle_memo", Severity.Error, Invariant($"A pickle's memo grew past the bound ({ImportLimits.MaxPickleMemo >> 20} M entries); the file was refused."));
+    public static readonly StatDef LimitStackFrames = new("limit_stack_frames", Severity.DataLoss, Invariant($"A call stack deeper than the bound ({ImportLimits.MaxStackFrames:N0} frames); the innermost frames up to the bound were kept."));
+    public static readonly StatDef LimitLineLength = new("limit_line_length", Severity.DataLoss, Invariant($"A text line longer than the bound ({ImportLimits.MaxLineChars >> 20} Mi characters) was skipped without being held in memory."));
 
     // Replay.
     public static readonly StatDef ReplayLiveAtStart = new("replay_reconstructed_live_at_start", Severity.Info, "Allocations made before the trace window, rebuilt backwards from the final snapshot as live at its start.");

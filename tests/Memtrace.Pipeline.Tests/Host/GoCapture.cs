@@ -45,7 +45,3 @@ public abstract class GoCapture
 
     public Table Result(string name) => Output.Tables.Single(t => t.Def.Name == name);
 }
-
-public sealed class OomsvcCapture() : GoCapture("oomsvc", ("procfs.jsonl", "capture-jsonl"), ("expvar.jsonl", "go-expvar"), ("gctrace.log", "gctrace"), ("dmesg.txt", "dmesg"));
-
-public sealed class SpinsvcCapture() : GoCapture("spinsvc", ("procfs.jsonl", "capture-jsonl"), ("expvar.jsonl", "go-expvar"), ("perf-script.txt.gz", "perf-script"));

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text;
+using Memtrace.Schemas.Stats;
 
 namespace Memtrace.Collectors.Importers.Common;
 

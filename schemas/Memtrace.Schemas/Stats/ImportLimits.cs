@@ -1,7 +1,7 @@
-namespace Memtrace.Collectors.Importers.Common;
+namespace Memtrace.Schemas.Stats;
 
 /// <summary>
-/// Every bound a hostile input meets, in one place; each has its counter in StatsCatalog ("limit_*").
+/// Every bound a hostile input meets, in one place; each has its counter in StatsCatalog ("limit_*"), whose description quotes the number from here.
 /// The numbers sit far above what real tools write. Measured on the real torch snapshots in tests/data
 /// (pickletools): at most 7 MARKs open at once, one memo entry per ~60 bytes of pickle (so 64 Mi entries
 /// is a ~4 GB snapshot), and the deepest stack 131 frames.

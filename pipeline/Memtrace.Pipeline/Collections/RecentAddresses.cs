@@ -1,4 +1,4 @@
-namespace Memtrace.Pipeline.Fragmentation;
+namespace Memtrace.Pipeline.Collections;
 
 /// <summary>
 /// The last <see cref="Capacity"/> freed addresses, to tell a double free from a free of an unknown

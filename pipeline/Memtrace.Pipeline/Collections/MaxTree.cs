@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Memtrace.Pipeline.Fragmentation;
+namespace Memtrace.Pipeline.Collections;
 
 /// <summary>
 /// The maximum of values kept by small integer ids (0 when absent), exact after every change: the
@@ -16,10 +16,10 @@ namespace Memtrace.Pipeline.Fragmentation;
 /// replay (0.09 s of 0.5 s for 10^7 caching-allocator events, measured by leaving it out).
 /// </para>
 /// <para>
-/// The walk itself is branch-free: each level is one load of the sibling and a branch-free max. An earlier
-/// walk stopped as soon as a parent did not change, but where that stop falls depends on the data and its
-/// exit mispredicted. The tree replaced an indexed binary heap (a sift with a random access per level, and
-/// a remove plus an add whenever a block merely shrank or grew).
+/// The walk itself is branch-free: each level is one load of the sibling and a branch-free max. It does not
+/// stop where a parent stays the same: where that stop falls depends on the data, and its exit mispredicts.
+/// Not an indexed binary heap: that costs a sift with a random access per level, and a remove plus an add
+/// whenever a block merely shrinks or grows.
 /// </para>
 /// </summary>
 public sealed class MaxTree

@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
-namespace Memtrace.Pipeline.Fragmentation;
+namespace Memtrace.Pipeline.Collections;
 
 /// <summary>
 /// ⌊x / d⌋ for a divisor fixed in advance, exact for every non-negative long x, without a divide
@@ -9,7 +9,7 @@ namespace Memtrace.Pipeline.Fragmentation;
 /// Granlund and Montgomery's round-up method (Hacker's Delight §10-8, as libdivide's "add" case): with
 /// ℓ = ⌈log2 d⌉ and the 65-bit multiplier 2^64 + m, m = ⌊2^64·(2^ℓ − d) / d⌋ + 1, the quotient is
 /// (t + ((x − t) >> 1)) >> (ℓ − 1) where t is the high half of m·x. For d = 2^ℓ, m = 1 and t = 0, so the
-/// same two shifts give x >> ℓ. One multiply, two shifts and an add, no branch. It replaced a product
+/// same two shifts give x >> ℓ. One multiply, two shifts and an add, no branch: cheaper than a product
 /// with the double 1/d and a remainder fix-up (two conversions and a multiply on the path, ~20 cycles).
 /// </summary>
 public readonly struct ExactDivisor

@@ -1,12 +1,12 @@
-namespace Memtrace.Pipeline.Fragmentation;
+namespace Memtrace.Pipeline.Collections;
 
 /// <summary>
 /// A sorted set of longs with predecessor queries, stored as sorted chunks of at most
 /// <see cref="ChunkSize"/> values (a two-level B+-tree). Every search is a hand-written upper bound
-/// over plain arrays, and an insert shifts at most ChunkSize values. It replaced SortedSet&lt;long&gt;
-/// (red-black rebalancing) and then a version built on List and Array.BinarySearch, whose comparer
-/// dispatch made a predecessor query 80 ns and an insert 150 ns on a set of 2,000 free-block starts —
-/// most of a driver pool's replay, which needs one or two of them per event.
+/// over plain arrays, and an insert shifts at most ChunkSize values. Not SortedSet&lt;long&gt; (red-black
+/// rebalancing) nor List with Array.BinarySearch: measured on a set of 2,000 free-block starts, their
+/// rebalancing and comparer dispatch made a predecessor query 80 ns and an insert 150 ns — most of a
+/// driver pool's replay, which needs one or two of them per event.
 /// </summary>
 public sealed class OrderedLongSet
 {

@@ -1,4 +1,4 @@
-namespace Memtrace.Pipeline.Fragmentation;
+namespace Memtrace.Pipeline.Collections;
 
 /// <summary>
 /// One block of a pool, live or free: 32 bytes, two to a cache line. Blocks of a segment form a doubly

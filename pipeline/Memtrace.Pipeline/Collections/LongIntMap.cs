@@ -1,4 +1,4 @@
-namespace Memtrace.Pipeline.Fragmentation;
+namespace Memtrace.Pipeline.Collections;
 
 /// <summary>
 /// An open-addressing hash map from long to int: linear probing, Fibonacci hashing, load ≤ 1/2 and
