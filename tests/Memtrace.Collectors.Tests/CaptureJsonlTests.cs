@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Memtrace.Collectors.Importers.CaptureJsonl;
 using Memtrace.Collectors.Importers;
+using Memtrace.Collectors.Importers.CaptureJsonl;
 using Memtrace.Collectors.Samplers;
 using Memtrace.Schemas.Archive;
 using Memtrace.Schemas.Stats;

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using Memtrace.Collectors.Importers;
 using Memtrace.Collectors.Importers.Bpftrace;
 using Memtrace.Collectors.Importers.Cgroupfs;
 using Memtrace.Collectors.Importers.Dmesg;
@@ -6,7 +7,6 @@ using Memtrace.Collectors.Importers.Gctrace;
 using Memtrace.Collectors.Importers.Memleak;
 using Memtrace.Collectors.Importers.PerfScript;
 using Memtrace.Collectors.Importers.Procfs;
-using Memtrace.Collectors.Importers;
 using Memtrace.Schemas.Stats;
 using Memtrace.Tests;
 using Xunit;
