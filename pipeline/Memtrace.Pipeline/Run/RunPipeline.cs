@@ -46,105 +46,60 @@ public static class RunPipeline
     {
         var clock = Stopwatch.StartNew();
         var timings = new SortedDictionary<string, double>(StringComparer.Ordinal);
-        TraceArchive archive;
+        RunInputs inputs;
         try
         {
-            archive = TraceArchive.Open(archiveDir);
+            inputs = RunInputs.Open(archiveDir);
         }
         catch (ArchiveException e)
         {
             return new RunOutcome(ExitCode.InputRefused, $"{archiveDir}: refused: {e.Message}", new Dictionary<string, long>());
         }
         AtomicFile.SweepStale(outDir);
-        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var s in archive.Manifest.Sources)
-            foreach (var (k, v) in s.Stats) counts[k] = counts.GetValueOrDefault(k) + v;
-        var missing = new List<string>();
-        // Archive-level problems get import_log rows under the pseudo source "archive": the file, its first bytes, why.
-        var archiveLog = new StatsSink("archive");
-        Action<string, string> Refused(TableDef def) => (src, msg) =>
-        {
-            var path = TraceArchive.IsSafeId(src) ? archive.TablePath(def.Name, src) : null;
-            var (location, head) = path is null ? ("manifest.json", []) : (Path.GetRelativePath(archive.Root, path), FirstBytes(path));
-            lock (missing)
-            {
-                // The what-if reads gpu_alloc_events a second time: a refused file is reported once.
-                if (missing.Contains(msg)) return;
-                archiveLog.Log(StatsCatalog.ArchiveSourceMissing, location, StatsSink.Excerpt(head), msg);
-                missing.Add(msg);
-            }
-        };
-        Table Read(TableDef def) => archive.ReadTable(def, Refused(def));
+        var counts = inputs.SourceCounts();
 
         progress?.Invoke("read archive", 0);
         // The GPU tables go straight into the replay: no local here keeps them alive after it (see FragmentationAnalyzer.Run).
-        var snapshot = Read(GpuSegmentsSnapshot.Def);
-        var stacks = Read(Stacks.Def);
-        var importLog = Read(ImportLog.Def);
+        var snapshot = inputs.Read(GpuSegmentsSnapshot.Def);
+        var frames = new StackFrames(inputs.Read(Stacks.Def));
+        var importLog = inputs.Read(ImportLog.Def);
         timings["read_archive_s"] = clock.Elapsed.TotalSeconds;
 
-        var frames = new StackFrames(stacks);
         var t = clock.Elapsed.TotalSeconds;
-        // gpu_alloc_events is streamed: each pool is decoded from its row groups when its replay starts.
-        FragmentationOutput frag;
-        using (var events = archive.OpenTableReader(GpuAllocEvents.Def, Refused(GpuAllocEvents.Def)))
-            frag = FragmentationAnalyzer.Run(events, snapshot, options.Fragmentation, frames, p => progress?.Invoke("fragmentation replay", p), Refused(GpuAllocEvents.Def));
+        var frag = Fragmentation(inputs, snapshot, frames, options, progress);
         timings["fragmentation_s"] = clock.Elapsed.TotalSeconds - t;
-        // The replay's event arrays (hundreds of MB a pool, large-object heap) are garbage now; a full compacting
-        // collection returns them before the host half reads its tables, instead of at the next gen2 GC, which
-        // may come only after the host tables are resident too.
-        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-        foreach (var (k, v) in frag.Counts) counts[k] = counts.GetValueOrDefault(k) + v;
+        ReturnReplayMemory();
+        Add(counts, frag.Counts);
 
         t = clock.Elapsed.TotalSeconds;
-        Allocators.WhatIfOutput? whatif = null;
-        if (options.WhatIf is { } whatIfOptions)
+        var whatif = WhatIf(inputs, snapshot, frag, options, progress);
+        if (whatif is not null)
         {
-            using var events = archive.OpenTableReader(GpuAllocEvents.Def, Refused(GpuAllocEvents.Def));
-            whatif = Allocators.WhatIfAnalyzer.Run(events, snapshot, Read(GpuAllocatorSettings.Def),
-                whatIfOptions with { DeviceMemory = whatIfOptions.DeviceMemory ?? options.Fragmentation.DeviceMemory },
-                p => progress?.Invoke("allocator what-if", p), knownEvents: frag.Pools.ToDictionary(p => p.Key, p => p.EventsReplayed));
-            foreach (var (k, v) in whatif.Counts) counts[k] = counts.GetValueOrDefault(k) + v;
+            Add(counts, whatif.Counts);
             importLog.AppendTable(whatif.Log);
         }
         timings["whatif_s"] = clock.Elapsed.TotalSeconds - t;
 
         t = clock.Elapsed.TotalSeconds;
         progress?.Invoke("host analysis", 0.8);
-        var host = Host.HostAnalysis.Run(Read, frag, options.Host);
+        var host = Host.HostAnalysis.Run(inputs.Read, frag, options.Host);
         timings["host_s"] = clock.Elapsed.TotalSeconds - t;
-        foreach (var (k, v) in host.Counts) counts[k] = counts.GetValueOrDefault(k) + v;
+        Add(counts, host.Counts);
 
-        foreach (var (k, v) in archiveLog.Counts) counts[k] = counts.GetValueOrDefault(k) + v;
-        importLog.AppendTable(archiveLog.Log_);
-        var whatifTables = whatif is null ? [new Table(Schemas.Results.WhatIf.Def), new Table(Schemas.Results.AllocatorModelCheck.Def)] : new[] { whatif.WhatIf, whatif.Check };
+        Add(counts, inputs.Log.Counts);
+        importLog.AppendTable(inputs.Log.Log_);
+        var whatifTables = whatif is null ? [new Table(Schemas.Results.WhatIf.Def), new Table(AllocatorModelCheck.Def)] : new[] { whatif.WhatIf, whatif.Check };
         var tables = frag.Tables.Concat(host.Tables).Concat(whatifTables).Append(StatsBuilder.Build(counts)).Append(importLog).ToList();
         t = clock.Elapsed.TotalSeconds;
-        foreach (var table in tables)
-        {
-            var sorted = TableSort.ByKey(table);
-            AtomicFile.Write(Path.Combine(outDir, "tables", table.Def.Name + ".arrow"), s => ArrowIo.Write(sorted, s));
-        }
+        WriteTables(outDir, tables);
         var findings = Findings.Build(frag, host, whatif);
-        var summary = Summary.Build(frag, counts);
-        summary["findings"] = Findings.Json(findings);
-        summary["host"] = Host.HostAnalysis.Summary(host);
-        summary["whatif"] = Allocators.WhatIfSummary.Build(whatif);
-        AtomicFile.WriteAllText(Path.Combine(outDir, "summary.json"), summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        var summary = WriteSummary(outDir, frag, host, whatif, findings, counts);
         timings["write_tables_s"] = clock.Elapsed.TotalSeconds - t;
         // Everything still needed of the analyses, taken now: the report reads the written tables back, and
         // tier-0 code would keep these locals (every result table in memory) alive through it.
         var tableCount = tables.Count;
         var failOnHit = Summary.FailOnHit(summary, options.FailOn);
-        var batchJson = frag.Batch is { } b ? new JsonObject
-        {
-            ["device"] = b.Device, ["instants"] = b.Instants, ["blocks"] = b.Blocks, ["seconds"] = b.Seconds, ["mismatches"] = b.Mismatches,
-        } : null;
-        var rasterJson = frag.Raster is { } h ? new JsonObject
-        {
-            ["device"] = h.Device, ["intervals"] = h.Intervals, ["cells"] = h.Cells, ["seconds"] = h.Seconds, ["mismatches"] = h.Mismatches,
-        } : null;
+        var (batchJson, rasterJson) = (BatchJson(frag.Batch), RasterJson(frag.Raster));
         (tables, frag, host, whatif) = (null!, null!, null!, null);
         if (report)
         {
@@ -157,8 +112,8 @@ public static class RunPipeline
         {
             ["tool"] = "memtrace",
             ["version"] = Version,
-            ["archive"] = archive.Root,
-            ["inputs"] = new JsonArray(archive.Manifest.Sources.Select(s => (JsonNode)new JsonObject
+            ["archive"] = inputs.Archive.Root,
+            ["inputs"] = new JsonArray(inputs.Archive.Manifest.Sources.Select(s => (JsonNode)new JsonObject
             {
                 ["source_id"] = s.SourceId, ["path"] = s.Path, ["sha256"] = s.Sha256, ["importer"] = s.Importer, ["importer_version"] = s.ImporterVersion,
             }).ToArray()),
@@ -169,13 +124,79 @@ public static class RunPipeline
             ["batch_statistics"] = batchJson,
             ["heatmap_raster"] = rasterJson,
             ["counters"] = JsonSerializer.SerializeToNode(new SortedDictionary<string, long>(counts, StringComparer.Ordinal)),
-            ["unreadable_tables"] = new JsonArray(missing.Select(m => (JsonNode)JsonValue.Create(m)!).ToArray()),
+            ["unreadable_tables"] = new JsonArray(inputs.Missing.Select(m => (JsonNode)JsonValue.Create(m)!).ToArray()),
         };
-        AtomicFile.WriteAllText(Path.Combine(outDir, "run.json"), run.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(outDir, "run.json"), run.ToJsonString(Indented) + "\n");
 
         var (exit, gates) = Gates(failOnHit, counts, options);
-        return new RunOutcome(exit, $"wrote {tableCount} tables, summary.json, run.json{(report ? " and report.html" : "")} to {outDir}{gates}", counts) { Refused = missing, Findings = findings };
+        return new RunOutcome(exit, $"wrote {tableCount} tables, summary.json, run.json{(report ? " and report.html" : "")} to {outDir}{gates}", counts) { Refused = inputs.Missing, Findings = findings };
     }
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    private static void Add(Dictionary<string, long> counts, IEnumerable<KeyValuePair<string, long>> more)
+    {
+        foreach (var (k, v) in more) counts[k] = counts.GetValueOrDefault(k) + v;
+    }
+
+    /// <summary>The replay of every GPU pool: gpu_alloc_events is streamed, each pool decoded from its row groups when its replay starts.</summary>
+    private static FragmentationOutput Fragmentation(RunInputs inputs, Table snapshot, StackFrames frames, RunOptions options, Action<string, double>? progress)
+    {
+        using var events = inputs.Archive.OpenTableReader(GpuAllocEvents.Def, inputs.Refused(GpuAllocEvents.Def));
+        return FragmentationAnalyzer.Run(events, snapshot, options.Fragmentation, frames, p => progress?.Invoke("fragmentation replay", p), inputs.Refused(GpuAllocEvents.Def));
+    }
+
+    /// <summary>
+    /// The replay's event arrays (hundreds of MB a pool, large-object heap) are garbage once it ends; a full compacting
+    /// collection returns them before the host half reads its tables, instead of at the next gen2 GC, which may come
+    /// only after the host tables are resident too.
+    /// </summary>
+    private static void ReturnReplayMemory()
+    {
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+    }
+
+    /// <summary>The allocator what-if over the PyTorch pools (null when --no-whatif); it reads gpu_alloc_events a second time.</summary>
+    private static Allocators.WhatIfOutput? WhatIf(RunInputs inputs, Table snapshot, FragmentationOutput frag, RunOptions options, Action<string, double>? progress)
+    {
+        if (options.WhatIf is not { } whatIfOptions) return null;
+        using var events = inputs.Archive.OpenTableReader(GpuAllocEvents.Def, inputs.Refused(GpuAllocEvents.Def));
+        return Allocators.WhatIfAnalyzer.Run(events, snapshot, inputs.Read(GpuAllocatorSettings.Def),
+            whatIfOptions with { DeviceMemory = whatIfOptions.DeviceMemory ?? options.Fragmentation.DeviceMemory },
+            p => progress?.Invoke("allocator what-if", p), knownEvents: frag.Pools.ToDictionary(p => p.Key, p => p.EventsReplayed));
+    }
+
+    /// <summary>Every table sorted by its key, so the same archive gives byte-identical files.</summary>
+    private static void WriteTables(string outDir, List<Table> tables)
+    {
+        foreach (var table in tables)
+        {
+            var sorted = TableSort.ByKey(table);
+            AtomicFile.Write(Path.Combine(outDir, "tables", table.Def.Name + ".arrow"), s => ArrowIo.Write(sorted, s));
+        }
+    }
+
+    private static JsonObject WriteSummary(string outDir, FragmentationOutput frag, Host.HostOutput host, Allocators.WhatIfOutput? whatif,
+        IReadOnlyList<Finding> findings, Dictionary<string, long> counts)
+    {
+        var summary = Summary.Build(frag, counts);
+        summary["findings"] = Findings.Json(findings);
+        summary["host"] = Host.HostAnalysis.Summary(host);
+        summary["whatif"] = Allocators.WhatIfSummary.Build(whatif);
+        AtomicFile.WriteAllText(Path.Combine(outDir, "summary.json"), summary.ToJsonString(Indented) + "\n");
+        return summary;
+    }
+
+    private static JsonObject? BatchJson(Gpu.BatchCrossCheck.Outcome? b) => b is null ? null : new JsonObject
+    {
+        ["device"] = b.Device, ["instants"] = b.Instants, ["blocks"] = b.Blocks, ["seconds"] = b.Seconds, ["mismatches"] = b.Mismatches,
+    };
+
+    private static JsonObject? RasterJson(Gpu.HeatmapRasterizer.Outcome? h) => h is null ? null : new JsonObject
+    {
+        ["device"] = h.Device, ["intervals"] = h.Intervals, ["cells"] = h.Cells, ["seconds"] = h.Seconds, ["mismatches"] = h.Mismatches,
+    };
 
     /// <summary>The exit code and message tail of --fail-on and of error counters above zero (unless --tolerate-errors).</summary>
     public static (ExitCode Exit, string Message) Gates(string? failOnHit, IReadOnlyDictionary<string, long> counts, RunOptions options)
@@ -210,20 +231,5 @@ public static class RunPipeline
             ["whatif"] = JsonSerializer.SerializeToNode(options.WhatIf, OptionsJson),
         };
         return Fleet.ArchiveUnit.Hex(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(node.ToJsonString())));
-    }
-
-    private static byte[] FirstBytes(string path)
-    {
-        try
-        {
-            using var fs = File.OpenRead(path);
-            var head = new byte[Math.Min(64, fs.Length)];
-            fs.ReadExactly(head);
-            return head;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return [];
-        }
     }
 }
