@@ -72,29 +72,34 @@ public sealed class NsysSqliteImporter : IImporter
         var hasCorrelation = columns.Contains("correlationId");
         var hasContext = columns.Contains("contextId");
         using var cmd = con.CreateCommand();
-        cmd.CommandText = $"SELECT rowid, start, globalPid, deviceId, address, bytes, memKind, memoryOperationType, {(hasStream ? "streamId" : "NULL")}, {(hasCorrelation ? "correlationId" : "NULL")}, {(hasContext ? "contextId" : "NULL")} FROM {Table} ORDER BY start, rowid";
+        // Validity is computed by SQLite in the scan (column 11): one integer per row instead of eight null and type
+        // probes through the ADO.NET reader, which made the per-row work 5× the bare scan.
+        cmd.CommandText = $"SELECT rowid, start, globalPid, deviceId, address, bytes, memKind, memoryOperationType, {(hasStream ? "streamId" : "NULL")}, {(hasCorrelation ? "correlationId" : "NULL")}, {(hasContext ? "contextId" : "NULL")}, "
+            + "(start IS NOT NULL AND globalPid IS NOT NULL AND deviceId IS NOT NULL AND memKind IS NOT NULL AND memoryOperationType IS NOT NULL "
+            + $"AND typeof(address) = 'integer' AND typeof(bytes) = 'integer') FROM {Table} ORDER BY start, rowid";
         using var r = cmd.ExecuteReader();
         var t = new Table(GpuAllocEvents.Def);
+        var (source, seqs, ts, host, pid, device, pool, ops, address, size, stream, api) = (t.Str("source_id"), t.I64("seq"), t.I64("ts_ns"), t.Str("host"),
+            t.I64("pid"), t.I64("device"), t.Str("pool"), t.Str("op"), t.I64("address"), t.I64("size"), t.I64("stream"), t.Str("api"));
         var kinds = new Dictionary<long, (string Pool, string Api)>();
         long seq = 0;
         while (r.Read())
         {
-            var rowid = r.GetInt64(0);
-            if (AnyNull(r) || r.GetFieldType(4) != typeof(long) || r.GetFieldType(5) != typeof(long))
+            if (r.GetInt64(11) == 0)
             {
-                ctx.Stats.Log(StatsCatalog.NsysBadRow, $"{Table} rowid {rowid}", Row(r), "NULL or non-integer field");
+                ctx.Stats.Log(StatsCatalog.NsysBadRow, $"{Table} rowid {r.GetInt64(0)}", Row(r), "NULL or non-integer field");
                 continue;
             }
             var bytes = r.GetInt64(5);
             var op = r.GetInt64(7);
             if (bytes < 0)
             {
-                ctx.Stats.Log(StatsCatalog.NsysBadRow, $"{Table} rowid {rowid}", Row(r), "negative bytes");
+                ctx.Stats.Log(StatsCatalog.NsysBadRow, $"{Table} rowid {r.GetInt64(0)}", Row(r), "negative bytes");
                 continue;
             }
             if (op is not (0 or 1))
             {
-                ctx.Stats.Log(StatsCatalog.NsysUnknownOperation, $"{Table} rowid {rowid}", Row(r), $"memoryOperationType {op}");
+                ctx.Stats.Log(StatsCatalog.NsysUnknownOperation, $"{Table} rowid {r.GetInt64(0)}", Row(r), $"memoryOperationType {op}");
                 continue;
             }
             var kindCode = r.GetInt64(6);
@@ -103,18 +108,18 @@ public sealed class NsysSqliteImporter : IImporter
                 var kind = MemKind(kindCode);
                 kinds[kindCode] = names = (kind is "device" or "device_static" ? "nsys" : $"nsys-{kind}", $"nsys memKind={kind}");
             }
-            t.Str("source_id").Append(ctx.SourceId);
-            t.I64("seq").Append(seq++);
-            t.I64("ts_ns").Append(sessionStart + r.GetInt64(1));
-            t.Str("host").Append(ctx.Options.Host);
-            t.I64("pid").Append((r.GetInt64(2) >> 24) & 0xFFFFFF);
-            t.I64("device").Append(r.GetInt64(3));
-            t.Str("pool").Append(names.Pool);
-            t.Str("op").Append(op == 0 ? "alloc" : "free");
-            t.I64("address").Append(r.GetInt64(4));
-            t.I64("size").Append(bytes);
-            t.I64("stream").Append(r.IsDBNull(8) ? null : r.GetInt64(8));
-            t.Str("api").Append(names.Api);
+            source.Append(ctx.SourceId);
+            seqs.Append(seq++);
+            ts.Append(sessionStart + r.GetInt64(1));
+            host.Append(ctx.Options.Host);
+            pid.Append((r.GetInt64(2) >> 24) & 0xFFFFFF);
+            device.Append(r.GetInt64(3));
+            pool.Append(names.Pool);
+            ops.Append(op == 0 ? "alloc" : "free");
+            address.Append(r.GetInt64(4));
+            size.Append(bytes);
+            stream.Append(r.IsDBNull(8) ? null : r.GetInt64(8));
+            api.Append(names.Api);
             t.CommitRow();
         }
         return new ImportResult
@@ -124,12 +129,6 @@ public sealed class NsysSqliteImporter : IImporter
             ClockAligned = aligned,
             Notes = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["session_start_utc_ns"] = sessionStart.ToString(System.Globalization.CultureInfo.InvariantCulture) },
         };
-    }
-
-    private static bool AnyNull(SqliteDataReader r)
-    {
-        for (var i = 1; i <= 7; i++) if (r.IsDBNull(i)) return true;
-        return false;
     }
 
     private static HashSet<string> Columns(SqliteConnection con, string table)
@@ -143,6 +142,7 @@ public sealed class NsysSqliteImporter : IImporter
         return set;
     }
 
+    /// <summary>The row as its excerpt: the selected columns, not the validity flag.</summary>
     private static string Row(SqliteDataReader r) =>
-        string.Join(",", Enumerable.Range(0, r.FieldCount).Select(i => r.IsDBNull(i) ? "NULL" : Convert.ToString(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)));
+        string.Join(",", Enumerable.Range(0, r.FieldCount - 1).Select(i => r.IsDBNull(i) ? "NULL" : Convert.ToString(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)));
 }
