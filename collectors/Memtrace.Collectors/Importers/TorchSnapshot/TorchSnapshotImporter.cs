@@ -223,98 +223,124 @@ public sealed class TorchSnapshotImporter : IImporter
     private static void ImportTraces(ImportContext ctx, List<object?> traces, FrameCache frames, Table ev, Table memInfo,
         Dictionary<(long, long), long> finalBlocks)
     {
-        var o = ctx.Options;
-        long seq = 0;
-        // Columns bound once: a name lookup per cell was 16 a row, 8 M for a 516,300-entry trace.
-        StringColumn source = ev.Str("source_id"), host = ev.Str("host"), pool = ev.Str("pool"), opColumn = ev.Str("op"), api = ev.Str("api");
-        Int64Column seqColumn = ev.I64("seq"), tsColumn = ev.I64("ts_ns"), pid = ev.I64("pid"), device = ev.I64("device"), address = ev.I64("address"), sizeColumn = ev.I64("size"),
-            requested = ev.I64("requested_size"), block = ev.I64("block_size"), stream = ev.I64("stream"), stack = ev.I64("stack_id"), deviceFreeColumn = ev.I64("device_free");
+        var rows = new TraceRows(ctx, ev, memInfo);
         for (var d = 0; d < traces.Count; d++)
         {
             if (traces[d] is not List<object?> trace) continue;
-            // Which allocs are still live at the end: the last alloc per address with no free after it.
-            var lastAllocAt = new Dictionary<long, int>();
-            var live = new HashSet<long>();
-            for (var i = 0; i < trace.Count; i++)
-            {
-                if (trace[i] is not Dictionary<object, object?> e || !TryLong(e, "addr", out var a)) continue;
-                var act = Str(e, "action");
-                if (act == "alloc") { lastAllocAt[a] = i; live.Add(a); }
-                else if (act is "free_completed" or "free") live.Remove(a);
-            }
+            var lastLiveAlloc = LastLiveAllocs(trace);
             var seenAlloc = new HashSet<long>();
             for (var i = 0; i < trace.Count; i++)
             {
                 var loc = $"device_traces[{d}][{i}]";
-                if (trace[i] is not Dictionary<object, object?> e)
-                {
-                    ctx.Stats.Log(StatsCatalog.TorchBadField, loc, Describe(trace[i]), "trace entry is not a dict");
-                    continue;
-                }
-                var action = Str(e, "action");
-                if (action is null || !KnownActions.Contains(action))
-                {
-                    ctx.Stats.Log(StatsCatalog.TorchUnknownAction, loc, action ?? Describe(e), "unknown or missing action; entry skipped");
-                    continue;
-                }
-                if (action == "annotate") continue;
-                if (!TryLong(e, "time_us", out var timeUs) || !TryLong(e, "size", out var size) || size < 0)
-                {
-                    ctx.Stats.Log(StatsCatalog.TorchBadField, loc, Describe(e), "entry lacks an integer time_us or size");
-                    continue;
-                }
-                var hasAddr = TryLong(e, "addr", out var addr);
-                if (!hasAddr && action != "oom" && action != "snapshot")
-                {
-                    ctx.Stats.Log(StatsCatalog.TorchBadField, loc, Describe(e), "entry lacks an integer addr");
-                    continue;
-                }
-                var op = action == "free" ? "free_completed" : action;
+                if (Entry(ctx, trace[i], loc) is not var (e, op, timeUs, size, addr)) continue;
                 long? blockSize = null;
                 if (op == "alloc")
                 {
-                    seenAlloc.Add(addr);
-                    if (live.Contains(addr) && lastAllocAt[addr] == i && finalBlocks.TryGetValue((d, addr), out var bs))
+                    seenAlloc.Add(addr!.Value);
+                    if (lastLiveAlloc.TryGetValue(addr.Value, out var at) && at == i && finalBlocks.TryGetValue((d, addr.Value), out var bs))
                     {
                         blockSize = bs;
                         ctx.Stats.Count(StatsCatalog.TorchBlockSizeRecovered);
                     }
                 }
-                else if (op == "free_completed" && !seenAlloc.Contains(addr))
+                else if (op == "free_completed" && !seenAlloc.Contains(addr!.Value))
                 {
                     ctx.Stats.Log(StatsCatalog.TorchFreeBeforeWindow, loc, Describe(e), "free of an allocation made before the trace window (ring buffer); the replay rebuilds it backwards");
                 }
-                var ts = timeUs * 1000;
-                long? deviceFree = op == "oom" ? Long(e, "device_free") : null;
-                source.Append(ctx.SourceId);
-                seqColumn.Append(seq++);
-                tsColumn.Append(ts);
-                host.Append(o.Host);
-                pid.Append(o.Pid ?? 0);
-                device.Append(d);
-                pool.Append(Pool);
-                opColumn.Append(op);
-                address.Append(hasAddr && op != "oom" ? addr : null);
-                sizeColumn.Append(size);
-                requested.Append(op is "alloc" or "free_requested" or "free_completed" or "oom" ? size : null);
-                block.Append(blockSize);
-                stream.Append(Long(e, "stream"));
-                api.Append("torch");
-                stack.Append(frames.StackOf(e));
-                deviceFreeColumn.Append(deviceFree);
-                ev.CommitRow();
-                if (deviceFree is { } free)
-                {
-                    memInfo.Str("source_id").Append(ctx.SourceId);
-                    memInfo.I64("ts_ns").Append(ts);
-                    memInfo.Str("host").Append(o.Host);
-                    memInfo.I64("pid").Append(o.Pid ?? 0);
-                    memInfo.I64("device").Append(d);
-                    memInfo.I64("free").Append(free);
-                    memInfo.Str("origin").Append("oom");
-                    memInfo.CommitRow();
-                }
+                rows.Append(d, e, op, timeUs * 1000, size, addr, blockSize, frames.StackOf(e));
             }
+        }
+    }
+
+    /// <summary>For each address whose last alloc is never freed after it (a block live at the end), the index of that alloc.</summary>
+    private static Dictionary<long, int> LastLiveAllocs(List<object?> trace)
+    {
+        var lastAllocAt = new Dictionary<long, int>();
+        var live = new HashSet<long>();
+        for (var i = 0; i < trace.Count; i++)
+        {
+            if (trace[i] is not Dictionary<object, object?> e || !TryLong(e, "addr", out var a)) continue;
+            var act = Str(e, "action");
+            if (act == "alloc") { lastAllocAt[a] = i; live.Add(a); }
+            else if (act is "free_completed" or "free") live.Remove(a);
+        }
+        return lastAllocAt.Where(kv => live.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
+    }
+
+    /// <summary>
+    /// A trace entry that becomes an event: a dict with a known action (not annotate), an integer time_us and size ≥ 0,
+    /// and an integer addr unless it is an oom or a snapshot. Anything else is counted, logged with its location, and skipped.
+    /// </summary>
+    private static (Dictionary<object, object?> E, string Op, long TimeUs, long Size, long? Addr)? Entry(ImportContext ctx, object? entry, string loc)
+    {
+        if (entry is not Dictionary<object, object?> e)
+        {
+            ctx.Stats.Log(StatsCatalog.TorchBadField, loc, Describe(entry), "trace entry is not a dict");
+            return null;
+        }
+        var action = Str(e, "action");
+        if (action is null || !KnownActions.Contains(action))
+        {
+            ctx.Stats.Log(StatsCatalog.TorchUnknownAction, loc, action ?? Describe(e), "unknown or missing action; entry skipped");
+            return null;
+        }
+        if (action == "annotate") return null;
+        if (!TryLong(e, "time_us", out var timeUs) || !TryLong(e, "size", out var size) || size < 0)
+        {
+            ctx.Stats.Log(StatsCatalog.TorchBadField, loc, Describe(e), "entry lacks an integer time_us or size");
+            return null;
+        }
+        long? addr = TryLong(e, "addr", out var a) ? a : null;
+        if (addr is null && action != "oom" && action != "snapshot")
+        {
+            ctx.Stats.Log(StatsCatalog.TorchBadField, loc, Describe(e), "entry lacks an integer addr");
+            return null;
+        }
+        return (e, action == "free" ? "free_completed" : action, timeUs, size, addr);
+    }
+
+    /// <summary>
+    /// The gpu_alloc_events columns bound once (a name lookup per cell was 16 a row, 8 M for a 516,300-entry trace), and
+    /// gpu_mem_info, which gets a row for each OOM that carries cudaMemGetInfo's free bytes.
+    /// </summary>
+    private sealed class TraceRows(ImportContext ctx, Table ev, Table memInfo)
+    {
+        private readonly StringColumn _source = ev.Str("source_id"), _host = ev.Str("host"), _pool = ev.Str("pool"), _op = ev.Str("op"), _api = ev.Str("api");
+        private readonly Int64Column _seq = ev.I64("seq"), _ts = ev.I64("ts_ns"), _pid = ev.I64("pid"), _device = ev.I64("device"), _address = ev.I64("address"),
+            _size = ev.I64("size"), _requested = ev.I64("requested_size"), _block = ev.I64("block_size"), _stream = ev.I64("stream"), _stack = ev.I64("stack_id"),
+            _deviceFree = ev.I64("device_free");
+        private long _next;
+
+        public void Append(int device, Dictionary<object, object?> e, string op, long ts, long size, long? addr, long? blockSize, long? stackId)
+        {
+            var o = ctx.Options;
+            long? deviceFree = op == "oom" ? Long(e, "device_free") : null;
+            _source.Append(ctx.SourceId);
+            _seq.Append(_next++);
+            _ts.Append(ts);
+            _host.Append(o.Host);
+            _pid.Append(o.Pid ?? 0);
+            _device.Append(device);
+            _pool.Append(Pool);
+            _op.Append(op);
+            _address.Append(op != "oom" ? addr : null);
+            _size.Append(size);
+            _requested.Append(op is "alloc" or "free_requested" or "free_completed" or "oom" ? size : null);
+            _block.Append(blockSize);
+            _stream.Append(Long(e, "stream"));
+            _api.Append("torch");
+            _stack.Append(stackId);
+            _deviceFree.Append(deviceFree);
+            ev.CommitRow();
+            if (deviceFree is not { } free) return;
+            memInfo.Str("source_id").Append(ctx.SourceId);
+            memInfo.I64("ts_ns").Append(ts);
+            memInfo.Str("host").Append(o.Host);
+            memInfo.I64("pid").Append(o.Pid ?? 0);
+            memInfo.I64("device").Append(device);
+            memInfo.I64("free").Append(free);
+            memInfo.Str("origin").Append("oom");
+            memInfo.CommitRow();
         }
     }
 
