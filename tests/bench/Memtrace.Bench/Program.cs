@@ -34,6 +34,7 @@ public static class Program
             bool Want(string name) => only is null || only == name;
             if (Want("parquet")) figures.AddRange(IngestBench.Run(work, (int)(4_000_000 * scale), Math.Max(1, (int)(4 * scale))));
             if (Want("replay")) figures.AddRange(Replay((int)(10_000_000 * scale)));
+            if (only == "replay-large") figures.AddRange(LargePool((int)(10_000_000 * scale), RealSizes()));
             if (Want("torch")) figures.AddRange(TorchImport(work, (int)(2_000_000 * scale)));
             if (Want("realshape")) figures.AddRange(RealShapeBench.Run(work, [10, 100]));
             // Opt-in (a 430–520 MB pickle a snapshot): the ×1000 shape, for the per-event cost at ten times ×100's size.
@@ -127,6 +128,8 @@ public static class Program
         var torchInput = new PoolInput { Key = new PoolKey("", 1, 0, "bench", "s"), Level = PoolLevel.Allocator, Events = torch, TorchRules = true };
         yield return ReplayFigure("replay_events_per_s", "caching allocator", torchInput, generator.LiveCount, targeted: true);
 
+        foreach (var f in LargePool(events, sizes)) yield return f;
+
         var rng = new Random(11);
         const long slot = 256L << 20;
         const int slots = 4096;
@@ -156,6 +159,23 @@ public static class Program
         var driverInput = new PoolInput { Key = new PoolKey("", 1, 0, "bench", "s"), Level = PoolLevel.Driver, Events = evs, TorchRules = false };
         // The 20 M/s is for a trace with realistic size mixes; this one is the worst case for the ordered index.
         yield return ReplayFigure("replay_driver_events_per_s", "driver pool", driverInput, live.Count, targeted: false);
+    }
+
+    /// <summary>
+    /// The caching-allocator shape at a large pool's size: 500,000 live blocks aimed at (the figure above aims at 2,000),
+    /// which keeps thousands of segments and tens of thousands of free blocks, the size the synthetic figure never
+    /// reaches and real traces scaled ×100 do. The replay's per-event cost must not grow with that (#22).
+    /// </summary>
+    private static IEnumerable<Figure> LargePool(int events, long[] sizes)
+    {
+        var generator = new Memtrace.Pipeline.Synthetic.CachingAllocatorTrace(sizes, seed: 12, targetLive: 500_000);
+        var trace = generator.Next(events);
+        var segments = trace.Count(e => e.Op == AllocOp.SegmentAlloc);
+        var input = new PoolInput { Key = new PoolKey("", 1, 0, "bench", "s"), Level = PoolLevel.Allocator, Events = trace, TorchRules = true };
+        var figure = ReplayFigure("replay_large_pool_events_per_s", "caching allocator, large pool", input, generator.LiveCount, targeted: false);
+        var end = PoolReplay.Run(input, new FragmentationOptions { HeatmapTimeBins = 0 }).Timeline[^1];
+        Console.WriteLine($"large pool: {segments:N0} segments, {generator.LiveCount:N0} live and {end.N:N0} free blocks at the end");
+        yield return figure;
     }
 
     /// <summary>
