@@ -73,8 +73,7 @@ public static class Display
         var v => v.ToString() ?? "",
     };
 
-    public static string Time(long utcNs) =>
-        DateTimeOffset.UnixEpoch.AddTicks(utcNs / 100).ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
+    public static string Time(long utcNs) => Pipeline.Run.UtcTime.Millis(utcNs);
 
     public static string Bytes(long b) => Memtrace.Pipeline.Run.ByteSize.Format(b);
 }

@@ -38,7 +38,7 @@ internal static class InspectCommand
             foreach (var i in infos)
             {
                 var range = i.TsMin is { } lo && i.TsMax is { } hi
-                    ? $"{DateTimeOffset.FromUnixTimeMilliseconds(lo / 1_000_000):yyyy-MM-dd HH:mm:ss.fff} .. {DateTimeOffset.FromUnixTimeMilliseconds(hi / 1_000_000):yyyy-MM-dd HH:mm:ss.fff} UTC"
+                    ? $"{Pipeline.Run.UtcTime.Millis(lo)} .. {Pipeline.Run.UtcTime.Millis(hi)} UTC"
                     : "no time column";
                 Console.WriteLine($"{i.Name,-24} {i.Kind,-6} {i.Rows,10} rows  {range}");
                 Console.WriteLine($"    {string.Join(", ", i.Columns)}");

@@ -98,8 +98,7 @@ internal static class HostSections
         sb.Append("</tr></table></div>");
     }
 
-    private static string Instant(long ns) =>
-        DateTimeOffset.UnixEpoch.AddTicks(ns / 100).ToString("yyyy-MM-dd HH:mm:ss.fff 'UTC'", CultureInfo.InvariantCulture);
+    private static string Instant(long ns) => Run.UtcTime.Millis(ns) + " UTC";
 
     /// <summary>A line drawn over the stacked layers: (instant, bytes) points, or vertical markers when Bytes is null.</summary>
     private sealed record Overlay(string Name, string Color, bool Dashed, List<(long Ts, long? Bytes)> Points);
@@ -162,7 +161,7 @@ internal static class HostSections
             var ts = t0 + (long)(v * 1e9);
             sb.Append($"<line x1=\"{N(X(ts))}\" x2=\"{N(X(ts))}\" y1=\"{H - B}\" y2=\"{H - B + 4}\" stroke=\"#333\"/><text x=\"{N(X(ts))}\" y=\"{H - B + 16}\" text-anchor=\"middle\">{Clock(ts)}</text>");
         }
-        sb.Append($"<text x=\"2\" y=\"{H - 4}\">UTC {DateTimeOffset.UnixEpoch.AddTicks(t0 / 100):yyyy-MM-dd}</text>");
+        sb.Append($"<text x=\"2\" y=\"{H - 4}\">UTC {Run.UtcTime.Date(t0)}</text>");
         foreach (var o in overlays)
         {
             if (o.Points.Count == 0) continue;
@@ -185,7 +184,7 @@ internal static class HostSections
         return RssGap.PeakThinning.Keep(times, i => value(ordered[i]), max).Select(i => ordered[i]).ToList();
     }
 
-    private static string Clock(long ns) => DateTimeOffset.UnixEpoch.AddTicks(ns / 100).ToString("HH:mm:ss.f", CultureInfo.InvariantCulture);
+    private static string Clock(long ns) => Run.UtcTime.ClockTenths(ns);
 
     /// <summary>About n round ticks (1, 2 or 5 × 10^k apart) covering [lo, hi].</summary>
 }

@@ -171,7 +171,7 @@ public static class HtmlReport
     /// <summary>An instant as UTC and as seconds from the run's start: "2026-03-11 23:00:53.910604 UTC (+0.052 s)".</summary>
     internal static string Instant(long ns)
     {
-        var utc = DateTimeOffset.FromUnixTimeMilliseconds(ns / 1_000_000).AddTicks(ns / 100 % 10_000).ToString("yyyy-MM-dd HH:mm:ss.ffffff 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
+        var utc = Run.UtcTime.Micros(ns) + " UTC";
         return _runStart is { } t0 ? $"{utc} ({(ns - t0) / 1e9:+0.000;−0.000} s)" : utc;
     }
 
