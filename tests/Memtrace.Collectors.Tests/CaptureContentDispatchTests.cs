@@ -1,9 +1,6 @@
 using Google.Protobuf;
 using Memtrace.Collectors.Importers;
-using Memtrace.Collectors.Importers.Pprof;
 using Memtrace.Schemas.Archive;
-using Memtrace.Schemas.Model;
-using Memtrace.Schemas.Stats;
 using Memtrace.Schemas.Tables;
 using Memtrace.Tests;
 using Xunit;

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using Memtrace.Collectors.Importers;
-using Memtrace.Collectors.Importers.CaptureJsonl;
-using Memtrace.Collectors.Samplers;
 using Memtrace.Schemas.Archive;
 using Memtrace.Schemas.Stats;
 using Memtrace.Schemas.Tables;

@@ -1,11 +1,5 @@
 using System.Diagnostics;
-using Memtrace.Collectors.Importers;
-using Memtrace.Collectors.Importers.CaptureJsonl;
 using Memtrace.Collectors.Samplers;
-using Memtrace.Schemas.Archive;
-using Memtrace.Schemas.Stats;
-using Memtrace.Schemas.Tables;
-using Memtrace.Tests;
 using Xunit;
 
 namespace Memtrace.Collectors.Tests;

@@ -1,5 +1,4 @@
 using CsCheck;
-using Memtrace.Collectors.Importers.Common;
 using Memtrace.Collectors.Pickle;
 using Memtrace.Schemas.Stats;
 using Xunit;

@@ -1,4 +1,3 @@
-using Memtrace.Pipeline.Collections;
 using Memtrace.Pipeline.Fragmentation;
 using Xunit;
 

@@ -1,5 +1,4 @@
 using Memtrace.Pipeline.Collections;
-using Memtrace.Pipeline.Fragmentation;
 using Xunit;
 
 namespace Memtrace.Pipeline.Tests;

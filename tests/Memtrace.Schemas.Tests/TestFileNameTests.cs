@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Reflection;
-using Memtrace.Schemas.Results;
-using Memtrace.Schemas.Stats;
 using Xunit;
 
 namespace Memtrace.Schemas.Tests;

@@ -1,12 +1,5 @@
 using System.IO.Compression;
 using Memtrace.Collectors.Importers;
-using Memtrace.Collectors.Importers.Bpftrace;
-using Memtrace.Collectors.Importers.Cgroupfs;
-using Memtrace.Collectors.Importers.Dmesg;
-using Memtrace.Collectors.Importers.Gctrace;
-using Memtrace.Collectors.Importers.Memleak;
-using Memtrace.Collectors.Importers.PerfScript;
-using Memtrace.Collectors.Importers.Procfs;
 using Memtrace.Schemas.Stats;
 using Memtrace.Tests;
 using Xunit;
