@@ -21,7 +21,8 @@ internal static class ReportScript
         var tip=document.getElementById('tip');
         function el(tag,cls,text){var e=document.createElement(tag);if(cls)e.className=cls;if(text!=null)e.textContent=text;return e;}
         function hex(n){return '0x'+Math.max(0,Math.floor(n)).toString(16);}
-        function human(b){var a=Math.abs(b);return a>=1073741824?(b/1073741824).toFixed(2)+' GiB':a>=1048576?(b/1048576).toFixed(1)+' MiB':a>=1024?(b/1024).toFixed(1)+' KiB':Math.round(b)+' B';}
+        var STEPS={{{Run.ByteSize.ScriptSteps}}};
+        function human(b){var a=Math.abs(b);for(var i=0;i<STEPS.length;i++){var s=STEPS[i];if(a>=s[0])return (b/s[0]).toFixed(s[2])+' '+s[1];}return Math.round(b)+' B';}
         function clock(ms){return new Date(ms).toISOString().substr(11,12);}
         function ticks(lo,hi,n){var raw=(hi-lo)/n;if(!(raw>0))return [lo];var mag=Math.pow(10,Math.floor(Math.log10(raw)));var r=raw/mag;
           var step=(r<1.5?1:r<3.5?2:r<7.5?5:10)*mag;var out=[];for(var v=Math.ceil(lo/step)*step;v<=hi+step*1e-9;v+=step)out.push(v);return out;}

@@ -15,14 +15,20 @@ public static class ByteSize
         ("KB", 1_000), ("MB", 1_000_000), ("GB", 1_000_000_000), ("TB", 1_000_000_000_000),
     ];
 
+    /// <summary>How a size is shown, largest first: from how many bytes a unit is used, and with how many decimals. The report's script shows sizes with the same steps (<see cref="ScriptSteps"/>).</summary>
+    public static readonly IReadOnlyList<(long From, string Unit, int Decimals)> DisplaySteps = [(1L << 30, "GiB", 2), (1L << 20, "MiB", 1), (1L << 10, "KiB", 1)];
+
     /// <summary>"1.50 GiB", "148.0 MiB", "12.0 KiB", "512 B".</summary>
-    public static string Format(long bytes) => bytes < 0 ? "−" + Format(bytes == long.MinValue ? long.MaxValue : -bytes) : bytes switch
+    public static string Format(long bytes)
     {
-        >= 1L << 30 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):0.00} GiB"),
-        >= 1L << 20 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 20):0.0} MiB"),
-        >= 1L << 10 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:0.0} KiB"),
-        _ => $"{bytes} B",
-    };
+        if (bytes < 0) return "−" + Format(bytes == long.MinValue ? long.MaxValue : -bytes);
+        foreach (var (from, unit, decimals) in DisplaySteps)
+            if (bytes >= from) return (bytes / (double)from).ToString("F" + decimals, CultureInfo.InvariantCulture) + " " + unit;
+        return $"{bytes} B";
+    }
+
+    /// <summary><see cref="DisplaySteps"/> as a JavaScript array literal: [[from, 'unit', decimals], …].</summary>
+    public static string ScriptSteps => "[" + string.Join(",", DisplaySteps.Select(s => $"[{s.From},'{s.Unit}',{s.Decimals}]")) + "]";
 
     /// <summary>Parses "256MiB", "24GiB", "1.5GB", "80G" or a bare number of bytes; the unit is case-sensitive (MB is not Mb).</summary>
     public static bool TryParse(ReadOnlySpan<char> text, out long bytes, out string error)
