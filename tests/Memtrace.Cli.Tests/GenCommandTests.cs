@@ -8,6 +8,7 @@ using Xunit;
 
 namespace Memtrace.Cli.Tests;
 
+[Collection("console")]
 public sealed class GenCommandTests
 {
     private static string Gen(string dir, int seed, params string[] extra)

@@ -19,21 +19,31 @@ internal static class Matrix
     public static string Torch => Repo.Torch("magma27_memory_snapshot.pickle");
     public static string Rmm => Repo.Data("rmm", "pool.dev1.csv");
 
+    /// <summary>
+    /// Console.Out and Console.Error belong to the process: two captures at once would take each other's lines (gen's
+    /// "wrote 20,000 GPU events" once reached a fleet test's capture from GenCommandTests, outside the console
+    /// collection). One capture at a time, whichever test class asks.
+    /// </summary>
+    private static readonly Lock Capture = new();
+
     public static (int Code, string Out, string Err) Invoke(params string[] args)
     {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        Console.SetOut(o);
-        Console.SetError(e);
-        try
+        lock (Capture)
         {
-            return (Program.Main(args), o.ToString(), e.ToString());
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
+            var o = new StringWriter();
+            var e = new StringWriter();
+            var (oldOut, oldErr) = (Console.Out, Console.Error);
+            Console.SetOut(o);
+            Console.SetError(e);
+            try
+            {
+                return (Program.Main(args), o.ToString(), e.ToString());
+            }
+            finally
+            {
+                Console.SetOut(oldOut);
+                Console.SetError(oldErr);
+            }
         }
     }
 
