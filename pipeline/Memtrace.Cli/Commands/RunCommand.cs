@@ -72,8 +72,9 @@ internal static class RunCommand
             if (r.GetValue(plan) is { } planPath) return ExecuteShard(planPath, inputs, r.GetValue(shard), r.GetValue(outDir)!, options, r.GetValue(cache));
             if (inputs.Length == 0) return Common.Usage("run", "give an archive, or --plan with --shard");
             // One archive, no cache: the classic layout (no units/); anything else is a fleet run.
-            if (inputs.Length == 1 && r.GetValue(cache) is null && File.Exists(Path.Combine(inputs[0], "manifest.json")) || inputs.Length == 1 && !Path.Exists(inputs[0]))
-                return Execute(inputs[0], r.GetValue(outDir)!, options);
+            // (A missing path takes that road too, for the single run's own refusal line.)
+            if (inputs is [var only] && r.GetValue(cache) is null && (File.Exists(Path.Combine(only, "manifest.json")) || !Path.Exists(only)))
+                return Execute(only, r.GetValue(outDir)!, options);
             if (Common.OutIsAFile("run", r.GetValue(outDir)!) is { } usage) return usage;
             return Report("run", Common.WithProgress("run", progress => FleetRun.RunMany(inputs, r.GetValue(outDir)!, options, r.GetValue(cache), progress)));
         });

@@ -170,8 +170,8 @@ public static class FleetRun
         var unitDirs = part.Units.Select(u => Path.Combine(tmp, "units", u.Id)).ToList();
         var mergeStart = clock.Elapsed.TotalSeconds;
         var combined = ResultCombiner.Combine(unitDirs, tmp, progress);
-        var run = RunJson(part, unitDirs, combined, clock.Elapsed.TotalSeconds - mergeStart, clock.Elapsed.TotalSeconds);
-        AtomicFile.WriteAllText(Path.Combine(tmp, "run.json"), run.ToJsonString(ResultCombiner.Indented) + "\n");
+        var run = RunJson(part, combined, clock.Elapsed.TotalSeconds - mergeStart, clock.Elapsed.TotalSeconds);
+        AtomicFile.WriteAllText(Path.Combine(tmp, "run.json"), run.ToJsonString(RunPipeline.Indented) + "\n");
         part.Write(tmp);
         AtomicDirectory.Commit(tmp, outDir);
         var (exit, gateMessage) = RunPipeline.Gates(Summary.FailOnHit(combined.Summary, gates.FailOn), combined.Counts, gates);
@@ -180,9 +180,9 @@ public static class FleetRun
         return new RunOutcome(exit, message, combined.Counts) { Refused = part.Refused, Findings = combined.Findings };
     }
 
-    private static JsonObject RunJson(PartInfo part, List<string> unitDirs, CombinedResult combined, double mergeSeconds, double totalSeconds)
+    private static JsonObject RunJson(PartInfo part, CombinedResult combined, double mergeSeconds, double totalSeconds)
     {
-        var unitRuns = unitDirs.Select(d => ResultCombiner.ReadJson(Path.Combine(d, "run.json"))).ToList();
+        var unitRuns = combined.UnitRuns;
         var first = unitRuns.FirstOrDefault();
         return new JsonObject
         {

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Memtrace.Pipeline.Run;
 using Memtrace.Schemas;
@@ -21,7 +20,8 @@ public enum TableMergeRule
 
 /// <summary>Units in, one result out.</summary>
 /// <param name="Summary">summary.json as written.</param>
-public sealed record CombinedResult(JsonObject Summary, IReadOnlyDictionary<string, long> Counts, IReadOnlyList<Finding> Findings, int Tables);
+/// <param name="UnitRuns">Each unit's run.json, in unit order.</param>
+public sealed record CombinedResult(JsonObject Summary, IReadOnlyDictionary<string, long> Counts, IReadOnlyList<Finding> Findings, int Tables, IReadOnlyList<JsonObject> UnitRuns);
 
 /// <summary>
 /// Combines unit results (<see cref="UnitRunner"/>) into one result directory: tables, summary.json, report.html.
@@ -45,8 +45,7 @@ public static class ResultCombiner
         var dirs = unitDirs.OrderBy(d => Path.GetFileName(d.TrimEnd('/')), StringComparer.Ordinal).ToList();
         var runs = dirs.Select(d => ReadJson(Path.Combine(d, "run.json"))).ToList();
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var run in runs)
-            foreach (var (k, v) in run["counters"]!.AsObject()) counts[k] = counts.GetValueOrDefault(k) + (long)v!;
+        foreach (var run in runs) RunPipeline.Add(counts, run["counters"]!.AsObject().Select(kv => KeyValuePair.Create(kv.Key, (long)kv.Value!)));
 
         var names = dirs.SelectMany(d => Directory.Exists(Path.Combine(d, "tables")) ? Directory.EnumerateFiles(Path.Combine(d, "tables"), "*.arrow") : [])
             .Select(f => Path.GetFileNameWithoutExtension(f)).Distinct().Order(StringComparer.Ordinal).ToList();
@@ -77,13 +76,11 @@ public static class ResultCombiner
             ["workloads"] = Concat(summaries, "host", "workloads"),
         };
         summary["whatif"] = new JsonObject { ["pools"] = Concat(summaries, "whatif", "pools") };
-        AtomicFile.WriteAllText(Path.Combine(outDir, "summary.json"), summary.ToJsonString(Indented) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(outDir, "summary.json"), summary.ToJsonString(RunPipeline.Indented) + "\n");
         progress?.Invoke("report", 0.9);
         Report.HtmlReport.Write(outDir);
-        return new CombinedResult(summary, counts, findings, names.Count);
+        return new CombinedResult(summary, counts, findings, names.Count, runs);
     }
-
-    public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     public static JsonObject ReadJson(string path) =>
         JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new InvalidDataException($"{path}: empty");

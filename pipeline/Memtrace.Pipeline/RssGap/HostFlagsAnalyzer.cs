@@ -74,12 +74,12 @@ public static class HostFlagsAnalyzer
             for (var i = 1; i < cg.Count; i++)
             {
                 if (cg[i - 1].Failcnt is { } f0 && cg[i].Failcnt is { } f1 && f1 > f0)
-                    Add(t, w, FlagKinds.LimitHit, FlagKinds.LimitHit.Severity, cg[i - 1].Ts, cg[i].Ts, f1 - f0, null, $"failcnt {f0}→{f1}: usage reached the limit {f1 - f0} times (reclaim followed; not necessarily a kill)");
+                    Add(t, w, FlagKinds.LimitHit, cg[i - 1].Ts, cg[i].Ts, f1 - f0, null, $"failcnt {f0}→{f1}: usage reached the limit {f1 - f0} times (reclaim followed; not necessarily a kill)");
             }
             foreach (var k in kills.GetValueOrDefault(w) ?? [])
-                Add(t, w, FlagKinds.OomKill, FlagKinds.OomKill.Severity, k.WindowStart, k.WindowEnd, null, null, k.Evidence);
+                Add(t, w, FlagKinds.OomKill, k.WindowStart, k.WindowEnd, null, null, k.Evidence);
             if (OomEvents.VanishWindow(w) is { } v && (kills.GetValueOrDefault(w)?.Count ?? 0) == 0)
-                Add(t, w, FlagKinds.ProcessVanished, FlagKinds.ProcessVanished.Severity, v.LastAlive, v.FirstGone, null, null, $"/proc/{w.Pid} found at {v.LastAlive}, gone at {v.FirstGone}; no OOM-kill evidence");
+                Add(t, w, FlagKinds.ProcessVanished, v.LastAlive, v.FirstGone, null, null, $"/proc/{w.Pid} found at {v.LastAlive}, gone at {v.FirstGone}; no OOM-kill evidence");
         }
     }
 
@@ -89,7 +89,7 @@ public static class HostFlagsAnalyzer
         for (var r = 0; r < alignment.RowCount; r++)
         {
             if (alignment.Str("status")[r] != "unanchored") continue;
-            Add(t, alignment.Str("host")[r] ?? "", "", 0, FlagKinds.ClockUnanchored, FlagKinds.ClockUnanchored.Severity, 0, 0, alignment.I64("rows")[r], null,
+            Add(t, alignment.Str("host")[r] ?? "", "", 0, FlagKinds.ClockUnanchored, 0, 0, alignment.I64("rows")[r], null,
                 $"{alignment.Str("table")[r]} rows of source {alignment.Str("source_id")[r]}: {alignment.Str("message")[r]}");
         }
     }
@@ -100,10 +100,11 @@ public static class HostFlagsAnalyzer
         var limit = w.Cgroup.LastOrDefault(c => c.Limit is not null)?.Limit;
         if (go.Count == 0) return;
         if (go.Any(g => g.Gomemlimit == long.MaxValue))
-            Add(t, w, FlagKinds.GomemlimitUnset, limit is null ? FlagKinds.Info : FlagKinds.GomemlimitUnset.Severity, go[0].Ts, go[^1].Ts, null, limit,
-                $"GOMEMLIMIT is math.MaxInt64 (unset){(limit is { } l ? $" under a {l / MiB:F0} MiB cgroup limit: the GC paces on GOGC alone and the heap can grow into the OOM killer; seed 004 suggests GOMEMLIMIT = 0.8 × limit = {0.8 * l / MiB:F0} MiB" : "")}");
+            Add(t, w, FlagKinds.GomemlimitUnset, go[0].Ts, go[^1].Ts, null, limit,
+                $"GOMEMLIMIT is math.MaxInt64 (unset){(limit is { } l ? $" under a {l / MiB:F0} MiB cgroup limit: the GC paces on GOGC alone and the heap can grow into the OOM killer; seed 004 suggests GOMEMLIMIT = 0.8 × limit = {0.8 * l / MiB:F0} MiB" : "")}",
+                severity: limit is null ? FlagKinds.Info : null);
         else if (limit is { } lim && go.Max(g => g.Gomemlimit!.Value) is var max && max > lim)
-            Add(t, w, FlagKinds.GomemlimitAboveLimit, FlagKinds.GomemlimitAboveLimit.Severity, go[0].Ts, go[^1].Ts, max, lim, $"GOMEMLIMIT {max / MiB:F0} MiB is above the cgroup limit {lim / MiB:F0} MiB");
+            Add(t, w, FlagKinds.GomemlimitAboveLimit, go[0].Ts, go[^1].Ts, max, lim, $"GOMEMLIMIT {max / MiB:F0} MiB is above the cgroup limit {lim / MiB:F0} MiB");
     }
 
     private static double Frac(long part, long whole) => whole <= 0 ? 0 : (double)part / whole;
@@ -122,17 +123,18 @@ public static class HostFlagsAnalyzer
             var run = points.Skip(start).Take(i - start).ToList();
             var worst = threshold <= 0 && run.All(p => value(p) < 0) ? run.MinBy(value)! : run.MaxBy(value)!;
             var text = evidence(worst, value(worst)) + (run.Count > 1 ? $" (worst of {run.Count} instants)" : "");
-            Add(t, w, kind, kind.Severity, ts(points[start]), ts(points[i - 1]), value(worst), threshold, text);
+            Add(t, w, kind, ts(points[start]), ts(points[i - 1]), value(worst), threshold, text);
             start = -1;
         }
     }
 
-    private static void Add(Table t, Workload w, FlagKind kind, string severity, long start, long end, double? value, double? threshold, string evidence) =>
-        Add(t, w.Host, w.CgroupPath, w.Pid, kind, severity, start, end, value, threshold, evidence);
+    private static void Add(Table t, Workload w, FlagKind kind, long start, long end, double? value, double? threshold, string evidence, string? severity = null) =>
+        Add(t, w.Host, w.CgroupPath, w.Pid, kind, start, end, value, threshold, evidence, severity);
 
-    private static void Add(Table t, string host, string cgroup, long pid, FlagKind kind, string severity, long start, long end, double? value, double? threshold, string evidence)
+    /// <summary>One flag row, with its kind's severity unless <paramref name="severity"/> says otherwise (gomemlimit_unset without a limit is info).</summary>
+    private static void Add(Table t, string host, string cgroup, long pid, FlagKind kind, long start, long end, double? value, double? threshold, string evidence, string? severity = null)
     {
-        t.Str("host").Append(host); t.Str("cgroup_path").Append(cgroup); t.I64("pid").Append(pid); t.Str("kind").Append(kind.Name); t.Str("severity").Append(severity);
+        t.Str("host").Append(host); t.Str("cgroup_path").Append(cgroup); t.I64("pid").Append(pid); t.Str("kind").Append(kind.Name); t.Str("severity").Append(severity ?? kind.Severity);
         t.I64("start_ts_ns").Append(start); t.I64("end_ts_ns").Append(end); t.F64("value").Append(value); t.F64("threshold").Append(threshold); t.Str("evidence").Append(evidence);
         t.CommitRow();
     }

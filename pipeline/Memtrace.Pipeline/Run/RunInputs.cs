@@ -23,8 +23,7 @@ internal sealed class RunInputs
     public Dictionary<string, long> SourceCounts()
     {
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var s in Archive.Manifest.Sources)
-            foreach (var (k, v) in s.Stats) counts[k] = counts.GetValueOrDefault(k) + v;
+        foreach (var s in Archive.Manifest.Sources) RunPipeline.Add(counts, s.Stats);
         return counts;
     }
 

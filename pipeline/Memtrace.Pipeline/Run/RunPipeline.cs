@@ -132,9 +132,11 @@ public static class RunPipeline
         return new RunOutcome(exit, $"wrote {tableCount} tables, summary.json, run.json{(report ? " and report.html" : "")} to {outDir}{gates}", counts) { Refused = inputs.Missing, Findings = findings };
     }
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    /// <summary>How summary.json and run.json are written, by a run and by a fleet merge alike.</summary>
+    internal static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    private static void Add(Dictionary<string, long> counts, IEnumerable<KeyValuePair<string, long>> more)
+    /// <summary>Adds counters into a total: a run's stages, an archive's sources, a fleet's units.</summary>
+    internal static void Add(Dictionary<string, long> counts, IEnumerable<KeyValuePair<string, long>> more)
     {
         foreach (var (k, v) in more) counts[k] = counts.GetValueOrDefault(k) + v;
     }
