@@ -1,8 +1,8 @@
 using System.IO.Compression;
 using System.Text.RegularExpressions;
+using Memtrace.Collectors.Importers;
 using Memtrace.Collectors.Importers.Cgroupfs;
 using Memtrace.Collectors.Importers.Procfs;
-using Memtrace.Collectors.Importers;
 using Memtrace.Schemas.Archive;
 using Memtrace.Schemas.Stats;
 using Memtrace.Schemas.Tables;

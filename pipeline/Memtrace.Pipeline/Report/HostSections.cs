@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using System.Text;
+using System.Text.Json.Nodes;
 using Memtrace.Schemas.Model;
 using Memtrace.Schemas.Results;
 

@@ -1,7 +1,7 @@
 using System.Net;
-using System.Text.Json.Nodes;
-using System.Text.Json;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Memtrace.Schemas.IO;
 using Memtrace.Schemas.Model;
 using Memtrace.Schemas.Results;

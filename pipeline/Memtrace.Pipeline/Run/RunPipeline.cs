@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Memtrace.Pipeline.Fragmentation;
 using Memtrace.Schemas.Archive;
 using Memtrace.Schemas.IO;

@@ -1,8 +1,8 @@
 using Apache.Arrow;
 using Apache.Arrow.Ipc;
 using Apache.Arrow.Types;
-using Memtrace.Schemas.Model;
 using Column = Memtrace.Schemas.Model.Column;
+using Memtrace.Schemas.Model;
 using Table = Memtrace.Schemas.Model.Table;
 
 namespace Memtrace.Schemas.IO;
