@@ -10,7 +10,8 @@ public sealed class ArrowStringTests
     [Fact]
     public void Repeated_alternating_unicode_and_null_strings_round_trip()
     {
-        var def = new TableDef("strings_test", 1, TableKind.Result, "test", ["s"], [Str("s", "test", nullable: true)]);
+        var s = Str("s", "test", nullable: true);
+        var def = new TableDef("strings_test", 1, TableKind.Result, "test", [s], [s]);
         var values = new[] { "a", "a", "b", "a", null, "é€𝄞", "é€𝄞", "b", "", "a", null, null, "b" };
         var rng = new Random(3);
         var t = new Table(def);

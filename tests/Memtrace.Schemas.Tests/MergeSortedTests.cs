@@ -7,13 +7,11 @@ namespace Memtrace.Schemas.Tests;
 /// <summary>The k-way merge of sorted tables against its oracle: the stable sort of their concatenation.</summary>
 public sealed class MergeSortedTests
 {
-    private static readonly TableDef Def = new("merge_test", 1, TableKind.Result, "test", ["host", "ts_ns", "value"],
-    [
-        Str("host", "test", nullable: true),
-        I64("ts_ns", "ns", "test", nullable: true),
-        F64("value", "", "test"),
-        I64("origin", "", "which input and row: shows the order of equal keys"),
-    ]);
+    private static readonly StrKey Host = Str("host", "test", nullable: true);
+    private static readonly I64Key TsNs = I64("ts_ns", "ns", "test", nullable: true);
+    private static readonly F64Key Value = F64("value", "", "test");
+    private static readonly I64Key Origin = I64("origin", "", "which input and row: shows the order of equal keys");
+    private static readonly TableDef Def = new("merge_test", 1, TableKind.Result, "test", [Host, TsNs, Value], [Host, TsNs, Value, Origin]);
 
     private static Table RandomTable(Random rng, int input)
     {
@@ -22,10 +20,10 @@ public sealed class MergeSortedTests
         for (var r = 0; r < rows; r++)
         {
             // Few distinct values, so equal keys across inputs are common; nulls too.
-            if (rng.Next(6) == 0) t.Str("host").AppendNull(); else t.Str("host").Append($"h{rng.Next(3)}");
-            if (rng.Next(6) == 0) t.I64("ts_ns").AppendNull(); else t.I64("ts_ns").Append(rng.Next(-2, 3));
-            t.F64("value").Append(rng.Next(2) * 0.5);
-            t.I64("origin").Append(input * 1000 + r);
+            if (rng.Next(6) == 0) t[Host].AppendNull(); else t[Host].Append($"h{rng.Next(3)}");
+            if (rng.Next(6) == 0) t[TsNs].AppendNull(); else t[TsNs].Append(rng.Next(-2, 3));
+            t[Value].Append(rng.Next(2) * 0.5);
+            t[Origin].Append(input * 1000 + r);
             t.CommitRow();
         }
         return TableSort.ByKey(t);
@@ -68,10 +66,10 @@ public sealed class MergeSortedTests
                 for (var r = 0; r < rows; r++)
                 {
                     // Sometimes two inputs share a host name with equal keys at the edge: stable order must still hold.
-                    t.Str("host").Append($"h{(rng.Next(10) == 0 ? hosts[i] / 2 : hosts[i])}");
-                    t.I64("ts_ns").Append(rng.Next(0, 3));
-                    t.F64("value").Append(0);
-                    t.I64("origin").Append(i * 1000 + r);
+                    t[Host].Append($"h{(rng.Next(10) == 0 ? hosts[i] / 2 : hosts[i])}");
+                    t[TsNs].Append(rng.Next(0, 3));
+                    t[Value].Append(0);
+                    t[Origin].Append(i * 1000 + r);
                     t.CommitRow();
                 }
                 inputs.Add(TableSort.ByKey(t));
@@ -90,10 +88,10 @@ public sealed class MergeSortedTests
         var t = new Table(Def);
         foreach (var ts in new long[] { 5, 1 })
         {
-            t.Str("host").Append("h");
-            t.I64("ts_ns").Append(ts);
-            t.F64("value").Append(0);
-            t.I64("origin").Append(0);
+            t[Host].Append("h");
+            t[TsNs].Append(ts);
+            t[Value].Append(0);
+            t[Origin].Append(0);
             t.CommitRow();
         }
         Assert.Contains("input 0 is not sorted", Assert.Throws<ArgumentException>(() => TableSort.MergeSorted(Def, [t])).Message);

@@ -100,7 +100,11 @@ public sealed class RoundTripTests
     [Fact]
     public void Table_definitions_reject_duplicate_columns_and_bad_sort_keys()
     {
-        Assert.Throws<ArgumentException>(() => new TableDef("x", 1, TableKind.Raw, "", ["a"], [Col.I64("a", "", ""), Col.I64("a", "", "")]));
-        Assert.Throws<ArgumentException>(() => new TableDef("x", 1, TableKind.Raw, "", ["b"], [Col.I64("a", "", "")]));
+        I64Key a = Col.I64("a", "", ""), otherA = Col.I64("a", "", ""), b = Col.I64("b", "", "");
+        Assert.Throws<ArgumentException>(() => new TableDef("x", 1, TableKind.Raw, "", [a], [a, otherA]));
+        Assert.Throws<ArgumentException>(() => new TableDef("x", 1, TableKind.Raw, "", [b], [a]));
+        Assert.Throws<ArgumentException>(() => new TableDef("x", 1, TableKind.Raw, "", [otherA], [a]));
+        var table = new Table(new TableDef("x", 1, TableKind.Raw, "", [a], [a]));
+        Assert.Throws<ArgumentException>(() => table[otherA]);
     }
 }

@@ -1,4 +1,5 @@
 using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Tables;
 
 namespace Memtrace.Pipeline.Host;
 
@@ -206,10 +207,13 @@ public sealed class HostInputs
 
     private static Func<int, GoSample> GoReader(Table t)
     {
-        var ts = t.I64("ts_ns");
-        var f = new[] { "heap_alloc", "heap_inuse", "heap_idle", "heap_released", "heap_sys", "stack_inuse", "stack_sys", "mspan_sys", "mcache_sys", "buck_hash_sys", "gc_sys", "other_sys", "sys" }
-            .Select(t.I64).ToArray();
-        Int64Column goroutines = t.I64("num_goroutine"), gomemlimit = t.I64("gomemlimit");
+        var ts = t[GoRuntimeSamples.TsNs];
+        var f = new[]
+        {
+            GoRuntimeSamples.HeapAlloc, GoRuntimeSamples.HeapInuse, GoRuntimeSamples.HeapIdle, GoRuntimeSamples.HeapReleased, GoRuntimeSamples.HeapSys, GoRuntimeSamples.StackInuse,
+            GoRuntimeSamples.StackSys, GoRuntimeSamples.MspanSys, GoRuntimeSamples.McacheSys, GoRuntimeSamples.BuckHashSys, GoRuntimeSamples.GcSys, GoRuntimeSamples.OtherSys, GoRuntimeSamples.Sys,
+        }.Select(k => t[k]).ToArray();
+        Int64Column goroutines = t[GoRuntimeSamples.NumGoroutine], gomemlimit = t[GoRuntimeSamples.Gomemlimit];
         return r => new GoSample(ts[r], Z(f[0], r), Z(f[1], r), Z(f[2], r), Z(f[3], r), Z(f[4], r), Z(f[5], r), Z(f[6], r), Z(f[7], r), Z(f[8], r), Z(f[9], r), Z(f[10], r), Z(f[11], r), Z(f[12], r),
             goroutines.Get(r), gomemlimit.Get(r));
     }

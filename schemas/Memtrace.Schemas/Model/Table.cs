@@ -19,12 +19,31 @@ public sealed class Table
     public int RowCount { get; private set; }
     public IReadOnlyList<Column> Columns => _columns;
 
+    /// <summary>A column by the name its definition gives; for code that walks a definition's own names (sort keys, layer lists, copies).</summary>
     public Column this[string name] => _columns[Def.IndexOf(name)];
-    public Int64Column I64(string name) => (Int64Column)this[name];
-    public Float64Column F64(string name) => (Float64Column)this[name];
-    public BoolColumn Bool(string name) => (BoolColumn)this[name];
-    public StringColumn Str(string name) => (StringColumn)this[name];
-    public StringListColumn StrList(string name) => (StringListColumn)this[name];
+
+    /// <summary>A column by name, of the type the caller expects; for code that walks a definition's own names.</summary>
+    public TColumn Get<TColumn>(string name) where TColumn : Column => (TColumn)this[name];
+
+    public Int64Column this[I64Key key] => (Int64Column)Of(key);
+    public Float64Column this[F64Key key] => (Float64Column)Of(key);
+    public BoolColumn this[BoolKey key] => (BoolColumn)Of(key);
+    public StringColumn this[StrKey key] => (StringColumn)Of(key);
+    public StringListColumn this[StrListKey key] => (StringListColumn)Of(key);
+
+    /// <summary>The key's column; a handle declared for another table's column of the same name is refused, not read.</summary>
+    private Column Of(ColumnKey key)
+    {
+        var c = _columns[Def.IndexOf(key.Name)];
+        return ReferenceEquals(c.Def, key.Def) ? c : throw new ArgumentException($"table {Def.Name}: {key.Name} is another table's column handle");
+    }
+
+    // Transitional string accessors, logging their call sites for the handle rewrite.
+    public Int64Column I64(string name, [System.Runtime.CompilerServices.CallerFilePath] string f = "", [System.Runtime.CompilerServices.CallerLineNumber] int l = 0) { KeyLog.Note(f, l, Def.Name, name, "I64"); return (Int64Column)this[name]; }
+    public Float64Column F64(string name, [System.Runtime.CompilerServices.CallerFilePath] string f = "", [System.Runtime.CompilerServices.CallerLineNumber] int l = 0) { KeyLog.Note(f, l, Def.Name, name, "F64"); return (Float64Column)this[name]; }
+    public BoolColumn Bool(string name, [System.Runtime.CompilerServices.CallerFilePath] string f = "", [System.Runtime.CompilerServices.CallerLineNumber] int l = 0) { KeyLog.Note(f, l, Def.Name, name, "Bool"); return (BoolColumn)this[name]; }
+    public StringColumn Str(string name, [System.Runtime.CompilerServices.CallerFilePath] string f = "", [System.Runtime.CompilerServices.CallerLineNumber] int l = 0) { KeyLog.Note(f, l, Def.Name, name, "Str"); return (StringColumn)this[name]; }
+    public StringListColumn StrList(string name, [System.Runtime.CompilerServices.CallerFilePath] string f = "", [System.Runtime.CompilerServices.CallerLineNumber] int l = 0) { KeyLog.Note(f, l, Def.Name, name, "StrList"); return (StringListColumn)this[name]; }
 
     /// <summary>Closes the current row: pads unset nullable columns, and rejects a row that set a column twice.</summary>
     public void CommitRow()

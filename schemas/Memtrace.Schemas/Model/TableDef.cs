@@ -27,13 +27,12 @@ public sealed record ColumnDef(string Name, ColumnType Type, bool Nullable, stri
 /// </summary>
 public sealed class TableDef
 {
-    public TableDef(string name, int version, TableKind kind, string doc, string[] sortKey, ColumnDef[] columns)
+    public TableDef(string name, int version, TableKind kind, string doc, ColumnDef[] sortKey, ColumnDef[] columns)
     {
         Name = name;
         Version = version;
         Kind = kind;
         Doc = doc;
-        SortKey = sortKey;
         Columns = columns;
         for (var i = 0; i < columns.Length; i++)
         {
@@ -41,8 +40,9 @@ public sealed class TableDef
         }
         foreach (var k in sortKey)
         {
-            if (!_index.ContainsKey(k)) throw new ArgumentException($"table {name}: sort key {k} is not a column");
+            if (!_index.TryGetValue(k.Name, out var at) || !ReferenceEquals(columns[at], k)) throw new ArgumentException($"table {name}: sort key {k.Name} is not one of its columns");
         }
+        SortKey = [.. sortKey.Select(k => k.Name)];
     }
 
     public string Name { get; }
@@ -61,28 +61,31 @@ public sealed class TableDef
     }
 }
 
-/// <summary>Terse constructors so a table file reads like a schema listing.</summary>
+/// <summary>Terse constructors so a table file reads like a schema listing; each returns the column's handle.</summary>
 public static class Col
 {
-    public static ColumnDef I64(string name, string unit, string doc, bool nullable = false) => new(name, ColumnType.Int64, nullable, unit, doc);
-    public static ColumnDef F64(string name, string unit, string doc, bool nullable = false) => new(name, ColumnType.Float64, nullable, unit, doc);
-    public static ColumnDef Str(string name, string doc, bool nullable = false) => new(name, ColumnType.String, nullable, "", doc);
-    public static ColumnDef Bool(string name, string doc, bool nullable = false) => new(name, ColumnType.Bool, nullable, "", doc);
-    public static ColumnDef StrList(string name, string doc) => new(name, ColumnType.StringList, false, "", doc);
-
-    /// <summary>
-    /// The key every fragmentation result row carries: which pool of which process on which device,
-    /// and which archive source its events came from (each source replays on its own).
-    /// </summary>
-    public static ColumnDef[] PoolKey() =>
-    [
-        Str("host", "Host name, or empty."),
-        I64("pid", "", "Process id; 0 when unknown."),
-        I64("device", "", "CUDA device ordinal."),
-        Str("pool", "Allocator layer."),
-        Str("source_id", "Archive source the pool's events came from; each source replays on its own."),
-    ];
+    public static I64Key I64(string name, string unit, string doc, bool nullable = false) => new(new(name, ColumnType.Int64, nullable, unit, doc));
+    public static F64Key F64(string name, string unit, string doc, bool nullable = false) => new(new(name, ColumnType.Float64, nullable, unit, doc));
+    public static StrKey Str(string name, string doc, bool nullable = false) => new(new(name, ColumnType.String, nullable, "", doc));
+    public static BoolKey Bool(string name, string doc, bool nullable = false) => new(new(name, ColumnType.Bool, nullable, "", doc));
+    public static StrListKey StrList(string name, string doc) => new(new(name, ColumnType.StringList, false, "", doc));
 
     /// <summary>Every raw row says which imported file it came from, so any result traces back to a file.</summary>
-    public static ColumnDef SourceId() => Str("source_id", "Archive source this row came from (see manifest.json).");
+    public static readonly StrKey SourceId = Str("source_id", "Archive source this row came from (see manifest.json).");
+}
+
+/// <summary>
+/// The key every fragmentation result row carries: which pool of which process on which device,
+/// and which archive source its events came from (each source replays on its own). One set of
+/// handles shared by every table that lists <see cref="All"/>.
+/// </summary>
+public static class PoolKeyColumns
+{
+    public static readonly StrKey Host = Col.Str("host", "Host name, or empty.");
+    public static readonly I64Key Pid = Col.I64("pid", "", "Process id; 0 when unknown.");
+    public static readonly I64Key Device = Col.I64("device", "", "CUDA device ordinal.");
+    public static readonly StrKey Pool = Col.Str("pool", "Allocator layer.");
+    public static readonly StrKey SourceId = Col.Str("source_id", "Archive source the pool's events came from; each source replays on its own.");
+
+    public static ColumnDef[] All => [Host, Pid, Device, Pool, SourceId];
 }

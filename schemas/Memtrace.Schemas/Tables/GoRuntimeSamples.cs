@@ -6,34 +6,83 @@ namespace Memtrace.Schemas.Tables;
 /// <summary>One runtime.MemStats read (expvar /debug/vars or heap?debug=1).</summary>
 public static class GoRuntimeSamples
 {
-    private static ColumnDef B(string name, string field) => I64(name, "bytes", $"MemStats.{field}.", nullable: true);
-    private static ColumnDef N(string name, string field) => I64(name, "", $"MemStats.{field}.", nullable: true);
+    private static I64Key B(string name, string field) => I64(name, "bytes", $"MemStats.{field}.", nullable: true);
+    private static I64Key N(string name, string field) => I64(name, "", $"MemStats.{field}.", nullable: true);
+
+    public static readonly I64Key TsNs = I64("ts_ns", "ns", "Time of the read, UTC.");
+    public static readonly I64Key MonoNs = I64("mono_ns", "ns", "CLOCK_MONOTONIC of the same read, when recorded.", nullable: true);
+    public static readonly StrKey Host = Str("host", "Host name, or empty.");
+    public static readonly I64Key Pid = I64("pid", "", "Process id; 0 when unknown.");
+    public static readonly I64Key Alloc = B("alloc", "Alloc");
+    public static readonly I64Key TotalAlloc = B("total_alloc", "TotalAlloc");
+    public static readonly I64Key Sys = B("sys", "Sys");
+    public static readonly I64Key Lookups = N("lookups", "Lookups");
+    public static readonly I64Key Mallocs = N("mallocs", "Mallocs");
+    public static readonly I64Key Frees = N("frees", "Frees");
+    public static readonly I64Key HeapAlloc = B("heap_alloc", "HeapAlloc");
+    public static readonly I64Key HeapSys = B("heap_sys", "HeapSys");
+    public static readonly I64Key HeapIdle = B("heap_idle", "HeapIdle");
+    public static readonly I64Key HeapInuse = B("heap_inuse", "HeapInuse");
+    public static readonly I64Key HeapReleased = B("heap_released", "HeapReleased");
+    public static readonly I64Key HeapObjects = N("heap_objects", "HeapObjects");
+    public static readonly I64Key StackInuse = B("stack_inuse", "StackInuse");
+    public static readonly I64Key StackSys = B("stack_sys", "StackSys");
+    public static readonly I64Key MspanInuse = B("mspan_inuse", "MSpanInuse");
+    public static readonly I64Key MspanSys = B("mspan_sys", "MSpanSys");
+    public static readonly I64Key McacheInuse = B("mcache_inuse", "MCacheInuse");
+    public static readonly I64Key McacheSys = B("mcache_sys", "MCacheSys");
+    public static readonly I64Key BuckHashSys = B("buck_hash_sys", "BuckHashSys");
+    public static readonly I64Key GcSys = B("gc_sys", "GCSys");
+    public static readonly I64Key OtherSys = B("other_sys", "OtherSys");
+    public static readonly I64Key NextGc = B("next_gc", "NextGC");
+    public static readonly I64Key LastGcNs = I64("last_gc_ns", "ns", "MemStats.LastGC, Unix ns.", nullable: true);
+    public static readonly I64Key PauseTotalNs = I64("pause_total_ns", "ns", "MemStats.PauseTotalNs.", nullable: true);
+    public static readonly I64Key NumGc = N("num_gc", "NumGC");
+    public static readonly I64Key NumForcedGc = N("num_forced_gc", "NumForcedGC");
+    public static readonly F64Key GcCpuFraction = F64("gc_cpu_fraction", "", "MemStats.GCCPUFraction.", nullable: true);
+    public static readonly I64Key NumGoroutine = I64("num_goroutine", "", "runtime.NumGoroutine(), when exposed.", nullable: true);
+    public static readonly I64Key Gogc = I64("gogc", "%", "GOGC in effect, when known; -1 means off.", nullable: true);
+    public static readonly I64Key Gomemlimit = I64("gomemlimit", "bytes", "GOMEMLIMIT in effect, when known; null when unknown, math.MaxInt64 when unset.", nullable: true);
 
     public static readonly TableDef Def = new(
         "go_runtime_samples", 2, TableKind.Raw,
         "One row per runtime.MemStats read, with every MemStats field that the source exposed.",
-        ["host", "pid", "ts_ns"],
+        [Host, Pid, TsNs],
         [
-            SourceId(),
-            I64("ts_ns", "ns", "Time of the read, UTC."),
-            I64("mono_ns", "ns", "CLOCK_MONOTONIC of the same read, when recorded.", nullable: true),
-            Str("host", "Host name, or empty."),
-            I64("pid", "", "Process id; 0 when unknown."),
-            B("alloc", "Alloc"), B("total_alloc", "TotalAlloc"), B("sys", "Sys"),
-            N("lookups", "Lookups"), N("mallocs", "Mallocs"), N("frees", "Frees"),
-            B("heap_alloc", "HeapAlloc"), B("heap_sys", "HeapSys"), B("heap_idle", "HeapIdle"),
-            B("heap_inuse", "HeapInuse"), B("heap_released", "HeapReleased"), N("heap_objects", "HeapObjects"),
-            B("stack_inuse", "StackInuse"), B("stack_sys", "StackSys"),
-            B("mspan_inuse", "MSpanInuse"), B("mspan_sys", "MSpanSys"),
-            B("mcache_inuse", "MCacheInuse"), B("mcache_sys", "MCacheSys"),
-            B("buck_hash_sys", "BuckHashSys"), B("gc_sys", "GCSys"), B("other_sys", "OtherSys"),
-            B("next_gc", "NextGC"),
-            I64("last_gc_ns", "ns", "MemStats.LastGC, Unix ns.", nullable: true),
-            I64("pause_total_ns", "ns", "MemStats.PauseTotalNs.", nullable: true),
-            N("num_gc", "NumGC"), N("num_forced_gc", "NumForcedGC"),
-            F64("gc_cpu_fraction", "", "MemStats.GCCPUFraction.", nullable: true),
-            I64("num_goroutine", "", "runtime.NumGoroutine(), when exposed.", nullable: true),
-            I64("gogc", "%", "GOGC in effect, when known; -1 means off.", nullable: true),
-            I64("gomemlimit", "bytes", "GOMEMLIMIT in effect, when known; null when unknown, math.MaxInt64 when unset.", nullable: true),
+            SourceId,
+            TsNs,
+            MonoNs,
+            Host,
+            Pid,
+            Alloc,
+            TotalAlloc,
+            Sys,
+            Lookups,
+            Mallocs,
+            Frees,
+            HeapAlloc,
+            HeapSys,
+            HeapIdle,
+            HeapInuse,
+            HeapReleased,
+            HeapObjects,
+            StackInuse,
+            StackSys,
+            MspanInuse,
+            MspanSys,
+            McacheInuse,
+            McacheSys,
+            BuckHashSys,
+            GcSys,
+            OtherSys,
+            NextGc,
+            LastGcNs,
+            PauseTotalNs,
+            NumGc,
+            NumForcedGc,
+            GcCpuFraction,
+            NumGoroutine,
+            Gogc,
+            Gomemlimit,
         ]);
 }

@@ -1,0 +1,32 @@
+namespace Memtrace.Schemas.Model;
+
+/// <summary>
+/// A column as its table file declares it: the one place its name is written. Readers and writers
+/// reach a table's column through this handle (<c>t[ProcSamples.VmRss]</c>), so a misspelt or
+/// retyped column does not compile; the handle converts to the <see cref="ColumnDef"/> the table
+/// lists.
+/// </summary>
+public abstract class ColumnKey(ColumnDef def)
+{
+    public ColumnDef Def { get; } = def;
+    public string Name => Def.Name;
+
+    public static implicit operator ColumnDef(ColumnKey key) => key.Def;
+
+    public override string ToString() => Def.Name;
+}
+
+/// <summary>An Int64 column's handle.</summary>
+public sealed class I64Key(ColumnDef def) : ColumnKey(def);
+
+/// <summary>A Float64 column's handle.</summary>
+public sealed class F64Key(ColumnDef def) : ColumnKey(def);
+
+/// <summary>A String column's handle.</summary>
+public sealed class StrKey(ColumnDef def) : ColumnKey(def);
+
+/// <summary>A Bool column's handle.</summary>
+public sealed class BoolKey(ColumnDef def) : ColumnKey(def);
+
+/// <summary>A StringList column's handle.</summary>
+public sealed class StrListKey(ColumnDef def) : ColumnKey(def);
