@@ -27,8 +27,8 @@ public static class Reanalysis
         slice ??= Slice.All;
         if (slice.Cgroup is not null) throw new ArgumentException("GPU pools have no cgroup; slice them by device, pid and time");
         var archive = TraceArchive.Open(archiveDir);
-        var events = Where(archive.ReadTable(GpuAllocEvents.Def), slice);
-        var snapshot = Where(archive.ReadTable(GpuSegmentsSnapshot.Def), slice);
+        var events = Where(archive.ReadTable(GpuAllocEvents.Def), slice, GpuAllocEvents.Device, GpuAllocEvents.Pid);
+        var snapshot = Where(archive.ReadTable(GpuSegmentsSnapshot.Def), slice, GpuSegmentsSnapshot.Device, GpuSegmentsSnapshot.Pid);
         var frames = new StackFrames(archive.ReadTable(Stacks.Def));
         var options = new FragmentationOptions
         {
@@ -46,12 +46,12 @@ public static class Reanalysis
             output.Counts);
     }
 
-    /// <summary>Rows of one pool-keyed table whose device and pid match (pools replay independently, so this loses nothing).</summary>
-    private static Table Where(Table t, Slice slice)
+    /// <summary>Rows of one raw GPU table whose device, pid and source match (pools replay independently, so this loses nothing).</summary>
+    private static Table Where(Table t, Slice slice, I64Key device, I64Key process)
     {
-        var dev = t.I64("device");
-        var pid = t.I64("pid");
-        var src = t.Str("source_id");
+        var dev = t[device];
+        var pid = t[process];
+        var src = t[Col.SourceId];
         var keep = Enumerable.Range(0, t.RowCount)
             .Where(i => (slice.Device is not { } d || dev[i] == d) && (slice.Pid is not { } p || pid[i] == p) && (slice.SourceId is not { } s || src[i] == s)).ToArray();
         return keep.Length == t.RowCount ? t : t.Permute(keep);

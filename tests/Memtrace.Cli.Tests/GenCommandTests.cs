@@ -2,6 +2,7 @@ using Memtrace.Cli.Tests.CorruptedInputs;
 using Memtrace.Pipeline.Fragmentation;
 using Memtrace.Pipeline.Synthetic;
 using Memtrace.Schemas.Archive;
+using Memtrace.Schemas.Results;
 using Memtrace.Schemas.Tables;
 using Memtrace.Tests;
 using Xunit;
@@ -71,8 +72,8 @@ public sealed class GenCommandTests
         var timeline = Matrix.Result(outDir, "fragmentation_timeline");
         Assert.Equal(2, Matrix.SourcesIn(timeline).Count);
         var plan = Matrix.Result(outDir, "capacity_plan");
-        Assert.Equal(["/kubepods/pod0", "/kubepods/pod1"], Matrix.Rows(plan).Select(r => plan.Str("cgroup_path")[r]).Order());
-        Assert.All(Matrix.Rows(plan), r => Assert.True(plan.I64("recommended_limit")[r] > 0));
+        Assert.Equal(["/kubepods/pod0", "/kubepods/pod1"], Matrix.Rows(plan).Select(r => plan[CapacityPlan.CgroupPath][r]).Order());
+        Assert.All(Matrix.Rows(plan), r => Assert.True(plan[CapacityPlan.RecommendedLimit][r] > 0));
         Assert.Equal(0, Matrix.Counter(outDir, "heatmap_raster_mismatch"));
         Assert.Equal(0, Matrix.Counter(outDir, "replay_batch_mismatch"));
     }

@@ -95,7 +95,7 @@ public sealed class WhatIfCommandTests
         Assert.Equal(0, Run("run", archive, "--out", skipped, "--whatif-max-events", "100").Code);
         using var fs = File.OpenRead(Path.Combine(skipped, "tables", "whatif.arrow"));
         var t = ArrowIo.Read(WhatIf.Def, fs);
-        Assert.StartsWith("skipped: 6519 events, over the limit of 100", Assert.Single(Enumerable.Range(0, t.RowCount).Select(i => t.Str("status")[i])));
+        Assert.StartsWith("skipped: 6519 events, over the limit of 100", Assert.Single(Enumerable.Range(0, t.RowCount).Select(i => t[WhatIf.Status][i])));
     }
 
     [Theory]

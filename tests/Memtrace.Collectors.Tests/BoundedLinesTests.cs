@@ -2,6 +2,7 @@ using CsCheck;
 using Memtrace.Collectors.Importers.Common;
 using Memtrace.Collectors.Pickle;
 using Memtrace.Schemas.Stats;
+using Memtrace.Schemas.Tables;
 using Xunit;
 
 namespace Memtrace.Collectors.Tests;
@@ -50,8 +51,8 @@ public sealed class BoundedLinesTests
         var lines = Bounded(text, 100_000, stats);
         Assert.Equal(["ok 1", "", "ok 3", new string('y', 70_000)], lines);
         Assert.Equal(1, stats.Counts[StatsCatalog.LimitLineLength.Key]);
-        Assert.Equal("line 2", stats.Log_.Str("location")[0]);
-        Assert.Equal(new string('x', 200), stats.Log_.Str("excerpt")[0]);
+        Assert.Equal("line 2", stats.Log_[ImportLog.Location][0]);
+        Assert.Equal(new string('x', 200), stats.Log_[ImportLog.Excerpt][0]);
     }
 
     [Fact]
@@ -59,6 +60,6 @@ public sealed class BoundedLinesTests
     {
         var stats = new StatsSink("s");
         Assert.Equal(["a", ""], Bounded("a\n" + new string('z', 300), 100, stats));
-        Assert.Equal("line 2", stats.Log_.Str("location")[0]);
+        Assert.Equal("line 2", stats.Log_[ImportLog.Location][0]);
     }
 }

@@ -27,27 +27,27 @@ public sealed class BpftraceMemleakTests
         Assert.Equal(ImportOutcome.Imported, report.Outcome);
         Assert.Equal("bpftrace", report.Format);
         var t = archive.ReadTable(SyscallCounts.Def);
-        var windows = Enumerable.Range(0, t.RowCount).GroupBy(r => t.I64("window_end_ns").Get(r)).ToList();
+        var windows = Enumerable.Range(0, t.RowCount).GroupBy(r => t[SyscallCounts.WindowEndNs].Get(r)).ToList();
         Assert.True(windows.Count >= 4);
         var spinSeen = false;
         foreach (var w in windows)
         {
-            var calls = w.Where(r => t.Str("map_name")[r] == "@calls").ToList();
-            var stats = w.Single(r => t.Str("map_name")[r] == "@ret");
+            var calls = w.Where(r => t[SyscallCounts.MapName][r] == "@calls").ToList();
+            var stats = w.Single(r => t[SyscallCounts.MapName][r] == "@ret");
             // @calls[comm, pid, ret] and @ret = stats(ret) count the same exits: Σ count = stats count and Σ ret·count =
             // stats total, except for the few exits that land between the non-atomic print() and clear() calls of a busy window.
-            var sum = calls.Sum(r => t.I64("count")[r]);
-            var skew = t.I64("count")[stats] - sum;
+            var sum = calls.Sum(r => t[SyscallCounts.Count][r]);
+            var skew = t[SyscallCounts.Count][stats] - sum;
             Assert.InRange(Math.Abs(skew), 0, 2 + sum / 1000);
             if (sum < 2000) Assert.Equal(0, skew);
-            Assert.InRange(Math.Abs(t.I64("total")[stats] - calls.Sum(r => long.Parse(t.StrList("keys")[r][2]) * t.I64("count")[r])), 0, 4 + sum / 500);
-            if (t.I64("window_start_ns").Get(w.First()) is { } start) Assert.Equal(1_000_000_000, w.Key!.Value - start);
-            spinSeen |= calls.Where(r => t.StrList("keys")[r][2] == "0").Sum(r => t.I64("count")[r]) > 5000;
-            var buckets = w.Where(r => t.Str("kind")[r] == "hist").ToList();
-            Assert.All(buckets, r => Assert.True(t.I64("bucket_min")[r] <= t.I64("bucket_max")[r]));
+            Assert.InRange(Math.Abs(t[SyscallCounts.Total][stats] - calls.Sum(r => long.Parse(t[SyscallCounts.Keys][r][2]) * t[SyscallCounts.Count][r])), 0, 4 + sum / 500);
+            if (t[SyscallCounts.WindowStartNs].Get(w.First()) is { } start) Assert.Equal(1_000_000_000, w.Key!.Value - start);
+            spinSeen |= calls.Where(r => t[SyscallCounts.Keys][r][2] == "0").Sum(r => t[SyscallCounts.Count][r]) > 5000;
+            var buckets = w.Where(r => t[SyscallCounts.Kind][r] == "hist").ToList();
+            Assert.All(buckets, r => Assert.True(t[SyscallCounts.BucketMin][r] <= t[SyscallCounts.BucketMax][r]));
         }
         Assert.True(spinSeen, "the 1.5 s epoll_pwait spin shows as > 5000 zero returns in a second");
-        Assert.Equal(new DateOnly(2026, 11, 24), DateOnly.FromDateTime(DateTimeOffset.FromUnixTimeMilliseconds(t.I64("window_end_ns")[0] / 1_000_000).LocalDateTime));
+        Assert.Equal(new DateOnly(2026, 11, 24), DateOnly.FromDateTime(DateTimeOffset.FromUnixTimeMilliseconds(t[SyscallCounts.WindowEndNs][0] / 1_000_000).LocalDateTime));
     }
 
     [Theory]
@@ -92,7 +92,7 @@ public sealed class BpftraceMemleakTests
         var src = archive.Manifest.Sources.Single();
         Assert.Equal(1, src.Stats[StatsCatalog.BpftraceBadLine.Key]);
         Assert.Equal(7, src.Stats[StatsCatalog.BpftraceLostEvents.Key]);
-        Assert.Equal("line 3", archive.ReadTable(ImportLog.Def).Str("location")[0]);
+        Assert.Equal("line 3", archive.ReadTable(ImportLog.Def)[ImportLog.Location][0]);
 
         var leak = Path.Combine(dir, "leak.txt");
         File.WriteAllLines(leak, File.ReadAllLines(Repo.Data("memleak", "memleak.txt")).Append("\tmany bytes in 2 allocations from stack"));
@@ -114,14 +114,14 @@ public sealed class BpftraceMemleakTests
         Assert.Equal("memleak", report.Format);
         var t = archive.ReadTable(HeapProfileSamples.Def);
         Assert.Equal(4, t.RowCount);
-        Assert.All(Enumerable.Range(0, 4), r => Assert.Equal("memleak", t.Str("profile")[r]));
-        var rows = Enumerable.Range(0, 4).OrderBy(r => t.I64("ts_ns")[r]).ThenBy(r => t.I64("inuse_space")[r]).ToList();
-        Assert.Equal([80L, 4096, 160, 8192], rows.Select(r => t.I64("inuse_space")[r]));
-        Assert.Equal([5L, 1, 10, 2], rows.Select(r => t.I64("inuse_objects")[r]));
-        Assert.Equal(5_000_000_000, t.I64("ts_ns")[rows[2]] - t.I64("ts_ns")[rows[0]]);
+        Assert.All(Enumerable.Range(0, 4), r => Assert.Equal("memleak", t[HeapProfileSamples.Profile][r]));
+        var rows = Enumerable.Range(0, 4).OrderBy(r => t[HeapProfileSamples.TsNs][r]).ThenBy(r => t[HeapProfileSamples.InuseSpace][r]).ToList();
+        Assert.Equal([80L, 4096, 160, 8192], rows.Select(r => t[HeapProfileSamples.InuseSpace][r]));
+        Assert.Equal([5L, 1, 10, 2], rows.Select(r => t[HeapProfileSamples.InuseObjects][r]));
+        Assert.Equal(5_000_000_000, t[HeapProfileSamples.TsNs][rows[2]] - t[HeapProfileSamples.TsNs][rows[0]]);
         var stacks = archive.ReadTable(Stacks.Def);
-        var frames = Enumerable.Range(0, stacks.RowCount).ToDictionary(r => stacks.I64("stack_id")[r], r => stacks.StrList("frames")[r]);
-        Assert.Equal(["leak_buffer+0x1c [allocs]", "[unknown] [allocs]"], frames[t.I64("stack_id")[rows[1]]]);
-        Assert.Equal(t.I64("stack_id")[rows[1]], t.I64("stack_id")[rows[3]]); // the same stack in both reports
+        var frames = Enumerable.Range(0, stacks.RowCount).ToDictionary(r => stacks[Stacks.StackId][r], r => stacks[Stacks.Frames][r]);
+        Assert.Equal(["leak_buffer+0x1c [allocs]", "[unknown] [allocs]"], frames[t[HeapProfileSamples.StackId][rows[1]]]);
+        Assert.Equal(t[HeapProfileSamples.StackId][rows[1]], t[HeapProfileSamples.StackId][rows[3]]); // the same stack in both reports
     }
 }

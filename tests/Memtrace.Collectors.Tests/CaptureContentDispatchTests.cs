@@ -26,10 +26,10 @@ public sealed class CaptureContentDispatchTests
         Assert.Equal("capture-jsonl", report.Format);
         var go = archive.ReadTable(GoRuntimeSamples.Def);
         Assert.Equal(2, go.RowCount); // the expvar body, and the heap profile's MemStats trailer
-        Assert.Equal(1_795_000_000_000_000_000, go.I64("ts_ns")[0]);
-        Assert.Equal(5, go.I64("mono_ns")[0]);
+        Assert.Equal(1_795_000_000_000_000_000, go[GoRuntimeSamples.TsNs][0]);
+        Assert.Equal(5, go[GoRuntimeSamples.MonoNs][0]);
         var h = archive.ReadTable(HeapProfileSamples.Def);
         Assert.Equal(System.Text.RegularExpressions.Regex.Matches(heap, @"^\d+: \d+ \[", System.Text.RegularExpressions.RegexOptions.Multiline).Count, h.RowCount);
-        Assert.All(Enumerable.Range(0, h.RowCount), r => Assert.Equal(1_795_000_001_000_000_000, h.I64("ts_ns")[r]));
+        Assert.All(Enumerable.Range(0, h.RowCount), r => Assert.Equal(1_795_000_001_000_000_000, h[HeapProfileSamples.TsNs][r]));
     }
 }

@@ -40,20 +40,20 @@ public sealed class CaptureJsonlTests
         Assert.Equal("capture-jsonl", report.Format);
         var p = archive.ReadTable(ProcSamples.Def);
         Assert.Equal(result.Ticks, p.RowCount);
-        Assert.Contains(Enumerable.Range(0, p.RowCount), i => !p.Bool("alive")[i] && p.I64("vm_rss").IsNull(i));
-        Assert.All(Enumerable.Range(0, p.RowCount).Where(i => p.Bool("alive")[i]), i => Assert.True(p.I64("vm_rss")[i] > 0));
+        Assert.Contains(Enumerable.Range(0, p.RowCount), i => !p[ProcSamples.Alive][i] && p[ProcSamples.VmRss].IsNull(i));
+        Assert.All(Enumerable.Range(0, p.RowCount).Where(i => p[ProcSamples.Alive][i]), i => Assert.True(p[ProcSamples.VmRss][i] > 0));
         // Realtime and monotonic are read back to back: their difference is the same every tick to within a few ms.
-        var offsets = Enumerable.Range(0, p.RowCount).Select(i => p.I64("ts_ns")[i] - p.I64("mono_ns")[i]).ToList();
+        var offsets = Enumerable.Range(0, p.RowCount).Select(i => p[ProcSamples.TsNs][i] - p[ProcSamples.MonoNs][i]).ToList();
         Assert.InRange(offsets.Max() - offsets.Min(), 0, 5_000_000);
         if (result.CgroupDir is not null)
         {
             var c = archive.ReadTable(CgroupSamples.Def);
             Assert.Equal(result.Ticks, c.RowCount);
-            Assert.All(Enumerable.Range(0, c.RowCount), i => Assert.True(c.I64("usage")[i] > 0));
+            Assert.All(Enumerable.Range(0, c.RowCount), i => Assert.True(c[CgroupSamples.Usage][i] > 0));
             // PSI exists only in cgroup2 and /proc/pressure: on a hybrid host (memcg on v1, like the build machine) the
             // sampler reads it from there and the importer merges it into the v1 sample of the same tick.
             if (File.Exists("/proc/pressure/memory"))
-                Assert.All(Enumerable.Range(0, c.RowCount), i => Assert.False(c.F64("psi_some_avg10").IsNull(i) || c.I64("psi_full_total").IsNull(i)));
+                Assert.All(Enumerable.Range(0, c.RowCount), i => Assert.False(c[CgroupSamples.PsiSomeAvg10].IsNull(i) || c[CgroupSamples.PsiFullTotal].IsNull(i)));
         }
     }
 
@@ -72,8 +72,8 @@ public sealed class CaptureJsonlTests
         Assert.Equal(ImportOutcome.Imported, new ImportRunner(archive, new ImportOptions()).ImportOne(path, "auto").Outcome);
         Assert.Equal(1, archive.Manifest.Sources.Single().Stats[StatsCatalog.CaptureBadLine.Key]);
         var p = archive.ReadTable(ProcSamples.Def);
-        Assert.Equal((8192L, 3L), (p.I64("vm_rss")[0], p.I64("threads")[0]));
+        Assert.Equal((8192L, 3L), (p[ProcSamples.VmRss][0], p[ProcSamples.Threads][0]));
         var c = archive.ReadTable(CgroupSamples.Def);
-        Assert.Equal(("/app", 2L, 8192L, 4096L), (c.Str("cgroup_path")[0], c.I64("cgroup_version")[0], c.I64("usage")[0], c.I64("anon")[0]));
+        Assert.Equal(("/app", 2L, 8192L, 4096L), (c[CgroupSamples.CgroupPath][0], c[CgroupSamples.CgroupVersion][0], c[CgroupSamples.Usage][0], c[CgroupSamples.Anon][0]));
     }
 }

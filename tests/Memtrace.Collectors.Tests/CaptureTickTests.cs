@@ -29,7 +29,7 @@ public sealed class CaptureTickTests
     }
 
     private static List<(long Ts, bool Alive, long? Rss, long? Utime)> Rows(Memtrace.Schemas.Model.Table p) =>
-        Enumerable.Range(0, p.RowCount).Select(r => (p.I64("ts_ns")[r], p.Bool("alive")[r], p.I64("vm_rss").Get(r), p.I64("utime_ticks").Get(r))).ToList();
+        Enumerable.Range(0, p.RowCount).Select(r => (p[ProcSamples.TsNs][r], p[ProcSamples.Alive][r], p[ProcSamples.VmRss].Get(r), p[ProcSamples.UtimeTicks].Get(r))).ToList();
 
     [Fact]
     public void Per_read_stamps_make_one_row_a_tick_at_its_first_read_and_a_tick_without_status_is_alive()
@@ -83,7 +83,7 @@ public sealed class CaptureTickTests
         }
         var (_, c, _) = Import([.. lines]);
         Assert.Equal(3, c.RowCount);
-        Assert.Equal([0L, null, 1L], Enumerable.Range(0, 3).Select(r => c.I64("oom_kill").Get(r)));
-        Assert.All(Enumerable.Range(0, 3), r => Assert.Equal((1L, 8192L, 4096L), (c.I64("cgroup_version")[r], c.I64("usage")[r], c.I64("anon")[r])));
+        Assert.Equal([0L, null, 1L], Enumerable.Range(0, 3).Select(r => c[CgroupSamples.OomKill].Get(r)));
+        Assert.All(Enumerable.Range(0, 3), r => Assert.Equal((1L, 8192L, 4096L), (c[CgroupSamples.CgroupVersion][r], c[CgroupSamples.Usage][r], c[CgroupSamples.Anon][r])));
     }
 }

@@ -34,17 +34,17 @@ public sealed class CgroupfsTests
         Assert.Equal("cgroupfs", report.Format);
         var t = archive.ReadTable(CgroupSamples.Def);
         var i = Assert.Single(Enumerable.Range(0, t.RowCount));
-        Assert.Equal("/user.slice/user-1000.slice/session-520.scope", t.Str("cgroup_path")[i]);
-        Assert.Equal(2, t.I64("cgroup_version")[i]);
-        Assert.Equal(10498404352L, t.I64("usage")[i]);
-        Assert.True(t.I64("limit").IsNull(i), "memory.max is 'max'");
-        Assert.Equal(18772946944L, t.I64("max_usage")[i]);
-        Assert.Equal(StatOf("docker2.zip", "session-520.scope/memory.stat", "anon"), t.I64("anon")[i]);
-        Assert.Equal(StatOf("docker2.zip", "session-520.scope/memory.stat", "inactive_file"), t.I64("inactive_file")[i]);
-        Assert.Equal(StatOf("docker2.zip", "session-520.scope/memory.stat", "kernel_stack"), t.I64("kernel_stack")[i]);
-        Assert.Contains("zswap=0", t.StrList("stat_extra")[i]);
-        Assert.Equal((0L, 0L), (t.I64("oom")[i], t.I64("oom_kill")[i]));
-        Assert.Equal((1736583L, 1677369L), (t.I64("psi_some_total")[i], t.I64("psi_full_total")[i]));
+        Assert.Equal("/user.slice/user-1000.slice/session-520.scope", t[CgroupSamples.CgroupPath][i]);
+        Assert.Equal(2, t[CgroupSamples.CgroupVersion][i]);
+        Assert.Equal(10498404352L, t[CgroupSamples.Usage][i]);
+        Assert.True(t[CgroupSamples.Limit].IsNull(i), "memory.max is 'max'");
+        Assert.Equal(18772946944L, t[CgroupSamples.MaxUsage][i]);
+        Assert.Equal(StatOf("docker2.zip", "session-520.scope/memory.stat", "anon"), t[CgroupSamples.Anon][i]);
+        Assert.Equal(StatOf("docker2.zip", "session-520.scope/memory.stat", "inactive_file"), t[CgroupSamples.InactiveFile][i]);
+        Assert.Equal(StatOf("docker2.zip", "session-520.scope/memory.stat", "kernel_stack"), t[CgroupSamples.KernelStack][i]);
+        Assert.Contains("zswap=0", t[CgroupSamples.StatExtra][i]);
+        Assert.Equal((0L, 0L), (t[CgroupSamples.Oom][i], t[CgroupSamples.OomKill][i]));
+        Assert.Equal((1736583L, 1677369L), (t[CgroupSamples.PsiSomeTotal][i], t[CgroupSamples.PsiFullTotal][i]));
     }
 
     [Fact]
@@ -53,15 +53,15 @@ public sealed class CgroupfsTests
         var (archive, _) = Import("amzn2.zip");
         var t = archive.ReadTable(CgroupSamples.Def);
         var i = Assert.Single(Enumerable.Range(0, t.RowCount));
-        Assert.Equal(1, t.I64("cgroup_version")[i]);
-        Assert.StartsWith("/kubepods.slice/kubepods-burstable.slice/", t.Str("cgroup_path")[i]);
-        Assert.Equal(1215860736L, t.I64("usage")[i]);
-        Assert.Equal(2147483648L, t.I64("limit")[i]);
-        Assert.Equal(1532657664L, t.I64("max_usage")[i]);
-        Assert.Equal(1119465472L, t.I64("anon")[i]); // total_rss
-        Assert.Equal(78397440L, t.I64("file")[i]); // total_cache
-        Assert.Equal(78557184L, t.I64("inactive_file")[i]);
-        Assert.Equal((0L, 0L, 0L), (t.I64("oom")[i], t.I64("oom_kill")[i], t.I64("failcnt")[i]));
+        Assert.Equal(1, t[CgroupSamples.CgroupVersion][i]);
+        Assert.StartsWith("/kubepods.slice/kubepods-burstable.slice/", t[CgroupSamples.CgroupPath][i]);
+        Assert.Equal(1215860736L, t[CgroupSamples.Usage][i]);
+        Assert.Equal(2147483648L, t[CgroupSamples.Limit][i]);
+        Assert.Equal(1532657664L, t[CgroupSamples.MaxUsage][i]);
+        Assert.Equal(1119465472L, t[CgroupSamples.Anon][i]); // total_rss
+        Assert.Equal(78397440L, t[CgroupSamples.File][i]); // total_cache
+        Assert.Equal(78557184L, t[CgroupSamples.InactiveFile][i]);
+        Assert.Equal((0L, 0L, 0L), (t[CgroupSamples.Oom][i], t[CgroupSamples.OomKill][i], t[CgroupSamples.Failcnt][i]));
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public sealed class CgroupfsTests
     {
         var (archive, _) = Import("docker.zip");
         var t = archive.ReadTable(CgroupSamples.Def);
-        var versions = Enumerable.Range(0, t.RowCount).Select(i => t.I64("cgroup_version")[i]).ToHashSet();
+        var versions = Enumerable.Range(0, t.RowCount).Select(i => t[CgroupSamples.CgroupVersion][i]).ToHashSet();
         Assert.Equal([1L, 2L], versions.Order());
     }
 
@@ -82,11 +82,11 @@ public sealed class CgroupfsTests
         var src = archive.Manifest.Sources.Single();
         Assert.Equal(1, src.Stats[StatsCatalog.CgroupInconsistent.Key]);
         var log = archive.ReadTable(ImportLog.Def);
-        var row = Enumerable.Range(0, log.RowCount).Single(r => log.Str("stat_key")[r] == StatsCatalog.CgroupInconsistent.Key);
-        Assert.Contains("docker-1c8fa019", log.Str("location")[row]);
-        Assert.Contains("usage=9125888 anon=411045888", log.Str("excerpt")[row]);
+        var row = Enumerable.Range(0, log.RowCount).Single(r => log[ImportLog.StatKey][r] == StatsCatalog.CgroupInconsistent.Key);
+        Assert.Contains("docker-1c8fa019", log[ImportLog.Location][row]);
+        Assert.Contains("usage=9125888 anon=411045888", log[ImportLog.Excerpt][row]);
         var t = archive.ReadTable(CgroupSamples.Def);
-        Assert.Contains(Enumerable.Range(0, t.RowCount), r => t.I64("usage").Get(r) == 9125888);
+        Assert.Contains(Enumerable.Range(0, t.RowCount), r => t[CgroupSamples.Usage].Get(r) == 9125888);
     }
 
     [Fact]
@@ -116,9 +116,9 @@ public sealed class CgroupfsTests
         Assert.Equal(ImportOutcome.Imported, report.Outcome);
         Assert.Equal(3, archive.Manifest.Sources.Single().Stats[StatsCatalog.CgroupBadFile.Key]);
         var logged = archive.ReadTable(ImportLog.Def);
-        Assert.Contains(Enumerable.Range(0, logged.RowCount), r => logged.Str("location")[r]!.EndsWith("memory.pressure", StringComparison.Ordinal));
+        Assert.Contains(Enumerable.Range(0, logged.RowCount), r => logged[ImportLog.Location][r]!.EndsWith("memory.pressure", StringComparison.Ordinal));
         var t = archive.ReadTable(CgroupSamples.Def);
-        Assert.Equal((4096L, 1073741824L), (t.I64("anon")[0], t.I64("limit")[0]));
-        Assert.True(t.I64("usage").IsNull(0));
+        Assert.Equal((4096L, 1073741824L), (t[CgroupSamples.Anon][0], t[CgroupSamples.Limit][0]));
+        Assert.True(t[CgroupSamples.Usage].IsNull(0));
     }
 }

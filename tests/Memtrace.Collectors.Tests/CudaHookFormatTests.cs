@@ -94,7 +94,7 @@ public sealed class CudaHookFormatTests
         for (var off = MtcuFormat.HeaderSize; MtcuFormat.TryFrame(bytes.AsSpan(off, bytes.Length / 2 + 3 - off), out var type, out var len) == FrameStatus.Ok; off += len)
             if (type == MtcuRecordType.Event) expected++;
         Assert.Equal(expected, kept);
-        Assert.Contains(Enumerable.Range(0, stats.Log_.RowCount), i => stats.Log_.Str("stat_key")[i] == StatsCatalog.CudaHookTruncated.Key);
+        Assert.Contains(Enumerable.Range(0, stats.Log_.RowCount), i => stats.Log_[ImportLog.StatKey][i] == StatsCatalog.CudaHookTruncated.Key);
     }
 
     [Fact]
@@ -117,8 +117,8 @@ public sealed class CudaHookFormatTests
         Assert.Equal(1, stats[StatsCatalog.CudaHookBadRecord]);
         Assert.Equal(0, stats[StatsCatalog.CudaHookTruncated]);
         Assert.Equal(events - 1, result.Tables[0].RowCount);
-        var row = Enumerable.Range(0, stats.Log_.RowCount).Single(i => stats.Log_.Str("stat_key")[i] == StatsCatalog.CudaHookBadRecord.Key);
-        Assert.Equal($"byte {off}", stats.Log_.Str("location")[row]);
+        var row = Enumerable.Range(0, stats.Log_.RowCount).Single(i => stats.Log_[ImportLog.StatKey][i] == StatsCatalog.CudaHookBadRecord.Key);
+        Assert.Equal($"byte {off}", stats.Log_[ImportLog.Location][row]);
     }
 
     [Theory]

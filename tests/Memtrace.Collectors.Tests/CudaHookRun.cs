@@ -4,6 +4,7 @@ using Memtrace.Collectors.Importers;
 using Memtrace.Collectors.Importers.CudaHook;
 using Memtrace.Schemas.Model;
 using Memtrace.Schemas.Stats;
+using Memtrace.Schemas.Tables;
 using Memtrace.Tests;
 
 namespace Memtrace.Collectors.Tests;
@@ -63,10 +64,10 @@ internal sealed record ImportedCall(long Tid, MtcuOp Op, long Device, long? Addr
 {
     public static Dictionary<long, List<ImportedCall>> ByThread(Table events)
     {
-        var rows = Enumerable.Range(0, events.RowCount).OrderBy(i => events.I64("seq")[i]);
-        return rows.Select(i => new ImportedCall(events.I64("tid")[i], Enum.Parse<MtcuOp>(events.Str("api")[i]!), events.I64("device")[i],
-                events.I64("address").Get(i), events.I64("size")[i], events.I64("requested_size").Get(i), events.I64("return_code")[i],
-                events.I64("stream").Get(i), events.I64("stack_id").Get(i), events.Str("pool")[i]!))
+        var rows = Enumerable.Range(0, events.RowCount).OrderBy(i => events[GpuAllocEvents.Seq][i]);
+        return rows.Select(i => new ImportedCall(events[GpuAllocEvents.Tid][i], Enum.Parse<MtcuOp>(events[GpuAllocEvents.Api][i]!), events[GpuAllocEvents.Device][i],
+                events[GpuAllocEvents.Address].Get(i), events[GpuAllocEvents.Size][i], events[GpuAllocEvents.RequestedSize].Get(i), events[GpuAllocEvents.ReturnCode][i],
+                events[GpuAllocEvents.Stream].Get(i), events[GpuAllocEvents.StackId].Get(i), events[GpuAllocEvents.Pool][i]!))
             .GroupBy(c => c.Tid).ToDictionary(g => g.Key, g => g.ToList());
     }
 

@@ -70,18 +70,18 @@ public sealed class CudaHookTests
         }
         Assert.True(frees > 100_000);
         // OOMs are the 1 PiB requests; they carry the last meminfo sample when one preceded them.
-        var ooms = Enumerable.Range(0, events.RowCount).Where(i => events.Str("op")[i] == "oom").ToList();
+        var ooms = Enumerable.Range(0, events.RowCount).Where(i => events[GpuAllocEvents.Op][i] == "oom").ToList();
         Assert.Equal(truth.Count(t => t.Rc == HookOps.OutOfMemory && (HookOps.Kind(t.Op) == HookOpKind.Alloc || t.Op == MtcuOp.cuMemCreate)), ooms.Count);
-        Assert.All(ooms, i => Assert.Equal(1L << 50, events.I64("requested_size")[i]));
-        Assert.Contains(ooms, i => events.I64("device_free").Get(i) is > 0);
+        Assert.All(ooms, i => Assert.Equal(1L << 50, events[GpuAllocEvents.RequestedSize][i]));
+        Assert.Contains(ooms, i => events[GpuAllocEvents.DeviceFree].Get(i) is > 0);
         var info = result.Tables.Single(t => t.Def == GpuMemInfo.Def);
-        Assert.Equal([0L, 1L], Enumerable.Range(0, info.RowCount).Select(i => info.I64("device")[i]).Distinct().Order());
-        Assert.All(Enumerable.Range(0, info.RowCount), i => Assert.Equal(8L << 30, info.I64("total")[i]));
+        Assert.Equal([0L, 1L], Enumerable.Range(0, info.RowCount).Select(i => info[GpuMemInfo.Device][i]).Distinct().Order());
+        Assert.All(Enumerable.Range(0, info.RowCount), i => Assert.Equal(8L << 30, info[GpuMemInfo.Total][i]));
 
         // Stacks are symbolized at import from the program's own ELF symbols.
         var stacks = result.Tables.Single(t => t.Def == Stacks.Def);
-        Assert.All(Enumerable.Range(0, events.RowCount).Take(1000), i => Assert.NotNull(events.I64("stack_id").Get(i)));
-        var innermost = Enumerable.Range(0, stacks.RowCount).Select(i => stacks.StrList("frames")[i]![0]).ToList();
+        Assert.All(Enumerable.Range(0, events.RowCount).Take(1000), i => Assert.NotNull(events[GpuAllocEvents.StackId].Get(i)));
+        var innermost = Enumerable.Range(0, stacks.RowCount).Select(i => stacks[Stacks.Frames][i]![0]).ToList();
         Assert.Contains(innermost, f => f.StartsWith("work at ", StringComparison.Ordinal) && f.Contains("hookdriver+0x", StringComparison.Ordinal));
         Assert.Contains(innermost, f => f.StartsWith("release_one at ", StringComparison.Ordinal));
     }
@@ -96,7 +96,7 @@ public sealed class CudaHookTests
         var (result, _) = CudaHookRun.Import(Assert.Single(CudaHookRun.Logs(dir)));
         AssertSameCalls(TruthCall.Read(truthPath), result.Tables[0]);
         var stacks = result.Tables.Single(t => t.Def == Stacks.Def);
-        var frames = Enumerable.Range(0, stacks.RowCount).Select(i => stacks.StrList("frames")[i]!).ToList();
+        var frames = Enumerable.Range(0, stacks.RowCount).Select(i => stacks[Stacks.Frames][i]!).ToList();
         Assert.All(frames, f => Assert.Matches("^(work|release_one) at ", f[0]));
     }
 

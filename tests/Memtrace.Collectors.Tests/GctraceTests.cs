@@ -52,13 +52,13 @@ public sealed class GctraceTests
         // memstats.txt, written by the same process, says num_gc 23.
         var numGc = long.Parse(File.ReadAllLines(Repo.Data("go", "memstats.txt")).Single(l => l.StartsWith("num_gc ", StringComparison.Ordinal))[7..]);
         Assert.Equal(numGc, t.RowCount);
-        Assert.Equal(Enumerable.Range(1, (int)numGc).Select(i => (long)i), t.I64("gc_num").Values.ToArray());
-        Assert.Equal(2, Enumerable.Range(0, t.RowCount).Count(i => t.Bool("forced")[i]));
-        Assert.True(Enumerable.Range(0, t.RowCount).All(i => t.I64("ts_ns").IsNull(i)), "not anchored until clock alignment");
+        Assert.Equal(Enumerable.Range(1, (int)numGc).Select(i => (long)i), t[GoGcEvents.GcNum].Values.ToArray());
+        Assert.Equal(2, Enumerable.Range(0, t.RowCount).Count(i => t[GoGcEvents.Forced][i]));
+        Assert.True(Enumerable.Range(0, t.RowCount).All(i => t[GoGcEvents.TsNs].IsNull(i)), "not anchored until clock alignment");
         // Last line: "gc 23 @0.162s 4%: ... 20->20->12 MB, 20 MB goal, 0 MB stacks, 0 MB globals, 2 P".
         var last = t.RowCount - 1;
-        Assert.Equal(162_000_000L, t.I64("since_start_ns")[last]);
-        Assert.Equal((20.0, 12.0, 20.0), (t.F64("heap_before_mb")[last], t.F64("heap_live_mb")[last], t.F64("heap_goal_mb")[last]));
+        Assert.Equal(162_000_000L, t[GoGcEvents.SinceStartNs][last]);
+        Assert.Equal((20.0, 12.0, 20.0), (t[GoGcEvents.HeapBeforeMb][last], t[GoGcEvents.HeapLiveMb][last], t[GoGcEvents.HeapGoalMb][last]));
         Assert.False(archive.Manifest.Sources.Single().ClockAligned);
     }
 

@@ -1,5 +1,6 @@
 using Memtrace.Collectors.Importers;
 using Memtrace.Schemas.Archive;
+using Memtrace.Schemas.Model;
 using Memtrace.Schemas.Stats;
 using Memtrace.Schemas.Tables;
 using Memtrace.Tests;
@@ -20,13 +21,13 @@ public sealed class GoExpvarTests
         Assert.Equal(File.ReadAllLines(Repo.Data("go", "expvar.jsonl")).Length, t.RowCount);
         for (var i = 0; i < t.RowCount; i++)
         {
-            long V(string c) => t.I64(c)[i];
+            long V(I64Key c) => t[c][i];
             // runtime.MemStats invariants: HeapSys = HeapInuse + HeapIdle, and Sys is the sum of the *Sys fields.
-            Assert.Equal(V("heap_sys"), V("heap_inuse") + V("heap_idle"));
-            Assert.Equal(V("sys"), V("heap_sys") + V("stack_sys") + V("mspan_sys") + V("mcache_sys") + V("buck_hash_sys") + V("gc_sys") + V("other_sys"));
-            Assert.Equal(V("alloc"), V("heap_alloc"));
-            Assert.Equal(4, V("num_goroutine"));
-            if (i > 0) Assert.True(V("ts_ns") > t.I64("ts_ns")[i - 1]);
+            Assert.Equal(V(GoRuntimeSamples.HeapSys), V(GoRuntimeSamples.HeapInuse) + V(GoRuntimeSamples.HeapIdle));
+            Assert.Equal(V(GoRuntimeSamples.Sys), V(GoRuntimeSamples.HeapSys) + V(GoRuntimeSamples.StackSys) + V(GoRuntimeSamples.MspanSys) + V(GoRuntimeSamples.McacheSys) + V(GoRuntimeSamples.BuckHashSys) + V(GoRuntimeSamples.GcSys) + V(GoRuntimeSamples.OtherSys));
+            Assert.Equal(V(GoRuntimeSamples.Alloc), V(GoRuntimeSamples.HeapAlloc));
+            Assert.Equal(4, V(GoRuntimeSamples.NumGoroutine));
+            if (i > 0) Assert.True(V(GoRuntimeSamples.TsNs) > t[GoRuntimeSamples.TsNs][i - 1]);
         }
         Assert.True(archive.Manifest.Sources.Single().ClockAligned);
     }
@@ -41,8 +42,8 @@ public sealed class GoExpvarTests
         Assert.Equal(ImportOutcome.Imported, new ImportRunner(archive, new ImportOptions()).ImportOne(doc, "auto").Outcome);
         Assert.False(archive.Manifest.Sources.Single().ClockAligned);
         var t = archive.ReadTable(GoRuntimeSamples.Def);
-        Assert.Equal((1048576L, 7L), (t.I64("heap_alloc")[0], t.I64("num_gc")[0]));
-        Assert.True(t.I64("stack_sys").IsNull(0));
+        Assert.Equal((1048576L, 7L), (t[GoRuntimeSamples.HeapAlloc][0], t[GoRuntimeSamples.NumGc][0]));
+        Assert.True(t[GoRuntimeSamples.StackSys].IsNull(0));
 
         var lines = Path.Combine(dir, "cap.jsonl");
         File.WriteAllLines(lines, [File.ReadLines(Repo.Data("go", "expvar.jsonl")).First(), "{\"ts_ns\": 5, \"body\": \"{}\"}", "garbage"]);

@@ -65,11 +65,11 @@ public sealed class NsysSqliteTests
         Assert.Equal("nsys-sqlite", report.Format);
         var ev = archive.ReadTable(GpuAllocEvents.Def);
         Assert.Equal(6, ev.RowCount);
-        Assert.All(Enumerable.Range(0, ev.RowCount), i => Assert.Equal(4242, ev.I64("pid")[i]));
-        Assert.Equal(1763900000000001000L, ev.I64("ts_ns")[0]);
-        Assert.Equal(5, Enumerable.Range(0, ev.RowCount).Count(i => ev.Str("pool")[i] == "nsys"));
-        Assert.Single(Enumerable.Range(0, ev.RowCount), i => ev.Str("pool")[i] == "nsys-pinned");
-        Assert.Equal(newColumns, !ev.I64("stream").IsNull(0));
+        Assert.All(Enumerable.Range(0, ev.RowCount), i => Assert.Equal(4242, ev[GpuAllocEvents.Pid][i]));
+        Assert.Equal(1763900000000001000L, ev[GpuAllocEvents.TsNs][0]);
+        Assert.Equal(5, Enumerable.Range(0, ev.RowCount).Count(i => ev[GpuAllocEvents.Pool][i] == "nsys"));
+        Assert.Single(Enumerable.Range(0, ev.RowCount), i => ev[GpuAllocEvents.Pool][i] == "nsys-pinned");
+        Assert.Equal(newColumns, !ev[GpuAllocEvents.Stream].IsNull(0));
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public sealed class NsysSqliteTests
         Assert.Equal(1, src.Stats[StatsCatalog.NsysBadRow.Key]);
         Assert.Equal(1, src.Stats[StatsCatalog.NsysUnknownOperation.Key]);
         var log = archive.ReadTable(ImportLog.Def);
-        Assert.Contains(Enumerable.Range(0, log.RowCount), i => log.Str("location")[i]!.StartsWith("CUDA_GPU_MEMORY_USAGE_EVENTS rowid", StringComparison.Ordinal));
+        Assert.Contains(Enumerable.Range(0, log.RowCount), i => log[ImportLog.Location][i]!.StartsWith("CUDA_GPU_MEMORY_USAGE_EVENTS rowid", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -60,12 +60,12 @@ public sealed class PerfDmesgTests
         Assert.Equal("perf-script", report.Format);
         var t = archive.ReadTable(SyscallEvents.Def);
         Assert.Equal(600, t.RowCount);
-        Assert.All(Enumerable.Range(0, t.RowCount), r => Assert.Equal("epoll_pwait", t.Str("syscall")[r]));
-        Assert.All(Enumerable.Range(0, t.RowCount), r => Assert.True(t.I64("ts_ns").IsNull(r)));
+        Assert.All(Enumerable.Range(0, t.RowCount), r => Assert.Equal("epoll_pwait", t[SyscallEvents.Syscall][r]));
+        Assert.All(Enumerable.Range(0, t.RowCount), r => Assert.True(t[SyscallEvents.TsNs].IsNull(r)));
         var src = archive.Manifest.Sources.Single();
         Assert.Equal("monotonic", src.ClockDomain);
         Assert.Equal("perf header clockid", src.Notes["clock_source"]);
-        Assert.Contains(Enumerable.Range(0, t.RowCount), r => t.Str("phase")[r] == "enter" && t.I64("timeout_ms")[r] == 0);
+        Assert.Contains(Enumerable.Range(0, t.RowCount), r => t[SyscallEvents.Phase][r] == "enter" && t[SyscallEvents.TimeoutMs][r] == 0);
     }
 
     [Fact]
@@ -81,10 +81,10 @@ public sealed class PerfDmesgTests
         using var gz = new StreamReader(new GZipStream(File.OpenRead(path), CompressionMode.Decompress));
         var lines = gz.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(lines.Length, t.RowCount);
-        Assert.Equal(lines.Count(l => l.Contains("sys_enter_epoll_pwait", StringComparison.Ordinal)), Enumerable.Range(0, t.RowCount).Count(r => t.Str("phase")[r] == "enter"));
-        Assert.True(Enumerable.Range(0, t.RowCount).All(r => t.I64("ts_ns").IsNull(r) && !t.I64("mono_ns").IsNull(r)));
+        Assert.Equal(lines.Count(l => l.Contains("sys_enter_epoll_pwait", StringComparison.Ordinal)), Enumerable.Range(0, t.RowCount).Count(r => t[SyscallEvents.Phase][r] == "enter"));
+        Assert.True(Enumerable.Range(0, t.RowCount).All(r => t[SyscallEvents.TsNs].IsNull(r) && !t[SyscallEvents.MonoNs].IsNull(r)));
         Assert.Equal("monotonic", archive.Manifest.Sources.Single().ClockDomain);
-        Assert.Equal(long.Parse(File.ReadAllText(Repo.Data("go", "spinsvc", "capture", "pid")).Trim()), t.I64("pid")[0]);
+        Assert.Equal(long.Parse(File.ReadAllText(Repo.Data("go", "spinsvc", "capture", "pid")).Trim()), t[SyscallEvents.Pid][0]);
     }
 
     [Fact]
@@ -101,8 +101,8 @@ public sealed class PerfDmesgTests
         Assert.Equal(2, src.Rows["syscall_events"]);
         Assert.Equal(1, src.Stats[StatsCatalog.PerfBadLine.Key]);
         var log = archive.ReadTable(ImportLog.Def);
-        Assert.Equal("line 2", log.Str("location")[0]);
-        Assert.Contains("zzz", log.Str("excerpt")[0]);
+        Assert.Equal("line 2", log[ImportLog.Location][0]);
+        Assert.Contains("zzz", log[ImportLog.Excerpt][0]);
 
         // A gzip cut in the middle: the lines inflated before the cut are kept, and the cut is logged.
         var whole = Repo.Data("go", "spinsvc", "capture", "perf-script.txt.gz");
@@ -147,12 +147,12 @@ public sealed class PerfDmesgTests
         var report = new ImportRunner(archive, new ImportOptions()).ImportOne(Repo.Data("go", "oomsvc", "capture", "dmesg.txt"), "auto");
         Assert.Equal("dmesg", report.Format);
         var t = archive.ReadTable(KernelLog.Def);
-        var events = Enumerable.Range(0, t.RowCount).Select(r => t.Str("event")[r]).ToList();
+        var events = Enumerable.Range(0, t.RowCount).Select(r => t[KernelLog.Event][r]).ToList();
         Assert.Equal(["oom_invoked", "oom_kill_context", "oom_killed"], events);
         var killed = events.IndexOf("oom_killed");
-        Assert.Equal(522788L * 1024, t.I64("anon_rss")[killed]);
-        Assert.Equal(13311_956500_000L, t.I64("mono_ns")[killed]);
-        Assert.EndsWith("/mtest-oomsvc", t.Str("memcg")[events.IndexOf("oom_kill_context")]);
+        Assert.Equal(522788L * 1024, t[KernelLog.AnonRss][killed]);
+        Assert.Equal(13311_956500_000L, t[KernelLog.MonoNs][killed]);
+        Assert.EndsWith("/mtest-oomsvc", t[KernelLog.Memcg][events.IndexOf("oom_kill_context")]);
 
         var dir = Repo.TempDir();
         var human = Path.Combine(dir, "dmesg-T.txt");

@@ -34,9 +34,9 @@ public sealed class PprofTests
     {
         var t = archive.ReadTable(HeapProfileSamples.Def);
         var stacks = archive.ReadTable(Stacks.Def);
-        var frames = Enumerable.Range(0, stacks.RowCount).ToDictionary(r => stacks.I64("stack_id")[r], r => stacks.StrList("frames")[r]);
-        var rows = Enumerable.Range(0, t.RowCount).Where(r => t.I64("stack_id").Get(r) is { } id && frames[id].Count > 0 && frames[id][0].StartsWith(function + " ", StringComparison.Ordinal) && frames[id][0].EndsWith(at, StringComparison.Ordinal)).ToList();
-        return rows.Select(r => (t.I64("inuse_objects")[r], t.I64("inuse_space")[r])).Where(x => x.Item1 > 0).ToList();
+        var frames = Enumerable.Range(0, stacks.RowCount).ToDictionary(r => stacks[Stacks.StackId][r], r => stacks[Stacks.Frames][r]);
+        var rows = Enumerable.Range(0, t.RowCount).Where(r => t[HeapProfileSamples.StackId].Get(r) is { } id && frames[id].Count > 0 && frames[id][0].StartsWith(function + " ", StringComparison.Ordinal) && frames[id][0].EndsWith(at, StringComparison.Ordinal)).ToList();
+        return rows.Select(r => (t[HeapProfileSamples.InuseObjects][r], t[HeapProfileSamples.InuseSpace][r])).Where(x => x.Item1 > 0).ToList();
     }
 
     [Theory]
@@ -54,8 +54,8 @@ public sealed class PprofTests
         // Whatever else the functions allocated, both encodings of the same process agree on it.
         Assert.Equal(InuseOf(Import(Capture("heap.pb.gz")).Archive, "main.retainBlocks"), InuseOf(archive, "main.retainBlocks"));
         var t = archive.ReadTable(HeapProfileSamples.Def);
-        Assert.All(Enumerable.Range(0, t.RowCount), r => Assert.Equal("heap", t.Str("profile")[r]));
-        Assert.Equal(4, t.StrList("values")[0].Count);
+        Assert.All(Enumerable.Range(0, t.RowCount), r => Assert.Equal("heap", t[HeapProfileSamples.Profile][r]));
+        Assert.Equal(4, t[HeapProfileSamples.Values][0].Count);
     }
 
     [Fact]
@@ -68,11 +68,11 @@ public sealed class PprofTests
         var trailer = File.ReadLines(Capture("heap-debug1.txt")).SkipWhile(l => l != "# runtime.MemStats")
             .Where(l => l.StartsWith("# ", StringComparison.Ordinal) && l.Contains(" = ", StringComparison.Ordinal))
             .GroupBy(l => l[2..l.IndexOf(" = ", StringComparison.Ordinal)]).ToDictionary(g => g.Key, g => g.First()[(g.First().IndexOf(" = ", StringComparison.Ordinal) + 3)..]);
-        Assert.Equal(long.Parse(trailer["NumGC"]), g.I64("num_gc")[0]);
-        Assert.Equal(long.Parse(trailer["HeapAlloc"]), g.I64("heap_alloc")[0]);
-        Assert.Equal(294912, g.I64("stack_sys")[0]); // "# Stack = 294912 / 294912" (StackInuse / StackSys)
-        Assert.Equal(276624, g.I64("mspan_sys")[0]); // "# MSpan = 260928 / 276624"
-        Assert.Equal(42, g.I64("pid")[0]);
+        Assert.Equal(long.Parse(trailer["NumGC"]), g[GoRuntimeSamples.NumGc][0]);
+        Assert.Equal(long.Parse(trailer["HeapAlloc"]), g[GoRuntimeSamples.HeapAlloc][0]);
+        Assert.Equal(294912, g[GoRuntimeSamples.StackSys][0]); // "# Stack = 294912 / 294912" (StackInuse / StackSys)
+        Assert.Equal(276624, g[GoRuntimeSamples.MspanSys][0]); // "# MSpan = 260928 / 276624"
+        Assert.Equal(42, g[GoRuntimeSamples.Pid][0]);
         Assert.False(archive.Manifest.Sources.Single().ClockAligned);
     }
 
@@ -82,11 +82,11 @@ public sealed class PprofTests
         var (archive, report) = Import(Capture("goroutine.pb.gz"));
         Assert.Equal(ImportOutcome.Imported, report.Outcome);
         var t = archive.ReadTable(HeapProfileSamples.Def);
-        Assert.All(Enumerable.Range(0, t.RowCount), r => Assert.Equal("goroutine", t.Str("profile")[r]));
-        Assert.All(Enumerable.Range(0, t.RowCount), r => Assert.StartsWith("goroutine/count=", Assert.Single(t.StrList("values")[r])));
-        Assert.True(Enumerable.Range(0, t.RowCount).All(r => t.I64("inuse_space").IsNull(r)));
+        Assert.All(Enumerable.Range(0, t.RowCount), r => Assert.Equal("goroutine", t[HeapProfileSamples.Profile][r]));
+        Assert.All(Enumerable.Range(0, t.RowCount), r => Assert.StartsWith("goroutine/count=", Assert.Single(t[HeapProfileSamples.Values][r])));
+        Assert.True(Enumerable.Range(0, t.RowCount).All(r => t[HeapProfileSamples.InuseSpace].IsNull(r)));
         var stacks = archive.ReadTable(Stacks.Def);
-        Assert.Contains(Enumerable.Range(0, stacks.RowCount), r => stacks.StrList("frames")[r].Any(f => f.StartsWith("main.main ", StringComparison.Ordinal)));
+        Assert.Contains(Enumerable.Range(0, stacks.RowCount), r => stacks[Stacks.Frames][r].Any(f => f.StartsWith("main.main ", StringComparison.Ordinal)));
     }
 
     [Theory]
@@ -134,8 +134,8 @@ public sealed class PprofTests
         Assert.Equal(1, src.Rows["heap_profile_samples"]);
         Assert.Equal(1, src.Stats[StatsCatalog.PprofBadRecord.Key]);
         var t = archive.ReadTable(HeapProfileSamples.Def);
-        Assert.Equal((5L, 500L, 1_795_000_000_000_000_000L), (t.I64("inuse_objects")[0], t.I64("inuse_space")[0], t.I64("ts_ns")[0]));
-        Assert.Null(t.I64("stack_id").Get(0));
+        Assert.Equal((5L, 500L, 1_795_000_000_000_000_000L), (t[HeapProfileSamples.InuseObjects][0], t[HeapProfileSamples.InuseSpace][0], t[HeapProfileSamples.TsNs][0]));
+        Assert.Null(t[HeapProfileSamples.StackId].Get(0));
 
         var text = Path.Combine(dir, "heap.txt");
         var lines = File.ReadLines(Capture("heap-debug1.txt")).Take(12).ToList();
@@ -145,8 +145,8 @@ public sealed class PprofTests
         Assert.Equal(ImportOutcome.Imported, r2.Outcome);
         Assert.Equal(1, a2.Manifest.Sources.Single().Stats[StatsCatalog.PprofBadRecord.Key]);
         var log = a2.ReadTable(ImportLog.Def);
-        Assert.Equal("line 6", log.Str("location")[0]);
-        Assert.Contains("0xzz", log.Str("excerpt")[0]);
+        Assert.Equal("line 6", log[ImportLog.Location][0]);
+        Assert.Contains("0xzz", log[ImportLog.Excerpt][0]);
 
         var bytes = File.ReadAllBytes(Capture("heap.pb.gz"));
         var cut = Path.Combine(dir, "cut.pb.gz");

@@ -44,15 +44,15 @@ public sealed class ProcfsTests
         Assert.Equal("procfs-ttar", report.Format);
         Assert.False(archive.Manifest.Sources.Single().ClockAligned);
         var t = archive.ReadTable(ProcSamples.Def);
-        var i = Enumerable.Range(0, t.RowCount).Single(r => t.I64("pid")[r] == 26231);
+        var i = Enumerable.Range(0, t.RowCount).Single(r => t[ProcSamples.Pid][r] == 26231);
         // fixtures/proc/26231/status: "VmRSS:\t    6716 kB", "RssAnon:\t    2092 kB", "VmHWM:\t    8028 kB";
         // smaps_rollup: "Rss: 29948 kB", "LazyFree: 5848 kB"; stat: utime 1677, stime 44; fd/ holds 0 1 10 2 3.
-        Assert.Equal(6716L * 1024, t.I64("vm_rss")[i]);
-        Assert.Equal(2092L * 1024, t.I64("rss_anon")[i]);
-        Assert.Equal(8028L * 1024, t.I64("vm_hwm")[i]);
-        Assert.Equal(29948L * 1024, t.I64("smaps_rss")[i]);
-        Assert.Equal(5848L * 1024, t.I64("smaps_lazyfree")[i]);
-        Assert.Equal((1677L, 44L), (t.I64("utime_ticks")[i], t.I64("stime_ticks")[i]));
-        Assert.Equal(5, t.I64("num_fds")[i]);
+        Assert.Equal(6716L * 1024, t[ProcSamples.VmRss][i]);
+        Assert.Equal(2092L * 1024, t[ProcSamples.RssAnon][i]);
+        Assert.Equal(8028L * 1024, t[ProcSamples.VmHwm][i]);
+        Assert.Equal(29948L * 1024, t[ProcSamples.SmapsRss][i]);
+        Assert.Equal(5848L * 1024, t[ProcSamples.SmapsLazyfree][i]);
+        Assert.Equal((1677L, 44L), (t[ProcSamples.UtimeTicks][i], t[ProcSamples.StimeTicks][i]));
+        Assert.Equal(5, t[ProcSamples.NumFds][i]);
     }
 }

@@ -93,18 +93,18 @@ public sealed class RmmCsvTests
         Assert.Equal(1, src.Stats[StatsCatalog.RmmUnknownAction.Key]);
         var ev = archive.ReadTable(GpuAllocEvents.Def);
         Assert.Equal(15, ev.RowCount);
-        Assert.All(Enumerable.Range(0, ev.RowCount), i => Assert.Equal(1, ev.I64("device")[i]));
-        var ops = Enumerable.Range(0, ev.RowCount).Select(i => ev.Str("op")[i]).ToList();
+        Assert.All(Enumerable.Range(0, ev.RowCount), i => Assert.Equal(1, ev[GpuAllocEvents.Device][i]));
+        var ops = Enumerable.Range(0, ev.RowCount).Select(i => ev[GpuAllocEvents.Op][i]).ToList();
         Assert.Equal(9, ops.Count(o => o == "alloc"));
         Assert.Equal(5, ops.Count(o => o == "free"));
         Assert.Single(ops, o => o == "oom");
         // The first row is 23:59:59.1 local on the 20th; the fourth, 00:00:00.0, is on the 21st.
-        var ts = ev.I64("ts_ns").Values.ToArray();
+        var ts = ev[GpuAllocEvents.TsNs].Values.ToArray();
         Assert.Equal(900_000_000L, ts[3] - ts[0]);
         var local = DateTimeOffset.FromUnixTimeMilliseconds(ts[0] / 1_000_000).ToLocalTime();
         Assert.Equal((2026, 11, 20, 23, 59, 59), (local.Year, local.Month, local.Day, local.Hour, local.Minute, local.Second));
         var log = archive.ReadTable(ImportLog.Def);
-        Assert.Contains(Enumerable.Range(0, log.RowCount), i => log.Str("location")[i] == "line 16" && log.Str("excerpt")[i]!.Contains("not-a-time"));
+        Assert.Contains(Enumerable.Range(0, log.RowCount), i => log[ImportLog.Location][i] == "line 16" && log[ImportLog.Excerpt][i]!.Contains("not-a-time"));
     }
 
     [Fact]

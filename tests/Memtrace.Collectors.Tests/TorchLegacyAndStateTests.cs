@@ -26,7 +26,7 @@ public sealed class TorchLegacyAndStateTests
         var report = new ImportRunner(archive, new ImportOptions()).ImportOne(path, "auto");
         Assert.Equal(ImportOutcome.Imported, report.Outcome);
         var snap = archive.ReadTable(GpuSegmentsSnapshot.Def);
-        Assert.Equal(new[] { "active_pending_free", "inactive" }, Enumerable.Range(0, snap.RowCount).Select(i => snap.Str("block_state")[i] ?? "").ToArray());
+        Assert.Equal(new[] { "active_pending_free", "inactive" }, Enumerable.Range(0, snap.RowCount).Select(i => snap[GpuSegmentsSnapshot.BlockState][i] ?? "").ToArray());
     }
 
     [Fact]

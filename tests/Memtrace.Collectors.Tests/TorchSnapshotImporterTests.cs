@@ -21,14 +21,14 @@ public sealed class TorchSnapshotImporterTests
         var report = new ImportRunner(archive, new ImportOptions()).ImportOne(Repo.Torch(file), "torch-snapshot");
         Assert.Equal(ImportOutcome.Imported, report.Outcome);
         var ev = archive.ReadTable(GpuAllocEvents.Def);
-        var ops = Enumerable.Range(0, ev.RowCount).GroupBy(i => ev.Str("op")[i]!).ToDictionary(g => g.Key, g => g.Count());
+        var ops = Enumerable.Range(0, ev.RowCount).GroupBy(i => ev[GpuAllocEvents.Op][i]!).ToDictionary(g => g.Key, g => g.Count());
         Assert.Equal(allocs, ops.GetValueOrDefault("alloc"));
         Assert.Equal(freeRequested, ops.GetValueOrDefault("free_requested"));
         Assert.Equal(freeCompleted, ops.GetValueOrDefault("free_completed"));
         var snap = archive.ReadTable(GpuSegmentsSnapshot.Def);
         Assert.Equal(blocks, snap.RowCount);
-        Assert.Equal(segments, Enumerable.Range(0, snap.RowCount).Select(i => snap.I64("segment_address")[i]).Distinct().Count());
-        Assert.Equal(activeBlocks, Enumerable.Range(0, snap.RowCount).Count(i => snap.Str("block_state")[i] != "inactive"));
+        Assert.Equal(segments, Enumerable.Range(0, snap.RowCount).Select(i => snap[GpuSegmentsSnapshot.SegmentAddress][i]).Distinct().Count());
+        Assert.Equal(activeBlocks, Enumerable.Range(0, snap.RowCount).Count(i => snap[GpuSegmentsSnapshot.BlockState][i] != "inactive"));
         Assert.Equal(freesBeforeWindow, archive.Manifest.Sources[0].Stats.GetValueOrDefault(StatsCatalog.TorchFreeBeforeWindow.Key));
     }
 
@@ -42,14 +42,14 @@ public sealed class TorchSnapshotImporterTests
         var archive = TraceArchive.OpenOrCreate(dir);
         Assert.Equal(ImportOutcome.Imported, new ImportRunner(archive, new ImportOptions()).ImportOne(Repo.Torch("magma27_memory_snapshot.pickle"), "torch-snapshot").Outcome);
         var t = archive.ReadTable(GpuAllocatorSettings.Def);
-        var rows = Enumerable.Range(0, t.RowCount).ToDictionary(i => t.Str("setting")[i]!, i => t.Str("value")[i]);
+        var rows = Enumerable.Range(0, t.RowCount).ToDictionary(i => t[GpuAllocatorSettings.Setting][i]!, i => t[GpuAllocatorSettings.Value][i]);
         Assert.Equal(9, rows.Count);
         Assert.Equal("", rows["PYTORCH_CUDA_ALLOC_CONF"]);
         Assert.Equal("-1", rows["max_split_size"]);
         Assert.Equal("0", rows["garbage_collection_threshold"]);
         Assert.Equal("False", rows["expandable_segments"]);
         Assert.Equal("1:0,2:0,4:0,8:0,16:0,32:0,64:0,128:0,256:0,512:0,1024:0,2048:0,4096:0,8192:0,16384:0,32768:0", rows["roundup_power2_divisions"]);
-        Assert.All(Enumerable.Range(0, t.RowCount), i => Assert.Equal(0, t.I64("device")[i]));
+        Assert.All(Enumerable.Range(0, t.RowCount), i => Assert.Equal(0, t[GpuAllocatorSettings.Device][i]));
 
         // mosaic's file has no allocator_settings (written before PyTorch 2.1 recorded them): no rows.
         var other = TraceArchive.OpenOrCreate(Repo.TempDir());
@@ -65,14 +65,14 @@ public sealed class TorchSnapshotImporterTests
         var archive = TraceArchive.OpenOrCreate(dir);
         new ImportRunner(archive, new ImportOptions()).ImportOne(Repo.Torch("magma27_memory_snapshot.pickle"), "auto");
         var ev = archive.ReadTable(GpuAllocEvents.Def);
-        var first = Enumerable.Range(0, ev.RowCount).First(i => ev.I64("seq")[i] == 0);
-        Assert.Equal("alloc", ev.Str("op")[first]);
-        Assert.Equal(47294971904L, ev.I64("address")[first]);
-        Assert.Equal(25165824L, ev.I64("size")[first]);
-        Assert.Equal(1776479641085368000L, ev.I64("ts_ns")[first]);
+        var first = Enumerable.Range(0, ev.RowCount).First(i => ev[GpuAllocEvents.Seq][i] == 0);
+        Assert.Equal("alloc", ev[GpuAllocEvents.Op][first]);
+        Assert.Equal(47294971904L, ev[GpuAllocEvents.Address][first]);
+        Assert.Equal(25165824L, ev[GpuAllocEvents.Size][first]);
+        Assert.Equal(1776479641085368000L, ev[GpuAllocEvents.TsNs][first]);
         var stacks = archive.ReadTable(Stacks.Def);
-        var sid = ev.I64("stack_id")[first];
-        var frames = Enumerable.Range(0, stacks.RowCount).Where(i => stacks.I64("stack_id")[i] == sid).Select(i => stacks.StrList("frames")[i]).Single();
+        var sid = ev[GpuAllocEvents.StackId][first];
+        var frames = Enumerable.Range(0, stacks.RowCount).Where(i => stacks[Stacks.StackId][i] == sid).Select(i => stacks[Stacks.Frames][i]).Single();
         Assert.StartsWith("forward at D:\\Dev\\assignment2-systems\\cs336-basics\\cs336_basics\\model.py:54", frames[0]);
     }
 
@@ -92,7 +92,7 @@ public sealed class TorchSnapshotImporterTests
         var kept = src.Rows["gpu_alloc_events"];
         Assert.InRange(kept, 1000, 6485);
         var log = archive.ReadTable(ImportLog.Def);
-        Assert.Contains(Enumerable.Range(0, log.RowCount), i => log.Str("stat_key")[i] == StatsCatalog.PickleTruncated.Key && log.Str("location")[i]!.StartsWith("byte ", StringComparison.Ordinal));
+        Assert.Contains(Enumerable.Range(0, log.RowCount), i => log[ImportLog.StatKey][i] == StatsCatalog.PickleTruncated.Key && log[ImportLog.Location][i]!.StartsWith("byte ", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -131,6 +131,6 @@ public sealed class TorchSnapshotImporterTests
         Assert.Equal(1, src.Stats[StatsCatalog.TorchBadField.Key]);
         Assert.Equal(1, src.Rows["gpu_alloc_events"]);
         var log = archive.ReadTable(ImportLog.Def);
-        Assert.Contains(Enumerable.Range(0, log.RowCount), i => log.Str("location")[i] == "device_traces[0][0]" && log.Str("excerpt")[i] == "teleport");
+        Assert.Contains(Enumerable.Range(0, log.RowCount), i => log[ImportLog.Location][i] == "device_traces[0][0]" && log[ImportLog.Excerpt][i] == "teleport");
     }
 }

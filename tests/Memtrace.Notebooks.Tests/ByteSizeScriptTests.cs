@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
-using Memtrace.Pipeline.Report;
 using Memtrace.Pipeline.Run;
 using Xunit;
 
@@ -12,19 +10,13 @@ public sealed partial class ByteSizeScriptTests
     [Fact]
     public void The_report_scripts_sizes_are_the_formatters()
     {
-        var js = (string)typeof(HtmlReport).Assembly.GetType("Memtrace.Pipeline.Report.ReportScript")!.GetField("Js")!.GetValue(null)!;
+        var js = NodeScript.ReportJs;
         var steps = Steps().Match(js);
         var human = Human().Match(js);
         Assert.True(steps.Success && human.Success, "the report script's STEPS and human() were not found");
         long[] sizes = [0, 1, 512, 1023, 1024, 1536, 1_048_575, 1_048_576, 14_963_200, 179_811_328, (1L << 30) - 1, 1L << 30, 3_264_217_088, 5L << 40];
-        var psi = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add("-e");
-        psi.ArgumentList.Add($"{steps.Value}{human.Value}console.log([{string.Join(",", sizes)}].map(human).join('\\n'));");
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException("node did not start (make setup installs it)");
-        var output = p.StandardOutput.ReadToEnd();
-        Assert.True(p.WaitForExit(TimeSpan.FromMinutes(1)), "node did not finish");
-        Assert.True(p.ExitCode == 0, p.StandardError.ReadToEnd());
-        Assert.Equal(sizes.Select(ByteSize.Format), output.TrimEnd('\n').Split('\n'));
+        var lines = NodeScript.Lines($"{steps.Value}{human.Value}console.log([{string.Join(",", sizes)}].map(human).join('\\n'));");
+        Assert.Equal(sizes.Select(ByteSize.Format), lines);
     }
 
     [GeneratedRegex(@"var STEPS=[^;]*;")]

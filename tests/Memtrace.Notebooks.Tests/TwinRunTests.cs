@@ -42,20 +42,20 @@ public sealed class TwinRunTests(DemoRuns runs) : IClassFixture<DemoRuns>
         var ooms = Result(runs.First, OomDiagnoses.Def);
         Assert.Equal(1, ooms.RowCount);
         Assert.Contains("fragmentation-oom", stdout);
-        Assert.Contains($"OOM 1: request {Display.Bytes(ooms.I64("request")[0])}, free {Display.Bytes(ooms.I64("free_bytes")[0])}, " +
-                        $"largest free block {Display.Bytes(ooms.I64("largest_free")[0])} -> fragmentation", stdout);
+        Assert.Contains($"OOM 1: request {Display.Bytes(ooms[OomDiagnoses.Request][0])}, free {Display.Bytes(ooms[OomDiagnoses.FreeBytes][0])}, " +
+                        $"largest free block {Display.Bytes(ooms[OomDiagnoses.LargestFree][0])} -> fragmentation", stdout);
 
         // unusable_index(64 MiB) at the end, by hand from the final snapshot's inactive blocks of that pool
         // (the replay's final state equals the snapshot): (F − Σ⌊b/R⌋·R) / F.
-        var source = ooms.Str("source_id")[0]!;
+        var source = ooms[PoolKeyColumns.SourceId][0]!;
         var snap = TraceArchive.Open(runs.Archive).ReadTable(GpuSegmentsSnapshot.Def);
         const long r = 64L << 20;
         long free = 0, usable = 0;
         for (var i = 0; i < snap.RowCount; i++)
         {
-            if (snap.Str("source_id")[i] != source || snap.Str("block_state")[i] != "inactive") continue;
-            free += snap.I64("block_size")[i];
-            usable += snap.I64("block_size")[i] / r * r;
+            if (snap[Col.SourceId][i] != source || snap[GpuSegmentsSnapshot.BlockState][i] != "inactive") continue;
+            free += snap[GpuSegmentsSnapshot.BlockSize][i];
+            usable += snap[GpuSegmentsSnapshot.BlockSize][i] / r * r;
         }
         var expected = (free - usable) / (double)free;
         var printed = Regex.Match(stdout, @"unusable_index at the end (\d\.\d{4})");
@@ -69,16 +69,16 @@ public sealed class TwinRunTests(DemoRuns runs) : IClassFixture<DemoRuns>
     {
         var (stdout, figures) = DemoRuns.RunTwin("02-rss-gap", runs.First);
         var plan = Result(runs.First, CapacityPlan.Def);
-        var killed = Enumerable.Range(0, plan.RowCount).Single(i => plan.I64("ooms")[i] > 0);
-        var pid = plan.I64("pid")[killed];
+        var killed = Enumerable.Range(0, plan.RowCount).Single(i => plan[CapacityPlan.Ooms][i] > 0);
+        var pid = plan[CapacityPlan.Pid][killed];
         Assert.Contains($"looking at pid {pid} (", stdout);
         // The notebook sums the 13 long-format layers at the peak; the wide table's largest total must match.
         var wide = Result(runs.First, RssGapWide.Def);
-        var peak = Enumerable.Range(0, wide.RowCount).Where(i => wide.I64("pid")[i] == pid).Max(i => wide.I64("total")[i]);
+        var peak = Enumerable.Range(0, wide.RowCount).Where(i => wide[RssGapWide.Pid][i] == pid).Max(i => wide[RssGapWide.Total][i]);
         Assert.Contains($"{Display.Bytes(peak)} in all", stdout);
         var flags = Result(runs.First, Flags.Def);
-        foreach (var i in Enumerable.Range(0, flags.RowCount).Where(i => flags.I64("pid")[i] == pid))
-            Assert.Contains($"[{flags.Str("severity")[i]}] {flags.Str("kind")[i]} from {Display.Time(flags.I64("start_ts_ns")[i])}", stdout);
+        foreach (var i in Enumerable.Range(0, flags.RowCount).Where(i => flags[Flags.Pid][i] == pid))
+            Assert.Contains($"[{flags[Flags.Severity][i]}] {flags[Flags.Kind][i]} from {Display.Time(flags[Flags.StartTsNs][i])}", stdout);
         Assert.Contains("[critical] oom_kill", stdout);
         AssertSvgs(figures, 1);
     }
@@ -95,7 +95,7 @@ public sealed class TwinRunTests(DemoRuns runs) : IClassFixture<DemoRuns>
         foreach (var dir in new[] { runs.First, runs.Second })
         {
             var plan = Result(dir, CapacityPlan.Def);
-            for (var i = 0; i < plan.RowCount; i++) expected.Add($"{Path.GetFileName(dir)}/{plan.I64("pid")[i]}/{plan.I64("recommended_limit").Get(i)}");
+            for (var i = 0; i < plan.RowCount; i++) expected.Add($"{Path.GetFileName(dir)}/{plan[CapacityPlan.Pid][i]}/{plan[CapacityPlan.RecommendedLimit].Get(i)}");
         }
         var rl = Array.IndexOf(header, "recommended_limit");
         var got = csv.Skip(1).Select(l => l.Split(',')).Select(f => $"{f[0]}/{f[1]}/{f[rl]}").ToList();
@@ -106,8 +106,8 @@ public sealed class TwinRunTests(DemoRuns runs) : IClassFixture<DemoRuns>
                     > long.Parse(got.First(g => g.StartsWith("demo/", StringComparison.Ordinal)).Split('/')[2], CultureInfo.InvariantCulture));
         var alerts = Result(runs.First, AlertBacktest.Def);
         for (var i = 0; i < alerts.RowCount; i++)
-            if (alerts.I64("lead_time_ns").Get(i) is { } lead)
-                Assert.Contains($"alert {alerts.Str("alert")[i]} fired {lead / 1e9:0.0} s before the OOM kill", stdout);
+            if (alerts[AlertBacktest.LeadTimeNs].Get(i) is { } lead)
+                Assert.Contains($"alert {alerts[AlertBacktest.Alert][i]} fired {lead / 1e9:0.0} s before the OOM kill", stdout);
     }
 
     [Fact]
@@ -118,13 +118,13 @@ public sealed class TwinRunTests(DemoRuns runs) : IClassFixture<DemoRuns>
         var events = archive.ReadTable(GpuAllocEvents.Def);
         foreach (var op in new[] { "alloc", "free_requested", "oom" })
         {
-            var n = Enumerable.Range(0, events.RowCount).Count(i => events.Str("op")[i] == op);
+            var n = Enumerable.Range(0, events.RowCount).Count(i => events[GpuAllocEvents.Op][i] == op);
             Assert.Matches(new Regex($@"(?m)^{op}\s+{n}$"), stdout);
         }
         var proc = archive.ReadTable(ProcSamples.Def);
-        var pid = Enumerable.Range(0, proc.RowCount).Min(i => proc.I64("pid")[i]);
-        var rss = Enumerable.Range(0, proc.RowCount).Where(i => proc.I64("pid")[i] == pid).Select(i => proc.I64("vm_rss").Get(i)).OfType<long>().ToList();
-        var rows = Enumerable.Range(0, proc.RowCount).Count(i => proc.I64("pid")[i] == pid);
+        var pid = Enumerable.Range(0, proc.RowCount).Min(i => proc[ProcSamples.Pid][i]);
+        var rss = Enumerable.Range(0, proc.RowCount).Where(i => proc[ProcSamples.Pid][i] == pid).Select(i => proc[ProcSamples.VmRss].Get(i)).OfType<long>().ToList();
+        var rows = Enumerable.Range(0, proc.RowCount).Count(i => proc[ProcSamples.Pid][i] == pid);
         Assert.Contains($"pid {pid}: {rows} samples, {rss.Count} with VmRSS (the rest after the process was gone), VmRSS from {Display.Bytes(rss.Min())} to {Display.Bytes(rss.Max())}", stdout);
         AssertSvgs(figures, 1);
     }

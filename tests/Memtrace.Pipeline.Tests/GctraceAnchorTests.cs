@@ -15,8 +15,8 @@ public sealed class GctraceAnchorTests
         var archive = TraceArchive.OpenOrCreate(Repo.TempDir());
         new ImportRunner(archive, new ImportOptions()).ImportOne(Repo.Data("go", "gctrace.log"), "gctrace");
         var t = archive.ReadTable(GoGcEvents.Def);
-        var gcs = Enumerable.Range(0, t.RowCount).Select(i => new GcLine(t.I64("gc_num")[i], t.I64("since_start_ns")[i],
-            t.F64("clock_sweep_term_ms")[i] + t.F64("clock_mark_ms")[i] + t.F64("clock_mark_term_ms")[i])).ToList();
+        var gcs = Enumerable.Range(0, t.RowCount).Select(i => new GcLine(t[GoGcEvents.GcNum][i], t[GoGcEvents.SinceStartNs][i],
+            t[GoGcEvents.ClockSweepTermMs][i] + t[GoGcEvents.ClockMarkMs][i] + t[GoGcEvents.ClockMarkTermMs][i])).ToList();
         // memstats.txt was written by the same process: runtime.ReadMemStats at exit, and time.Now() at the top of main.
         var kv = File.ReadAllLines(Repo.Data("go", "memstats.txt")).Select(l => l.Split(' ')).ToDictionary(p => p[0], p => long.Parse(p[1]));
         var anchor = GctraceAnchor.Anchor(gcs, [new MemStatsRead(kv["num_gc"], kv["last_gc_unix_ns"])]);

@@ -1,6 +1,7 @@
 using Memtrace.Pipeline.Fragmentation;
 using Memtrace.Pipeline.Gpu;
 using Memtrace.Schemas.Stats;
+using Memtrace.Schemas.Tables;
 using Xunit;
 
 namespace Memtrace.Pipeline.Tests;
@@ -89,7 +90,7 @@ public sealed class HeatmapRasterTests
         var pool = FragmentationAnalyzer.Run(events, snap, new FragmentationOptions { Accelerator = AcceleratorChoice.Cpu, KeepCrossCheckInputs = true }).Pools.Single();
         Assert.Equal(0, pool.Counts.GetValueOrDefault(StatsCatalog.ReplayFinalMismatch.Key));
         Assert.Equal(2, pool.HeatmapGrids.Count);
-        var segments = Enumerable.Range(0, snap.RowCount).Select(r => (Start: snap.I64("segment_address")[r], Size: snap.I64("segment_size")[r])).Distinct().ToList();
+        var segments = Enumerable.Range(0, snap.RowCount).Select(r => (Start: snap[GpuSegmentsSnapshot.SegmentAddress][r], Size: snap[GpuSegmentsSnapshot.SegmentSize][r])).Distinct().ToList();
         foreach (var (level, grid, first) in pool.HeatmapGrids)
         {
             var sampler = new HeatmapSampler(segments, 0, 1, grid.TimeBins, grid.AddressBins, pool.RequestP50, level);

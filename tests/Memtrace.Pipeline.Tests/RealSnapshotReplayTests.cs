@@ -22,7 +22,7 @@ public sealed class RealSnapshotReplayTests
     /// <summary>F, L, N and the ⌊log2⌋ histogram straight from the snapshot's inactive blocks: an independent code path.</summary>
     private static (long F, long L, long N, double Entropy) FromInactiveBlocks(Table snap)
     {
-        var sizes = Enumerable.Range(0, snap.RowCount).Where(i => snap.Str("block_state")[i] == "inactive").Select(i => snap.I64("block_size")[i]).ToList();
+        var sizes = Enumerable.Range(0, snap.RowCount).Where(i => snap[GpuSegmentsSnapshot.BlockState][i] == "inactive").Select(i => snap[GpuSegmentsSnapshot.BlockSize][i]).ToList();
         var buckets = sizes.GroupBy(s => (int)Math.Floor(Math.Log2(s))).Select(g => (double)g.Count()).ToList();
         var entropy = -buckets.Sum(c => c / sizes.Count * Math.Log2(c / sizes.Count));
         return (sizes.Sum(), sizes.Max(), sizes.Count, entropy);
@@ -46,9 +46,9 @@ public sealed class RealSnapshotReplayTests
         Assert.Equal((double)(f - l) / f, last.FragRate, 12);
         Assert.Equal(entropy, last.EntropyLog2, 12);
         // The replay bins the seed entropy by size thresholds; the direct formula takes a log per block.
-        var inactive = Enumerable.Range(0, snap.RowCount).Where(i => snap.Str("block_state")[i] == "inactive").Select(i => snap.I64("block_size")[i]).ToArray();
+        var inactive = Enumerable.Range(0, snap.RowCount).Where(i => snap[GpuSegmentsSnapshot.BlockState][i] == "inactive").Select(i => snap[GpuSegmentsSnapshot.BlockSize][i]).ToArray();
         Assert.Equal(FragMetrics.EntropySeed(inactive), last.EntropySeed);
-        var reserved = Enumerable.Range(0, snap.RowCount).GroupBy(i => snap.I64("segment_address")[i]).Sum(g => snap.I64("segment_size")[g.First()]);
+        var reserved = Enumerable.Range(0, snap.RowCount).GroupBy(i => snap[GpuSegmentsSnapshot.SegmentAddress][i]).Sum(g => snap[GpuSegmentsSnapshot.SegmentSize][g.First()]);
         Assert.Equal(reserved, last.Reserved);
     }
 
@@ -71,13 +71,13 @@ public sealed class RealSnapshotReplayTests
         // At the end of the trace F and L are those of the inactive blocks. A request of L + 512 ≤ F cannot be served
         // contiguously although enough bytes are free: fragmentation. F + 512 exceeds all free bytes: capacity.
         Assert.True(l + 512 <= f);
-        var lastTs = events.I64("ts_ns").Values.ToArray().Max();
-        var src = events.Str("source_id")[0]!;
+        var lastTs = events[GpuAllocEvents.TsNs].Values.ToArray().Max();
+        var src = events[Col.SourceId][0]!;
         foreach (var (request, dt) in new[] { (l + 512, 1L), (f + 512, 2L) })
         {
-            events.Str("source_id").Append(src); events.I64("seq").Append(100_000 + dt); events.I64("ts_ns").Append(lastTs + dt);
-            events.Str("host").Append(""); events.I64("pid").Append(0); events.I64("device").Append(0); events.Str("pool").Append("torch-caching");
-            events.Str("op").Append("oom"); events.I64("size").Append(request); events.I64("device_free").Append(123L << 20);
+            events[Col.SourceId].Append(src); events[GpuAllocEvents.Seq].Append(100_000 + dt); events[GpuAllocEvents.TsNs].Append(lastTs + dt);
+            events[GpuAllocEvents.Host].Append(""); events[GpuAllocEvents.Pid].Append(0); events[GpuAllocEvents.Device].Append(0); events[GpuAllocEvents.Pool].Append("torch-caching");
+            events[GpuAllocEvents.Op].Append("oom"); events[GpuAllocEvents.Size].Append(request); events[GpuAllocEvents.DeviceFree].Append(123L << 20);
             events.CommitRow();
         }
         var pool = FragmentationAnalyzer.Run(events, snap, new FragmentationOptions()).Pools.Single();

@@ -1,6 +1,7 @@
 using Memtrace.Collectors.Importers;
 using Memtrace.Pipeline.Run;
 using Memtrace.Schemas.Archive;
+using Memtrace.Schemas.Model;
 using Memtrace.Tests;
 using Xunit;
 
@@ -71,7 +72,7 @@ public sealed class RunPipelineTests
         using var fs = File.OpenRead(Path.Combine(outDir, "tables", "stats.arrow"));
         var stats = Memtrace.Schemas.IO.ArrowIo.Read(Memtrace.Schemas.Results.StatsTable.Def, fs);
         Assert.Equal(Memtrace.Schemas.Stats.StatsCatalog.All.Count, stats.RowCount);
-        var values = Enumerable.Range(0, stats.RowCount).ToDictionary(i => stats.Str("stat_key")[i]!, i => stats.I64("value")[i]);
+        var values = Enumerable.Range(0, stats.RowCount).ToDictionary(i => stats[Memtrace.Schemas.Results.StatsTable.StatKey][i]!, i => stats[Memtrace.Schemas.Results.StatsTable.Value][i]);
         Assert.Equal(0, values["replay_double_free"]);
         Assert.Equal(2, values["torch_free_before_window"]);
     }
@@ -113,22 +114,22 @@ public sealed class RunPipelineTests
         var cap = ReadOut(outDir, Memtrace.Schemas.Results.GpuCapacity.Def);
         var ooms = ReadOut(outDir, Memtrace.Schemas.Results.OomDiagnoses.Def);
         var timeline = ReadOut(outDir, Memtrace.Schemas.Results.FragmentationTimeline.Def);
-        var withOom = Enumerable.Range(0, cap.RowCount).Where(r => cap.I64("ooms")[r] > 0).ToList();
+        var withOom = Enumerable.Range(0, cap.RowCount).Where(r => cap[Memtrace.Schemas.Results.GpuCapacity.Ooms][r] > 0).ToList();
         Assert.NotEmpty(withOom);
         foreach (var r in withOom)
         {
-            var pool = cap.Str("pool")[r];
-            var rows = Enumerable.Range(0, ooms.RowCount).Where(o => ooms.Str("pool")[o] == pool && ooms.I64("device")[o] == cap.I64("device")[r]).ToList();
-            Assert.Equal(rows.Count, cap.I64("ooms")[r]);
+            var pool = cap[PoolKeyColumns.Pool][r];
+            var rows = Enumerable.Range(0, ooms.RowCount).Where(o => ooms[PoolKeyColumns.Pool][o] == pool && ooms[PoolKeyColumns.Device][o] == cap[PoolKeyColumns.Device][r]).ToList();
+            Assert.Equal(rows.Count, cap[Memtrace.Schemas.Results.GpuCapacity.Ooms][r]);
             // Oracle from the diagnoses themselves: in use at the OOM (device total − device free when both are known, never
             // less than the pool's reserved bytes) plus the request; compacted = allocated + request.
-            var total = cap.I64("device_total").Get(r);
-            var needed = rows.Max(o => (total is { } t && ooms.I64("device_free").Get(o) is { } f ? Math.Max(ooms.I64("reserved")[o], t - f) : ooms.I64("reserved")[o]) + ooms.I64("request")[o]);
-            Assert.Equal(needed, cap.I64("device_needed")[r]);
-            Assert.Equal(rows.Max(o => ooms.I64("allocated")[o] + ooms.I64("request")[o]), cap.I64("device_needed_if_compacted")[r]);
-            Assert.True(cap.I64("device_needed")[r] >= cap.I64("device_needed_if_compacted")[r]);
-            var peak = Enumerable.Range(0, timeline.RowCount).Where(t => timeline.Str("pool")[t] == pool && timeline.I64("device")[t] == cap.I64("device")[r]).Max(t => timeline.I64("reserved_max")[t]);
-            Assert.Equal(peak, cap.I64("peak_reserved")[r]);
+            var total = cap[Memtrace.Schemas.Results.GpuCapacity.DeviceTotal].Get(r);
+            var needed = rows.Max(o => (total is { } t && ooms[Memtrace.Schemas.Results.OomDiagnoses.DeviceFree].Get(o) is { } f ? Math.Max(ooms[Memtrace.Schemas.Results.OomDiagnoses.Reserved][o], t - f) : ooms[Memtrace.Schemas.Results.OomDiagnoses.Reserved][o]) + ooms[Memtrace.Schemas.Results.OomDiagnoses.Request][o]);
+            Assert.Equal(needed, cap[Memtrace.Schemas.Results.GpuCapacity.DeviceNeeded][r]);
+            Assert.Equal(rows.Max(o => ooms[Memtrace.Schemas.Results.OomDiagnoses.Allocated][o] + ooms[Memtrace.Schemas.Results.OomDiagnoses.Request][o]), cap[Memtrace.Schemas.Results.GpuCapacity.DeviceNeededIfCompacted][r]);
+            Assert.True(cap[Memtrace.Schemas.Results.GpuCapacity.DeviceNeeded][r] >= cap[Memtrace.Schemas.Results.GpuCapacity.DeviceNeededIfCompacted][r]);
+            var peak = Enumerable.Range(0, timeline.RowCount).Where(t => timeline[PoolKeyColumns.Pool][t] == pool && timeline[PoolKeyColumns.Device][t] == cap[PoolKeyColumns.Device][r]).Max(t => timeline[Memtrace.Schemas.Results.FragmentationTimeline.ReservedMax][t]);
+            Assert.Equal(peak, cap[Memtrace.Schemas.Results.GpuCapacity.PeakReserved][r]);
         }
     }
 }

@@ -43,11 +43,11 @@ public sealed class StreamingReplayTests
             {
                 switch (col)
                 {
-                    case StringColumn s: s.Append(c.Name == "source_id" ? source : t.Str(c.Name)[r]); break;
-                    case Int64Column i: i.Append(c.Name == "device" ? device : t.I64(c.Name).Get(r)); break;
-                    case Float64Column f: f.Append(t.F64(c.Name).Get(r)); break;
-                    case BoolColumn b: b.Append(t.Bool(c.Name).Get(r)); break;
-                    case StringListColumn l: l.Append([.. t.StrList(c.Name)[r]]); break;
+                    case StringColumn s: s.Append(c.Name == "source_id" ? source : t.Get<StringColumn>(c.Name)[r]); break;
+                    case Int64Column i: i.Append(c.Name == "device" ? device : t.Get<Int64Column>(c.Name).Get(r)); break;
+                    case Float64Column f: f.Append(t.Get<Float64Column>(c.Name).Get(r)); break;
+                    case BoolColumn b: b.Append(t.Get<BoolColumn>(c.Name).Get(r)); break;
+                    case StringListColumn l: l.Append([.. t.Get<StringListColumn>(c.Name)[r]]); break;
                 }
             }
         }

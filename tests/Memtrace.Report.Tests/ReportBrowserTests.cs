@@ -73,8 +73,8 @@ public sealed class ReportBrowserTests(ReportRuns runs) : IClassFixture<ReportRu
             })
             """);
         var heat = Load(Dir(which), Heatmap.Def);
-        var pools = Enumerable.Range(0, heat.RowCount).Where(i => heat.I64("level")[i] == 0)
-            .GroupBy(i => $"{heat.Str("source_id")[i]}/{heat.I64("device")[i]}/{heat.Str("pool")[i]}").OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+        var pools = Enumerable.Range(0, heat.RowCount).Where(i => heat[Heatmap.Level][i] == 0)
+            .GroupBy(i => $"{heat[PoolKeyColumns.SourceId][i]}/{heat[PoolKeyColumns.Device][i]}/{heat[PoolKeyColumns.Pool][i]}").OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
         Assert.Equal(pools.Count, counts.GetArrayLength());
         var seen = new HashSet<string>();
         for (var p = 0; p < pools.Count; p++)
@@ -85,7 +85,7 @@ public sealed class ReportBrowserTests(ReportRuns runs) : IClassFixture<ReportRu
             Assert.True(c.GetProperty("other").GetInt32() / total < 0.002, $"pool {p}: {c} has pixels outside the four classes");
             foreach (var (state, key) in new[] { ("allocated", "a"), ("free", "f"), ("fragmented", "g"), ("unmapped", "u") })
             {
-                var expected = pools[p].Count(i => heat.Str("state")[i] == state) / (double)pools[p].Count();
+                var expected = pools[p].Count(i => heat[Heatmap.State][i] == state) / (double)pools[p].Count();
                 var drawn = c.GetProperty(key).GetInt32() / total;
                 Assert.True(Math.Abs(expected - drawn) < 0.03, $"pool {p} {state}: table {expected:P1}, canvas {drawn:P1}");
                 if (drawn > 0) seen.Add(key);
@@ -119,28 +119,28 @@ public sealed class ReportBrowserTests(ReportRuns runs) : IClassFixture<ReportRu
         var o = await Open(runs.Torch);
         var heat = Load(runs.Torch, Heatmap.Def);
         var stacks = Load(runs.Torch, StackFramesTable.Def);
-        var tops = Enumerable.Range(0, stacks.RowCount).ToDictionary(i => stacks.I64("stack_id")[i], i => stacks.Str("top_frame")[i]!);
-        var level0 = Enumerable.Range(0, heat.RowCount).Where(i => heat.I64("level")[i] == 0).ToList();
-        int tb = (int)level0.Max(i => heat.I64("time_bin")[i]) + 1, ab = (int)level0.Max(i => heat.I64("addr_bin")[i]) + 1;
+        var tops = Enumerable.Range(0, stacks.RowCount).ToDictionary(i => stacks[StackFramesTable.StackId][i], i => stacks[StackFramesTable.TopFrame][i]!);
+        var level0 = Enumerable.Range(0, heat.RowCount).Where(i => heat[Heatmap.Level][i] == 0).ToList();
+        int tb = (int)level0.Max(i => heat[Heatmap.TimeBin][i]) + 1, ab = (int)level0.Max(i => heat[Heatmap.AddrBin][i]) + 1;
         // A cell well inside an allocated region: its neighbours are allocated too, so the pointer lands in it.
-        var states = level0.ToDictionary(i => (heat.I64("time_bin")[i], heat.I64("addr_bin")[i]), i => heat.Str("state")[i]);
-        var cell = level0.First(i => heat.Str("state")[i] == "allocated" && heat.I64("top_stack_id").Get(i) is { } s && tops.ContainsKey(s)
-            && new[] { (-1, 0), (1, 0), (0, -1), (0, 1) }.All(d => states.GetValueOrDefault((heat.I64("time_bin")[i] + d.Item1, heat.I64("addr_bin")[i] + d.Item2)) == "allocated"));
+        var states = level0.ToDictionary(i => (heat[Heatmap.TimeBin][i], heat[Heatmap.AddrBin][i]), i => heat[Heatmap.State][i]);
+        var cell = level0.First(i => heat[Heatmap.State][i] == "allocated" && heat[Heatmap.TopStackId].Get(i) is { } s && tops.ContainsKey(s)
+            && new[] { (-1, 0), (1, 0), (0, -1), (0, 1) }.All(d => states.GetValueOrDefault((heat[Heatmap.TimeBin][i] + d.Item1, heat[Heatmap.AddrBin][i] + d.Item2)) == "allocated"));
         var canvas = o.Page.Locator("canvas.heatmap").First;
         await canvas.ScrollIntoViewIfNeededAsync();
         var box = (await canvas.BoundingBoxAsync())!;
         var plot = (await canvas.GetAttributeAsync("data-plot"))!.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
         var scale = box.Width / 1000.0;
-        var x = plot[0] + (heat.I64("time_bin")[cell] + 0.5) / tb * plot[2];
-        var y = plot[1] + (1 - (heat.I64("addr_bin")[cell] + 0.5) / ab) * plot[3];
+        var x = plot[0] + (heat[Heatmap.TimeBin][cell] + 0.5) / tb * plot[2];
+        var y = plot[1] + (1 - (heat[Heatmap.AddrBin][cell] + 0.5) / ab) * plot[3];
         await o.Page.Mouse.MoveAsync((float)(box.X + x * scale), (float)(box.Y + y * scale));
         var tip = o.Page.Locator("#tip");
         await tip.WaitForAsync(new() { State = WaitForSelectorState.Visible, Timeout = 5000 });
         var text = await tip.InnerTextAsync();
         Assert.StartsWith("allocated", text);
-        Assert.Contains("address 0x" + heat.I64("address_start")[cell].ToString("x", CultureInfo.InvariantCulture), text);
-        Assert.Contains(DateTimeOffset.UnixEpoch.AddTicks(heat.I64("ts_ns")[cell] / 100).ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture) + " UTC", text);
-        Assert.Contains(tops[heat.I64("top_stack_id")[cell]], text);
+        Assert.Contains("address 0x" + heat[Heatmap.AddressStart][cell].ToString("x", CultureInfo.InvariantCulture), text);
+        Assert.Contains(DateTimeOffset.UnixEpoch.AddTicks(heat[Heatmap.TsNs][cell] / 100).ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture) + " UTC", text);
+        Assert.Contains(tops[heat[Heatmap.TopStackId][cell]], text);
         await o.Page.ScreenshotAsync(new() { Path = Path.Combine(ReportRuns.Artifacts, "report-torch-hover.png") });
         await o.Page.Mouse.MoveAsync(1, 1);
         await tip.WaitForAsync(new() { State = WaitForSelectorState.Hidden, Timeout = 5000 });

@@ -71,17 +71,17 @@ public sealed class ReportRuns : IAsyncLifetime
         long seq = 0, ts = 1_700_000_000_000_000_000;
         void Add(string op, long? addr, long size, long? rc = null)
         {
-            events.Str("source_id").Append("shostile"); events.I64("seq").Append(seq++); events.I64("ts_ns").Append(ts += 1_000_000);
-            events.Str("host").Append("host" + Payload); events.I64("pid").Append(7); events.I64("device").Append(0);
-            events.Str("pool").Append("cuda" + Payload); events.Str("op").Append(op); events.I64("address").Append(addr);
-            events.I64("size").Append(size); events.I64("stack_id").Append(42); events.I64("return_code").Append(rc);
+            events[Col.SourceId].Append("shostile"); events[GpuAllocEvents.Seq].Append(seq++); events[GpuAllocEvents.TsNs].Append(ts += 1_000_000);
+            events[GpuAllocEvents.Host].Append("host" + Payload); events[GpuAllocEvents.Pid].Append(7); events[GpuAllocEvents.Device].Append(0);
+            events[GpuAllocEvents.Pool].Append("cuda" + Payload); events[GpuAllocEvents.Op].Append(op); events[GpuAllocEvents.Address].Append(addr);
+            events[GpuAllocEvents.Size].Append(size); events[GpuAllocEvents.StackId].Append(42); events[GpuAllocEvents.ReturnCode].Append(rc);
             events.CommitRow();
         }
         for (var i = 0; i < 64; i++) Add("alloc", baseAddr + i * mib, mib);
         for (var i = 0; i < 64; i += 2) Add("free", baseAddr + i * mib, mib);
         Add("alloc", null, 4 * mib, rc: 2);
-        stacks.Str("source_id").Append("shostile"); stacks.I64("stack_id").Append(42);
-        stacks.StrList("frames").Append([Payload + " at evil.py:1", "main at <b>app</b>.py:2"]);
+        stacks[Col.SourceId].Append("shostile"); stacks[Stacks.StackId].Append(42);
+        stacks[Stacks.Frames].Append([Payload + " at evil.py:1", "main at <b>app</b>.py:2"]);
         stacks.CommitRow();
         var archive = TraceArchive.OpenOrCreate(dir);
         archive.AddSource(new SourceEntry

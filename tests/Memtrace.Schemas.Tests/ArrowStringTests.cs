@@ -17,13 +17,13 @@ public sealed class ArrowStringTests
         var t = new Table(def);
         foreach (var v in values.Concat(Enumerable.Range(0, 5000).Select(_ => values[rng.Next(values.Length)])))
         {
-            t.Str("s").Append(v);
+            t[s].Append(v);
             t.CommitRow();
         }
         using var ms = new MemoryStream();
         IO.ArrowIo.Write(t, ms);
         ms.Position = 0;
         var back = IO.ArrowIo.Read(def, ms);
-        Assert.Equal(Enumerable.Range(0, t.RowCount).Select(r => t.Str("s")[r]), Enumerable.Range(0, back.RowCount).Select(r => back.Str("s")[r]));
+        Assert.Equal(Enumerable.Range(0, t.RowCount).Select(r => t[s][r]), Enumerable.Range(0, back.RowCount).Select(r => back[s][r]));
     }
 }

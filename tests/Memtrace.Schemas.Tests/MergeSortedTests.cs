@@ -43,8 +43,8 @@ public sealed class MergeSortedTests
             Assert.Equal(expected.RowCount, merged.RowCount);
             for (var r = 0; r < expected.RowCount; r++)
             {
-                Assert.Equal(expected.I64("origin")[r], merged.I64("origin")[r]);
-                Assert.Equal(expected.Str("host")[r], merged.Str("host")[r]);
+                Assert.Equal(expected[Origin][r], merged[Origin][r]);
+                Assert.Equal(expected[Host][r], merged[Host][r]);
             }
         }
     }
@@ -78,7 +78,7 @@ public sealed class MergeSortedTests
             foreach (var t in inputs) concat.AppendTable(t);
             var expected = TableSort.ByKey(concat);
             var merged = TableSort.MergeSorted(Def, inputs);
-            Assert.Equal(Enumerable.Range(0, expected.RowCount).Select(r => expected.I64("origin")[r]), Enumerable.Range(0, merged.RowCount).Select(r => merged.I64("origin")[r]));
+            Assert.Equal(Enumerable.Range(0, expected.RowCount).Select(r => expected[Origin][r]), Enumerable.Range(0, merged.RowCount).Select(r => merged[Origin][r]));
         }
     }
 

@@ -72,10 +72,10 @@ public sealed class PageDecoderTests
         }
         var read = Decoded(def, Written(t, Parquet.CompressionMethod.Zstd, 1_000));
         TableComparer.AssertEqual(t, read);
-        Assert.True(read.I64("tid").HasNulls);
-        Assert.False(read.I64("address").HasNulls);
-        Assert.True(read.I64("stream").HasNulls);
-        Assert.Equal(2, read.Str("op").DistinctCount);
+        Assert.True(read[Tables.GpuAllocEvents.Tid].HasNulls);
+        Assert.False(read[Tables.GpuAllocEvents.Address].HasNulls);
+        Assert.True(read[Tables.GpuAllocEvents.Stream].HasNulls);
+        Assert.Equal(2, read[Tables.GpuAllocEvents.Op].DistinctCount);
     }
 
     /// <summary>Files another version of the writer made: the demo archive was written with Snappy and PLAIN strings.</summary>

@@ -1,6 +1,7 @@
 using Memtrace.Schemas;
 using Memtrace.Schemas.IO;
 using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Tables;
 using Memtrace.Tests;
 using Xunit;
 
@@ -90,11 +91,11 @@ public sealed class RoundTripTests
         var t = new Table(def);
         foreach (var (ts, free) in new[] { (3L, 30L), (1L, 10L), (3L, 31L), (2L, 20L) })
         {
-            t.Str("source_id").Append("s"); t.I64("ts_ns").Append(ts); t.Str("host").Append(""); t.I64("pid").Append(1);
-            t.I64("device").Append(0); t.I64("free").Append(free); t.Str("origin").Append("sample"); t.CommitRow();
+            t[Col.SourceId].Append("s"); t[GpuMemInfo.TsNs].Append(ts); t[GpuMemInfo.Host].Append(""); t[GpuMemInfo.Pid].Append(1);
+            t[GpuMemInfo.Device].Append(0); t[GpuMemInfo.Free].Append(free); t[GpuMemInfo.Origin].Append("sample"); t.CommitRow();
         }
         var sorted = TableSort.ByKey(t);
-        Assert.Equal([10L, 20L, 30L, 31L], sorted.I64("free").Values.ToArray());
+        Assert.Equal([10L, 20L, 30L, 31L], sorted[GpuMemInfo.Free].Values.ToArray());
     }
 
     [Fact]

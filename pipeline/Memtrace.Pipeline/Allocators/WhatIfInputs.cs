@@ -1,5 +1,6 @@
 using Memtrace.Pipeline.Fragmentation;
 using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Tables;
 
 namespace Memtrace.Pipeline.Allocators;
 
@@ -14,8 +15,8 @@ public static class WhatIfInputs
     /// <summary>Row reader over one row group's table, columns bound once.</summary>
     public static Func<int, TraceEvent> Reader(Table t)
     {
-        Int64Column seq = t.I64("seq"), ts = t.I64("ts_ns"), addr = t.I64("address"), size = t.I64("size"), stream = t.I64("stream"), free = t.I64("device_free");
-        var op = t.Str("op");
+        Int64Column seq = t[GpuAllocEvents.Seq], ts = t[GpuAllocEvents.TsNs], addr = t[GpuAllocEvents.Address], size = t[GpuAllocEvents.Size], stream = t[GpuAllocEvents.Stream], free = t[GpuAllocEvents.DeviceFree];
+        var op = t[GpuAllocEvents.Op];
         var ops = Enumerable.Range(0, op.DistinctCount + 1).Select(c => TraceEvent.OpOf(op.ValueOfCode(c))).ToArray();
         return i => new TraceEvent(seq[i], ts[i], ops[op.CodeAt(i)], addr.Get(i) ?? 0, size[i], stream.Get(i) ?? 0, free.Get(i) ?? -1);
     }
@@ -37,12 +38,12 @@ public static class WhatIfInputs
     public static Dictionary<PoolKey, List<SegmentState>> Segments(Table snapshot)
     {
         var rows = new Dictionary<(PoolKey, long), (SegmentState Seg, List<BlockState> Blocks)>();
-        Int64Column segAddr = snapshot.I64("segment_address"), segSize = snapshot.I64("segment_size"), stream = snapshot.I64("stream"),
-            addr = snapshot.I64("block_address"), size = snapshot.I64("block_size"), requested = snapshot.I64("block_requested_size"),
-            pid = snapshot.I64("pid"), device = snapshot.I64("device");
-        StringColumn host = snapshot.Str("host"), pool = snapshot.Str("pool"), source = snapshot.Str("source_id"), type = snapshot.Str("segment_type"),
-            poolId = snapshot.Str("segment_pool_id"), state = snapshot.Str("block_state");
-        var expandable = snapshot.Bool("is_expandable");
+        Int64Column segAddr = snapshot[GpuSegmentsSnapshot.SegmentAddress], segSize = snapshot[GpuSegmentsSnapshot.SegmentSize], stream = snapshot[GpuSegmentsSnapshot.Stream],
+            addr = snapshot[GpuSegmentsSnapshot.BlockAddress], size = snapshot[GpuSegmentsSnapshot.BlockSize], requested = snapshot[GpuSegmentsSnapshot.BlockRequestedSize],
+            pid = snapshot[GpuSegmentsSnapshot.Pid], device = snapshot[GpuSegmentsSnapshot.Device];
+        StringColumn host = snapshot[GpuSegmentsSnapshot.Host], pool = snapshot[GpuSegmentsSnapshot.Pool], source = snapshot[Col.SourceId], type = snapshot[GpuSegmentsSnapshot.SegmentType],
+            poolId = snapshot[GpuSegmentsSnapshot.SegmentPoolId], state = snapshot[GpuSegmentsSnapshot.BlockState];
+        var expandable = snapshot[GpuSegmentsSnapshot.IsExpandable];
         for (var i = 0; i < snapshot.RowCount; i++)
         {
             var key = new PoolKey(host[i] ?? "", pid[i], device[i], pool[i] ?? "", source[i] ?? "");
@@ -75,9 +76,9 @@ public static class WhatIfInputs
         var result = new Dictionary<PoolKey, Dictionary<string, string>>();
         for (var i = 0; i < settings.RowCount; i++)
         {
-            var key = new PoolKey(settings.Str("host")[i] ?? "", settings.I64("pid")[i], settings.I64("device")[i], settings.Str("pool")[i] ?? "", settings.Str("source_id")[i] ?? "");
+            var key = new PoolKey(settings[GpuAllocatorSettings.Host][i] ?? "", settings[GpuAllocatorSettings.Pid][i], settings[GpuAllocatorSettings.Device][i], settings[GpuAllocatorSettings.Pool][i] ?? "", settings[Col.SourceId][i] ?? "");
             if (!result.TryGetValue(key, out var d)) result[key] = d = new Dictionary<string, string>(StringComparer.Ordinal);
-            d[settings.Str("setting")[i] ?? ""] = settings.Str("value")[i] ?? "";
+            d[settings[GpuAllocatorSettings.Setting][i] ?? ""] = settings[GpuAllocatorSettings.Value][i] ?? "";
         }
         return result;
     }

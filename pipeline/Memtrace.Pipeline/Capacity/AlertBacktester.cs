@@ -54,15 +54,15 @@ public static class AlertBacktester
         long? firstFire = episodes.Count > 0 ? episodes[0] : null;
         long? before = oom is { } o ? episodes.Where(e => e <= o).Cast<long?>().FirstOrDefault() : null;
         var falseAlarms = episodes.Count(e => !ooms.Any(k => k >= e && k - e <= horizon));
-        t.Str("host").Append(w.Host); t.Str("cgroup_path").Append(w.CgroupPath); t.I64("pid").Append(w.Pid);
-        t.Str("alert").Append(alert); t.Str("basis").Append(basis);
-        t.I64("threshold_min").Append(points.Count > 0 ? points.Min(p => p.Threshold) : null);
-        t.I64("threshold_max").Append(points.Count > 0 ? points.Max(p => p.Threshold) : null);
-        t.I64("evaluated").Append(points.Count);
-        t.I64("first_fire_ts_ns").Append(firstFire); t.I64("oom_ts_ns").Append(oom);
-        t.Bool("fired_before_oom").Append(oom is null ? null : before is not null);
-        t.I64("lead_time_ns").Append(oom is { } oo && before is { } bf ? oo - bf : null);
-        t.I64("episodes").Append(episodes.Count); t.I64("false_alarms").Append(falseAlarms); t.I64("horizon_ns").Append(horizon);
+        t[AlertBacktest.Host].Append(w.Host); t[AlertBacktest.CgroupPath].Append(w.CgroupPath); t[AlertBacktest.Pid].Append(w.Pid);
+        t[AlertBacktest.Alert].Append(alert); t[AlertBacktest.Basis].Append(basis);
+        t[AlertBacktest.ThresholdMin].Append(points.Count > 0 ? points.Min(p => p.Threshold) : null);
+        t[AlertBacktest.ThresholdMax].Append(points.Count > 0 ? points.Max(p => p.Threshold) : null);
+        t[AlertBacktest.Evaluated].Append(points.Count);
+        t[AlertBacktest.FirstFireTsNs].Append(firstFire); t[AlertBacktest.OomTsNs].Append(oom);
+        t[AlertBacktest.FiredBeforeOom].Append(oom is null ? null : before is not null);
+        t[AlertBacktest.LeadTimeNs].Append(oom is { } oo && before is { } bf ? oo - bf : null);
+        t[AlertBacktest.Episodes].Append(episodes.Count); t[AlertBacktest.FalseAlarms].Append(falseAlarms); t[AlertBacktest.HorizonNs].Append(horizon);
         t.CommitRow();
     }
 }

@@ -33,17 +33,17 @@ public static class CapacityPlanner
             long? recLimit = basis is { } b ? CeilMiB(b * headroom) : null;
             long? recGml = recLimit is { } l ? GomemlimitFor(l) : null;
             var k = kills.GetValueOrDefault(w) ?? [];
-            t.Str("host").Append(w.Host); t.Str("cgroup_path").Append(w.CgroupPath); t.I64("pid").Append(w.Pid);
-            t.I64("instants").Append(Math.Max(w.Proc.Count, Math.Max(w.Cgroup.Count, w.Go.Count)));
-            t.I64("peak_usage").Append(peakUsage); t.I64("peak_working_set").Append(peakWs); t.I64("peak_rss").Append(peakRss);
-            t.I64("peak_go_managed").Append(peakGo); t.I64("peak_non_heap").Append(peakNonHeap);
-            t.I64("limit").Append(w.Cgroup.LastOrDefault(c => c.Limit is not null)?.Limit);
-            t.I64("gomemlimit").Append(w.Go.LastOrDefault(g => g.Gomemlimit is not null && g.Gomemlimit != long.MaxValue)?.Gomemlimit);
-            t.F64("headroom_factor").Append(headroom);
-            t.I64("recommended_limit").Append(recLimit); t.I64("recommended_gomemlimit").Append(recGml);
-            t.I64("alert_rss_a").Append(recLimit is { } la && recGml is { } ga ? AlertA(la, ga) : null);
-            t.I64("alert_rss_b").Append(recGml is { } gb ? AlertB(gb, peakNonHeap ?? 0) : null);
-            t.I64("ooms").Append(k.Count); t.I64("first_oom_ts_ns").Append(k.Count > 0 ? k.Min(x => x.Ts) : null);
+            t[CapacityPlan.Host].Append(w.Host); t[CapacityPlan.CgroupPath].Append(w.CgroupPath); t[CapacityPlan.Pid].Append(w.Pid);
+            t[CapacityPlan.Instants].Append(Math.Max(w.Proc.Count, Math.Max(w.Cgroup.Count, w.Go.Count)));
+            t[CapacityPlan.PeakUsage].Append(peakUsage); t[CapacityPlan.PeakWorkingSet].Append(peakWs); t[CapacityPlan.PeakRss].Append(peakRss);
+            t[CapacityPlan.PeakGoManaged].Append(peakGo); t[CapacityPlan.PeakNonHeap].Append(peakNonHeap);
+            t[CapacityPlan.Limit].Append(w.Cgroup.LastOrDefault(c => c.Limit is not null)?.Limit);
+            t[CapacityPlan.Gomemlimit].Append(w.Go.LastOrDefault(g => g.Gomemlimit is not null && g.Gomemlimit != long.MaxValue)?.Gomemlimit);
+            t[CapacityPlan.HeadroomFactor].Append(headroom);
+            t[CapacityPlan.RecommendedLimit].Append(recLimit); t[CapacityPlan.RecommendedGomemlimit].Append(recGml);
+            t[CapacityPlan.AlertRssA].Append(recLimit is { } la && recGml is { } ga ? AlertA(la, ga) : null);
+            t[CapacityPlan.AlertRssB].Append(recGml is { } gb ? AlertB(gb, peakNonHeap ?? 0) : null);
+            t[CapacityPlan.Ooms].Append(k.Count); t[CapacityPlan.FirstOomTsNs].Append(k.Count > 0 ? k.Min(x => x.Ts) : null);
             t.CommitRow();
         }
         return t;

@@ -20,14 +20,14 @@ public static class GpuCapacityAnalyzer
         {
             var k = p.Key;
             long? total = deviceTotals.TryGetValue((k.Host, k.Pid, k.Device), out var tot) ? tot : null;
-            t.Str("host").Append(k.Host); t.I64("pid").Append(k.Pid); t.I64("device").Append(k.Device); t.Str("pool").Append(k.Pool); t.Str("source_id").Append(k.SourceId);
-            t.I64("peak_allocated").Append(p.Timeline.Count > 0 ? p.Timeline.Max(r => r.AllocatedMax) : 0);
-            t.I64("peak_reserved").Append(p.Timeline.Count > 0 ? p.Timeline.Max(r => r.ReservedMax) : 0);
-            t.I64("ooms").Append(p.Ooms.Count);
-            t.I64("fragmentation_ooms").Append(p.Ooms.Count(o => o.Verdict == Verdicts.Fragmentation));
-            t.I64("device_total").Append(total);
-            t.I64("device_needed").Append(p.Ooms.Count > 0 ? p.Ooms.Max(o => InUse(o, total) + o.Request) : null);
-            t.I64("device_needed_if_compacted").Append(p.Ooms.Count > 0 ? p.Ooms.Max(o => o.Allocated + o.Request) : null);
+            t[PoolKeyColumns.Host].Append(k.Host); t[PoolKeyColumns.Pid].Append(k.Pid); t[PoolKeyColumns.Device].Append(k.Device); t[PoolKeyColumns.Pool].Append(k.Pool); t[PoolKeyColumns.SourceId].Append(k.SourceId);
+            t[GpuCapacity.PeakAllocated].Append(p.Timeline.Count > 0 ? p.Timeline.Max(r => r.AllocatedMax) : 0);
+            t[GpuCapacity.PeakReserved].Append(p.Timeline.Count > 0 ? p.Timeline.Max(r => r.ReservedMax) : 0);
+            t[GpuCapacity.Ooms].Append(p.Ooms.Count);
+            t[GpuCapacity.FragmentationOoms].Append(p.Ooms.Count(o => o.Verdict == Verdicts.Fragmentation));
+            t[GpuCapacity.DeviceTotal].Append(total);
+            t[GpuCapacity.DeviceNeeded].Append(p.Ooms.Count > 0 ? p.Ooms.Max(o => InUse(o, total) + o.Request) : null);
+            t[GpuCapacity.DeviceNeededIfCompacted].Append(p.Ooms.Count > 0 ? p.Ooms.Max(o => o.Allocated + o.Request) : null);
             t.CommitRow();
         }
         return t;

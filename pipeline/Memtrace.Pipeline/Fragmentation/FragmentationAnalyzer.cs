@@ -130,10 +130,9 @@ public static class FragmentationAnalyzer
     private static void ReferencedStacks(FragmentationOutput output, Run.StackFrames stacks)
     {
         var ids = new SortedSet<long>();
-        foreach (var t in new[] { (output.Blame, "stack_id"), (output.Heatmap, "top_stack_id") })
+        foreach (var col in new[] { output.Blame[FragmentationBlame.StackId], output.Heatmap[Heatmap.TopStackId] })
         {
-            var col = t.Item1.I64(t.Item2);
-            for (var i = 0; i < t.Item1.RowCount; i++)
+            for (var i = 0; i < col.Count; i++)
                 if (col.Get(i) is { } id) ids.Add(id);
         }
         var f = output.StackFrames;
@@ -141,9 +140,9 @@ public static class FragmentationAnalyzer
         {
             var frames = stacks.Frames(id);
             if (frames.Count == 0) continue;
-            f.I64("stack_id").Append(id);
-            f.Str("top_frame").Append(stacks.TopFrame(id));
-            f.StrList("frames").Append(frames.ToArray());
+            f[StackFramesTable.StackId].Append(id);
+            f[StackFramesTable.TopFrame].Append(stacks.TopFrame(id));
+            f[StackFramesTable.Frames].Append(frames.ToArray());
             f.CommitRow();
         }
     }
@@ -151,11 +150,11 @@ public static class FragmentationAnalyzer
     public static List<PoolInput> BuildInputs(Table events, Table snapshot)
     {
         var byPool = new Dictionary<PoolKey, List<PoolEvent>>();
-        var src = events.Str("source_id");
-        var host = events.Str("host");
-        var pid = events.I64("pid");
-        var dev = events.I64("device");
-        var pool = events.Str("pool");
+        var src = events[Col.SourceId];
+        var host = events[GpuAllocEvents.Host];
+        var pid = events[GpuAllocEvents.Pid];
+        var dev = events[GpuAllocEvents.Device];
+        var pool = events[GpuAllocEvents.Pool];
         var read = new EventReader(events);
         for (var i = 0; i < events.RowCount; i++)
         {
@@ -207,12 +206,12 @@ public static class FragmentationAnalyzer
         var snaps = new Dictionary<PoolKey, List<SnapshotBlock>>();
         for (var i = 0; i < snapshot.RowCount; i++)
         {
-            var key = new PoolKey(snapshot.Str("host")[i] ?? "", snapshot.I64("pid")[i], snapshot.I64("device")[i], snapshot.Str("pool")[i] ?? "", snapshot.Str("source_id")[i] ?? "");
+            var key = new PoolKey(snapshot[GpuSegmentsSnapshot.Host][i] ?? "", snapshot[GpuSegmentsSnapshot.Pid][i], snapshot[GpuSegmentsSnapshot.Device][i], snapshot[GpuSegmentsSnapshot.Pool][i] ?? "", snapshot[Col.SourceId][i] ?? "");
             if (!snaps.TryGetValue(key, out var list)) snaps[key] = list = new List<SnapshotBlock>();
             list.Add(new SnapshotBlock(
-                snapshot.I64("segment_address")[i], snapshot.I64("segment_size")[i], snapshot.Str("segment_type")[i] == "small",
-                snapshot.I64("block_address")[i], snapshot.I64("block_size")[i], snapshot.Str("block_state")[i] != "inactive",
-                snapshot.I64("stack_id").Get(i)));
+                snapshot[GpuSegmentsSnapshot.SegmentAddress][i], snapshot[GpuSegmentsSnapshot.SegmentSize][i], snapshot[GpuSegmentsSnapshot.SegmentType][i] == "small",
+                snapshot[GpuSegmentsSnapshot.BlockAddress][i], snapshot[GpuSegmentsSnapshot.BlockSize][i], snapshot[GpuSegmentsSnapshot.BlockState][i] != "inactive",
+                snapshot[GpuSegmentsSnapshot.StackId].Get(i)));
         }
         return snaps;
     }
@@ -224,11 +223,11 @@ public static class FragmentationAnalyzer
         public static readonly IReadOnlySet<string> Columns = new HashSet<string>(StringComparer.Ordinal)
             { "seq", "ts_ns", "op", "address", "size", "block_size", "stack_id", "device_free", "return_code" };
 
-        private readonly Int64Column _seq = events.I64("seq"), _ts = events.I64("ts_ns"), _addr = events.I64("address"), _size = events.I64("size"),
-            _block = events.I64("block_size"), _stack = events.I64("stack_id"), _devFree = events.I64("device_free"), _rc = events.I64("return_code");
-        private readonly StringColumn _op = events.Str("op");
+        private readonly Int64Column _seq = events[GpuAllocEvents.Seq], _ts = events[GpuAllocEvents.TsNs], _addr = events[GpuAllocEvents.Address], _size = events[GpuAllocEvents.Size],
+            _block = events[GpuAllocEvents.BlockSize], _stack = events[GpuAllocEvents.StackId], _devFree = events[GpuAllocEvents.DeviceFree], _rc = events[GpuAllocEvents.ReturnCode];
+        private readonly StringColumn _op = events[GpuAllocEvents.Op];
         /// <summary>The op of each dictionary code of the column, so a row costs an array load, not a string and a match.</summary>
-        private readonly AllocOp[] _opByCode = OpsByCode(events.Str("op"));
+        private readonly AllocOp[] _opByCode = OpsByCode(events[GpuAllocEvents.Op]);
 
         private static AllocOp[] OpsByCode(StringColumn op) => Enumerable.Range(0, op.DistinctCount + 1).Select(c => OpOf(op.ValueOfCode(c))).ToArray();
 

@@ -1,5 +1,6 @@
 using Memtrace.Schemas.Archive;
 using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Tables;
 
 namespace Memtrace.Pipeline.Fragmentation;
 
@@ -79,8 +80,8 @@ public sealed class PoolPlan
     // Keys compare by dictionary code: within a column equal codes are equal strings, and no string is fetched per row.
     private static void CutRuns(Table keys, int part, int rowGroup, List<(PoolKey, Run)> found)
     {
-        StringColumn src = keys.Str("source_id"), host = keys.Str("host"), pool = keys.Str("pool");
-        Int64Column pid = keys.I64("pid"), dev = keys.I64("device");
+        StringColumn src = keys[Col.SourceId], host = keys[GpuAllocEvents.Host], pool = keys[GpuAllocEvents.Pool];
+        Int64Column pid = keys[GpuAllocEvents.Pid], dev = keys[GpuAllocEvents.Device];
         var start = 0;
         for (var i = 1; i <= keys.RowCount; i++)
         {

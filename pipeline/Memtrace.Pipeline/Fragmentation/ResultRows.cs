@@ -1,4 +1,5 @@
 using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Results;
 
 namespace Memtrace.Pipeline.Fragmentation;
 
@@ -10,7 +11,7 @@ internal static class ResultRows
     /// <summary>A table's pool-key columns, bound once.</summary>
     private readonly record struct KeyColumns(StringColumn Host, Int64Column Pid, Int64Column Device, StringColumn Pool, StringColumn SourceId)
     {
-        public static KeyColumns Of(Table t) => new(t.Str("host"), t.I64("pid"), t.I64("device"), t.Str("pool"), t.Str("source_id"));
+        public static KeyColumns Of(Table t) => new(t[PoolKeyColumns.Host], t[PoolKeyColumns.Pid], t[PoolKeyColumns.Device], t[PoolKeyColumns.Pool], t[PoolKeyColumns.SourceId]);
 
         public void Append(PoolKey k)
         {
@@ -28,12 +29,12 @@ internal static class ResultRows
         // The two large tables bind their columns once: a name lookup per cell was a fifth of a warm fragmentation stage.
         var t = o.Timeline;
         var tk = KeyColumns.Of(t);
-        Int64Column seq = t.I64("seq"), ts = t.I64("ts_ns"), events = t.I64("events"), reserved = t.I64("reserved"), allocated = t.I64("allocated"),
-            free = t.I64("free_bytes"), largest = t.I64("largest_free"), blocks = t.I64("free_blocks"), p50 = t.I64("request_p50"), p99 = t.I64("request_p99"),
-            largestMin = t.I64("largest_free_min"), reservedMax = t.I64("reserved_max"), allocatedMax = t.I64("allocated_max");
-        Float64Column fragRate = t.F64("frag_rate"), ecr = t.F64("effective_contiguous_ratio"), seed = t.F64("entropy_seed"), log2 = t.F64("entropy_log2"),
-            log2Bytes = t.F64("entropy_log2_bytes"), unusable50 = t.F64("unusable_p50"), extfrag50 = t.F64("extfrag_p50"), unusable99 = t.F64("unusable_p99"),
-            extfrag99 = t.F64("extfrag_p99"), unusableUser = t.F64("unusable_user"), fragRateMax = t.F64("frag_rate_max");
+        Int64Column seq = t[FragmentationTimeline.Seq], ts = t[FragmentationTimeline.TsNs], events = t[FragmentationTimeline.Events], reserved = t[FragmentationTimeline.Reserved], allocated = t[FragmentationTimeline.Allocated],
+            free = t[FragmentationTimeline.FreeBytes], largest = t[FragmentationTimeline.LargestFree], blocks = t[FragmentationTimeline.FreeBlocks], p50 = t[FragmentationTimeline.RequestP50], p99 = t[FragmentationTimeline.RequestP99],
+            largestMin = t[FragmentationTimeline.LargestFreeMin], reservedMax = t[FragmentationTimeline.ReservedMax], allocatedMax = t[FragmentationTimeline.AllocatedMax];
+        Float64Column fragRate = t[FragmentationTimeline.FragRate], ecr = t[FragmentationTimeline.EffectiveContiguousRatio], seed = t[FragmentationTimeline.EntropySeed], log2 = t[FragmentationTimeline.EntropyLog2],
+            log2Bytes = t[FragmentationTimeline.EntropyLog2Bytes], unusable50 = t[FragmentationTimeline.UnusableP50], extfrag50 = t[FragmentationTimeline.ExtfragP50], unusable99 = t[FragmentationTimeline.UnusableP99],
+            extfrag99 = t[FragmentationTimeline.ExtfragP99], unusableUser = t[FragmentationTimeline.UnusableUser], fragRateMax = t[FragmentationTimeline.FragRateMax];
         foreach (var x in r.Timeline)
         {
             tk.Append(k);
@@ -53,36 +54,36 @@ internal static class ResultRows
         foreach (var x in r.Histograms)
         {
             Key(h, k);
-            h.Str("instant").Append(x.Instant); h.I64("seq").Append(x.Seq); h.I64("ts_ns").Append(x.TsNs);
-            h.I64("bucket_log2").Append(x.Bucket); h.I64("blocks").Append(x.Blocks); h.I64("bytes").Append(x.Bytes);
+            h[FreeBlockHistogram.Instant].Append(x.Instant); h[FreeBlockHistogram.Seq].Append(x.Seq); h[FreeBlockHistogram.TsNs].Append(x.TsNs);
+            h[FreeBlockHistogram.BucketLog2].Append(x.Bucket); h[FreeBlockHistogram.Blocks].Append(x.Blocks); h[FreeBlockHistogram.Bytes].Append(x.Bytes);
             h.CommitRow();
         }
         var d = o.Ooms;
         foreach (var x in r.Ooms)
         {
             Key(d, k);
-            d.I64("seq").Append(x.Seq); d.I64("ts_ns").Append(x.TsNs); d.Str("origin").Append(x.Origin); d.I64("request").Append(x.Request);
-            d.I64("free_bytes").Append(x.F); d.I64("largest_free").Append(x.L); d.I64("free_blocks").Append(x.N);
-            d.I64("reserved").Append(x.Reserved); d.I64("allocated").Append(x.Allocated); d.I64("reserved_unallocated").Append(x.Reserved - x.Allocated);
-            d.I64("device_free").Append(x.DeviceFree); d.Str("verdict").Append(x.Verdict); d.I64("extra_contiguous_needed").Append(x.ExtraContiguousNeeded);
-            d.F64("unusable_at_request").Append(x.UnusableAtRequest); d.F64("extfrag_at_request").Append(x.ExtfragAtRequest);
+            d[OomDiagnoses.Seq].Append(x.Seq); d[OomDiagnoses.TsNs].Append(x.TsNs); d[OomDiagnoses.Origin].Append(x.Origin); d[OomDiagnoses.Request].Append(x.Request);
+            d[OomDiagnoses.FreeBytes].Append(x.F); d[OomDiagnoses.LargestFree].Append(x.L); d[OomDiagnoses.FreeBlocks].Append(x.N);
+            d[OomDiagnoses.Reserved].Append(x.Reserved); d[OomDiagnoses.Allocated].Append(x.Allocated); d[OomDiagnoses.ReservedUnallocated].Append(x.Reserved - x.Allocated);
+            d[OomDiagnoses.DeviceFree].Append(x.DeviceFree); d[OomDiagnoses.Verdict].Append(x.Verdict); d[OomDiagnoses.ExtraContiguousNeeded].Append(x.ExtraContiguousNeeded);
+            d[OomDiagnoses.UnusableAtRequest].Append(x.UnusableAtRequest); d[OomDiagnoses.ExtfragAtRequest].Append(x.ExtfragAtRequest);
             d.CommitRow();
         }
         var b = o.Blame;
         foreach (var x in r.Blame)
         {
             Key(b, k);
-            b.Str("instant").Append(x.Instant); b.I64("ts_ns").Append(x.TsNs); b.I64("reference_request").Append(x.ReferenceRequest);
-            b.I64("rank").Append(x.Rank); b.I64("stack_id").Append(x.StackId); b.Str("top_frame").Append(frameOf(x.StackId));
-            b.I64("fragmented_bytes").Append(x.FragmentedBytes); b.I64("fragments").Append(x.Fragments); b.I64("live_allocations").Append(x.LiveAllocations);
+            b[FragmentationBlame.Instant].Append(x.Instant); b[FragmentationBlame.TsNs].Append(x.TsNs); b[FragmentationBlame.ReferenceRequest].Append(x.ReferenceRequest);
+            b[FragmentationBlame.Rank].Append(x.Rank); b[FragmentationBlame.StackId].Append(x.StackId); b[FragmentationBlame.TopFrame].Append(frameOf(x.StackId));
+            b[FragmentationBlame.FragmentedBytes].Append(x.FragmentedBytes); b[FragmentationBlame.Fragments].Append(x.Fragments); b[FragmentationBlame.LiveAllocations].Append(x.LiveAllocations);
             b.CommitRow();
         }
         var m = o.Heatmap;
         var mk = KeyColumns.Of(m);
-        Int64Column level = m.I64("level"), timeBin = m.I64("time_bin"), addrBin = m.I64("addr_bin"), cellTs = m.I64("ts_ns"), offStart = m.I64("offset_start"),
-            offEnd = m.I64("offset_end"), addrStart = m.I64("address_start"), topStack = m.I64("top_stack_id"), topBytes = m.I64("top_stack_bytes");
-        Float64Column allocFraction = m.F64("allocated_fraction"), fragFraction = m.F64("fragmented_fraction");
-        var state = m.Str("state");
+        Int64Column level = m[Heatmap.Level], timeBin = m[Heatmap.TimeBin], addrBin = m[Heatmap.AddrBin], cellTs = m[Heatmap.TsNs], offStart = m[Heatmap.OffsetStart],
+            offEnd = m[Heatmap.OffsetEnd], addrStart = m[Heatmap.AddressStart], topStack = m[Heatmap.TopStackId], topBytes = m[Heatmap.TopStackBytes];
+        Float64Column allocFraction = m[Heatmap.AllocatedFraction], fragFraction = m[Heatmap.FragmentedFraction];
+        var state = m[Heatmap.State];
         foreach (var x in r.Heatmap)
         {
             mk.Append(k);
@@ -96,8 +97,8 @@ internal static class ResultRows
         foreach (var x in r.Anomalies)
         {
             Key(a, k);
-            a.I64("seq").Append(x.Seq); a.I64("ts_ns").Append(x.TsNs); a.Str("kind").Append(x.Kind);
-            a.I64("address").Append(x.Address); a.I64("size").Append(x.Size); a.Str("message").Append(x.Message);
+            a[Anomalies.Seq].Append(x.Seq); a[Anomalies.TsNs].Append(x.TsNs); a[Anomalies.Kind].Append(x.Kind);
+            a[Anomalies.Address].Append(x.Address); a[Anomalies.Size].Append(x.Size); a[Anomalies.Message].Append(x.Message);
             a.CommitRow();
         }
     }

@@ -5,6 +5,7 @@ using Memtrace.Pipeline.Normalize;
 using Memtrace.Pipeline.RssGap;
 using Memtrace.Pipeline.Spin;
 using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Results;
 using Memtrace.Schemas.Stats;
 using Memtrace.Schemas.Tables;
 
@@ -98,8 +99,8 @@ public static class HostAnalysis
         var totals = new Dictionary<(string, long, long), long>();
         for (var r = 0; r < memInfo.RowCount; r++)
         {
-            if (memInfo.I64("total").Get(r) is { } total)
-                totals[(memInfo.Str("host")[r] ?? "", memInfo.I64("pid")[r], memInfo.I64("device")[r])] = total;
+            if (memInfo[GpuMemInfo.Total].Get(r) is { } total)
+                totals[(memInfo[GpuMemInfo.Host][r] ?? "", memInfo[GpuMemInfo.Pid][r], memInfo[GpuMemInfo.Device][r])] = total;
         }
         return totals;
     }
@@ -111,25 +112,25 @@ public static class HostAnalysis
         for (var r = 0; r < h.Capacity.RowCount; r++)
         {
             var c = h.Capacity;
-            var key = (c.Str("host")[r], c.Str("cgroup_path")[r], c.I64("pid")[r]);
+            var key = (c[CapacityPlan.Host][r], c[CapacityPlan.CgroupPath][r], c[CapacityPlan.Pid][r]);
             var kinds = new SortedSet<string>(StringComparer.Ordinal);
             for (var f = 0; f < h.Flags.RowCount; f++)
             {
-                if ((h.Flags.Str("host")[f], h.Flags.Str("cgroup_path")[f], h.Flags.I64("pid")[f]) == key) kinds.Add(h.Flags.Str("kind")[f]!);
+                if ((h.Flags[Schemas.Results.Flags.Host][f], h.Flags[Schemas.Results.Flags.CgroupPath][f], h.Flags[Schemas.Results.Flags.Pid][f]) == key) kinds.Add(h.Flags[Schemas.Results.Flags.Kind][f]!);
             }
             workloads.Add(new JsonObject
             {
                 ["host"] = key.Item1, ["cgroup_path"] = key.Item2, ["pid"] = key.Item3,
-                ["oom_kills"] = c.I64("ooms")[r],
-                ["peak_working_set_bytes"] = c.I64("peak_working_set").Get(r),
-                ["limit_bytes"] = c.I64("limit").Get(r),
-                ["recommended_limit_bytes"] = c.I64("recommended_limit").Get(r),
-                ["recommended_gomemlimit_bytes"] = c.I64("recommended_gomemlimit").Get(r),
+                ["oom_kills"] = c[CapacityPlan.Ooms][r],
+                ["peak_working_set_bytes"] = c[CapacityPlan.PeakWorkingSet].Get(r),
+                ["limit_bytes"] = c[CapacityPlan.Limit].Get(r),
+                ["recommended_limit_bytes"] = c[CapacityPlan.RecommendedLimit].Get(r),
+                ["recommended_gomemlimit_bytes"] = c[CapacityPlan.RecommendedGomemlimit].Get(r),
                 ["flags"] = new JsonArray(kinds.Select(k => (JsonNode)JsonValue.Create(k)!).ToArray()),
             });
         }
         var suspects = 0;
-        for (var r = 0; r < h.Spin.RowCount; r++) if (h.Spin.Bool("suspect")[r]) suspects++;
+        for (var r = 0; r < h.Spin.RowCount; r++) if (h.Spin[SpinWindows.Suspect][r]) suspects++;
         return new JsonObject
         {
             ["any_oom_kill"] = h.Kills.Values.Any(k => k.Count > 0),

@@ -39,22 +39,22 @@ public sealed class HostInputs
     public void AddCgroups(Table cgroup)
     {
         var read = CgroupReader(cgroup);
-        foreach (var ((host, path), rows) in GroupRows(cgroup, r => (cgroup.Str("host")[r] ?? "", cgroup.Str("cgroup_path")[r] ?? "")))
+        foreach (var ((host, path), rows) in GroupRows(cgroup, r => (cgroup[CgroupSamples.Host][r] ?? "", cgroup[CgroupSamples.CgroupPath][r] ?? "")))
             _cgSeries[(host, path)] = SampleTicks.Coalesce(Ordered(cgroup, "cgroup_samples", rows, read, s => s.Ts), s => s.Fields, _ => false, MergeCgroup, s => s.Ts);
         for (var r = 0; r < cgroup.RowCount; r++)
         {
-            var src = cgroup.Str("source_id")[r] ?? "";
+            var src = cgroup[Col.SourceId][r] ?? "";
             if (!_cgroupOfSource.TryGetValue(src, out var set)) _cgroupOfSource[src] = set = [];
-            set.Add(cgroup.Str("cgroup_path")[r] ?? "");
+            set.Add(cgroup[CgroupSamples.CgroupPath][r] ?? "");
         }
     }
 
     public void AddProcs(Table proc)
     {
         var read = ProcReader(proc);
-        foreach (var ((host, pid), rows) in GroupRows(proc, r => (proc.Str("host")[r] ?? "", proc.I64("pid")[r])))
+        foreach (var ((host, pid), rows) in GroupRows(proc, r => (proc[ProcSamples.Host][r] ?? "", proc[ProcSamples.Pid][r])))
         {
-            var sources = rows.Select(r => proc.Str("source_id")[r] ?? "").Distinct();
+            var sources = rows.Select(r => proc[Col.SourceId][r] ?? "").Distinct();
             var candidates = sources.SelectMany(s => _cgroupOfSource.GetValueOrDefault(s) ?? []).Distinct().ToList();
             if (candidates.Count != 1)
             {
@@ -77,7 +77,7 @@ public sealed class HostInputs
     public void AddGo(Table go)
     {
         var read = GoReader(go);
-        foreach (var ((host, recordedPid), rows) in GroupRows(go, r => (go.Str("host")[r] ?? "", go.I64("pid")[r])))
+        foreach (var ((host, recordedPid), rows) in GroupRows(go, r => (go[GoRuntimeSamples.Host][r] ?? "", go[GoRuntimeSamples.Pid][r])))
         {
             var pid = recordedPid;
             if (pid == 0 && _byPid.Keys.Where(k => k.Host == host).ToList() is { Count: 1 } only) pid = only[0].Pid;
@@ -110,10 +110,10 @@ public sealed class HostInputs
     private List<T> Ordered<T>(Table t, string table, List<int> rows, Func<int, T> read, Func<T, long> ts)
     {
         var kept = new List<T>();
-        foreach (var bySource in rows.GroupBy(r => t.Str("source_id")[r] ?? ""))
+        foreach (var bySource in rows.GroupBy(r => t[Col.SourceId][r] ?? ""))
         {
             var series = TimeOrder.Normalize(bySource.Select(read).ToList(), ts, out var back, out var dup);
-            Faults.Add(new SeriesFaults(bySource.Key, table, t.Str("host")[bySource.First()] ?? "", bySource.Count(), back, dup));
+            Faults.Add(new SeriesFaults(bySource.Key, table, ClockColumns.HostOf(t)[bySource.First()] ?? "", bySource.Count(), back, dup));
             kept.AddRange(series);
         }
         return TimeOrder.Normalize(kept, ts, out _, out _);
@@ -169,8 +169,8 @@ public sealed class HostInputs
 
     private static Func<int, ProcSample> ProcReader(Table t)
     {
-        Int64Column ts = t.I64("ts_ns"), utime = t.I64("utime_ticks"), stime = t.I64("stime_ticks"), rss = t.I64("vm_rss"), anon = t.I64("rss_anon"), file = t.I64("rss_file"), shmem = t.I64("rss_shmem");
-        var alive = t.Bool("alive");
+        Int64Column ts = t[ProcSamples.TsNs], utime = t[ProcSamples.UtimeTicks], stime = t[ProcSamples.StimeTicks], rss = t[ProcSamples.VmRss], anon = t[ProcSamples.RssAnon], file = t[ProcSamples.RssFile], shmem = t[ProcSamples.RssShmem];
+        var alive = t[ProcSamples.Alive];
         var fields = FieldsOf(t, ProcGroups);
         return r =>
         {
@@ -181,10 +181,10 @@ public sealed class HostInputs
 
     private static Func<int, CgroupSample> CgroupReader(Table t)
     {
-        Int64Column ts = t.I64("ts_ns"), version = t.I64("cgroup_version"), kmem = t.I64("kmem"), usage = t.I64("usage"), limit = t.I64("limit"), anon = t.I64("anon"),
-            file = t.I64("file"), inactive = t.I64("inactive_file"), oomKill = t.I64("oom_kill"), failcnt = t.I64("failcnt");
-        Int64Column[] kernelTerms = [t.I64("slab"), t.I64("kernel_stack"), t.I64("pagetables"), t.I64("percpu"), t.I64("sock"), t.I64("vmalloc")];
-        Float64Column psi10 = t.F64("psi_some_avg10"), psi60 = t.F64("psi_some_avg60");
+        Int64Column ts = t[CgroupSamples.TsNs], version = t[CgroupSamples.CgroupVersion], kmem = t[CgroupSamples.Kmem], usage = t[CgroupSamples.Usage], limit = t[CgroupSamples.Limit], anon = t[CgroupSamples.Anon],
+            file = t[CgroupSamples.File], inactive = t[CgroupSamples.InactiveFile], oomKill = t[CgroupSamples.OomKill], failcnt = t[CgroupSamples.Failcnt];
+        Int64Column[] kernelTerms = [t[CgroupSamples.Slab], t[CgroupSamples.KernelStack], t[CgroupSamples.Pagetables], t[CgroupSamples.Percpu], t[CgroupSamples.Sock], t[CgroupSamples.Vmalloc]];
+        Float64Column psi10 = t[CgroupSamples.PsiSomeAvg10], psi60 = t[CgroupSamples.PsiSomeAvg60];
         var fields = FieldsOf(t, CgroupGroups);
         return r =>
         {

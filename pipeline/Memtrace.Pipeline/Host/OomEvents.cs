@@ -1,4 +1,5 @@
 using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Tables;
 
 namespace Memtrace.Pipeline.Host;
 
@@ -20,9 +21,9 @@ public static class OomEvents
         var vanished = VanishWindow(w);
         for (var r = 0; r < kernelLog.RowCount; r++)
         {
-            if (kernelLog.Str("event")[r] != "oom_killed" || kernelTs[r] is not { } ts) continue;
-            if ((kernelLog.Str("host")[r] ?? "") != w.Host || kernelLog.I64("pid").Get(r) != w.Pid || w.Pid == 0) continue;
-            var evidence = $"kernel log line {kernelLog.I64("line")[r]}: {kernelLog.Str("message")[r]}";
+            if (kernelLog[KernelLog.Event][r] != "oom_killed" || kernelTs[r] is not { } ts) continue;
+            if ((kernelLog[KernelLog.Host][r] ?? "") != w.Host || kernelLog[KernelLog.Pid].Get(r) != w.Pid || w.Pid == 0) continue;
+            var evidence = $"kernel log line {kernelLog[KernelLog.Line][r]}: {kernelLog[KernelLog.Message][r]}";
             var c = counterKills.FirstOrDefault(k => k.Start - 1_000_000_000 <= ts && ts <= k.End + 1_000_000_000);
             if (c != default) evidence += $"; cgroup oom_kill {c.Before}→{c.After} between reads at {c.Start} and {c.End}";
             if (vanished is { } v && v.LastAlive - 1_000_000_000 <= ts && ts <= v.FirstGone + 1_000_000_000) evidence += $"; /proc/{w.Pid} gone between {v.LastAlive} and {v.FirstGone}";

@@ -2,6 +2,7 @@ using Memtrace.Pipeline.Host;
 using Memtrace.Schemas.Model;
 using Memtrace.Schemas.Results;
 using Memtrace.Schemas.Stats;
+using Memtrace.Schemas.Tables;
 
 namespace Memtrace.Pipeline.Normalize;
 
@@ -69,9 +70,10 @@ public static class ClockAligner
     private static long?[] ShiftMonotonic(Table t, string table, string domain, Dictionary<string, Offset> offsets, Table alignment, Dictionary<string, long> counts)
     {
         var result = new long?[t.RowCount];
-        var ts = t.I64("ts_ns");
-        var mono = t.I64("mono_ns");
-        foreach (var group in Enumerable.Range(0, t.RowCount).GroupBy(r => (Source: t.Str("source_id")[r] ?? "", Host: t.Str("host")[r] ?? "")).OrderBy(g => g.Key.Source, StringComparer.Ordinal))
+        var ts = ClockColumns.Ts(t);
+        var mono = ClockColumns.Mono(t);
+        var host = ClockColumns.HostOf(t);
+        foreach (var group in Enumerable.Range(0, t.RowCount).GroupBy(r => (Source: t[Col.SourceId][r] ?? "", Host: host[r] ?? "")).OrderBy(g => g.Key.Source, StringComparer.Ordinal))
         {
             var rows = group.ToList();
             var native = rows.All(r => !ts.IsNull(r));
@@ -102,11 +104,11 @@ public static class ClockAligner
     private static long?[] AnchorGctrace(Table gc, GoClockReads go, Table alignment, Dictionary<string, long> counts)
     {
         var result = new long?[gc.RowCount];
-        foreach (var group in Enumerable.Range(0, gc.RowCount).GroupBy(r => (Source: gc.Str("source_id")[r] ?? "", Host: gc.Str("host")[r] ?? "", Pid: gc.I64("pid")[r])).OrderBy(g => g.Key.Source, StringComparer.Ordinal))
+        foreach (var group in Enumerable.Range(0, gc.RowCount).GroupBy(r => (Source: gc[Col.SourceId][r] ?? "", Host: gc[GoGcEvents.Host][r] ?? "", Pid: gc[GoGcEvents.Pid][r])).OrderBy(g => g.Key.Source, StringComparer.Ordinal))
         {
             var rows = group.ToList();
-            var lines = rows.Select(r => new GcLine(gc.I64("gc_num")[r], gc.I64("since_start_ns")[r],
-                gc.F64("clock_sweep_term_ms")[r] + gc.F64("clock_mark_ms")[r] + gc.F64("clock_mark_term_ms")[r])).ToList();
+            var lines = rows.Select(r => new GcLine(gc[GoGcEvents.GcNum][r], gc[GoGcEvents.SinceStartNs][r],
+                gc[GoGcEvents.ClockSweepTermMs][r] + gc[GoGcEvents.ClockMarkMs][r] + gc[GoGcEvents.ClockMarkTermMs][r])).ToList();
             var reads = new List<MemStatsRead>();
             var goPids = go.Pids.Where(p => p.Host == group.Key.Host).Select(p => p.Pid).ToList();
             foreach (var read in go.Reads)
@@ -117,7 +119,7 @@ public static class ClockAligner
                 if (pidMatches) reads.Add(new MemStatsRead(read.NumGc, read.LastGcNs));
             }
             var anchor = GctraceAnchor.Anchor(lines, reads);
-            long backwards = TimeOrder.Backwards(rows, r => gc.I64("since_start_ns")[r]);
+            long backwards = TimeOrder.Backwards(rows, r => gc[GoGcEvents.SinceStartNs][r]);
             Add(counts, StatsCatalog.ClockBackwards.Key, backwards);
             if (anchor is null)
             {
@@ -126,7 +128,7 @@ public static class ClockAligner
                     $"no MemStats read of pid {group.Key.Pid} has a NumGC matching a gctrace line; '@s' stays relative to process start");
                 continue;
             }
-            foreach (var r in rows) result[r] = anchor.ProcessStartNs + gc.I64("since_start_ns")[r];
+            foreach (var r in rows) result[r] = anchor.ProcessStartNs + gc[GoGcEvents.SinceStartNs][r];
             Row(alignment, group.Key.Source, "go_gc_events", group.Key.Host, "process-relative", "gctrace-numgc", "aligned", anchor.ProcessStartNs, anchor.SpreadNs, anchor.Pairs, rows.Count, backwards, 0,
                 $"process start = LastGC − @s − wall phases, median over {anchor.Pairs} cycles matched by NumGC");
         }
@@ -135,9 +137,9 @@ public static class ClockAligner
 
     private static void Row(Table t, string source, string table, string host, string domain, string method, string status, long? offset, long? error, long pairs, long rows, long backwards, long dups, string message)
     {
-        t.Str("source_id").Append(source); t.Str("table").Append(table); t.Str("host").Append(host); t.Str("domain").Append(domain);
-        t.Str("method").Append(method); t.Str("status").Append(status); t.I64("offset_ns").Append(offset); t.I64("error_ns").Append(error);
-        t.I64("pairs").Append(pairs); t.I64("rows").Append(rows); t.I64("backwards").Append(backwards); t.I64("duplicates").Append(dups); t.Str("message").Append(message);
+        t[Col.SourceId].Append(source); t[ClockAlignment.Table].Append(table); t[ClockAlignment.Host].Append(host); t[ClockAlignment.Domain].Append(domain);
+        t[ClockAlignment.Method].Append(method); t[ClockAlignment.Status].Append(status); t[ClockAlignment.OffsetNs].Append(offset); t[ClockAlignment.ErrorNs].Append(error);
+        t[ClockAlignment.Pairs].Append(pairs); t[ClockAlignment.Rows].Append(rows); t[ClockAlignment.Backwards].Append(backwards); t[ClockAlignment.Duplicates].Append(dups); t[ClockAlignment.Message].Append(message);
         t.CommitRow();
     }
 
@@ -151,9 +153,9 @@ public sealed class DualClockPairs
 
     public void Add(Table t)
     {
-        var mono = t.I64("mono_ns");
-        var ts = t.I64("ts_ns");
-        var host = t.Str("host");
+        var mono = ClockColumns.Mono(t);
+        var ts = ClockColumns.Ts(t);
+        var host = ClockColumns.HostOf(t);
         for (var r = 0; r < t.RowCount; r++)
         {
             if (mono.IsNull(r) || ts.IsNull(r)) continue;
@@ -175,10 +177,10 @@ public sealed class GoClockReads
         var g = new GoClockReads();
         for (var r = 0; r < go.RowCount; r++)
         {
-            var host = go.Str("host")[r] ?? "";
-            var pid = go.I64("pid")[r];
+            var host = go[GoRuntimeSamples.Host][r] ?? "";
+            var pid = go[GoRuntimeSamples.Pid][r];
             g.Pids.Add((host, pid));
-            if (go.I64("num_gc").Get(r) is { } n && go.I64("last_gc_ns").Get(r) is { } last) g.Reads.Add((host, pid, n, last));
+            if (go[GoRuntimeSamples.NumGc].Get(r) is { } n && go[GoRuntimeSamples.LastGcNs].Get(r) is { } last) g.Reads.Add((host, pid, n, last));
         }
         return g;
     }

@@ -23,12 +23,12 @@ internal static class GpuSections
     public const string States = "afgu"; // allocated, free, fragmented gap, unmapped
 
     private static string PoolKey(Table t, int i) =>
-        $"{t.Str("pool")[i]} · cuda:{t.I64("device")[i]}{(t.Str("host")[i] is { Length: > 0 } h ? $" · {h}" : "")}{(t.I64("pid")[i] != 0 ? $" · pid {t.I64("pid")[i]}" : "")} · source {t.Str("source_id")[i]}";
+        $"{t[PoolKeyColumns.Pool][i]} · cuda:{t[PoolKeyColumns.Device][i]}{(t[PoolKeyColumns.Host][i] is { Length: > 0 } h ? $" · {h}" : "")}{(t[PoolKeyColumns.Pid][i] != 0 ? $" · pid {t[PoolKeyColumns.Pid][i]}" : "")} · source {t[PoolKeyColumns.SourceId][i]}";
 
     public static JsonArray Data(Table timeline, Table heat, Table ooms, Table stacks)
     {
         var frames = new Dictionary<long, (string Top, IReadOnlyList<string> Frames)>();
-        for (var i = 0; i < stacks.RowCount; i++) frames[stacks.I64("stack_id")[i]] = (stacks.Str("top_frame")[i] ?? "", stacks.StrList("frames")[i]);
+        for (var i = 0; i < stacks.RowCount; i++) frames[stacks[StackFramesTable.StackId][i]] = (stacks[StackFramesTable.TopFrame][i] ?? "", stacks[StackFramesTable.Frames][i]);
         var tlRows = Group(timeline);
         var hmRows = Group(heat);
         var oomRows = Group(ooms);
@@ -49,11 +49,11 @@ internal static class GpuSections
                 ["levels"] = Levels(heat, hm, t0, stackIndex),
                 ["ooms"] = new JsonArray(om.Select(i => (JsonNode)new JsonObject
                 {
-                    ["t"] = Ms(ooms.I64("ts_ns")[i] - t0),
+                    ["t"] = Ms(ooms[OomDiagnoses.TsNs][i] - t0),
                     // Its row's id in the OOM table, which gets a link that zooms this heatmap around it.
-                    ["rowId"] = Run.Findings.OomAnchor(ooms.Str("source_id")[i] ?? "", ooms.I64("seq")[i]),
-                    ["request"] = ooms.I64("request")[i],
-                    ["verdict"] = ooms.Str("verdict")[i],
+                    ["rowId"] = Run.Findings.OomAnchor(ooms[PoolKeyColumns.SourceId][i] ?? "", ooms[OomDiagnoses.Seq][i]),
+                    ["request"] = ooms[OomDiagnoses.Request][i],
+                    ["verdict"] = ooms[OomDiagnoses.Verdict][i],
                 }).ToArray()),
                 ["tl"] = Timeline(timeline, tl, t0),
             };
@@ -70,16 +70,16 @@ internal static class GpuSections
     /// </summary>
     private static (long T0, long T1) TimeRange(Table heat, List<int> hm, Table timeline, List<int> tl)
     {
-        var level0 = hm.Where(i => heat.I64("level")[i] == 0 && heat.I64("addr_bin")[i] == 0).ToList();
+        var level0 = hm.Where(i => heat[Heatmap.Level][i] == 0 && heat[Heatmap.AddrBin][i] == 0).ToList();
         if (level0.Count >= 2)
         {
             var bins = level0.Count;
-            var first = heat.I64("ts_ns")[level0.MinBy(i => heat.I64("time_bin")[i])];
-            var last = heat.I64("ts_ns")[level0.MaxBy(i => heat.I64("time_bin")[i])];
+            var first = heat[Heatmap.TsNs][level0.MinBy(i => heat[Heatmap.TimeBin][i])];
+            var last = heat[Heatmap.TsNs][level0.MaxBy(i => heat[Heatmap.TimeBin][i])];
             var span = (long)Math.Round((double)(last - first) * bins / (bins - 1));
             return (last - span, last);
         }
-        var times = tl.Select(i => timeline.I64("ts_ns")[i]).Concat(hm.Select(i => heat.I64("ts_ns")[i])).ToList();
+        var times = tl.Select(i => timeline[FragmentationTimeline.TsNs][i]).Concat(hm.Select(i => heat[Heatmap.TsNs][i])).ToList();
         return times.Count == 0 ? (0, 0) : (times.Min(), times.Max());
     }
 
@@ -114,11 +114,11 @@ internal static class GpuSections
     private static JsonArray Levels(Table heat, List<int> rows, long t0, Dictionary<long, int> stackIndex)
     {
         var levels = new JsonArray();
-        foreach (var level in rows.GroupBy(i => heat.I64("level")[i]).OrderBy(g => g.Key))
+        foreach (var level in rows.GroupBy(i => heat[Heatmap.Level][i]).OrderBy(g => g.Key))
         {
             var cells = level.ToList();
-            var tb = (int)cells.Max(i => heat.I64("time_bin")[i]) + 1;
-            var ab = (int)cells.Max(i => heat.I64("addr_bin")[i]) + 1;
+            var tb = (int)cells.Max(i => heat[Heatmap.TimeBin][i]) + 1;
+            var ab = (int)cells.Max(i => heat[Heatmap.AddrBin][i]) + 1;
             var state = new char[tb * ab];
             var alloc = new char[tb * ab];
             var stack = new int[tb * ab];
@@ -130,19 +130,19 @@ internal static class GpuSections
             var addr = new long[ab];
             foreach (var i in cells)
             {
-                var (t, a) = ((int)heat.I64("time_bin")[i], (int)heat.I64("addr_bin")[i]);
+                var (t, a) = ((int)heat[Heatmap.TimeBin][i], (int)heat[Heatmap.AddrBin][i]);
                 var c = t * ab + a;
-                state[c] = heat.Str("state")[i] switch { "allocated" => 'a', "free" => 'f', "fragmented" => 'g', _ => 'u' };
-                alloc[c] = (char)('A' + (int)Math.Round(Math.Clamp(heat.F64("allocated_fraction")[i], 0, 1) * 20));
-                if (heat.I64("top_stack_id").Get(i) is { } sid)
+                state[c] = heat[Heatmap.State][i] switch { "allocated" => 'a', "free" => 'f', "fragmented" => 'g', _ => 'u' };
+                alloc[c] = (char)('A' + (int)Math.Round(Math.Clamp(heat[Heatmap.AllocatedFraction][i], 0, 1) * 20));
+                if (heat[Heatmap.TopStackId].Get(i) is { } sid)
                 {
                     if (!stackIndex.TryGetValue(sid, out var si)) stackIndex[sid] = si = stackIndex.Count;
                     stack[c] = si;
                 }
-                ts[t] = Ms(heat.I64("ts_ns")[i] - t0);
-                off[a] = heat.I64("offset_start")[i];
-                off[a + 1] = heat.I64("offset_end")[i];
-                addr[a] = heat.I64("address_start")[i];
+                ts[t] = Ms(heat[Heatmap.TsNs][i] - t0);
+                off[a] = heat[Heatmap.OffsetStart][i];
+                off[a + 1] = heat[Heatmap.OffsetEnd][i];
+                addr[a] = heat[Heatmap.AddressStart][i];
             }
             levels.Add(new JsonObject
             {
@@ -196,7 +196,7 @@ internal static class GpuSections
             }
         }
         var chosen = keep.ToList();
-        var o = new JsonObject { ["t"] = new JsonArray(chosen.Select(i => (JsonNode)Ms(t.I64("ts_ns")[i] - t0)).ToArray()) };
+        var o = new JsonObject { ["t"] = new JsonArray(chosen.Select(i => (JsonNode)Ms(t[FragmentationTimeline.TsNs][i] - t0)).ToArray()) };
         foreach (var (name, col) in Series)
             o[name] = new JsonArray(chosen.Select(i => (JsonNode)Math.Round(Value(t, col, i), 6)).ToArray());
         return o;
@@ -213,7 +213,7 @@ internal static class GpuSections
     public static void Tables(StringBuilder sb, Table ooms, Table blame, Table stacks, Action<StringBuilder>? afterOoms = null)
     {
         HtmlReport.Section(sb, "oom", "OOM diagnoses", ooms,
-            ["pool", "ts_ns", "origin", "request", "free_bytes", "largest_free", "device_free", "verdict", "extra_contiguous_needed"], rowId: i => Run.Findings.OomAnchor(ooms.Str("source_id")[i] ?? "", ooms.I64("seq")[i]));
+            ["pool", "ts_ns", "origin", "request", "free_bytes", "largest_free", "device_free", "verdict", "extra_contiguous_needed"], rowId: i => Run.Findings.OomAnchor(ooms[PoolKeyColumns.SourceId][i] ?? "", ooms[OomDiagnoses.Seq][i]));
         afterOoms?.Invoke(sb);
         const string title = "Fragmentation blame: the stacks whose live blocks border small free fragments";
         if (blame.RowCount == 0)
@@ -223,20 +223,20 @@ internal static class GpuSections
         }
         sb.Append($"<h2 id=\"blame\">{HtmlReport.E(title)}</h2>");
         var frames = new Dictionary<long, IReadOnlyList<string>>();
-        for (var i = 0; i < stacks.RowCount; i++) frames[stacks.I64("stack_id")[i]] = stacks.StrList("frames")[i];
+        for (var i = 0; i < stacks.RowCount; i++) frames[stacks[StackFramesTable.StackId][i]] = stacks[StackFramesTable.Frames][i];
         sb.Append("<div class=\"scroll\"><table><tr><th>pool</th><th>instant</th><th>rank</th><th>stack (click for frames)</th><th>fragmented bytes</th><th>fragments</th><th>live allocations</th></tr>");
         // Real stacks first: a fragment bordered by allocations whose stack was not recorded names no code to change.
-        var order = Enumerable.Range(0, blame.RowCount).OrderBy(i => blame.I64("stack_id").Get(i) is null or 0 || blame.Str("top_frame")[i] == Run.Findings.NoStack ? 1 : 0).ThenBy(i => i).Take(500);
+        var order = Enumerable.Range(0, blame.RowCount).OrderBy(i => blame[FragmentationBlame.StackId].Get(i) is null or 0 || blame[FragmentationBlame.TopFrame][i] == Run.Findings.NoStack ? 1 : 0).ThenBy(i => i).Take(500);
         foreach (var i in order)
         {
-            var all = blame.I64("stack_id").Get(i) is { } id ? frames.GetValueOrDefault(id) ?? [] : [];
-            sb.Append("<tr><td>").Append(HtmlReport.E(PoolKey(blame, i))).Append("</td><td>").Append(HtmlReport.E(blame.Str("instant")[i] ?? ""))
-              .Append("</td><td>").Append(blame.I64("rank")[i]).Append("</td><td><details><summary>")
-              .Append(HtmlReport.E(blame.Str("top_frame")[i] ?? "")).Append("</summary><ol class=\"frames\">");
+            var all = blame[FragmentationBlame.StackId].Get(i) is { } id ? frames.GetValueOrDefault(id) ?? [] : [];
+            sb.Append("<tr><td>").Append(HtmlReport.E(PoolKey(blame, i))).Append("</td><td>").Append(HtmlReport.E(blame[FragmentationBlame.Instant][i] ?? ""))
+              .Append("</td><td>").Append(blame[FragmentationBlame.Rank][i]).Append("</td><td><details><summary>")
+              .Append(HtmlReport.E(blame[FragmentationBlame.TopFrame][i] ?? "")).Append("</summary><ol class=\"frames\">");
             foreach (var f in all) sb.Append("<li>").Append(HtmlReport.E(f)).Append("</li>");
             if (all.Count == 0) sb.Append("<li class=\"muted\">no frames recorded</li>");
-            sb.Append("</ol></details></td><td>").Append(HtmlReport.E(HtmlReport.Human(blame.I64("fragmented_bytes")[i])))
-              .Append("</td><td>").Append(blame.I64("fragments")[i]).Append("</td><td>").Append(blame.I64("live_allocations")[i]).Append("</td></tr>");
+            sb.Append("</ol></details></td><td>").Append(HtmlReport.E(HtmlReport.Human(blame[FragmentationBlame.FragmentedBytes][i])))
+              .Append("</td><td>").Append(blame[FragmentationBlame.Fragments][i]).Append("</td><td>").Append(blame[FragmentationBlame.LiveAllocations][i]).Append("</td></tr>");
         }
         sb.Append("</table></div>");
     }

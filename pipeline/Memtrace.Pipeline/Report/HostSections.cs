@@ -47,23 +47,23 @@ internal static class HostSections
         else sb.Append("<h2 id=\"host\">Host memory: where the bytes are</h2>");
         // Loaded once for every workload's chart (per workload, 20 workloads re-read them 20 times).
         var flags = HtmlReport.Load(outDir, Flags.Def);
-        foreach (var group in Enumerable.Range(0, wide.RowCount).GroupBy(r => (wide.Str("host")[r], wide.Str("cgroup_path")[r], wide.I64("pid")[r])))
+        foreach (var group in Enumerable.Range(0, wide.RowCount).GroupBy(r => (wide[RssGapWide.Host][r], wide[RssGapWide.CgroupPath][r], wide[RssGapWide.Pid][r])))
         {
             Chart(sb, wide, group.Key, group.ToList(), Overlays(timeline, flags, group.Key));
             LayerTable(sb, wide, group.ToList(), Capacity(outDir, group.Key.Item3));
         }
         // The worst first: critical, then warning, then info; in time within each.
         string[] severities = ["critical", "warning", "info"];
-        var bySeverity = Enumerable.Range(0, flags.RowCount).OrderBy(r => Array.IndexOf(severities, flags.Str("severity")[r])).ThenBy(r => flags.I64("start_ts_ns")[r]).ThenBy(r => r).ToArray();
+        var bySeverity = Enumerable.Range(0, flags.RowCount).OrderBy(r => Array.IndexOf(severities, flags[Flags.Severity][r])).ThenBy(r => flags[Flags.StartTsNs][r]).ThenBy(r => r).ToArray();
         var sorted = flags.Permute(bySeverity);
         HtmlReport.Section(sb, "flags", "Flags (worst first)", sorted, ["pid", "kind", "severity", "start_ts_ns", "end_ts_ns", "evidence"],
-            rowId: i => Run.Findings.FlagAnchor(sorted.I64("pid")[i], sorted.Str("kind")[i] ?? "", sorted.I64("start_ts_ns")[i]));
+            rowId: i => Run.Findings.FlagAnchor(sorted[Flags.Pid][i], sorted[Flags.Kind][i] ?? "", sorted[Flags.StartTsNs][i]));
         HtmlReport.Section(sb, "capacity", "Capacity plan", HtmlReport.Load(outDir, CapacityPlan.Def),
             ["pid", "cgroup_path", "peak_usage", "peak_working_set", "peak_rss", "peak_go_managed", "limit", "recommended_limit", "recommended_gomemlimit", "alert_rss_a", "alert_rss_b", "ooms"]);
         HtmlReport.Section(sb, "alerts", "RSS alerts replayed over the trace (seed 004)", HtmlReport.Load(outDir, AlertBacktest.Def),
             ["pid", "alert", "threshold_min", "threshold_max", "first_fire_ts_ns", "oom_ts_ns", "fired_before_oom", "lead_time_ns", "episodes", "false_alarms", "basis"]);
         var spin = HtmlReport.Load(outDir, SpinWindows.Def);
-        HtmlReport.Section(sb, "spin", "epoll windows (suspect first)", spin.Permute(Enumerable.Range(0, spin.RowCount).OrderBy(r => spin.Bool("suspect")[r] ? 0 : 1).ThenBy(r => r).ToArray()),
+        HtmlReport.Section(sb, "spin", "epoll windows (suspect first)", spin.Permute(Enumerable.Range(0, spin.RowCount).OrderBy(r => spin[SpinWindows.Suspect][r] ? 0 : 1).ThenBy(r => r).ToArray()),
             ["pid", "syscall", "window_start_ns", "calls_per_s", "zero_return_fraction", "timeout0_fraction", "cpu_percent", "goroutines_min", "goroutines_max", "suspect", "reason"]);
         HtmlReport.Section(sb, "clocks", "Clock alignment", HtmlReport.Load(outDir, ClockAlignment.Def),
             ["source_id", "table", "domain", "method", "status", "offset_ns", "error_ns", "pairs", "rows", "backwards", "duplicates", "message"]);
@@ -73,28 +73,28 @@ internal static class HostSections
     {
         var plan = HtmlReport.Load(outDir, CapacityPlan.Def);
         for (var i = 0; i < plan.RowCount; i++)
-            if (plan.I64("pid")[i] == pid) return plan.I64("first_oom_ts_ns").Get(i);
+            if (plan[CapacityPlan.Pid][i] == pid) return plan[CapacityPlan.FirstOomTsNs].Get(i);
         return null;
     }
 
     /// <summary>The layers at the peak total and at the last attributed instant before the first OOM kill.</summary>
     private static void LayerTable(StringBuilder sb, Table t, List<int> rows, long? oomNs)
     {
-        var peak = rows.MaxBy(r => t.I64("total")[r]);
-        var columns = new List<(string Title, int Row)> { ($"peak ({HtmlReport.E(Instant(t.I64("ts_ns")[peak]))})", peak) };
-        if (oomNs is { } oom && rows.Where(r => t.I64("ts_ns")[r] < oom).DefaultIfEmpty(-1).Max() is var before and >= 0)
-            columns.Add(before == peak ? ("at the OOM kill (same instant)", before) : ($"last before the OOM kill ({HtmlReport.E(Instant(t.I64("ts_ns")[before]))})", before));
+        var peak = rows.MaxBy(r => t[RssGapWide.Total][r]);
+        var columns = new List<(string Title, int Row)> { ($"peak ({HtmlReport.E(Instant(t[RssGapWide.TsNs][peak]))})", peak) };
+        if (oomNs is { } oom && rows.Where(r => t[RssGapWide.TsNs][r] < oom).DefaultIfEmpty(-1).Max() is var before and >= 0)
+            columns.Add(before == peak ? ("at the OOM kill (same instant)", before) : ($"last before the OOM kill ({HtmlReport.E(Instant(t[RssGapWide.TsNs][before]))})", before));
         sb.Append("<div class=\"scroll\"><table class=\"layers\"><tr><th>layer</th>");
         foreach (var c in columns) sb.Append("<th>").Append(c.Title).Append("</th>");
         sb.Append("</tr>");
-        foreach (var layer in RssGapAttribution.Layers)
+        foreach (var layer in RssGapWide.LayerColumns)
         {
             sb.Append("<tr><td>").Append(HtmlReport.E(layer.Name)).Append("</td>");
-            foreach (var c in columns) sb.Append("<td>").Append(HtmlReport.E(HtmlReport.Human(t.I64(layer.Name)[c.Row]))).Append("</td>");
+            foreach (var c in columns) sb.Append("<td>").Append(HtmlReport.E(HtmlReport.Human(t[layer][c.Row]))).Append("</td>");
             sb.Append("</tr>");
         }
-        sb.Append("<tr><th>total (").Append(HtmlReport.E(t.Str("total_kind")[peak] ?? "")).Append(")</th>");
-        foreach (var c in columns) sb.Append("<th>").Append(HtmlReport.E(HtmlReport.Human(t.I64("total")[c.Row]))).Append("</th>");
+        sb.Append("<tr><th>total (").Append(HtmlReport.E(t[RssGapWide.TotalKind][peak] ?? "")).Append(")</th>");
+        foreach (var c in columns) sb.Append("<th>").Append(HtmlReport.E(HtmlReport.Human(t[RssGapWide.Total][c.Row]))).Append("</th>");
         sb.Append("</tr></table></div>");
     }
 
@@ -105,11 +105,11 @@ internal static class HostSections
 
     private static List<Overlay> Overlays(Table mt, Table flags, (string? Host, string? Cgroup, long Pid) key)
     {
-        var rows = Enumerable.Range(0, mt.RowCount).Where(r => mt.I64("pid")[r] == key.Pid && mt.Str("host")[r] == key.Host && mt.Str("cgroup_path")[r] == key.Cgroup).ToList();
-        var ws = rows.Where(r => mt.I64("working_set").Get(r) is not null).Select(r => (mt.I64("ts_ns")[r], mt.I64("working_set").Get(r))).ToList();
-        var limit = rows.Where(r => mt.I64("limit").Get(r) is not null).Select(r => (mt.I64("ts_ns")[r], mt.I64("limit").Get(r))).ToList();
-        var kills = Enumerable.Range(0, flags.RowCount).Where(r => flags.I64("pid")[r] == key.Pid && flags.Str("kind")[r] == FlagKinds.OomKill.Name)
-            .Select(r => (flags.I64("start_ts_ns")[r], (long?)null)).ToList();
+        var rows = Enumerable.Range(0, mt.RowCount).Where(r => mt[MemoryTimeline.Pid][r] == key.Pid && mt[MemoryTimeline.Host][r] == key.Host && mt[MemoryTimeline.CgroupPath][r] == key.Cgroup).ToList();
+        var ws = rows.Where(r => mt[MemoryTimeline.WorkingSet].Get(r) is not null).Select(r => (mt[MemoryTimeline.TsNs][r], mt[MemoryTimeline.WorkingSet].Get(r))).ToList();
+        var limit = rows.Where(r => mt[MemoryTimeline.Limit].Get(r) is not null).Select(r => (mt[MemoryTimeline.TsNs][r], mt[MemoryTimeline.Limit].Get(r))).ToList();
+        var kills = Enumerable.Range(0, flags.RowCount).Where(r => flags[Flags.Pid][r] == key.Pid && flags[Flags.Kind][r] == FlagKinds.OomKill.Name)
+            .Select(r => (flags[Flags.StartTsNs][r], (long?)null)).ToList();
         return [new("cgroup limit", "#d00", true, limit), new("working set", "#000", false, ws), new("OOM kill", "#d00", false, kills)];
     }
 
@@ -123,12 +123,12 @@ internal static class HostSections
         // Two points per pixel column are all a chart can show: each column keeps its peak instant, so the
         // report stays small for a day of samples (20 workloads × 2 Hz made it 97 MB) and no spike is lost.
         const int points = 2 * (W - L - R);
-        rows = Thin(rows, r => t.I64("ts_ns")[r], r => t.I64("total")[r], points);
+        rows = Thin(rows, r => t[RssGapWide.TsNs][r], r => t[RssGapWide.Total][r], points);
         overlays = overlays.Select(o => o with { Points = Thin(o.Points, p => p.Ts, p => p.Bytes ?? 0, points) }).ToList();
-        var layers = RssGapAttribution.Layers.Select(l => l.Name).ToArray();
-        var times = rows.Select(r => t.I64("ts_ns")[r]).Concat(overlays.SelectMany(o => o.Points.Select(p => p.Ts))).ToList();
+        var layers = RssGapWide.LayerColumns.Select(l => t[l]).ToArray();
+        var times = rows.Select(r => t[RssGapWide.TsNs][r]).Concat(overlays.SelectMany(o => o.Points.Select(p => p.Ts))).ToList();
         long t0 = times.Min(), t1 = Math.Max(times.Max(), t0 + 1);
-        double top = rows.Max(r => layers.Sum(l => Math.Max(0, t.I64(l)[r]))), bottom = rows.Min(r => layers.Sum(l => Math.Min(0, t.I64(l)[r])));
+        double top = rows.Max(r => layers.Sum(l => Math.Max(0, l[r]))), bottom = rows.Min(r => layers.Sum(l => Math.Min(0, l[r])));
         top = Math.Max(top, overlays.SelectMany(o => o.Points).Select(p => (double)(p.Bytes ?? 0)).DefaultIfEmpty(0).Max());
         var range = Math.Max(1, top - bottom);
         string N(double v) => v.ToString("0.#", CultureInfo.InvariantCulture);
@@ -143,15 +143,15 @@ internal static class HostSections
             var upper = new List<string>();
             for (var k = 0; k < rows.Count; k++)
             {
-                var v = t.I64(layers[li])[rows[k]];
+                var v = layers[li][rows[k]];
                 ref var baseline = ref v >= 0 ? ref pos[k] : ref neg[k];
-                var x = N(X(t.I64("ts_ns")[rows[k]]));
+                var x = N(X(t[RssGapWide.TsNs][rows[k]]));
                 lower.Add($"{x},{N(Y(baseline))}");
                 baseline += v;
                 upper.Add($"{x},{N(Y(baseline))}");
             }
             lower.Reverse();
-            sb.Append($"<polygon fill=\"{Colors[li % Colors.Length]}\" points=\"{string.Join(' ', upper)} {string.Join(' ', lower)}\"><title>{layers[li]}</title></polygon>");
+            sb.Append($"<polygon fill=\"{Colors[li % Colors.Length]}\" points=\"{string.Join(' ', upper)} {string.Join(' ', lower)}\"><title>{layers[li].Def.Name}</title></polygon>");
         }
         var (unit, unitName) = AxisTicks.ByteUnit(range);
         foreach (var v in AxisTicks.Nice(bottom / unit, top / unit, 5))
@@ -173,7 +173,7 @@ internal static class HostSections
                 sb.Append($"<polyline fill=\"none\" stroke=\"{o.Color}\" stroke-width=\"1.5\"{dash} points=\"{string.Join(' ', o.Points.Select(p => $"{N(X(p.Ts))},{N(Y(p.Bytes!.Value))}"))}\"><title>{o.Name}</title></polyline>");
         }
         sb.Append("</svg><div class=\"legend\">");
-        for (var li = 0; li < layers.Length; li++) sb.Append($"<span class=\"sw\" style=\"background:{Colors[li % Colors.Length]}\"></span>{layers[li]}");
+        for (var li = 0; li < layers.Length; li++) sb.Append($"<span class=\"sw\" style=\"background:{Colors[li % Colors.Length]}\"></span>{layers[li].Def.Name}");
         sb.Append("<span class=\"sw\" style=\"background:#000\"></span>working set<span class=\"sw\" style=\"background:#fff;border:2px dashed #d00\"></span>cgroup limit<span class=\"oomkey\">┃ OOM kill</span></div>");
     }
 

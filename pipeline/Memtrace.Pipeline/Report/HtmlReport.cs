@@ -70,8 +70,8 @@ public static class HtmlReport
         Section(sb, "gpucap", "GPU capacity", Load(outDir, GpuCapacity.Def), ["pool", "peak_allocated", "peak_reserved", "ooms", "fragmentation_ooms", "device_total", "device_needed", "device_needed_if_compacted"]);
         HostSections.Render(sb, outDir, hostTimeline);
         // Counters: the non-zero ones first; the zero rows (one per declared counter) behind a disclosure.
-        var nonZero = Enumerable.Range(0, stats.RowCount).Where(i => stats.I64("value")[i] != 0).ToArray();
-        var zero = Enumerable.Range(0, stats.RowCount).Where(i => stats.I64("value")[i] == 0).ToArray();
+        var nonZero = Enumerable.Range(0, stats.RowCount).Where(i => stats[StatsTable.Value][i] != 0).ToArray();
+        var zero = Enumerable.Range(0, stats.RowCount).Where(i => stats[StatsTable.Value][i] == 0).ToArray();
         Section(sb, "stats", "Counters (non-zero)", stats.Permute(nonZero), ["stat_key", "severity", "value", "description"]);
         sb.Append($"<details><summary>{zero.Length} counters at zero</summary>");
         Section(sb, "stats-zero", "Counters at zero", stats.Permute(zero), ["stat_key", "severity", "description"]);
@@ -148,7 +148,7 @@ public static class HtmlReport
             sb.Append(rowId is null ? "<tr>" : $"<tr id=\"{E(rowId(i))}\">");
             foreach (var c in cols)
             {
-                var text = c == "pool" ? $"{t.Str("pool")[i]} cuda:{t.I64("device")[i]} ({t.Str("source_id")[i]})" : Cell(t[c], i);
+                var text = c == "pool" ? $"{t[PoolKeyColumns.Pool][i]} cuda:{t[PoolKeyColumns.Device][i]} ({t[PoolKeyColumns.SourceId][i]})" : Cell(t[c], i);
                 sb.Append($"<td>{E(text)}</td>");
             }
             sb.Append("</tr>");
@@ -163,7 +163,7 @@ public static class HtmlReport
         foreach (var t in timelines)
         {
             if (t.RowCount == 0) continue;
-            foreach (var ts in t.I64("ts_ns").Values) first = Math.Min(first ?? long.MaxValue, ts);
+            foreach (var ts in ClockColumns.Ts(t).Values) first = Math.Min(first ?? long.MaxValue, ts);
         }
         return first;
     }

@@ -24,8 +24,8 @@ internal static class ReportScript
         var STEPS={{{Run.ByteSize.ScriptSteps}}};
         function human(b){var a=Math.abs(b);for(var i=0;i<STEPS.length;i++){var s=STEPS[i];if(a>=s[0])return (b/s[0]).toFixed(s[2])+' '+s[1];}return Math.round(b)+' B';}
         function clock(ms){return new Date(ms).toISOString().substr(11,12);}
-        function ticks(lo,hi,n){var raw=(hi-lo)/n;if(!(raw>0))return [lo];var mag=Math.pow(10,Math.floor(Math.log10(raw)));var r=raw/mag;
-          var step=(r<1.5?1:r<3.5?2:r<7.5?5:10)*mag;var out=[];for(var v=Math.ceil(lo/step)*step;v<=hi+step*1e-9;v+=step)out.push(v);return out;}
+        function ticks(lo,hi,n){var raw=(hi-lo)/n;if(!(raw>0))return [];var mag=Math.pow(10,Math.floor(Math.log10(raw)));var r=raw/mag;
+          var step=r<1.5?mag:r<3.5?2*mag:r<7.5?5*mag:10*mag;var out=[];for(var v=Math.ceil(lo/step)*step;v<=hi+step*1e-9;v+=step)out.push(Math.abs(v)<step*1e-9?0:v);return out;}
         function runs(r,n){var out=new Int32Array(n).fill(-1),k=0;for(var i=0;i<r.length;i+=2)for(var j=0;j<r[i+1]&&k<n;j++)out[k++]=r[i];return out;}
         function swatch(parent,color,label){var s=el('span','sw');s.style.background=color;parent.appendChild(s);parent.appendChild(document.createTextNode(label));}
 

@@ -25,15 +25,15 @@ internal static class WhatIfSection
             var key = Key(whatif, start);
             var end = start;
             while (end < whatif.RowCount && Key(whatif, end) == key) end++;
-            sb.Append($"<h3>{HtmlReport.E($"{whatif.Str("pool")[start]} cuda:{whatif.I64("device")[start]} ({whatif.Str("source_id")[start]})")}</h3>");
+            sb.Append($"<h3>{HtmlReport.E($"{whatif[PoolKeyColumns.Pool][start]} cuda:{whatif[PoolKeyColumns.Device][start]} ({whatif[PoolKeyColumns.SourceId][start]})")}</h3>");
             if (checks.TryGetValue(key, out var c)) sb.Append($"<p>{HtmlReport.E(CheckLine(check, c))}</p>");
-            var capacity = whatif.I64("capacity").Get(start);
-            var origin = whatif.Str("capacity_origin")[start];
-            sb.Append($"<p>device capacity {HtmlReport.E(capacity is { } cap ? ByteSize.Format(cap) : "unlimited")} ({HtmlReport.E(Allocators.CapacityOrigins.Describe(origin))}); status {HtmlReport.E(whatif.Str("status")[start] ?? "")}</p>");
+            var capacity = whatif[WhatIf.Capacity].Get(start);
+            var origin = whatif[WhatIf.CapacityOrigin][start];
+            sb.Append($"<p>device capacity {HtmlReport.E(capacity is { } cap ? ByteSize.Format(cap) : "unlimited")} ({HtmlReport.E(Allocators.CapacityOrigins.Describe(origin))}); status {HtmlReport.E(whatif[WhatIf.Status][start] ?? "")}</p>");
             sb.Append("<div class=\"scroll\"><table><tr><th>configuration</th><th>PYTORCH_CUDA_ALLOC_CONF</th><th>OOMs</th><th>first failed request</th><th>avoids the recorded OOM</th><th>peak reserved</th><th>smallest capacity without OOM</th></tr>");
             foreach (var (startName, heading) in new[] { ("trace", "changed at the trace's first event (the layout the recorded run had then)"), ("empty", "in force from an empty allocator (allocations made before the trace replayed first)") })
             {
-                var rows = Enumerable.Range(start, end - start).Where(i => whatif.Str("start")[i] == startName).ToList();
+                var rows = Enumerable.Range(start, end - start).Where(i => whatif[WhatIf.Start][i] == startName).ToList();
                 if (rows.Count == 0) continue;
                 sb.Append($"<tr><th colspan=\"7\">{HtmlReport.E(heading)}</th></tr>");
                 foreach (var i in rows) Row(sb, whatif, i);
@@ -64,23 +64,23 @@ internal static class WhatIfSection
 
     private static void Row(StringBuilder sb, Table whatif, int i)
     {
-        var avoids = whatif.Bool("avoids_recorded_oom").Get(i);
-        var ok = whatif.I64("ooms")[i] == 0;
-        sb.Append($"<tr class=\"{(ok ? "okrow" : "")}\"><td>{HtmlReport.E(whatif.Str("config")[i] ?? "")}</td><td><code>{HtmlReport.E(whatif.Str("alloc_conf")[i] is { Length: > 0 } conf ? conf : "(defaults)")}</code></td>")
-          .Append($"<td>{whatif.I64("ooms")[i]}</td><td>{HtmlReport.E(whatif.I64("first_oom_request").Get(i) is { } r ? ByteSize.Format(r) : "")}</td>")
-          .Append($"<td>{(avoids is null ? "no OOM recorded" : avoids.Value ? "yes" : "no")}</td><td>{HtmlReport.E(ByteSize.Format(whatif.I64("peak_reserved")[i]))}</td>")
-          .Append($"<td>{HtmlReport.E(whatif.I64("min_capacity").Get(i) is { } m ? ByteSize.Format(m) : "")}</td></tr>");
+        var avoids = whatif[WhatIf.AvoidsRecordedOom].Get(i);
+        var ok = whatif[WhatIf.Ooms][i] == 0;
+        sb.Append($"<tr class=\"{(ok ? "okrow" : "")}\"><td>{HtmlReport.E(whatif[WhatIf.Config][i] ?? "")}</td><td><code>{HtmlReport.E(whatif[WhatIf.AllocConf][i] is { Length: > 0 } conf ? conf : "(defaults)")}</code></td>")
+          .Append($"<td>{whatif[WhatIf.Ooms][i]}</td><td>{HtmlReport.E(whatif[WhatIf.FirstOomRequest].Get(i) is { } r ? ByteSize.Format(r) : "")}</td>")
+          .Append($"<td>{(avoids is null ? "no OOM recorded" : avoids.Value ? "yes" : "no")}</td><td>{HtmlReport.E(ByteSize.Format(whatif[WhatIf.PeakReserved][i]))}</td>")
+          .Append($"<td>{HtmlReport.E(whatif[WhatIf.MinCapacity].Get(i) is { } m ? ByteSize.Format(m) : "")}</td></tr>");
     }
 
     private static string CheckLine(Table t, int i)
     {
-        var verified = t.Bool("verified")[i];
-        return $"Model check under the recorded settings{(t.Bool("settings_recorded")[i] ? "" : " (not recorded: PyTorch's defaults)")}: " +
-            $"{t.I64("address_matches")[i]} of {t.I64("allocations")[i]} allocations at the real allocator's address, " +
-            $"{t.I64("segment_matches")[i]} of {t.I64("segment_events")[i]} segment events, {t.I64("oom_matches")[i]} of {t.I64("recorded_ooms")[i]} OOMs, " +
-            $"{t.I64("final_segment_matches")[i]} of {t.I64("final_segments")[i]} final segments: " +
+        var verified = t[AllocatorModelCheck.Verified][i];
+        return $"Model check under the recorded settings{(t[AllocatorModelCheck.SettingsRecorded][i] ? "" : " (not recorded: PyTorch's defaults)")}: " +
+            $"{t[AllocatorModelCheck.AddressMatches][i]} of {t[AllocatorModelCheck.Allocations][i]} allocations at the real allocator's address, " +
+            $"{t[AllocatorModelCheck.SegmentMatches][i]} of {t[AllocatorModelCheck.SegmentEvents][i]} segment events, {t[AllocatorModelCheck.OomMatches][i]} of {t[AllocatorModelCheck.RecordedOoms][i]} OOMs, " +
+            $"{t[AllocatorModelCheck.FinalSegmentMatches][i]} of {t[AllocatorModelCheck.FinalSegments][i]} final segments: " +
             (verified ? "reproduced." : "NOT reproduced; treat the rows below as estimates (import_log lists the differences).");
     }
 
-    private static string Key(Table t, int i) => $"{t.Str("host")[i]}\u0001{t.I64("pid")[i]}\u0001{t.I64("device")[i]}\u0001{t.Str("pool")[i]}\u0001{t.Str("source_id")[i]}";
+    private static string Key(Table t, int i) => $"{t[PoolKeyColumns.Host][i]}\u0001{t[PoolKeyColumns.Pid][i]}\u0001{t[PoolKeyColumns.Device][i]}\u0001{t[PoolKeyColumns.Pool][i]}\u0001{t[PoolKeyColumns.SourceId][i]}";
 }

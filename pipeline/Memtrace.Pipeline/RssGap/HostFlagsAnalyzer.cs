@@ -88,9 +88,9 @@ public static class HostFlagsAnalyzer
     {
         for (var r = 0; r < alignment.RowCount; r++)
         {
-            if (alignment.Str("status")[r] != "unanchored") continue;
-            Add(t, alignment.Str("host")[r] ?? "", "", 0, FlagKinds.ClockUnanchored, 0, 0, alignment.I64("rows")[r], null,
-                $"{alignment.Str("table")[r]} rows of source {alignment.Str("source_id")[r]}: {alignment.Str("message")[r]}");
+            if (alignment[ClockAlignment.Status][r] != "unanchored") continue;
+            Add(t, alignment[ClockAlignment.Host][r] ?? "", "", 0, FlagKinds.ClockUnanchored, 0, 0, alignment[ClockAlignment.Rows][r], null,
+                $"{alignment[ClockAlignment.Table][r]} rows of source {alignment[Col.SourceId][r]}: {alignment[ClockAlignment.Message][r]}");
         }
     }
 
@@ -134,8 +134,8 @@ public static class HostFlagsAnalyzer
     /// <summary>One flag row, with its kind's severity unless <paramref name="severity"/> says otherwise (gomemlimit_unset without a limit is info).</summary>
     private static void Add(Table t, string host, string cgroup, long pid, FlagKind kind, long start, long end, double? value, double? threshold, string evidence, string? severity = null)
     {
-        t.Str("host").Append(host); t.Str("cgroup_path").Append(cgroup); t.I64("pid").Append(pid); t.Str("kind").Append(kind.Name); t.Str("severity").Append(severity ?? kind.Severity);
-        t.I64("start_ts_ns").Append(start); t.I64("end_ts_ns").Append(end); t.F64("value").Append(value); t.F64("threshold").Append(threshold); t.Str("evidence").Append(evidence);
+        t[Flags.Host].Append(host); t[Flags.CgroupPath].Append(cgroup); t[Flags.Pid].Append(pid); t[Flags.Kind].Append(kind.Name); t[Flags.Severity].Append(severity ?? kind.Severity);
+        t[Flags.StartTsNs].Append(start); t[Flags.EndTsNs].Append(end); t[Flags.Value].Append(value); t[Flags.Threshold].Append(threshold); t[Flags.Evidence].Append(evidence);
         t.CommitRow();
     }
 }

@@ -42,27 +42,27 @@ public static class MemoryTimelineBuilder
             {
                 var ts = grids[wi][k];
                 var row = at + k;
-                t.Str("host").Append(w.Host); t.Str("cgroup_path").Append(w.CgroupPath); t.I64("pid").Append(w.Pid); t.I64("ts_ns").Append(ts);
+                t[MemoryTimeline.Host].Append(w.Host); t[MemoryTimeline.CgroupPath].Append(w.CgroupPath); t[MemoryTimeline.Pid].Append(w.Pid); t[MemoryTimeline.TsNs].Append(ts);
                 if (go[row] is var gi && gi >= 0)
                 {
                     var g = w.Go[gi];
-                    t.I64("go_ts_ns").Append(g.Ts); t.I64("heap_alloc").Append(g.HeapAlloc); t.I64("heap_inuse").Append(g.HeapInuse); t.I64("heap_idle").Append(g.HeapIdle);
-                    t.I64("heap_released").Append(g.HeapReleased); t.I64("heap_sys").Append(g.HeapSys); t.I64("stack_sys").Append(g.StackSys); t.I64("sys").Append(g.Sys);
-                    t.I64("go_managed").Append(g.GoManaged); t.I64("num_goroutine").Append(g.NumGoroutine); t.I64("gomemlimit").Append(g.Gomemlimit);
+                    t[MemoryTimeline.GoTsNs].Append(g.Ts); t[MemoryTimeline.HeapAlloc].Append(g.HeapAlloc); t[MemoryTimeline.HeapInuse].Append(g.HeapInuse); t[MemoryTimeline.HeapIdle].Append(g.HeapIdle);
+                    t[MemoryTimeline.HeapReleased].Append(g.HeapReleased); t[MemoryTimeline.HeapSys].Append(g.HeapSys); t[MemoryTimeline.StackSys].Append(g.StackSys); t[MemoryTimeline.Sys].Append(g.Sys);
+                    t[MemoryTimeline.GoManaged].Append(g.GoManaged); t[MemoryTimeline.NumGoroutine].Append(g.NumGoroutine); t[MemoryTimeline.Gomemlimit].Append(g.Gomemlimit);
                 }
                 if (proc[row] is var pi && pi >= 0)
                 {
                     var p = w.Proc[pi];
-                    t.I64("proc_ts_ns").Append(p.Ts); t.Bool("alive").Append(p.Alive); t.I64("vm_rss").Append(p.VmRss); t.I64("rss_anon").Append(p.RssAnon);
-                    t.I64("rss_file").Append(p.RssFile); t.I64("rss_shmem").Append(p.RssShmem);
-                    t.F64("cpu_percent").Append(pi > 0 ? Pairing.CpuPercent(w.Proc[pi - 1], p) : null);
+                    t[MemoryTimeline.ProcTsNs].Append(p.Ts); t[MemoryTimeline.Alive].Append(p.Alive); t[MemoryTimeline.VmRss].Append(p.VmRss); t[MemoryTimeline.RssAnon].Append(p.RssAnon);
+                    t[MemoryTimeline.RssFile].Append(p.RssFile); t[MemoryTimeline.RssShmem].Append(p.RssShmem);
+                    t[MemoryTimeline.CpuPercent].Append(pi > 0 ? Pairing.CpuPercent(w.Proc[pi - 1], p) : null);
                 }
                 if (cg[row] is var ci && ci >= 0)
                 {
                     var c = w.Cgroup[ci];
-                    t.I64("cgroup_ts_ns").Append(c.Ts); t.I64("usage").Append(c.Usage); t.I64("limit").Append(c.Limit); t.I64("inactive_file").Append(c.InactiveFile);
-                    t.I64("working_set").Append(c.WorkingSet); t.I64("headroom").Append(c.Limit is { } l && c.WorkingSet is { } ws ? l - ws : null);
-                    t.I64("oom_kill").Append(c.OomKill);
+                    t[MemoryTimeline.CgroupTsNs].Append(c.Ts); t[MemoryTimeline.Usage].Append(c.Usage); t[MemoryTimeline.Limit].Append(c.Limit); t[MemoryTimeline.InactiveFile].Append(c.InactiveFile);
+                    t[MemoryTimeline.WorkingSet].Append(c.WorkingSet); t[MemoryTimeline.Headroom].Append(c.Limit is { } l && c.WorkingSet is { } ws ? l - ws : null);
+                    t[MemoryTimeline.OomKill].Append(c.OomKill);
                 }
                 t.CommitRow();
             }

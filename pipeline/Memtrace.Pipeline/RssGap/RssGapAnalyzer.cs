@@ -92,19 +92,19 @@ public static class RssGapAnalyzer
     {
         for (var li = 0; li < s.Bytes.Length; li++)
         {
-            t.Str("host").Append(w.Host); t.Str("cgroup_path").Append(w.CgroupPath); t.I64("pid").Append(w.Pid); t.I64("ts_ns").Append(ts);
-            t.I64("layer_index").Append(li + 1); t.Str("layer").Append(RssGapAttribution.Layers[li].Name); t.I64("bytes").Append(s.Bytes[li]);
-            t.Str("cause").Append(Layers.Cause(li, g is not null)); t.Str("evidence").Append(s.Evidence[li]); t.Str("total_kind").Append(s.TotalKind);
-            t.I64("go_ts_ns").Append(g?.Ts); t.I64("proc_ts_ns").Append(p.Ts); t.I64("cgroup_ts_ns").Append(c?.Ts);
+            t[RssGapAttribution.Host].Append(w.Host); t[RssGapAttribution.CgroupPath].Append(w.CgroupPath); t[RssGapAttribution.Pid].Append(w.Pid); t[RssGapAttribution.TsNs].Append(ts);
+            t[RssGapAttribution.LayerIndex].Append(li + 1); t[RssGapAttribution.Layer].Append(RssGapAttribution.Layers[li].Name); t[RssGapAttribution.Bytes].Append(s.Bytes[li]);
+            t[RssGapAttribution.Cause].Append(Layers.Cause(li, g is not null)); t[RssGapAttribution.Evidence].Append(s.Evidence[li]); t[RssGapAttribution.TotalKind].Append(s.TotalKind);
+            t[RssGapAttribution.GoTsNs].Append(g?.Ts); t[RssGapAttribution.ProcTsNs].Append(p.Ts); t[RssGapAttribution.CgroupTsNs].Append(c?.Ts);
             t.CommitRow();
         }
-        wide.Str("host").Append(w.Host); wide.Str("cgroup_path").Append(w.CgroupPath); wide.I64("pid").Append(w.Pid); wide.I64("ts_ns").Append(ts);
-        wide.Str("total_kind").Append(s.TotalKind); wide.I64("total").Append(s.Total);
-        for (var li = 0; li < s.Bytes.Length; li++) wide.I64(RssGapAttribution.Layers[li].Name).Append(s.Bytes[li]);
-        wide.I64("go_managed").Append(s.GoManaged);
+        wide[RssGapWide.Host].Append(w.Host); wide[RssGapWide.CgroupPath].Append(w.CgroupPath); wide[RssGapWide.Pid].Append(w.Pid); wide[RssGapWide.TsNs].Append(ts);
+        wide[RssGapWide.TotalKind].Append(s.TotalKind); wide[RssGapWide.Total].Append(s.Total);
+        for (var li = 0; li < s.Bytes.Length; li++) wide[RssGapWide.LayerColumns[li]].Append(s.Bytes[li]);
+        wide[RssGapWide.GoManaged].Append(s.GoManaged);
         var skew = Math.Abs(p.Ts - ts);
         if (c is not null) skew = Math.Max(skew, Math.Abs(c.Ts - ts));
-        wide.I64("pairing_skew_ns").Append(skew);
+        wide[RssGapWide.PairingSkewNs].Append(skew);
         wide.CommitRow();
     }
 

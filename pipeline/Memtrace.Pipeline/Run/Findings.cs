@@ -50,15 +50,15 @@ public static class Findings
         var flags = host.Flags;
         for (var i = 0; i < flags.RowCount; i++)
         {
-            if (flags.Str("severity")[i] != FlagKinds.Critical || flags.Str("kind")[i] == FlagKinds.OomKill.Name) continue;
-            found.Add(new Finding("warning", $"{flags.Str("kind")[i]} in {flags.Str("cgroup_path")[i]} (pid {flags.I64("pid")[i]}): {flags.Str("evidence")[i]}", "see the flag's evidence",
-                "#" + FlagAnchor(flags.I64("pid")[i], flags.Str("kind")[i] ?? "", flags.I64("start_ts_ns")[i])));
+            if (flags[Flags.Severity][i] != FlagKinds.Critical || flags[Flags.Kind][i] == FlagKinds.OomKill.Name) continue;
+            found.Add(new Finding("warning", $"{flags[Flags.Kind][i]} in {flags[Flags.CgroupPath][i]} (pid {flags[Flags.Pid][i]}): {flags[Flags.Evidence][i]}", "see the flag's evidence",
+                "#" + FlagAnchor(flags[Flags.Pid][i], flags[Flags.Kind][i] ?? "", flags[Flags.StartTsNs][i])));
         }
         var spin = host.Spin;
         for (var i = 0; i < spin.RowCount; i++)
         {
-            if (!spin.Bool("suspect")[i]) continue;
-            found.Add(new Finding("warning", $"pid {spin.I64("pid")[i]} spins in {spin.Str("syscall")[i]}: {spin.F64("calls_per_s")[i]:0} calls/s, {spin.F64("zero_return_fraction")[i]:P0} returning nothing",
+            if (!spin[SpinWindows.Suspect][i]) continue;
+            found.Add(new Finding("warning", $"pid {spin[SpinWindows.Pid][i]} spins in {spin[SpinWindows.Syscall][i]}: {spin[SpinWindows.CallsPerS][i]:0} calls/s, {spin[SpinWindows.ZeroReturnFraction][i]:P0} returning nothing",
                 "look for a poll with a zero timeout or a busy loop around the netpoller", "#spin"));
         }
         return Rank(found);
@@ -114,11 +114,11 @@ public static class Findings
     {
         for (var i = 0; i < blame.RowCount; i++)
         {
-            if (blame.Str("source_id")[i] != k.SourceId || blame.I64("device")[i] != k.Device || blame.Str("pool")[i] != k.Pool) continue;
-            var frame = blame.Str("top_frame")[i] ?? "";
+            if (blame[PoolKeyColumns.SourceId][i] != k.SourceId || blame[PoolKeyColumns.Device][i] != k.Device || blame[PoolKeyColumns.Pool][i] != k.Pool) continue;
+            var frame = blame[FragmentationBlame.TopFrame][i] ?? "";
             // A fragment bordered by allocations without a recorded stack names no code to change: rank it apart.
-            if (frame.Length == 0 || frame == NoStack || blame.I64("stack_id").Get(i) is null or 0) continue;
-            return (frame, blame.I64("fragmented_bytes")[i]);
+            if (frame.Length == 0 || frame == NoStack || blame[FragmentationBlame.StackId].Get(i) is null or 0) continue;
+            return (frame, blame[FragmentationBlame.FragmentedBytes][i]);
         }
         return null;
     }
@@ -129,8 +129,8 @@ public static class Findings
     {
         for (var i = 0; i < plan.RowCount; i++)
         {
-            if (plan.I64("pid")[i] != pid || plan.Str("cgroup_path")[i] != cgroup) continue;
-            return new Plan(plan.I64("peak_working_set").Get(i), plan.I64("limit").Get(i), plan.I64("recommended_limit").Get(i), plan.I64("recommended_gomemlimit").Get(i));
+            if (plan[CapacityPlan.Pid][i] != pid || plan[CapacityPlan.CgroupPath][i] != cgroup) continue;
+            return new Plan(plan[CapacityPlan.PeakWorkingSet].Get(i), plan[CapacityPlan.Limit].Get(i), plan[CapacityPlan.RecommendedLimit].Get(i), plan[CapacityPlan.RecommendedGomemlimit].Get(i));
         }
         return null;
     }

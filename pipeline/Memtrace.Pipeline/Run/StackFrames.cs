@@ -1,4 +1,5 @@
 using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Tables;
 
 namespace Memtrace.Pipeline.Run;
 
@@ -9,8 +10,8 @@ public sealed class StackFrames
 
     public StackFrames(Table stacks)
     {
-        var ids = stacks.I64("stack_id");
-        var frames = stacks.StrList("frames");
+        var ids = stacks[Stacks.StackId];
+        var frames = stacks[Stacks.Frames];
         for (var i = 0; i < stacks.RowCount; i++) _frames.TryAdd(ids[i], frames[i]);
     }
 

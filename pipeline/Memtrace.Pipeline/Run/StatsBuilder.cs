@@ -12,10 +12,10 @@ public static class StatsBuilder
         var t = new Table(StatsTable.Def);
         foreach (var s in StatsCatalog.All.OrderBy(s => s.Key, StringComparer.Ordinal))
         {
-            t.Str("stat_key").Append(s.Key);
-            t.Str("severity").Append(s.SeverityName);
-            t.Str("description").Append(s.Description);
-            t.I64("value").Append(counts.GetValueOrDefault(s.Key));
+            t[StatsTable.StatKey].Append(s.Key);
+            t[StatsTable.Severity].Append(s.SeverityName);
+            t[StatsTable.Description].Append(s.Description);
+            t[StatsTable.Value].Append(counts.GetValueOrDefault(s.Key));
             t.CommitRow();
         }
         return t;

@@ -1,6 +1,7 @@
 using Memtrace.Pipeline.Host;
 using Memtrace.Schemas.Model;
 using Memtrace.Schemas.Results;
+using Memtrace.Schemas.Tables;
 
 namespace Memtrace.Pipeline.Spin;
 
@@ -34,12 +35,12 @@ public static class SpinDetector
         var groups = new SortedDictionary<(string Host, long Pid, string Syscall), (List<(long Ts, long? Timeout)> Enters, List<(long Ts, long Ret)> Exits)>();
         for (var r = 0; r < syscalls.RowCount; r++)
         {
-            var name = syscalls.Str("syscall")[r] ?? "";
+            var name = syscalls[SyscallEvents.Syscall][r] ?? "";
             if (!Epoll.Contains(name) || alignedTs[r] is not { } ts) continue;
-            var key = (syscalls.Str("host")[r] ?? "", syscalls.I64("pid")[r], name);
+            var key = (syscalls[SyscallEvents.Host][r] ?? "", syscalls[SyscallEvents.Pid][r], name);
             if (!groups.TryGetValue(key, out var g)) groups[key] = g = ([], []);
-            if (syscalls.Str("phase")[r] == "enter") g.Enters.Add((ts, syscalls.I64("timeout_ms").Get(r)));
-            else if (syscalls.I64("ret").Get(r) is { } ret) g.Exits.Add((ts, ret));
+            if (syscalls[SyscallEvents.Phase][r] == "enter") g.Enters.Add((ts, syscalls[SyscallEvents.TimeoutMs].Get(r)));
+            else if (syscalls[SyscallEvents.Ret].Get(r) is { } ret) g.Exits.Add((ts, ret));
         }
         foreach (var ((host, pid, name), (enters, exits)) in groups)
         {
@@ -66,12 +67,12 @@ public static class SpinDetector
                     flat switch { true => $"goroutines flat ({gmin}–{gmax})", false => $"goroutines moving ({gmin}–{gmax})", _ => "goroutine count unknown" },
                 };
                 var suspect = rate > o.MinCallsPerSecond && zeroFrac > o.MinZeroReturnFraction && cpu >= o.MinCpuPercent && flat != false;
-                t.Str("host").Append(host); t.I64("pid").Append(pid); t.Str("syscall").Append(name);
-                t.I64("window_start_ns").Append(start); t.I64("window_end_ns").Append(end); t.I64("calls").Append(calls);
-                t.F64("calls_per_s").Append(rate); t.F64("zero_return_fraction").Append(zeroFrac);
-                t.F64("timeout0_fraction").Append(withTimeout > 0 ? (double)timeout0 / withTimeout : null);
-                t.F64("cpu_percent").Append(cpu); t.I64("goroutines_min").Append(gmin); t.I64("goroutines_max").Append(gmax);
-                t.Bool("suspect").Append(suspect); t.Str("reason").Append(string.Join("; ", conditions));
+                t[SpinWindows.Host].Append(host); t[SpinWindows.Pid].Append(pid); t[SpinWindows.Syscall].Append(name);
+                t[SpinWindows.WindowStartNs].Append(start); t[SpinWindows.WindowEndNs].Append(end); t[SpinWindows.Calls].Append(calls);
+                t[SpinWindows.CallsPerS].Append(rate); t[SpinWindows.ZeroReturnFraction].Append(zeroFrac);
+                t[SpinWindows.Timeout0Fraction].Append(withTimeout > 0 ? (double)timeout0 / withTimeout : null);
+                t[SpinWindows.CpuPercent].Append(cpu); t[SpinWindows.GoroutinesMin].Append(gmin); t[SpinWindows.GoroutinesMax].Append(gmax);
+                t[SpinWindows.Suspect].Append(suspect); t[SpinWindows.Reason].Append(string.Join("; ", conditions));
                 t.CommitRow();
             }
         }

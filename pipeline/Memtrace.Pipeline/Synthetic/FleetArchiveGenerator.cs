@@ -64,18 +64,18 @@ public static class FleetArchiveGenerator
 
     private static void AppendEvent(Table t, string source, string host, int device, long seq, in PoolEvent e)
     {
-        t.Str("source_id").Append(source);
-        t.I64("seq").Append(seq);
-        t.I64("ts_ns").Append(e.TsNs);
-        t.Str("host").Append(host);
-        t.I64("pid").Append(4_000 + device);
-        t.I64("device").Append(device);
-        t.Str("pool").Append("torch-caching");
-        t.Str("op").Append(e.Op switch { AllocOp.Alloc => "alloc", AllocOp.Free => "free_completed", AllocOp.SegmentAlloc => "segment_alloc", _ => "segment_free" });
-        t.I64("address").Append(e.Address);
-        t.I64("size").Append(e.Op == AllocOp.Alloc ? e.Size : e.BlockSize ?? e.Size);
-        t.I64("block_size").Append(e.BlockSize);
-        t.I64("stack_id").Append(e.StackId);
+        t[Col.SourceId].Append(source);
+        t[GpuAllocEvents.Seq].Append(seq);
+        t[GpuAllocEvents.TsNs].Append(e.TsNs);
+        t[GpuAllocEvents.Host].Append(host);
+        t[GpuAllocEvents.Pid].Append(4_000 + device);
+        t[GpuAllocEvents.Device].Append(device);
+        t[GpuAllocEvents.Pool].Append("torch-caching");
+        t[GpuAllocEvents.Op].Append(e.Op switch { AllocOp.Alloc => "alloc", AllocOp.Free => "free_completed", AllocOp.SegmentAlloc => "segment_alloc", _ => "segment_free" });
+        t[GpuAllocEvents.Address].Append(e.Address);
+        t[GpuAllocEvents.Size].Append(e.Op == AllocOp.Alloc ? e.Size : e.BlockSize ?? e.Size);
+        t[GpuAllocEvents.BlockSize].Append(e.BlockSize);
+        t[GpuAllocEvents.StackId].Append(e.StackId);
         t.CommitRow();
     }
 

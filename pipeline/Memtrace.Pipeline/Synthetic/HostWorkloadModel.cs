@@ -49,29 +49,29 @@ public sealed class HostWorkloadModel(int seed)
             var rss = heapInuse + (heapSys - heapInuse - heapReleased) + stack + gcSys + offHeap;
             cpuTicks += intervalNs / 10_000_000 / 4;
 
-            proc.Str("source_id").Append(source); proc.I64("ts_ns").Append(ts); proc.I64("mono_ns").Append(ts - startNs);
-            proc.Str("host").Append(host); proc.I64("pid").Append(pid); proc.Bool("alive").Append(true);
-            proc.I64("vm_rss").Append(rss); proc.I64("rss_anon").Append(rss - 12 * MiB); proc.I64("rss_file").Append(12 * MiB); proc.I64("rss_shmem").Append(0);
-            proc.I64("threads").Append(12); proc.I64("utime_ticks").Append(cpuTicks); proc.I64("stime_ticks").Append(cpuTicks / 5);
+            proc[Col.SourceId].Append(source); proc[ProcSamples.TsNs].Append(ts); proc[ProcSamples.MonoNs].Append(ts - startNs);
+            proc[ProcSamples.Host].Append(host); proc[ProcSamples.Pid].Append(pid); proc[ProcSamples.Alive].Append(true);
+            proc[ProcSamples.VmRss].Append(rss); proc[ProcSamples.RssAnon].Append(rss - 12 * MiB); proc[ProcSamples.RssFile].Append(12 * MiB); proc[ProcSamples.RssShmem].Append(0);
+            proc[ProcSamples.Threads].Append(12); proc[ProcSamples.UtimeTicks].Append(cpuTicks); proc[ProcSamples.StimeTicks].Append(cpuTicks / 5);
             proc.CommitRow();
 
             var usage = rss + pageCache;
-            cg.Str("source_id").Append(source); cg.I64("ts_ns").Append(ts); cg.I64("mono_ns").Append(ts - startNs);
-            cg.Str("host").Append(host); cg.Str("cgroup_path").Append(cgroupPath); cg.I64("cgroup_version").Append(2);
-            cg.I64("usage").Append(usage); cg.I64("limit").Append(limit);
-            cg.I64("anon").Append(rss - 12 * MiB); cg.I64("file").Append(pageCache + 12 * MiB);
-            cg.I64("active_file").Append(pageCache / 2); cg.I64("inactive_file").Append(pageCache / 2 + 12 * MiB);
-            cg.I64("oom").Append(0); cg.I64("oom_kill").Append(0); cg.I64("failcnt").Append(0);
+            cg[Col.SourceId].Append(source); cg[CgroupSamples.TsNs].Append(ts); cg[CgroupSamples.MonoNs].Append(ts - startNs);
+            cg[CgroupSamples.Host].Append(host); cg[CgroupSamples.CgroupPath].Append(cgroupPath); cg[CgroupSamples.CgroupVersion].Append(2);
+            cg[CgroupSamples.Usage].Append(usage); cg[CgroupSamples.Limit].Append(limit);
+            cg[CgroupSamples.Anon].Append(rss - 12 * MiB); cg[CgroupSamples.File].Append(pageCache + 12 * MiB);
+            cg[CgroupSamples.ActiveFile].Append(pageCache / 2); cg[CgroupSamples.InactiveFile].Append(pageCache / 2 + 12 * MiB);
+            cg[CgroupSamples.Oom].Append(0); cg[CgroupSamples.OomKill].Append(0); cg[CgroupSamples.Failcnt].Append(0);
             cg.CommitRow();
 
-            go.Str("source_id").Append(source); go.I64("ts_ns").Append(ts); go.I64("mono_ns").Append(ts - startNs);
-            go.Str("host").Append(host); go.I64("pid").Append(pid);
-            go.I64("alloc").Append(heapAlloc); go.I64("total_alloc").Append(totalAlloc); go.I64("sys").Append(heapSys + stack + gcSys + 8 * MiB);
-            go.I64("heap_alloc").Append(heapAlloc); go.I64("heap_sys").Append(heapSys); go.I64("heap_idle").Append(heapSys - heapInuse);
-            go.I64("heap_inuse").Append(heapInuse); go.I64("heap_released").Append(heapReleased);
-            go.I64("stack_inuse").Append(stack); go.I64("stack_sys").Append(stack); go.I64("gc_sys").Append(gcSys);
-            go.I64("next_gc").Append(2 * live); go.I64("last_gc_ns").Append(lastGc); go.I64("num_gc").Append(numGc);
-            go.I64("num_goroutine").Append(goroutines); go.I64("gogc").Append(100); go.I64("gomemlimit").Append(long.MaxValue);
+            go[Col.SourceId].Append(source); go[GoRuntimeSamples.TsNs].Append(ts); go[GoRuntimeSamples.MonoNs].Append(ts - startNs);
+            go[GoRuntimeSamples.Host].Append(host); go[GoRuntimeSamples.Pid].Append(pid);
+            go[GoRuntimeSamples.Alloc].Append(heapAlloc); go[GoRuntimeSamples.TotalAlloc].Append(totalAlloc); go[GoRuntimeSamples.Sys].Append(heapSys + stack + gcSys + 8 * MiB);
+            go[GoRuntimeSamples.HeapAlloc].Append(heapAlloc); go[GoRuntimeSamples.HeapSys].Append(heapSys); go[GoRuntimeSamples.HeapIdle].Append(heapSys - heapInuse);
+            go[GoRuntimeSamples.HeapInuse].Append(heapInuse); go[GoRuntimeSamples.HeapReleased].Append(heapReleased);
+            go[GoRuntimeSamples.StackInuse].Append(stack); go[GoRuntimeSamples.StackSys].Append(stack); go[GoRuntimeSamples.GcSys].Append(gcSys);
+            go[GoRuntimeSamples.NextGc].Append(2 * live); go[GoRuntimeSamples.LastGcNs].Append(lastGc); go[GoRuntimeSamples.NumGc].Append(numGc);
+            go[GoRuntimeSamples.NumGoroutine].Append(goroutines); go[GoRuntimeSamples.Gogc].Append(100); go[GoRuntimeSamples.Gomemlimit].Append(long.MaxValue);
             go.CommitRow();
         }
         return (proc, cg, go);

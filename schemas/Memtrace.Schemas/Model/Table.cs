@@ -38,13 +38,6 @@ public sealed class Table
         return ReferenceEquals(c.Def, key.Def) ? c : throw new ArgumentException($"table {Def.Name}: {key.Name} is another table's column handle");
     }
 
-    // Transitional string accessors, logging their call sites for the handle rewrite.
-    public Int64Column I64(string name, [System.Runtime.CompilerServices.CallerFilePath] string f = "", [System.Runtime.CompilerServices.CallerLineNumber] int l = 0) { KeyLog.Note(f, l, Def.Name, name, "I64"); return (Int64Column)this[name]; }
-    public Float64Column F64(string name, [System.Runtime.CompilerServices.CallerFilePath] string f = "", [System.Runtime.CompilerServices.CallerLineNumber] int l = 0) { KeyLog.Note(f, l, Def.Name, name, "F64"); return (Float64Column)this[name]; }
-    public BoolColumn Bool(string name, [System.Runtime.CompilerServices.CallerFilePath] string f = "", [System.Runtime.CompilerServices.CallerLineNumber] int l = 0) { KeyLog.Note(f, l, Def.Name, name, "Bool"); return (BoolColumn)this[name]; }
-    public StringColumn Str(string name, [System.Runtime.CompilerServices.CallerFilePath] string f = "", [System.Runtime.CompilerServices.CallerLineNumber] int l = 0) { KeyLog.Note(f, l, Def.Name, name, "Str"); return (StringColumn)this[name]; }
-    public StringListColumn StrList(string name, [System.Runtime.CompilerServices.CallerFilePath] string f = "", [System.Runtime.CompilerServices.CallerLineNumber] int l = 0) { KeyLog.Note(f, l, Def.Name, name, "StrList"); return (StringListColumn)this[name]; }
-
     /// <summary>Closes the current row: pads unset nullable columns, and rejects a row that set a column twice.</summary>
     public void CommitRow()
     {

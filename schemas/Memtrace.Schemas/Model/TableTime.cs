@@ -3,7 +3,7 @@ namespace Memtrace.Schemas.Model;
 /// <summary>The time span a table covers, over its time columns (ts_ns, or window_start_ns for aggregates).</summary>
 public static class TableTime
 {
-    private static readonly string[] TimeColumns = ["ts_ns", "window_start_ns"];
+    private static readonly string[] TimeColumns = [ClockColumns.TsNs, ClockColumns.WindowStartNs];
 
     public static (long? Min, long? Max) Range(Table t)
     {
@@ -11,7 +11,7 @@ public static class TableTime
         foreach (var name in TimeColumns)
         {
             if (!t.Def.Columns.Any(c => c.Name == name)) continue;
-            var col = t.I64(name);
+            var col = t.Get<Int64Column>(name);
             for (var i = 0; i < col.Count; i++)
             {
                 if (col.IsNull(i)) continue;

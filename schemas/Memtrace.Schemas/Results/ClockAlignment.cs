@@ -22,7 +22,7 @@ public static class ClockAlignment
     public static readonly TableDef Def = new(
         "clock_alignment", 1, TableKind.Result,
         "One row per (source, table): the clock the source recorded, how it was mapped to UTC, the offset and its error, and the clock's own faults (backwards steps, duplicate samples).",
-        [Col.SourceId, Table],
+        [SourceId, Table],
         [
             SourceId,
             Table,

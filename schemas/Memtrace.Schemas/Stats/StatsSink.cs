@@ -38,13 +38,13 @@ public sealed class StatsSink
         var n = _logged.GetValueOrDefault(def.Key);
         if (n >= MaxLogRowsPerKey) return;
         _logged[def.Key] = n + 1;
-        Log_.Str("source_id").Append(SourceId);
-        Log_.I64("seq").Append(Log_.RowCount);
-        Log_.Str("location").Append(location);
-        Log_.Str("stat_key").Append(def.Key);
-        Log_.Str("severity").Append(def.SeverityName);
-        Log_.Str("excerpt").Append(Excerpt(excerpt));
-        Log_.Str("message").Append(message);
+        Log_[Col.SourceId].Append(SourceId);
+        Log_[ImportLog.Seq].Append(Log_.RowCount);
+        Log_[ImportLog.Location].Append(location);
+        Log_[ImportLog.StatKey].Append(def.Key);
+        Log_[ImportLog.Severity].Append(def.SeverityName);
+        Log_[ImportLog.Excerpt].Append(Excerpt(excerpt));
+        Log_[ImportLog.Message].Append(message);
         Log_.CommitRow();
     }
 

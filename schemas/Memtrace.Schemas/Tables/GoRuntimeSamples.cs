@@ -6,8 +6,24 @@ namespace Memtrace.Schemas.Tables;
 /// <summary>One runtime.MemStats read (expvar /debug/vars or heap?debug=1).</summary>
 public static class GoRuntimeSamples
 {
-    private static I64Key B(string name, string field) => I64(name, "bytes", $"MemStats.{field}.", nullable: true);
-    private static I64Key N(string name, string field) => I64(name, "", $"MemStats.{field}.", nullable: true);
+    private static readonly List<(I64Key Column, string Field)> IntegerFields = [];
+
+    /// <summary>
+    /// Every integer MemStats field the table keeps, with its Go name as /debug/vars spells it
+    /// (<c>"memstats": {"Alloc": 1563504, "TotalAlloc": 1563504, …}</c>) and heap?debug=1 prints it
+    /// (<c># HeapAlloc = 1563504</c>); the importers fill these columns from this list.
+    /// </summary>
+    public static IReadOnlyList<(I64Key Column, string Field)> MemStatsIntegers => IntegerFields;
+
+    private static I64Key Field(string name, string unit, string field, string doc)
+    {
+        var key = I64(name, unit, doc, nullable: true);
+        IntegerFields.Add((key, field));
+        return key;
+    }
+
+    private static I64Key B(string name, string field) => Field(name, "bytes", field, $"MemStats.{field}.");
+    private static I64Key N(string name, string field) => Field(name, "", field, $"MemStats.{field}.");
 
     public static readonly I64Key TsNs = I64("ts_ns", "ns", "Time of the read, UTC.");
     public static readonly I64Key MonoNs = I64("mono_ns", "ns", "CLOCK_MONOTONIC of the same read, when recorded.", nullable: true);
@@ -35,8 +51,8 @@ public static class GoRuntimeSamples
     public static readonly I64Key GcSys = B("gc_sys", "GCSys");
     public static readonly I64Key OtherSys = B("other_sys", "OtherSys");
     public static readonly I64Key NextGc = B("next_gc", "NextGC");
-    public static readonly I64Key LastGcNs = I64("last_gc_ns", "ns", "MemStats.LastGC, Unix ns.", nullable: true);
-    public static readonly I64Key PauseTotalNs = I64("pause_total_ns", "ns", "MemStats.PauseTotalNs.", nullable: true);
+    public static readonly I64Key LastGcNs = Field("last_gc_ns", "ns", "LastGC", "MemStats.LastGC, Unix ns.");
+    public static readonly I64Key PauseTotalNs = Field("pause_total_ns", "ns", "PauseTotalNs", "MemStats.PauseTotalNs.");
     public static readonly I64Key NumGc = N("num_gc", "NumGC");
     public static readonly I64Key NumForcedGc = N("num_forced_gc", "NumForcedGC");
     public static readonly F64Key GcCpuFraction = F64("gc_cpu_fraction", "", "MemStats.GCCPUFraction.", nullable: true);

@@ -16,7 +16,7 @@ public static class ImportLog
     public static readonly TableDef Def = new(
         "import_log", 1, TableKind.Raw,
         "One row per problem found while importing or analysing, with where it was and what the input said.",
-        [Col.SourceId, Seq],
+        [SourceId, Seq],
         [
             SourceId,
             Seq,

@@ -3,6 +3,7 @@ using Memtrace.Schemas;
 using Memtrace.Schemas.Archive;
 using Memtrace.Schemas.IO;
 using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Results;
 using Memtrace.Tests;
 using Xunit;
 
@@ -77,11 +78,11 @@ internal static class Matrix
     public static long Counter(string outDir, string key)
     {
         var stats = Result(outDir, "stats");
-        return stats.I64("value")[Assert.Single(Rows(stats), r => stats.Str("stat_key")[r] == key)];
+        return stats[StatsTable.Value][Assert.Single(Rows(stats), r => stats[StatsTable.StatKey][r] == key)];
     }
 
     /// <summary>Source ids that have rows in a result table.</summary>
-    public static HashSet<string> SourcesIn(Table t) => Enumerable.Range(0, t.RowCount).Select(r => t.Str("source_id")[r]!).ToHashSet();
+    public static HashSet<string> SourcesIn(Table t) => Enumerable.Range(0, t.RowCount).Select(r => t[PoolKeyColumns.SourceId][r]!).ToHashSet();
 
     public static IEnumerable<int> Rows(Table t) => Enumerable.Range(0, t.RowCount);
 

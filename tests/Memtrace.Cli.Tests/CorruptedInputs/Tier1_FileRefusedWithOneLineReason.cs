@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using Memtrace.Pipeline.Run;
 using Memtrace.Schemas.Archive;
+using Memtrace.Schemas.Model;
 using Memtrace.Schemas.Tables;
 using Memtrace.Tests;
 using Xunit;
@@ -170,7 +171,7 @@ public sealed class Tier1_FileRefusedWithOneLineReason
         var line = OneRefusal(errLines, victim);
         Assert.Equal(1, Counter(outDir, "archive_source_missing"));
         var log = Result(outDir, ImportLog.Def.Name);
-        Assert.Contains(Rows(log), r => log.Str("source_id")[r] == "archive" && log.Str("location")[r] == Path.GetRelativePath(archive, victim));
+        Assert.Contains(Rows(log), r => log[Col.SourceId][r] == "archive" && log[ImportLog.Location][r] == Path.GetRelativePath(archive, victim));
         Assert.Equal([survivorId], SourcesIn(Result(outDir, "fragmentation_timeline")));
 
         // The survivor's results are exactly what a run over an archive holding only it gives.

@@ -1,3 +1,4 @@
+using Memtrace.Schemas.Model;
 using Memtrace.Schemas.Tables;
 using Memtrace.Tests;
 using Xunit;
@@ -52,7 +53,7 @@ public sealed class Tier2_BadRecordCounted
         Assert.Equal(Baseline.Value.TorchId, torchId);
         var mine = Result(outDir, "fragmentation_timeline");
         var before = Result(Baseline.Value.Out, "fragmentation_timeline");
-        Assert.Equal(Rows(before).Count(r => before.Str("source_id")[r] == torchId), Rows(mine).Count(r => mine.Str("source_id")[r] == torchId));
+        Assert.Equal(Rows(before).Count(r => before[PoolKeyColumns.SourceId][r] == torchId), Rows(mine).Count(r => mine[PoolKeyColumns.SourceId][r] == torchId));
     }
 
     [Fact]
@@ -100,7 +101,7 @@ public sealed class Tier2_BadRecordCounted
         var (archive, source) = ImportAlone(MemleakMillionFrames());
         Assert.Equal(1, Count(source, "limit_stack_frames"));
         var stacks = Read(archive, Stacks.Def.Name);
-        var deepest = Rows(stacks).Select(r => stacks.StrList("frames")[r]!).MaxBy(f => f.Count)!;
+        var deepest = Rows(stacks).Select(r => stacks[Stacks.Frames][r]!).MaxBy(f => f.Count)!;
         Assert.Equal(4096, deepest.Count);
         Assert.StartsWith("main+0x6d", deepest[0]);
         Assert.StartsWith("recurse+0xffe", deepest[^1]);

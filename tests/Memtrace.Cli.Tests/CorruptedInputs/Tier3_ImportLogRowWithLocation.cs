@@ -17,10 +17,10 @@ public sealed class Tier3_ImportLogRowWithLocation
 {
     private static int OneLogRow(Table log, string statKey, string location)
     {
-        var rows = Rows(log).Where(r => log.Str("stat_key")[r] == statKey).ToList();
+        var rows = Rows(log).Where(r => log[ImportLog.StatKey][r] == statKey).ToList();
         var row = Assert.Single(rows);
-        Assert.Equal(location, log.Str("location")[row]);
-        Assert.False(string.IsNullOrEmpty(log.Str("message")[row]));
+        Assert.Equal(location, log[ImportLog.Location][row]);
+        Assert.False(string.IsNullOrEmpty(log[ImportLog.Message][row]));
         return row;
     }
 
@@ -29,9 +29,9 @@ public sealed class Tier3_ImportLogRowWithLocation
     {
         var (archive, _) = ImportAlone(Rmm(l => SetSize(l, RmmAllocLine, Max64)), "rmm-csv");
         var log = Read(archive, ImportLog.Def.Name);
-        var row = Rows(log).Single(r => log.Str("excerpt")[r]!.Contains(Max64, StringComparison.Ordinal));
-        Assert.Equal("rmm_bad_row", log.Str("stat_key")[row]);
-        Assert.Equal($"line {RmmAllocLine}", log.Str("location")[row]);
+        var row = Rows(log).Single(r => log[ImportLog.Excerpt][r]!.Contains(Max64, StringComparison.Ordinal));
+        Assert.Equal("rmm_bad_row", log[ImportLog.StatKey][row]);
+        Assert.Equal($"line {RmmAllocLine}", log[ImportLog.Location][row]);
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public sealed class Tier3_ImportLogRowWithLocation
     {
         var (archive, _) = ImportAlone(Gctrace(2, l => l.Replace(" 7->7->7 MB", " -7->7->7 MB", StringComparison.Ordinal)));
         var log = Read(archive, ImportLog.Def.Name);
-        Assert.Contains("-7->7->7 MB", log.Str("excerpt")[OneLogRow(log, "gctrace_bad_line", "line 2")]);
+        Assert.Contains("-7->7->7 MB", log[ImportLog.Excerpt][OneLogRow(log, "gctrace_bad_line", "line 2")]);
     }
 
     [Fact]
@@ -47,9 +47,9 @@ public sealed class Tier3_ImportLogRowWithLocation
     {
         var (archive, _) = ImportAlone(CaptureWithClockStepBack());
         var log = Read(archive, ImportLog.Def.Name);
-        var row = Assert.Single(Rows(log), r => log.Str("stat_key")[r] == "clock_backwards");
-        Assert.Matches(@"^/proc/\d+/status$", log.Str("location")[row]);
-        Assert.Matches(@"^ts_ns=\d+ after \d+$", log.Str("excerpt")[row]);
+        var row = Assert.Single(Rows(log), r => log[ImportLog.StatKey][r] == "clock_backwards");
+        Assert.Matches(@"^/proc/\d+/status$", log[ImportLog.Location][row]);
+        Assert.Matches(@"^ts_ns=\d+ after \d+$", log[ImportLog.Excerpt][row]);
     }
 
     [Fact]
@@ -57,9 +57,9 @@ public sealed class Tier3_ImportLogRowWithLocation
     {
         var (archive, _) = ImportAlone(Tier2_BadRecordCounted.Edited("out-of-order events"), "rmm-csv");
         var log = Read(archive, ImportLog.Def.Name);
-        var row = Assert.Single(Rows(log), r => log.Str("stat_key")[r] == "clock_backwards");
-        Assert.StartsWith("gpu_alloc_events row ", log.Str("location")[row]);
-        Assert.Contains("ts_ns=1795219201500000000 after 1795219201800000000", log.Str("excerpt")[row]);
+        var row = Assert.Single(Rows(log), r => log[ImportLog.StatKey][r] == "clock_backwards");
+        Assert.StartsWith("gpu_alloc_events row ", log[ImportLog.Location][row]);
+        Assert.Contains("ts_ns=1795219201500000000 after 1795219201800000000", log[ImportLog.Excerpt][row]);
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public sealed class Tier3_ImportLogRowWithLocation
     {
         var (archive, _) = ImportAlone(Gctrace(3, l => l + new string('x', 17 << 20)));
         var log = Read(archive, ImportLog.Def.Name);
-        var excerpt = log.Str("excerpt")[OneLogRow(log, "limit_line_length", "line 3")]!;
+        var excerpt = log[ImportLog.Excerpt][OneLogRow(log, "limit_line_length", "line 3")]!;
         Assert.Equal(200, excerpt.Length);
         Assert.StartsWith("gc 3 @", excerpt);
     }
@@ -78,8 +78,8 @@ public sealed class Tier3_ImportLogRowWithLocation
         var (archive, _) = ImportAlone(MemleakMillionFrames());
         var log = Read(archive, ImportLog.Def.Name);
         var row = OneLogRow(log, "limit_stack_frames", "stack");
-        Assert.StartsWith("main+0x6d", log.Str("excerpt")[row]);
-        Assert.StartsWith("1000002 frames", log.Str("message")[row]);
+        Assert.StartsWith("main+0x6d", log[ImportLog.Excerpt][row]);
+        Assert.StartsWith("1000002 frames", log[ImportLog.Message][row]);
     }
 
     [Theory]
@@ -90,12 +90,12 @@ public sealed class Tier3_ImportLogRowWithLocation
         var (archive, _, rmmId) = TwoSources(Tier2_BadRecordCounted.Edited(name));
         var (_, _, outDir) = Run(archive, "--tolerate-errors");
         var anomalies = Result(outDir, Anomalies.Def.Name);
-        var row = Assert.Single(Rows(anomalies), r => anomalies.Str("kind")[r] == kind && anomalies.Str("source_id")[r] == rmmId);
-        Assert.Equal(address, anomalies.I64("address")[row]);
+        var row = Assert.Single(Rows(anomalies), r => anomalies[Anomalies.Kind][r] == kind && anomalies[PoolKeyColumns.SourceId][r] == rmmId);
+        Assert.Equal(address, anomalies[Anomalies.Address][row]);
         // The appended row is the file's last event, at 00:00:02.800000 on the day after --date (the log crossed midnight).
-        Assert.Equal(new DateTimeOffset(2026, 11, 21, 0, 0, 2, 800, TimeSpan.Zero).ToUnixTimeMilliseconds() * 1_000_000, anomalies.I64("ts_ns")[row]);
+        Assert.Equal(new DateTimeOffset(2026, 11, 21, 0, 0, 2, 800, TimeSpan.Zero).ToUnixTimeMilliseconds() * 1_000_000, anomalies[Anomalies.TsNs][row]);
         var events = TwoSourcesEventCount(archive, rmmId);
-        Assert.Equal(events - 1, anomalies.I64("seq")[row]);
+        Assert.Equal(events - 1, anomalies[Anomalies.Seq][row]);
     }
 
     private static long TwoSourcesEventCount(string archive, string sourceId) =>

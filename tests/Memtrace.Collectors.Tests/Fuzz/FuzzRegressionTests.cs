@@ -8,6 +8,7 @@ using Memtrace.Collectors.Importers.Memleak;
 using Memtrace.Collectors.Importers.PerfScript;
 using Memtrace.Collectors.Importers.Procfs;
 using Memtrace.Schemas.Stats;
+using Memtrace.Schemas.Tables;
 using Memtrace.Tests;
 using Xunit;
 
@@ -115,7 +116,7 @@ public sealed class FuzzRegressionTests
         var result = new CgroupfsImporter().Import(new ImportContext { Path = path, SourceId = "s-test", Stats = stats });
         Assert.True(result.Tables.Single().RowCount > 0);
         Assert.Equal(1, stats.Counts[StatsCatalog.CgroupBadFile.Key]);
-        Assert.Contains(victim, Enumerable.Range(0, stats.Log_.RowCount).Select(i => stats.Log_.Str("location")[i]));
+        Assert.Contains(victim, Enumerable.Range(0, stats.Log_.RowCount).Select(i => stats.Log_[ImportLog.Location][i]));
     }
 
     [Fact]
@@ -157,7 +158,7 @@ public sealed class FuzzRegressionTests
         var t = result.Tables.Single();
         Assert.True(t.RowCount > 0);
         Assert.Equal(1, stats.Counts[StatsCatalog.CgroupBadFile.Key]);
-        Assert.Contains(Enumerable.Range(0, t.RowCount), r => t.I64("oom_kill").Get(r) == 2);
+        Assert.Contains(Enumerable.Range(0, t.RowCount), r => t[CgroupSamples.OomKill].Get(r) == 2);
     }
 
     private static long FindLocalHeader(byte[] zip, string name)

@@ -1,4 +1,5 @@
 using Memtrace.Pipeline.Allocators;
+using Memtrace.Schemas.Results;
 using Xunit;
 
 namespace Memtrace.Pipeline.Tests.Allocators;
@@ -36,6 +37,6 @@ public sealed class ModelCheckMismatchTests
         Assert.NotEmpty(output.Pools);
         Assert.All(output.Pools, p => Assert.False(p.Check!.Verified));
         Assert.True(output.Counts.GetValueOrDefault("whatif_address_mismatch") > 0);
-        Assert.All(Enumerable.Range(0, output.Check.RowCount), r => Assert.False(output.Check.Bool("verified")[r]));
+        Assert.All(Enumerable.Range(0, output.Check.RowCount), r => Assert.False(output.Check[AllocatorModelCheck.Verified][r]));
     }
 }

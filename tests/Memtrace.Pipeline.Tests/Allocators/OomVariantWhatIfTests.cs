@@ -1,4 +1,5 @@
 using Memtrace.Pipeline.Allocators;
+using Memtrace.Schemas.Results;
 using Xunit;
 
 namespace Memtrace.Pipeline.Tests.Allocators;
@@ -37,7 +38,7 @@ public sealed class OomVariantWhatIfTests
         Assert.True(empty["expandable_segments"].MinCapacity < empty["recorded"].MinCapacity);
         Assert.Equal(pool.Runs.Count, output.WhatIf.RowCount);
         Assert.Equal(1, output.Check.RowCount);
-        Assert.True(output.Check.Bool("verified")[0]);
+        Assert.True(output.Check[AllocatorModelCheck.Verified][0]);
     }
 
     [Fact]

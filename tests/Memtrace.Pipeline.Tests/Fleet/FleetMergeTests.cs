@@ -6,6 +6,7 @@ using Memtrace.Schemas;
 using Memtrace.Schemas.Archive;
 using Memtrace.Schemas.IO;
 using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Results;
 using Memtrace.Tests;
 using Xunit;
 
@@ -60,9 +61,9 @@ public sealed class FleetMergeTests(FleetArchives fleet) : IClassFixture<FleetAr
                     var stats = Read(Path.Combine(outDir, "tables", "stats.arrow"), def);
                     for (var r = 0; r < stats.RowCount; r++)
                     {
-                        var key = stats.Str("stat_key")[r];
+                        var key = stats[StatsTable.StatKey][r];
                         var sum = units.Sum(u => StatValue(Read(Path.Combine(u, "tables", "stats.arrow"), def), key!));
-                        Assert.Equal(sum, stats.I64("value")[r]);
+                        Assert.Equal(sum, stats[StatsTable.Value][r]);
                     }
                     break;
             }
@@ -140,7 +141,7 @@ public sealed class FleetMergeTests(FleetArchives fleet) : IClassFixture<FleetAr
 
     private static long StatValue(Table stats, string key)
     {
-        for (var r = 0; r < stats.RowCount; r++) if (stats.Str("stat_key")[r] == key) return stats.I64("value")[r];
+        for (var r = 0; r < stats.RowCount; r++) if (stats[StatsTable.StatKey][r] == key) return stats[StatsTable.Value][r];
         return 0;
     }
 

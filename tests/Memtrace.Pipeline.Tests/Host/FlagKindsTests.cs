@@ -38,9 +38,9 @@ public sealed class FlagKindsTests
             Assert.True(flags.RowCount > 0);
             for (var r = 0; r < flags.RowCount; r++)
             {
-                var kind = FlagKinds.All.SingleOrDefault(k => k.Name == flags.Str("kind")[r]);
+                var kind = FlagKinds.All.SingleOrDefault(k => k.Name == flags[Flags.Kind][r]);
                 Assert.NotNull(kind);
-                if (kind != FlagKinds.GomemlimitUnset) Assert.Equal(kind.Severity, flags.Str("severity")[r]);
+                if (kind != FlagKinds.GomemlimitUnset) Assert.Equal(kind.Severity, flags[Flags.Severity][r]);
             }
         }
         finally

@@ -16,7 +16,7 @@ public sealed class HostFlagsTests
     {
         var gap = RssGapAnalyzer.Run([w]);
         var t = HostFlagsAnalyzer.Run([w], gap.Instants, new Dictionary<Workload, List<OomKill>>(), new Table(ClockAlignment.Def), new HostFlagOptions());
-        return (Enumerable.Range(0, t.RowCount).Where(r => t.Str("kind")[r] == kind).ToList(), t);
+        return (Enumerable.Range(0, t.RowCount).Where(r => t[Memtrace.Schemas.Results.Flags.Kind][r] == kind).ToList(), t);
     }
 
     private static GoSample Go(long ts, long heapIdleUnreturned = 0, long stackSys = 1 * MiB, long? gomemlimit = long.MaxValue) =>
@@ -43,7 +43,7 @@ public sealed class HostFlagsTests
         double[] avg10 = [1, 30, 35, 2, 2];
         var (rows, t) = Flags(Build(5, i => Go(i * S), i => Cg(i, psi10: avg10[i], psi60: 5)), "psi_avg10_avg60_disagree");
         var r = Assert.Single(rows);
-        Assert.Equal((1 * S, 2 * S, 30.0), (t.I64("start_ts_ns")[r], t.I64("end_ts_ns")[r], t.F64("value")[r]));
+        Assert.Equal((1 * S, 2 * S, 30.0), (t[Memtrace.Schemas.Results.Flags.StartTsNs][r], t[Memtrace.Schemas.Results.Flags.EndTsNs][r], t[Memtrace.Schemas.Results.Flags.Value][r]));
     }
 
     [Fact]
@@ -57,8 +57,8 @@ public sealed class HostFlagsTests
         Assert.Single(cache);
         var (kernel, t) = Flags(Build(3, i => Go(i * S), i => Cg(i, kernel: i == 2 ? 60 * MiB : 10 * MiB, usage: i == 2 ? 250 * MiB : 200 * MiB)), "kernel_memory_high");
         var k = Assert.Single(kernel);
-        Assert.Equal(2 * S, t.I64("start_ts_ns")[k]);
-        Assert.Equal(60.0 / 250, t.F64("value")[k], 9);
+        Assert.Equal(2 * S, t[Memtrace.Schemas.Results.Flags.StartTsNs][k]);
+        Assert.Equal(60.0 / 250, t[Memtrace.Schemas.Results.Flags.Value][k], 9);
     }
 
     [Fact]
@@ -66,8 +66,8 @@ public sealed class HostFlagsTests
     {
         var (rows, t) = Flags(Build(3, i => Go(i * S, heapIdleUnreturned: i == 1 ? 80 * MiB : 10 * MiB), i => Cg(i), i => 200 * MiB), "heap_not_returned");
         var r = Assert.Single(rows);
-        Assert.Equal(1 * S, t.I64("start_ts_ns")[r]);
-        Assert.Equal(80.0 * MiB, t.F64("value")[r]);
+        Assert.Equal(1 * S, t[Memtrace.Schemas.Results.Flags.StartTsNs][r]);
+        Assert.Equal(80.0 * MiB, t[Memtrace.Schemas.Results.Flags.Value][r]);
     }
 
     [Fact]
@@ -77,6 +77,6 @@ public sealed class HostFlagsTests
         Assert.Single(above);
         var (sane, t) = Flags(Build(2, i => Go(i * S, gomemlimit: 800 * MiB), i => Cg(i)), "gomemlimit_above_limit");
         Assert.Empty(sane);
-        Assert.DoesNotContain(Enumerable.Range(0, t.RowCount), r => t.Str("kind")[r] == "gomemlimit_unset");
+        Assert.DoesNotContain(Enumerable.Range(0, t.RowCount), r => t[Memtrace.Schemas.Results.Flags.Kind][r] == "gomemlimit_unset");
     }
 }

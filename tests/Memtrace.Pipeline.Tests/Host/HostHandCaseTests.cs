@@ -47,9 +47,9 @@ public sealed class HostHandCaseTests
         var t = new Table(ProcSamples.Def);
         foreach (var (ts, mono, src) in rows)
         {
-            t.Str("source_id").Append(src); t.I64("ts_ns").Append(ts); t.I64("mono_ns").Append(mono); t.Str("host").Append("h"); t.I64("pid").Append(7);
-            t.Bool("alive").Append(true); t.I64("vm_rss").Append(10 * MiB); t.I64("rss_anon").Append(8 * MiB); t.I64("rss_file").Append(2 * MiB); t.I64("rss_shmem").Append(0);
-            t.I64("utime_ticks").Append(ts / 10_000_000); t.I64("stime_ticks").Append(0);
+            t[Col.SourceId].Append(src); t[ProcSamples.TsNs].Append(ts); t[ProcSamples.MonoNs].Append(mono); t[ProcSamples.Host].Append("h"); t[ProcSamples.Pid].Append(7);
+            t[ProcSamples.Alive].Append(true); t[ProcSamples.VmRss].Append(10 * MiB); t[ProcSamples.RssAnon].Append(8 * MiB); t[ProcSamples.RssFile].Append(2 * MiB); t[ProcSamples.RssShmem].Append(0);
+            t[ProcSamples.UtimeTicks].Append(ts / 10_000_000); t[ProcSamples.StimeTicks].Append(0);
             t.CommitRow();
         }
         return t;
@@ -60,8 +60,8 @@ public sealed class HostHandCaseTests
         var t = new Table(SyscallEvents.Def);
         foreach (var m in monos)
         {
-            t.Str("source_id").Append("perf"); t.I64("ts_ns").Append(null); t.I64("mono_ns").Append(m); t.Str("host").Append(host); t.I64("pid").Append(7); t.I64("tid").Append(7);
-            t.Str("comm").Append("x"); t.Str("syscall").Append("epoll_pwait"); t.Str("phase").Append("exit"); t.I64("ret").Append(0);
+            t[Col.SourceId].Append("perf"); t[SyscallEvents.TsNs].Append(null); t[SyscallEvents.MonoNs].Append(m); t[SyscallEvents.Host].Append(host); t[SyscallEvents.Pid].Append(7); t[SyscallEvents.Tid].Append(7);
+            t[SyscallEvents.Comm].Append("x"); t[SyscallEvents.Syscall].Append("epoll_pwait"); t[SyscallEvents.Phase].Append("exit"); t[SyscallEvents.Ret].Append(0);
             t.CommitRow();
         }
         return t;
@@ -77,14 +77,14 @@ public sealed class HostHandCaseTests
         var aligned = ClockAligner.Run(Syscalls("h", 5_000, 6_000), new Table(KernelLog.Def), new Table(GoGcEvents.Def), new Table(GoRuntimeSamples.Def), [proc], inputs.Faults);
         Assert.Equal([off + 5_000, off + 6_000], aligned.Syscalls);
         var a = aligned.Alignment;
-        var row = Enumerable.Range(0, a.RowCount).Single(r => a.Str("table")[r] == "syscall_events");
-        Assert.Equal((off, 2_000L, 3L), (a.I64("offset_ns")[row], a.I64("error_ns")[row], a.I64("pairs")[row]));
+        var row = Enumerable.Range(0, a.RowCount).Single(r => a[ClockAlignment.Table][r] == "syscall_events");
+        Assert.Equal((off, 2_000L, 3L), (a[ClockAlignment.OffsetNs][row], a[ClockAlignment.ErrorNs][row], a[ClockAlignment.Pairs][row]));
 
         var other = ClockAligner.Run(Syscalls("elsewhere", 5_000), new Table(KernelLog.Def), new Table(GoGcEvents.Def), new Table(GoRuntimeSamples.Def), [proc], inputs.Faults);
         Assert.Null(other.Syscalls[0]);
         Assert.Equal(1, other.Counts[StatsCatalog.ClockUnanchored.Key]);
         var u = other.Alignment;
-        Assert.Contains(Enumerable.Range(0, u.RowCount), r => u.Str("status")[r] == "unanchored" && u.Str("table")[r] == "syscall_events");
+        Assert.Contains(Enumerable.Range(0, u.RowCount), r => u[ClockAlignment.Status][r] == "unanchored" && u[ClockAlignment.Table][r] == "syscall_events");
         // Left out of joins: no spin window is built from rows without a UTC time.
         Assert.Equal(0, Memtrace.Pipeline.Spin.SpinDetector.Run(Syscalls("elsewhere", 5_000), other.Syscalls, inputs.Workloads, new()).RowCount);
     }
@@ -115,10 +115,10 @@ public sealed class HostHandCaseTests
         // Go every 1 s, grid every 250 ms: tolerance = min(1 s, 1 s / 2) = 500 ms, so 0.5 s..1.5 s get the 1 s read
         // (0.5 s is exactly as far from 1 s as from nothing earlier) and 1.75 s..2 s the 2 s read.
         long?[] expected = [null, null, 1_000_000_000, 1_000_000_000, 1_000_000_000, 1_000_000_000, 1_000_000_000, 2_000_000_000, 2_000_000_000];
-        Assert.Equal(expected, Enumerable.Range(0, 9).Select(r => t.I64("go_ts_ns").Get(r)));
+        Assert.Equal(expected, Enumerable.Range(0, 9).Select(r => t[MemoryTimeline.GoTsNs].Get(r)));
         // 25 ticks per 250 ms at USER_HZ 100 = 0.25 s of CPU in 0.25 s: 100% of one core.
-        Assert.Equal(100.0, t.F64("cpu_percent")[1], 9);
+        Assert.Equal(100.0, t[MemoryTimeline.CpuPercent][1], 9);
         var stepped = MemoryTimelineBuilder.Run([w], new TimelineOptions { StepNs = 400_000_000 });
-        Assert.Equal([0L, 400_000_000, 800_000_000, 1_200_000_000, 1_600_000_000, 2_000_000_000], Enumerable.Range(0, stepped.RowCount).Select(r => stepped.I64("ts_ns")[r]));
+        Assert.Equal([0L, 400_000_000, 800_000_000, 1_200_000_000, 1_600_000_000, 2_000_000_000], Enumerable.Range(0, stepped.RowCount).Select(r => stepped[MemoryTimeline.TsNs][r]));
     }
 }

@@ -54,12 +54,12 @@ public sealed class LiveSidecarTests(ITestOutputHelper log)
         var kill = Assert.Single(o.Kills[w]);
         log.WriteLine($"kill window {kill.WindowStart - exitTs} .. {kill.WindowEnd - exitTs} ns from the driver's exit; {kill.Evidence}");
         Assert.InRange(exitTs - kill.WindowEnd, -100_000_000, 100_000_000);
-        var kinds = Enumerable.Range(0, o.Flags.RowCount).Select(r => o.Flags.Str("kind")[r]).ToList();
+        var kinds = Enumerable.Range(0, o.Flags.RowCount).Select(r => o.Flags[Flags.Kind][r]).ToList();
         Assert.Contains("oom_kill", kinds);
         Assert.DoesNotContain("process_vanished", kinds);
         var wide = o.Tables.Single(t => t.Def.Name == "rss_gap_attribution_wide");
         Assert.True(wide.RowCount >= 20, $"{wide.RowCount} attribution instants");
-        for (var r = 0; r < wide.RowCount; r++) Assert.Equal(wide.I64("total")[r], RssGapAttribution.Layers.Sum(l => wide.I64(l.Name)[r]));
+        for (var r = 0; r < wide.RowCount; r++) Assert.Equal(wide[RssGapWide.Total][r], RssGapWide.LayerColumns.Sum(l => wide[l][r]));
     }
 
     private void Run(string file, string args, string cwd, int seconds)

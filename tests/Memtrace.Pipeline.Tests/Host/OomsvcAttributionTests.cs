@@ -1,5 +1,6 @@
 using Memtrace.Pipeline.RssGap;
 using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Results;
 using Memtrace.Schemas.Tables;
 using Xunit;
 using Xunit.Abstractions;
@@ -14,8 +15,7 @@ public sealed class OomsvcAttributionTests(OomsvcCapture cap, ITestOutputHelper 
     private List<(long Ts, long[] Layers, long Total, long Usage)> Wide()
     {
         var w = cap.Result("rss_gap_attribution_wide");
-        var names = Schemas.Results.RssGapAttribution.Layers.Select(l => l.Name).ToArray();
-        return Enumerable.Range(0, w.RowCount).Select(r => (w.I64("ts_ns")[r], names.Select(n => w.I64(n)[r]).ToArray(), w.I64("total")[r], 0L)).ToList();
+        return Enumerable.Range(0, w.RowCount).Select(r => (w[RssGapWide.TsNs][r], RssGapWide.LayerColumns.Select(l => w[l][r]).ToArray(), w[RssGapWide.Total][r], 0L)).ToList();
     }
 
     [Fact]
@@ -23,13 +23,13 @@ public sealed class OomsvcAttributionTests(OomsvcCapture cap, ITestOutputHelper 
     {
         var longT = cap.Result("rss_gap_attribution");
         var cg = cap.Archive.ReadTable(CgroupSamples.Def);
-        var usageAt = Enumerable.Range(0, cg.RowCount).ToDictionary(r => cg.I64("ts_ns")[r], r => cg.I64("usage")[r]);
+        var usageAt = Enumerable.Range(0, cg.RowCount).ToDictionary(r => cg[CgroupSamples.TsNs][r], r => cg[CgroupSamples.Usage][r]);
         var sums = new Dictionary<long, (long Sum, long CgTs, int Layers)>();
         for (var r = 0; r < longT.RowCount; r++)
         {
-            var ts = longT.I64("ts_ns")[r];
+            var ts = longT[RssGapAttribution.TsNs][r];
             var s = sums.GetValueOrDefault(ts);
-            sums[ts] = (s.Sum + longT.I64("bytes")[r], longT.I64("cgroup_ts_ns")[r], s.Layers + 1);
+            sums[ts] = (s.Sum + longT[RssGapAttribution.Bytes][r], longT[RssGapAttribution.CgroupTsNs][r], s.Layers + 1);
         }
         Assert.True(sums.Count >= 15, $"only {sums.Count} attribution instants");
         foreach (var (ts, s) in sums)
@@ -77,45 +77,45 @@ public sealed class OomsvcAttributionTests(OomsvcCapture cap, ITestOutputHelper 
         // call needed back down once it sleeps): 3000 × 8 KiB = 23.4 MiB.
         foreach (var r in settled) Assert.InRange((r.Layers[Layers.Stacks] - before) / MiB, 3000 * 8 / 1024.0 * 0.98, 3000 * 32 / 1024.0);
         var flags = cap.Result("flags");
-        var stackFlag = Enumerable.Range(0, flags.RowCount).Single(r => flags.Str("kind")[r] == "goroutine_stack_growth");
-        Assert.InRange(flags.I64("start_ts_ns")[stackFlag], g - 1_000_000_000, g + 1_500_000_000);
+        var stackFlag = Enumerable.Range(0, flags.RowCount).Single(r => flags[Flags.Kind][r] == "goroutine_stack_growth");
+        Assert.InRange(flags[Flags.StartTsNs][stackFlag], g - 1_000_000_000, g + 1_500_000_000);
     }
 
     [Fact]
     public void Oom_kill_is_placed_by_the_aligned_kernel_log_inside_the_window_where_the_process_vanished()
     {
         var flags = cap.Result("flags");
-        var kills = Enumerable.Range(0, flags.RowCount).Where(r => flags.Str("kind")[r] == "oom_kill").ToList();
+        var kills = Enumerable.Range(0, flags.RowCount).Where(r => flags[Flags.Kind][r] == "oom_kill").ToList();
         var k = Assert.Single(kills);
-        var ts = flags.I64("start_ts_ns")[k];
-        Assert.Contains("Killed process " + cap.Pid, flags.Str("evidence")[k]);
-        Assert.Contains("cgroup oom_kill 0→1", flags.Str("evidence")[k]);
+        var ts = flags[Flags.StartTsNs][k];
+        Assert.Contains("Killed process " + cap.Pid, flags[Flags.Evidence][k]);
+        Assert.Contains("cgroup oom_kill 0→1", flags[Flags.Evidence][k]);
         // Ground truth from /proc: the last read that found the process and the first that did not.
         var proc = cap.Archive.ReadTable(ProcSamples.Def);
-        var rows = Enumerable.Range(0, proc.RowCount).OrderBy(r => proc.I64("ts_ns")[r]).ToList();
-        var lastAlive = rows.Last(r => proc.Bool("alive")[r]);
-        var firstGone = rows.First(r => !proc.Bool("alive")[r]);
-        log.WriteLine($"kill at {ts}, alive until {proc.I64("ts_ns")[lastAlive]}, gone at {proc.I64("ts_ns")[firstGone]}");
-        Assert.InRange(ts, proc.I64("ts_ns")[lastAlive] - 50_000_000, proc.I64("ts_ns")[firstGone]);
+        var rows = Enumerable.Range(0, proc.RowCount).OrderBy(r => proc[ProcSamples.TsNs][r]).ToList();
+        var lastAlive = rows.Last(r => proc[ProcSamples.Alive][r]);
+        var firstGone = rows.First(r => !proc[ProcSamples.Alive][r]);
+        log.WriteLine($"kill at {ts}, alive until {proc[ProcSamples.TsNs][lastAlive]}, gone at {proc[ProcSamples.TsNs][firstGone]}");
+        Assert.InRange(ts, proc[ProcSamples.TsNs][lastAlive] - 50_000_000, proc[ProcSamples.TsNs][firstGone]);
         Assert.True(ts > cap.Phases["leak"]);
         var align = cap.Result("clock_alignment");
-        var kl = Enumerable.Range(0, align.RowCount).Single(r => align.Str("table")[r] == "kernel_log");
-        Assert.Equal("aligned", align.Str("status")[kl]);
-        Assert.Equal("dual-clock", align.Str("method")[kl]);
-        Assert.InRange(align.I64("error_ns")[kl], 0, 1_000_000);
+        var kl = Enumerable.Range(0, align.RowCount).Single(r => align[ClockAlignment.Table][r] == "kernel_log");
+        Assert.Equal("aligned", align[ClockAlignment.Status][kl]);
+        Assert.Equal("dual-clock", align[ClockAlignment.Method][kl]);
+        Assert.InRange(align[ClockAlignment.ErrorNs][kl], 0, 1_000_000);
     }
 
     [Fact]
     public void Gctrace_of_the_capture_is_anchored_to_its_memstats_reads()
     {
         var align = cap.Result("clock_alignment");
-        var r = Enumerable.Range(0, align.RowCount).Single(i => align.Str("table")[i] == "go_gc_events");
-        Assert.Equal("gctrace-numgc", align.Str("method")[r]);
-        Assert.True(align.I64("pairs")[r] >= 10, $"{align.I64("pairs")[r]} cycles matched");
+        var r = Enumerable.Range(0, align.RowCount).Single(i => align[ClockAlignment.Table][i] == "go_gc_events");
+        Assert.Equal("gctrace-numgc", align[ClockAlignment.Method][r]);
+        Assert.True(align[ClockAlignment.Pairs][r] >= 10, $"{align[ClockAlignment.Pairs][r]} cycles matched");
         // '@s' is printed to the millisecond; the estimates from ~20 reads agree to a few ms.
-        Assert.InRange(align.I64("error_ns")[r], 0, 5_000_000);
+        Assert.InRange(align[ClockAlignment.ErrorNs][r], 0, 5_000_000);
         // The process started just before its first phase line (printed at the top of main).
-        Assert.InRange(cap.Phases["start"] - align.I64("offset_ns")[r], 0, 50_000_000);
+        Assert.InRange(cap.Phases["start"] - align[ClockAlignment.OffsetNs][r], 0, 50_000_000);
     }
 
     [Fact]
@@ -123,14 +123,14 @@ public sealed class OomsvcAttributionTests(OomsvcCapture cap, ITestOutputHelper 
     {
         var longT = cap.Result("rss_gap_attribution");
         var proc = cap.Archive.ReadTable(ProcSamples.Def);
-        var procTs = Enumerable.Range(0, proc.RowCount).Select(r => proc.I64("ts_ns")[r]).ToList();
+        var procTs = Enumerable.Range(0, proc.RowCount).Select(r => proc[ProcSamples.TsNs][r]).ToList();
         var checkedInstants = 0;
         for (var r = 0; r < longT.RowCount; r += 13)
         {
-            var ts = longT.I64("ts_ns")[r];
+            var ts = longT[RssGapAttribution.TsNs][r];
             // Naive oracle: the closest /proc read in the whole capture.
             var nearest = procTs.MinBy(p => Math.Abs(p - ts));
-            Assert.Equal(nearest, longT.I64("proc_ts_ns")[r]);
+            Assert.Equal(nearest, longT[RssGapAttribution.ProcTsNs][r]);
             Assert.True(Math.Abs(nearest - ts) <= 500_000_000);
             checkedInstants++;
         }
@@ -141,47 +141,47 @@ public sealed class OomsvcAttributionTests(OomsvcCapture cap, ITestOutputHelper 
     public void Capacity_plan_and_alert_backtest_match_a_hand_calculation()
     {
         var cg = cap.Archive.ReadTable(CgroupSamples.Def);
-        var peakWs = Enumerable.Range(0, cg.RowCount).Max(r => Math.Max(0, cg.I64("usage")[r] - cg.I64("inactive_file")[r]));
+        var peakWs = Enumerable.Range(0, cg.RowCount).Max(r => Math.Max(0, cg[CgroupSamples.Usage][r] - cg[CgroupSamples.InactiveFile][r]));
         var plan = cap.Result("capacity_plan");
         Assert.Equal(1, plan.RowCount);
-        Assert.Equal(peakWs, plan.I64("peak_working_set")[0]);
+        Assert.Equal(peakWs, plan[CapacityPlan.PeakWorkingSet][0]);
         var rec = (long)Math.Ceiling(peakWs * 1.25 / MiB) * (1L << 20);
-        Assert.Equal(rec, plan.I64("recommended_limit")[0]);
-        Assert.Equal((long)(rec * 0.8), plan.I64("recommended_gomemlimit")[0]);
-        Assert.Equal(512L << 20, plan.I64("limit")[0]);
-        Assert.Null(plan.I64("gomemlimit").Get(0)); // unset in the service
-        Assert.Equal(1, plan.I64("ooms")[0]);
+        Assert.Equal(rec, plan[CapacityPlan.RecommendedLimit][0]);
+        Assert.Equal((long)(rec * 0.8), plan[CapacityPlan.RecommendedGomemlimit][0]);
+        Assert.Equal(512L << 20, plan[CapacityPlan.Limit][0]);
+        Assert.Null(plan[CapacityPlan.Gomemlimit].Get(0)); // unset in the service
+        Assert.Equal(1, plan[CapacityPlan.Ooms][0]);
 
         var alerts = cap.Result("alert_backtest");
-        var a = Enumerable.Range(0, alerts.RowCount).Single(r => alerts.Str("alert")[r] == "a");
+        var a = Enumerable.Range(0, alerts.RowCount).Single(r => alerts[AlertBacktest.Alert][r] == "a");
         // limit 512 MiB, GOMEMLIMIT unset → 0.8 × 512 = 409.6 MiB; a = min(460.8, 450.56) MiB.
-        Assert.Equal((long)Math.Min(512 * MiB * 0.9, (long)(512 * MiB * 0.8) * 1.1), alerts.I64("threshold_min")[a]);
-        Assert.True(alerts.Bool("fired_before_oom")[a]);
+        Assert.Equal((long)Math.Min(512 * MiB * 0.9, (long)(512 * MiB * 0.8) * 1.1), alerts[AlertBacktest.ThresholdMin][a]);
+        Assert.True(alerts[AlertBacktest.FiredBeforeOom][a]);
         var proc = cap.Archive.ReadTable(ProcSamples.Def);
-        var firstAbove = Enumerable.Range(0, proc.RowCount).Where(r => proc.Bool("alive")[r] && proc.I64("vm_rss")[r] > alerts.I64("threshold_min")[a])
-            .Min(r => proc.I64("ts_ns")[r]);
-        Assert.Equal(firstAbove, alerts.I64("first_fire_ts_ns")[a]);
-        Assert.Equal(alerts.I64("oom_ts_ns")[a] - firstAbove, alerts.I64("lead_time_ns")[a]);
-        Assert.Equal(0, alerts.I64("false_alarms")[a]);
-        log.WriteLine($"alert a lead {alerts.I64("lead_time_ns")[a] / 1e9:F2} s");
-        var b = Enumerable.Range(0, alerts.RowCount).Single(r => alerts.Str("alert")[r] == "b");
-        log.WriteLine($"alert b: threshold {alerts.I64("threshold_min")[b] / MiB:F1}–{alerts.I64("threshold_max")[b] / MiB:F1} MiB, fired before OOM {alerts.Bool("fired_before_oom").Get(b)}");
+        var firstAbove = Enumerable.Range(0, proc.RowCount).Where(r => proc[ProcSamples.Alive][r] && proc[ProcSamples.VmRss][r] > alerts[AlertBacktest.ThresholdMin][a])
+            .Min(r => proc[ProcSamples.TsNs][r]);
+        Assert.Equal(firstAbove, alerts[AlertBacktest.FirstFireTsNs][a]);
+        Assert.Equal(alerts[AlertBacktest.OomTsNs][a] - firstAbove, alerts[AlertBacktest.LeadTimeNs][a]);
+        Assert.Equal(0, alerts[AlertBacktest.FalseAlarms][a]);
+        log.WriteLine($"alert a lead {alerts[AlertBacktest.LeadTimeNs][a] / 1e9:F2} s");
+        var b = Enumerable.Range(0, alerts.RowCount).Single(r => alerts[AlertBacktest.Alert][r] == "b");
+        log.WriteLine($"alert b: threshold {alerts[AlertBacktest.ThresholdMin][b] / MiB:F1}–{alerts[AlertBacktest.ThresholdMax][b] / MiB:F1} MiB, fired before OOM {alerts[AlertBacktest.FiredBeforeOom].Get(b)}");
         // b = 1.2 × 409.6 MiB + 0.8 × (Sys − HeapSys) sits above the 512 MiB limit itself: it cannot fire before the kill.
-        Assert.True(alerts.I64("threshold_min")[b] > 512 * MiB * 0.95);
-        Assert.False(alerts.Bool("fired_before_oom")[b]);
+        Assert.True(alerts[AlertBacktest.ThresholdMin][b] > 512 * MiB * 0.95);
+        Assert.False(alerts[AlertBacktest.FiredBeforeOom][b]);
     }
 
     [Fact]
     public void Flags_name_the_unset_gomemlimit_and_the_working_set_near_the_limit()
     {
         var flags = cap.Result("flags");
-        var kinds = Enumerable.Range(0, flags.RowCount).Select(r => flags.Str("kind")[r]).ToHashSet();
+        var kinds = Enumerable.Range(0, flags.RowCount).Select(r => flags[Flags.Kind][r]).ToHashSet();
         Assert.Contains("gomemlimit_unset", kinds);
         Assert.Contains("working_set_over_90pct", kinds);
         Assert.Contains("off_heap_growth", kinds);
-        var offHeap = Enumerable.Range(0, flags.RowCount).Single(r => flags.Str("kind")[r] == "off_heap_growth");
-        Assert.InRange(flags.I64("start_ts_ns")[offHeap], cap.Phases["cgo_alloc"], cap.Phases["cgo_alloc"] + 1_500_000_000);
+        var offHeap = Enumerable.Range(0, flags.RowCount).Single(r => flags[Flags.Kind][r] == "off_heap_growth");
+        Assert.InRange(flags[Flags.StartTsNs][offHeap], cap.Phases["cgo_alloc"], cap.Phases["cgo_alloc"] + 1_500_000_000);
         // An instant just after free() can still pair with the last /proc read before it (one 250 ms read interval).
-        Assert.InRange(flags.I64("end_ts_ns")[offHeap], cap.Phases["cgo_free"] - 1_500_000_000, cap.Phases["cgo_free"] + 250_000_000);
+        Assert.InRange(flags[Flags.EndTsNs][offHeap], cap.Phases["cgo_free"] - 1_500_000_000, cap.Phases["cgo_free"] + 250_000_000);
     }
 }

@@ -41,20 +41,20 @@ public sealed class SidecarCaptureTests(SidecarCapture cap) : IClassFixture<Side
         Assert.Equal(a.RowCount, b.RowCount);
         for (var r = 0; r < a.RowCount; r++)
         {
-            Assert.Equal(a.Str("kind")[r], b.Str("kind")[r]);
-            Assert.Equal(a.Str("severity")[r], b.Str("severity")[r]);
-            Assert.Equal(a.F64("value").Get(r), b.F64("value").Get(r));
-            Assert.Equal(a.F64("threshold").Get(r), b.F64("threshold").Get(r));
-            Assert.InRange(Math.Abs(a.I64("start_ts_ns")[r] - b.I64("start_ts_ns")[r]), 0, cap.IntervalNs);
-            Assert.InRange(Math.Abs(a.I64("end_ts_ns")[r] - b.I64("end_ts_ns")[r]), 0, cap.IntervalNs);
+            Assert.Equal(a[Flags.Kind][r], b[Flags.Kind][r]);
+            Assert.Equal(a[Flags.Severity][r], b[Flags.Severity][r]);
+            Assert.Equal(a[Flags.Value].Get(r), b[Flags.Value].Get(r));
+            Assert.Equal(a[Flags.Threshold].Get(r), b[Flags.Threshold].Get(r));
+            Assert.InRange(Math.Abs(a[Flags.StartTsNs][r] - b[Flags.StartTsNs][r]), 0, cap.IntervalNs);
+            Assert.InRange(Math.Abs(a[Flags.EndTsNs][r] - b[Flags.EndTsNs][r]), 0, cap.IntervalNs);
         }
         var (pa, pb) = (SidecarCapture.Result(PerTick, "capacity_plan"), SidecarCapture.Result(Seq, "capacity_plan"));
         Assert.Equal(1, pa.RowCount);
         foreach (var c in pa.Columns.Select(c => c.Def.Name))
         {
-            if (c.EndsWith("_ts_ns", StringComparison.Ordinal)) Assert.InRange(Math.Abs(pa.I64(c)[0] - pb.I64(c)[0]), 0, cap.IntervalNs);
-            else if (pa[c] is Int64Column x) Assert.Equal(x.Get(0), pb.I64(c).Get(0));
-            else if (pa[c] is Float64Column f) Assert.Equal(f.Get(0), pb.F64(c).Get(0));
+            if (c.EndsWith("_ts_ns", StringComparison.Ordinal)) Assert.InRange(Math.Abs(pa.Get<Int64Column>(c)[0] - pb.Get<Int64Column>(c)[0]), 0, cap.IntervalNs);
+            else if (pa[c] is Int64Column x) Assert.Equal(x.Get(0), pb.Get<Int64Column>(c).Get(0));
+            else if (pa[c] is Float64Column f) Assert.Equal(f.Get(0), pb.Get<Float64Column>(c).Get(0));
         }
         // The attribution pairs the same reads: the same instants (Go reads, restamped by at most a tick's spread), the same bytes in every layer.
         var (la, lb) = (SidecarCapture.Result(PerTick, "rss_gap_attribution"), SidecarCapture.Result(Seq, "rss_gap_attribution"));
@@ -62,8 +62,8 @@ public sealed class SidecarCaptureTests(SidecarCapture cap) : IClassFixture<Side
         Assert.Equal(la.RowCount, lb.RowCount);
         for (var r = 0; r < la.RowCount; r++)
         {
-            Assert.InRange(lb.I64("ts_ns")[r] - la.I64("ts_ns")[r], 0, cap.IntervalNs / 2);
-            Assert.Equal(la.I64("bytes")[r], lb.I64("bytes")[r]);
+            Assert.InRange(lb[RssGapAttribution.TsNs][r] - la[RssGapAttribution.TsNs][r], 0, cap.IntervalNs / 2);
+            Assert.Equal(la[RssGapAttribution.Bytes][r], lb[RssGapAttribution.Bytes][r]);
         }
     }
 
@@ -99,14 +99,14 @@ public sealed class SidecarCaptureTests(SidecarCapture cap) : IClassFixture<Side
         var expected = goTimes.Where(t => Near(proc, p => p.Ts, t, procTol) is { } p && Near(w.Proc, q => q.Ts, t, procTol) == p && Near(cg, c => c.Ts, t, cgTol) is not null).ToList();
         Assert.True(expected.Count >= 40, $"{expected.Count} Go instants with partners");
         var wide = SidecarCapture.Result(o, "rss_gap_attribution_wide");
-        Assert.Equal(expected, Enumerable.Range(0, wide.RowCount).Select(r => wide.I64("ts_ns")[r]));
+        Assert.Equal(expected, Enumerable.Range(0, wide.RowCount).Select(r => wide[RssGapWide.TsNs][r]));
         var usage = w.Cgroup.ToDictionary(c => c.Ts, c => c.Usage);
         var longT = SidecarCapture.Result(o, "rss_gap_attribution");
         for (var r = 0; r < wide.RowCount; r++)
         {
-            var sum = RssGapAttribution.Layers.Sum(l => wide.I64(l.Name)[r]);
-            Assert.Equal(wide.I64("total")[r], sum);
-            Assert.Equal(usage[longT.I64("cgroup_ts_ns")[r * RssGapAttribution.Layers.Count]], sum);
+            var sum = RssGapWide.LayerColumns.Sum(l => wide[l][r]);
+            Assert.Equal(wide[RssGapWide.Total][r], sum);
+            Assert.Equal(usage[longT[RssGapAttribution.CgroupTsNs][r * RssGapAttribution.Layers.Count]], sum);
         }
     }
 
@@ -148,6 +148,6 @@ public sealed class SidecarCaptureTests(SidecarCapture cap) : IClassFixture<Side
     private static List<string> Kinds(HostOutput o)
     {
         var f = o.Flags;
-        return Enumerable.Range(0, f.RowCount).Select(r => f.Str("kind")[r]!).ToList();
+        return Enumerable.Range(0, f.RowCount).Select(r => f[Flags.Kind][r]!).ToList();
     }
 }

@@ -68,10 +68,10 @@ public static class IngestBench
         var t = new Table(GpuAllocEvents.Def, rows);
         for (var i = 0; i < rows; i++)
         {
-            t.Str("source_id").Append("sbench"); t.I64("seq").Append(i); t.I64("ts_ns").Append(1_700_000_000_000_000_000L + i * 1000L + rng.Next(1000));
-            t.Str("host").Append(""); t.I64("pid").Append(1); t.I64("device").Append(i & 7); t.Str("pool").Append("torch-caching");
-            t.Str("op").Append((i & 1) == 0 ? "alloc" : "free_completed"); t.I64("address").Append(0x7f0000000000L + rng.Next(1 << 20) * 512L);
-            t.I64("size").Append(sizes[rng.Next(sizes.Length)]); t.I64("stack_id").Append(rng.Next(100));
+            t[Col.SourceId].Append("sbench"); t[GpuAllocEvents.Seq].Append(i); t[GpuAllocEvents.TsNs].Append(1_700_000_000_000_000_000L + i * 1000L + rng.Next(1000));
+            t[GpuAllocEvents.Host].Append(""); t[GpuAllocEvents.Pid].Append(1); t[GpuAllocEvents.Device].Append(i & 7); t[GpuAllocEvents.Pool].Append("torch-caching");
+            t[GpuAllocEvents.Op].Append((i & 1) == 0 ? "alloc" : "free_completed"); t[GpuAllocEvents.Address].Append(0x7f0000000000L + rng.Next(1 << 20) * 512L);
+            t[GpuAllocEvents.Size].Append(sizes[rng.Next(sizes.Length)]); t[GpuAllocEvents.StackId].Append(rng.Next(100));
             t.CommitRow();
         }
         return t;

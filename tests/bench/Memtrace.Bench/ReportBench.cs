@@ -48,9 +48,9 @@ internal static class ReportBench
                     live.Add(sl);
                     size = Math.Min(realSizes[rng.Next(realSizes.Length)], slot);
                 }
-                events.Str("source_id").Append("sbench"); events.I64("seq").Append(seq++); events.I64("ts_ns").Append(1_700_000_000_000_000_000 + i * 1_000L);
-                events.Str("host").Append("bench"); events.I64("pid").Append(100 + d); events.I64("device").Append(d); events.Str("pool").Append("cuda");
-                events.Str("op").Append(doFree ? "free" : "alloc"); events.I64("address").Append(basis + sl * slot); events.I64("size").Append(size);
+                events[Col.SourceId].Append("sbench"); events[GpuAllocEvents.Seq].Append(seq++); events[GpuAllocEvents.TsNs].Append(1_700_000_000_000_000_000 + i * 1_000L);
+                events[GpuAllocEvents.Host].Append("bench"); events[GpuAllocEvents.Pid].Append(100 + d); events[GpuAllocEvents.Device].Append(d); events[GpuAllocEvents.Pool].Append("cuda");
+                events[GpuAllocEvents.Op].Append(doFree ? "free" : "alloc"); events[GpuAllocEvents.Address].Append(basis + sl * slot); events[GpuAllocEvents.Size].Append(size);
                 events.CommitRow();
             }
         }

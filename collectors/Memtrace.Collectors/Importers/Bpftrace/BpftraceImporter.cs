@@ -77,10 +77,10 @@ public sealed class BpftraceImporter : IImporter
         long seq = 0;
         foreach (var (r, ti) in pending)
         {
-            table.Str("source_id").Append(ctx.SourceId); table.I64("seq").Append(seq++);
-            table.I64("window_start_ns").Append(ti >= 1 ? utc[ti - 1] : null); table.I64("window_end_ns").Append(ti >= 0 ? utc[ti] : null);
-            table.Str("map_name").Append(r.Map); table.Str("kind").Append(r.Kind); table.StrList("keys").Append(r.Keys); table.I64("count").Append(r.Count);
-            table.I64("bucket_min").Append(r.Min); table.I64("bucket_max").Append(r.Max); table.I64("total").Append(r.Total); table.I64("average").Append(r.Average);
+            table[Col.SourceId].Append(ctx.SourceId); table[SyscallCounts.Seq].Append(seq++);
+            table[SyscallCounts.WindowStartNs].Append(ti >= 1 ? utc[ti - 1] : null); table[SyscallCounts.WindowEndNs].Append(ti >= 0 ? utc[ti] : null);
+            table[SyscallCounts.MapName].Append(r.Map); table[SyscallCounts.Kind].Append(r.Kind); table[SyscallCounts.Keys].Append(r.Keys); table[SyscallCounts.Count].Append(r.Count);
+            table[SyscallCounts.BucketMin].Append(r.Min); table[SyscallCounts.BucketMax].Append(r.Max); table[SyscallCounts.Total].Append(r.Total); table[SyscallCounts.Average].Append(r.Average);
             table.CommitRow();
         }
         return new ImportResult { Tables = [table], ClockDomain = times.Count > 0 ? "local-time" : "unknown", ClockAligned = times.Count > 0, Notes = clock.Notes() };

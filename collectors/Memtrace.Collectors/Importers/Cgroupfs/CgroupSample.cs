@@ -1,5 +1,6 @@
 using Memtrace.Schemas.Model;
 using Memtrace.Schemas.Stats;
+using Memtrace.Schemas.Tables;
 
 namespace Memtrace.Collectors.Importers.Cgroupfs;
 
@@ -41,19 +42,19 @@ public static class CgroupSample
         }
 
         var known = v1
-            ? new Dictionary<string, string[]>
+            ? new Dictionary<I64Key, string[]>
             {
-                ["anon"] = ["total_rss", "rss"], ["file"] = ["total_cache", "cache"],
-                ["active_anon"] = ["total_active_anon", "active_anon"], ["inactive_anon"] = ["total_inactive_anon", "inactive_anon"],
-                ["active_file"] = ["total_active_file", "active_file"], ["inactive_file"] = ["total_inactive_file", "inactive_file"],
-                ["file_mapped"] = ["total_mapped_file", "mapped_file"], ["shmem"] = ["total_shmem", "shmem"],
+                [CgroupSamples.Anon] = ["total_rss", "rss"], [CgroupSamples.File] = ["total_cache", "cache"],
+                [CgroupSamples.ActiveAnon] = ["total_active_anon", "active_anon"], [CgroupSamples.InactiveAnon] = ["total_inactive_anon", "inactive_anon"],
+                [CgroupSamples.ActiveFile] = ["total_active_file", "active_file"], [CgroupSamples.InactiveFile] = ["total_inactive_file", "inactive_file"],
+                [CgroupSamples.FileMapped] = ["total_mapped_file", "mapped_file"], [CgroupSamples.Shmem] = ["total_shmem", "shmem"],
             }
-            : new Dictionary<string, string[]>
+            : new Dictionary<I64Key, string[]>
             {
-                ["anon"] = ["anon"], ["file"] = ["file"], ["active_anon"] = ["active_anon"], ["inactive_anon"] = ["inactive_anon"],
-                ["active_file"] = ["active_file"], ["inactive_file"] = ["inactive_file"], ["file_mapped"] = ["file_mapped"], ["shmem"] = ["shmem"],
-                ["slab"] = ["slab"], ["kernel_stack"] = ["kernel_stack"], ["pagetables"] = ["pagetables"], ["percpu"] = ["percpu"],
-                ["sock"] = ["sock"], ["vmalloc"] = ["vmalloc"],
+                [CgroupSamples.Anon] = ["anon"], [CgroupSamples.File] = ["file"], [CgroupSamples.ActiveAnon] = ["active_anon"], [CgroupSamples.InactiveAnon] = ["inactive_anon"],
+                [CgroupSamples.ActiveFile] = ["active_file"], [CgroupSamples.InactiveFile] = ["inactive_file"], [CgroupSamples.FileMapped] = ["file_mapped"], [CgroupSamples.Shmem] = ["shmem"],
+                [CgroupSamples.Slab] = ["slab"], [CgroupSamples.KernelStack] = ["kernel_stack"], [CgroupSamples.Pagetables] = ["pagetables"], [CgroupSamples.Percpu] = ["percpu"],
+                [CgroupSamples.Sock] = ["sock"], [CgroupSamples.Vmalloc] = ["vmalloc"],
             };
         var used = new HashSet<string>(known.Values.SelectMany(k => k), StringComparer.Ordinal);
 
@@ -84,29 +85,29 @@ public static class CgroupSample
         // usage counts every charged page, so memory.stat's anon + file cannot exceed it by more than the per-CPU
         // charge batching. A tree where they do contradicts itself (one upstream fixture had memory.current edited):
         // keep the sample as read, and say so, rather than let a huge negative residual pass for fact.
-        if (usage is { } u && S(known["anon"]) is { } anon && S(known["file"]) is { } file && anon + file > u + Math.Max(4L << 20, u / 50))
+        if (usage is { } u && S(known[CgroupSamples.Anon]) is { } anon && S(known[CgroupSamples.File]) is { } file && anon + file > u + Math.Max(4L << 20, u / 50))
             ctx.Stats.Log(StatsCatalog.CgroupInconsistent, $"{dir}/{(v1 ? "memory.usage_in_bytes" : "memory.current")}", $"usage={u} anon={anon} file={file}",
                 $"memory.stat anon + file = {anon + file} exceeds usage {u}: the files contradict each other");
 
-        t.Str("source_id").Append(ctx.SourceId);
-        t.I64("ts_ns").Append(tsNs);
-        t.I64("mono_ns").Append(monoNs);
-        t.Str("host").Append(ctx.Options.Host);
-        t.Str("cgroup_path").Append(cgroupPath);
-        t.I64("cgroup_version").Append(v1 ? 1 : 2);
-        t.I64("usage").Append(usage);
-        t.I64("limit").Append(limit);
-        t.I64("max_usage").Append(Number(v1 ? "memory.max_usage_in_bytes" : "memory.peak"));
-        foreach (var (col, keys) in known) t.I64(col).Append(S(keys));
-        if (v1) t.I64("kmem").Append(Number("memory.kmem.usage_in_bytes"));
-        t.StrList("stat_extra").Append(stat.Where(kv => !used.Contains(kv.Key)).Select(kv => $"{kv.Key}={kv.Value}").ToArray());
-        t.I64("oom").Append(events.TryGetValue(v1 ? "under_oom" : "oom", out var oom) ? oom : null);
-        t.I64("oom_kill").Append(events.TryGetValue("oom_kill", out var kill) ? kill : null);
-        t.I64("failcnt").Append(v1 ? Number("memory.failcnt") : events.TryGetValue("max", out var max) ? max : null);
-        t.F64("psi_some_avg10").Append(some?.Avg10); t.F64("psi_some_avg60").Append(some?.Avg60);
-        t.F64("psi_some_avg300").Append(some?.Avg300); t.I64("psi_some_total").Append(some?.Total);
-        t.F64("psi_full_avg10").Append(full?.Avg10); t.F64("psi_full_avg60").Append(full?.Avg60);
-        t.F64("psi_full_avg300").Append(full?.Avg300); t.I64("psi_full_total").Append(full?.Total);
+        t[Col.SourceId].Append(ctx.SourceId);
+        t[CgroupSamples.TsNs].Append(tsNs);
+        t[CgroupSamples.MonoNs].Append(monoNs);
+        t[CgroupSamples.Host].Append(ctx.Options.Host);
+        t[CgroupSamples.CgroupPath].Append(cgroupPath);
+        t[CgroupSamples.CgroupVersion].Append(v1 ? 1 : 2);
+        t[CgroupSamples.Usage].Append(usage);
+        t[CgroupSamples.Limit].Append(limit);
+        t[CgroupSamples.MaxUsage].Append(Number(v1 ? "memory.max_usage_in_bytes" : "memory.peak"));
+        foreach (var (column, keys) in known) t[column].Append(S(keys));
+        if (v1) t[CgroupSamples.Kmem].Append(Number("memory.kmem.usage_in_bytes"));
+        t[CgroupSamples.StatExtra].Append(stat.Where(kv => !used.Contains(kv.Key)).Select(kv => $"{kv.Key}={kv.Value}").ToArray());
+        t[CgroupSamples.Oom].Append(events.TryGetValue(v1 ? "under_oom" : "oom", out var oom) ? oom : null);
+        t[CgroupSamples.OomKill].Append(events.TryGetValue("oom_kill", out var kill) ? kill : null);
+        t[CgroupSamples.Failcnt].Append(v1 ? Number("memory.failcnt") : events.TryGetValue("max", out var max) ? max : null);
+        t[CgroupSamples.PsiSomeAvg10].Append(some?.Avg10); t[CgroupSamples.PsiSomeAvg60].Append(some?.Avg60);
+        t[CgroupSamples.PsiSomeAvg300].Append(some?.Avg300); t[CgroupSamples.PsiSomeTotal].Append(some?.Total);
+        t[CgroupSamples.PsiFullAvg10].Append(full?.Avg10); t[CgroupSamples.PsiFullAvg60].Append(full?.Avg60);
+        t[CgroupSamples.PsiFullAvg300].Append(full?.Avg300); t[CgroupSamples.PsiFullTotal].Append(full?.Total);
         t.CommitRow();
     }
 }

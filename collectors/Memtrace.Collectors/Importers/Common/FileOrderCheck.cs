@@ -14,9 +14,9 @@ public static class FileOrderCheck
 {
     public static void Run(Table t, StatsSink stats)
     {
-        var timeAt = t.Def.SortKey.ToList().FindIndex(k => k is "ts_ns" or "mono_ns");
+        var timeAt = t.Def.SortKey.ToList().FindIndex(k => k is ClockColumns.TsNs or ClockColumns.MonoNs);
         if (timeAt <= 0 || t.RowCount < 2) return;
-        var time = t.I64(t.Def.SortKey[timeAt]);
+        var time = t.Get<Int64Column>(t.Def.SortKey[timeAt]);
         var entity = t.Def.SortKey.Take(timeAt).ToArray();
         var entityColumns = entity.Select(c => t[c]).ToArray();
         var last = new Dictionary<string, long>(StringComparer.Ordinal);

@@ -30,9 +30,9 @@ public sealed class StackInterner(string sourceId, StatsSink? stats = null)
         if (_ids.TryGetValue(key, out var id)) return id;
         id = IdOf(key);
         _ids[key] = id;
-        _table.Str("source_id").Append(sourceId);
-        _table.I64("stack_id").Append(id);
-        _table.StrList("frames").Append(frames.ToArray());
+        _table[Col.SourceId].Append(sourceId);
+        _table[Stacks.StackId].Append(id);
+        _table[Stacks.Frames].Append(frames.ToArray());
         _table.CommitRow();
         return id;
     }

@@ -66,23 +66,23 @@ public sealed class CudaHookImporter : IImporter
             if (kind == HookOpKind.Alloc && e.Result == 0) live[(device, e.Address)] = (pool, size);
             else if (kind == HookOpKind.Free && live.Remove((device, e.Address), out var alloc)) (pool, size) = alloc;
 
-            events.Str("source_id").Append(ctx.SourceId);
-            events.I64("seq").Append(seq++);
-            events.I64("ts_ns").Append(Utc(e.TsMonoNs));
-            events.Str("host").Append(host);
-            events.I64("pid").Append(h.Pid);
-            events.I64("tid").Append(e.Tid);
-            events.I64("device").Append(device);
-            events.Str("pool").Append(pool);
-            events.Str("op").Append(op);
-            events.I64("address").Append(kind == HookOpKind.Alloc && e.Result != 0 || e.Address == 0 && kind != HookOpKind.Free ? null : (long)e.Address);
-            events.I64("size").Append(size);
-            events.I64("requested_size").Append(kind == HookOpKind.Alloc ? (long)e.Size : null);
-            events.I64("stream").Append(HookOps.HasStream(e.Op) ? (long)e.Stream : null);
-            events.Str("api").Append(HookOps.Api(e.Op));
-            events.I64("stack_id").Append(symbolizer.StackId(frameStart, e.FrameCount));
-            events.I64("device_free").Append(op == "oom" ? FreeAt(infoByDevice, device, e.TsMonoNs) : null);
-            events.I64("return_code").Append(e.Result);
+            events[Col.SourceId].Append(ctx.SourceId);
+            events[GpuAllocEvents.Seq].Append(seq++);
+            events[GpuAllocEvents.TsNs].Append(Utc(e.TsMonoNs));
+            events[GpuAllocEvents.Host].Append(host);
+            events[GpuAllocEvents.Pid].Append(h.Pid);
+            events[GpuAllocEvents.Tid].Append(e.Tid);
+            events[GpuAllocEvents.Device].Append(device);
+            events[GpuAllocEvents.Pool].Append(pool);
+            events[GpuAllocEvents.Op].Append(op);
+            events[GpuAllocEvents.Address].Append(kind == HookOpKind.Alloc && e.Result != 0 || e.Address == 0 && kind != HookOpKind.Free ? null : (long)e.Address);
+            events[GpuAllocEvents.Size].Append(size);
+            events[GpuAllocEvents.RequestedSize].Append(kind == HookOpKind.Alloc ? (long)e.Size : null);
+            events[GpuAllocEvents.Stream].Append(HookOps.HasStream(e.Op) ? (long)e.Stream : null);
+            events[GpuAllocEvents.Api].Append(HookOps.Api(e.Op));
+            events[GpuAllocEvents.StackId].Append(symbolizer.StackId(frameStart, e.FrameCount));
+            events[GpuAllocEvents.DeviceFree].Append(op == "oom" ? FreeAt(infoByDevice, device, e.TsMonoNs) : null);
+            events[GpuAllocEvents.ReturnCode].Append(e.Result);
             events.CommitRow();
         }
         ctx.Progress?.Invoke(1.0);
@@ -112,14 +112,14 @@ public sealed class CudaHookImporter : IImporter
         var t = new Table(GpuMemInfo.Def, log.MemInfo.Count);
         foreach (var m in log.MemInfo.OrderBy(m => m.Device).ThenBy(m => m.TsMonoNs))
         {
-            t.Str("source_id").Append(sourceId);
-            t.I64("ts_ns").Append(utc(m.TsMonoNs));
-            t.Str("host").Append(host);
-            t.I64("pid").Append(log.Header.Pid);
-            t.I64("device").Append(m.Device);
-            t.I64("free").Append(m.Free);
-            t.I64("total").Append(m.Total);
-            t.Str("origin").Append("sample");
+            t[Col.SourceId].Append(sourceId);
+            t[GpuMemInfo.TsNs].Append(utc(m.TsMonoNs));
+            t[GpuMemInfo.Host].Append(host);
+            t[GpuMemInfo.Pid].Append(log.Header.Pid);
+            t[GpuMemInfo.Device].Append(m.Device);
+            t[GpuMemInfo.Free].Append(m.Free);
+            t[GpuMemInfo.Total].Append(m.Total);
+            t[GpuMemInfo.Origin].Append("sample");
             t.CommitRow();
         }
         return t;

@@ -42,19 +42,19 @@ public sealed class DmesgImporter : IImporter
                 ctx.Stats.Log(StatsCatalog.DmesgBadLine, $"line {lineNo}", line, "an OOM-killer line without a '[seconds]' stamp or with fields that do not parse");
                 continue;
             }
-            t.Str("source_id").Append(ctx.SourceId);
-            t.I64("ts_ns").Append(null);
-            t.I64("mono_ns").Append(r.MonoNs);
-            t.Str("host").Append(ctx.Options.Host);
-            t.I64("line").Append(lineNo);
-            t.Str("event").Append(r.Event);
-            t.I64("pid").Append(r.Pid);
-            t.Str("comm").Append(r.Comm);
-            t.Str("memcg").Append(r.Memcg);
-            t.I64("anon_rss").Append(r.AnonRss);
-            t.I64("file_rss").Append(r.FileRss);
-            t.I64("shmem_rss").Append(r.ShmemRss);
-            t.Str("message").Append(r.Message);
+            t[Col.SourceId].Append(ctx.SourceId);
+            t[KernelLog.TsNs].Append(null);
+            t[KernelLog.MonoNs].Append(r.MonoNs);
+            t[KernelLog.Host].Append(ctx.Options.Host);
+            t[KernelLog.Line].Append(lineNo);
+            t[KernelLog.Event].Append(r.Event);
+            t[KernelLog.Pid].Append(r.Pid);
+            t[KernelLog.Comm].Append(r.Comm);
+            t[KernelLog.Memcg].Append(r.Memcg);
+            t[KernelLog.AnonRss].Append(r.AnonRss);
+            t[KernelLog.FileRss].Append(r.FileRss);
+            t[KernelLog.ShmemRss].Append(r.ShmemRss);
+            t[KernelLog.Message].Append(r.Message);
             t.CommitRow();
         }
         if (Common.TextHead.InflateError(stream) is { } cut)

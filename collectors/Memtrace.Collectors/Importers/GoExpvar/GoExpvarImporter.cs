@@ -20,17 +20,6 @@ public sealed class GoExpvarImporter : IImporter
     public bool Sniff(ReadOnlySpan<byte> head, string path) =>
         head.StartsWith("{"u8) && (head.IndexOf("\"memstats\""u8) >= 0 || head.IndexOf("\\\"memstats\\\""u8) >= 0 || head.IndexOf("\\u0022memstats\\u0022"u8) >= 0);
 
-    /// <summary>go_runtime_samples column ↔ runtime.MemStats field, shared with the heap?debug=1 trailer.</summary>
-    internal static readonly (string Column, string Field)[] Fields =
-    [
-        ("alloc", "Alloc"), ("total_alloc", "TotalAlloc"), ("sys", "Sys"), ("lookups", "Lookups"), ("mallocs", "Mallocs"), ("frees", "Frees"),
-        ("heap_alloc", "HeapAlloc"), ("heap_sys", "HeapSys"), ("heap_idle", "HeapIdle"), ("heap_inuse", "HeapInuse"),
-        ("heap_released", "HeapReleased"), ("heap_objects", "HeapObjects"), ("stack_inuse", "StackInuse"), ("stack_sys", "StackSys"),
-        ("mspan_inuse", "MSpanInuse"), ("mspan_sys", "MSpanSys"), ("mcache_inuse", "MCacheInuse"), ("mcache_sys", "MCacheSys"),
-        ("buck_hash_sys", "BuckHashSys"), ("gc_sys", "GCSys"), ("other_sys", "OtherSys"), ("next_gc", "NextGC"),
-        ("last_gc_ns", "LastGC"), ("pause_total_ns", "PauseTotalNs"), ("num_gc", "NumGC"), ("num_forced_gc", "NumForcedGC"),
-    ];
-
     public ImportResult Import(ImportContext ctx)
     {
         var text = File.ReadAllText(ctx.Path);
@@ -80,25 +69,25 @@ public sealed class GoExpvarImporter : IImporter
                 ctx.Stats.Log(StatsCatalog.ExpvarBadRecord, location, body, "no memstats object");
                 return;
             }
-            t.Str("source_id").Append(ctx.SourceId);
-            t.I64("ts_ns").Append(ts);
-            t.I64("mono_ns").Append(mono);
-            t.Str("host").Append(ctx.Options.Host);
-            t.I64("pid").Append(ctx.Options.Pid ?? 0);
-            foreach (var (col, field) in Fields)
+            t[Col.SourceId].Append(ctx.SourceId);
+            t[GoRuntimeSamples.TsNs].Append(ts);
+            t[GoRuntimeSamples.MonoNs].Append(mono);
+            t[GoRuntimeSamples.Host].Append(ctx.Options.Host);
+            t[GoRuntimeSamples.Pid].Append(ctx.Options.Pid ?? 0);
+            foreach (var (column, field) in GoRuntimeSamples.MemStatsIntegers)
             {
-                t.I64(col).Append(memstats.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetUInt64(out var u) && u <= long.MaxValue ? (long)u : null);
+                t[column].Append(memstats.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetUInt64(out var u) && u <= long.MaxValue ? (long)u : null);
             }
-            t.F64("gc_cpu_fraction").Append(memstats.TryGetProperty("GCCPUFraction", out var f) && f.ValueKind == JsonValueKind.Number ? f.GetDouble() : null);
+            t[GoRuntimeSamples.GcCpuFraction].Append(memstats.TryGetProperty("GCCPUFraction", out var f) && f.ValueKind == JsonValueKind.Number ? f.GetDouble() : null);
             long? goroutines = null;
             foreach (var name in new[] { "goroutines", "NumGoroutine", "num_goroutine" })
             {
                 if (doc.RootElement.TryGetProperty(name, out var g) && g.ValueKind == JsonValueKind.Number && g.TryGetInt64(out var gv)) goroutines = gv;
             }
-            t.I64("num_goroutine").Append(goroutines);
+            t[GoRuntimeSamples.NumGoroutine].Append(goroutines);
             // Published by the service itself, e.g. expvar.Publish("gomemlimit", … debug.SetMemoryLimit(-1)).
-            t.I64("gogc").Append(Var(doc.RootElement, "gogc", "GOGC"));
-            t.I64("gomemlimit").Append(Var(doc.RootElement, "gomemlimit", "GOMEMLIMIT"));
+            t[GoRuntimeSamples.Gogc].Append(Var(doc.RootElement, "gogc", "GOGC"));
+            t[GoRuntimeSamples.Gomemlimit].Append(Var(doc.RootElement, "gomemlimit", "GOMEMLIMIT"));
             t.CommitRow();
         }
     }

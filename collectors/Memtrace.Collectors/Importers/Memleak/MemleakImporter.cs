@@ -92,13 +92,13 @@ public sealed partial class MemleakImporter : IImporter
         var t = new Table(HeapProfileSamples.Def, entries.Count);
         foreach (var e in entries)
         {
-            t.Str("source_id").Append(ctx.SourceId);
-            t.I64("ts_ns").Append(e.Report >= 0 ? utc[e.Report] : new DateTimeOffset(File.GetLastWriteTimeUtc(ctx.Path)).ToUnixTimeMilliseconds() * 1_000_000);
-            t.Str("host").Append(ctx.Options.Host); t.I64("pid").Append(ctx.Options.Pid ?? 0);
-            t.I64("stack_id").Append(stacks.Intern(e.Frames)); t.Str("profile").Append("memleak");
-            t.I64("alloc_objects").Append(null); t.I64("alloc_space").Append(null);
-            t.I64("inuse_objects").Append(e.Allocations); t.I64("inuse_space").Append(e.Bytes);
-            t.StrList("values").Append([$"outstanding_allocations/count={e.Allocations}", $"outstanding_space/bytes={e.Bytes}"]);
+            t[Col.SourceId].Append(ctx.SourceId);
+            t[HeapProfileSamples.TsNs].Append(e.Report >= 0 ? utc[e.Report] : new DateTimeOffset(File.GetLastWriteTimeUtc(ctx.Path)).ToUnixTimeMilliseconds() * 1_000_000);
+            t[HeapProfileSamples.Host].Append(ctx.Options.Host); t[HeapProfileSamples.Pid].Append(ctx.Options.Pid ?? 0);
+            t[HeapProfileSamples.StackId].Append(stacks.Intern(e.Frames)); t[HeapProfileSamples.Profile].Append("memleak");
+            t[HeapProfileSamples.AllocObjects].Append(null); t[HeapProfileSamples.AllocSpace].Append(null);
+            t[HeapProfileSamples.InuseObjects].Append(e.Allocations); t[HeapProfileSamples.InuseSpace].Append(e.Bytes);
+            t[HeapProfileSamples.Values].Append([$"outstanding_allocations/count={e.Allocations}", $"outstanding_space/bytes={e.Bytes}"]);
             t.CommitRow();
         }
         return new ImportResult { Tables = [t, stacks.Table], ClockDomain = "local-time", ClockAligned = times.Count > 0, Notes = clock.Notes() };

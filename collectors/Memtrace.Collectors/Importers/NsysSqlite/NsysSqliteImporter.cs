@@ -79,8 +79,8 @@ public sealed class NsysSqliteImporter : IImporter
             + $"AND typeof(address) = 'integer' AND typeof(bytes) = 'integer') FROM {Table} ORDER BY start, rowid";
         using var r = cmd.ExecuteReader();
         var t = new Table(GpuAllocEvents.Def);
-        var (source, seqs, ts, host, pid, device, pool, ops, address, size, stream, api) = (t.Str("source_id"), t.I64("seq"), t.I64("ts_ns"), t.Str("host"),
-            t.I64("pid"), t.I64("device"), t.Str("pool"), t.Str("op"), t.I64("address"), t.I64("size"), t.I64("stream"), t.Str("api"));
+        var (source, seqs, ts, host, pid, device, pool, ops, address, size, stream, api) = (t[Col.SourceId], t[GpuAllocEvents.Seq], t[GpuAllocEvents.TsNs], t[GpuAllocEvents.Host],
+            t[GpuAllocEvents.Pid], t[GpuAllocEvents.Device], t[GpuAllocEvents.Pool], t[GpuAllocEvents.Op], t[GpuAllocEvents.Address], t[GpuAllocEvents.Size], t[GpuAllocEvents.Stream], t[GpuAllocEvents.Api]);
         var kinds = new Dictionary<long, (string Pool, string Api)>();
         long seq = 0;
         while (r.Read())

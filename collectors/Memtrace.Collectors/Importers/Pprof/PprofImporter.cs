@@ -113,19 +113,19 @@ public sealed class PprofImporter : IImporter
 
     private static void Row(Table t, ImportContext ctx, long ts, long? stack, string kind, long? ao, long? ab, long? io, long? ib, string[] values)
     {
-        t.Str("source_id").Append(ctx.SourceId); t.I64("ts_ns").Append(ts); t.Str("host").Append(ctx.Options.Host); t.I64("pid").Append(ctx.Options.Pid ?? 0);
-        t.I64("stack_id").Append(stack); t.Str("profile").Append(kind);
-        t.I64("alloc_objects").Append(ao); t.I64("alloc_space").Append(ab); t.I64("inuse_objects").Append(io); t.I64("inuse_space").Append(ib);
-        t.StrList("values").Append(values);
+        t[Col.SourceId].Append(ctx.SourceId); t[HeapProfileSamples.TsNs].Append(ts); t[HeapProfileSamples.Host].Append(ctx.Options.Host); t[HeapProfileSamples.Pid].Append(ctx.Options.Pid ?? 0);
+        t[HeapProfileSamples.StackId].Append(stack); t[HeapProfileSamples.Profile].Append(kind);
+        t[HeapProfileSamples.AllocObjects].Append(ao); t[HeapProfileSamples.AllocSpace].Append(ab); t[HeapProfileSamples.InuseObjects].Append(io); t[HeapProfileSamples.InuseSpace].Append(ib);
+        t[HeapProfileSamples.Values].Append(values);
         t.CommitRow();
     }
 
     private static void MemStatsRow(Table t, ImportContext ctx, Dictionary<string, string> m, long ts)
     {
-        t.Str("source_id").Append(ctx.SourceId); t.I64("ts_ns").Append(ts); t.Str("host").Append(ctx.Options.Host); t.I64("pid").Append(ctx.Options.Pid ?? 0);
-        foreach (var (col, field) in GoExpvarImporter.Fields)
-            t.I64(col).Append(m.TryGetValue(field, out var v) && ulong.TryParse(v, CultureInfo.InvariantCulture, out var u) && u <= long.MaxValue ? (long)u : null);
-        t.F64("gc_cpu_fraction").Append(m.TryGetValue("GCCPUFraction", out var f) && double.TryParse(f, CultureInfo.InvariantCulture, out var d) ? d : null);
+        t[Col.SourceId].Append(ctx.SourceId); t[GoRuntimeSamples.TsNs].Append(ts); t[GoRuntimeSamples.Host].Append(ctx.Options.Host); t[GoRuntimeSamples.Pid].Append(ctx.Options.Pid ?? 0);
+        foreach (var (column, field) in GoRuntimeSamples.MemStatsIntegers)
+            t[column].Append(m.TryGetValue(field, out var v) && ulong.TryParse(v, CultureInfo.InvariantCulture, out var u) && u <= long.MaxValue ? (long)u : null);
+        t[GoRuntimeSamples.GcCpuFraction].Append(m.TryGetValue("GCCPUFraction", out var f) && double.TryParse(f, CultureInfo.InvariantCulture, out var d) ? d : null);
         t.CommitRow();
     }
 }

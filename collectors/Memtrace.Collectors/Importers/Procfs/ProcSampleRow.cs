@@ -1,4 +1,5 @@
 using Memtrace.Schemas.Model;
+using Memtrace.Schemas.Tables;
 
 namespace Memtrace.Collectors.Importers.Procfs;
 
@@ -7,27 +8,27 @@ public sealed record ProcSampleRow(long Pid, long TsNs, long? MonoNs, bool Alive
 {
     public void AppendTo(Table t, string sourceId, string host)
     {
-        t.Str("source_id").Append(sourceId);
-        t.I64("ts_ns").Append(TsNs);
-        t.I64("mono_ns").Append(MonoNs);
-        t.Str("host").Append(host);
-        t.I64("pid").Append(Pid);
-        t.Bool("alive").Append(Alive);
-        t.I64("vm_rss").Append(Status?.VmRss);
-        t.I64("rss_anon").Append(Status?.RssAnon);
-        t.I64("rss_file").Append(Status?.RssFile);
-        t.I64("rss_shmem").Append(Status?.RssShmem);
-        t.I64("vm_swap").Append(Status?.VmSwap);
-        t.I64("vm_hwm").Append(Status?.VmHwm);
-        t.I64("threads").Append(Status?.Threads);
-        t.I64("smaps_rss").Append(Smaps?.Rss);
-        t.I64("smaps_pss").Append(Smaps?.Pss);
-        t.I64("smaps_anonymous").Append(Smaps?.Anonymous);
-        t.I64("smaps_lazyfree").Append(Smaps?.LazyFree);
-        t.I64("smaps_swap").Append(Smaps?.Swap);
-        t.I64("utime_ticks").Append(Utime);
-        t.I64("stime_ticks").Append(Stime);
-        t.I64("num_fds").Append(Fds);
+        t[Col.SourceId].Append(sourceId);
+        t[ProcSamples.TsNs].Append(TsNs);
+        t[ProcSamples.MonoNs].Append(MonoNs);
+        t[ProcSamples.Host].Append(host);
+        t[ProcSamples.Pid].Append(Pid);
+        t[ProcSamples.Alive].Append(Alive);
+        t[ProcSamples.VmRss].Append(Status?.VmRss);
+        t[ProcSamples.RssAnon].Append(Status?.RssAnon);
+        t[ProcSamples.RssFile].Append(Status?.RssFile);
+        t[ProcSamples.RssShmem].Append(Status?.RssShmem);
+        t[ProcSamples.VmSwap].Append(Status?.VmSwap);
+        t[ProcSamples.VmHwm].Append(Status?.VmHwm);
+        t[ProcSamples.Threads].Append(Status?.Threads);
+        t[ProcSamples.SmapsRss].Append(Smaps?.Rss);
+        t[ProcSamples.SmapsPss].Append(Smaps?.Pss);
+        t[ProcSamples.SmapsAnonymous].Append(Smaps?.Anonymous);
+        t[ProcSamples.SmapsLazyfree].Append(Smaps?.LazyFree);
+        t[ProcSamples.SmapsSwap].Append(Smaps?.Swap);
+        t[ProcSamples.UtimeTicks].Append(Utime);
+        t[ProcSamples.StimeTicks].Append(Stime);
+        t[ProcSamples.NumFds].Append(Fds);
         t.CommitRow();
     }
 }

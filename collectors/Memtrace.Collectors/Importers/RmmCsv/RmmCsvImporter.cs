@@ -41,9 +41,9 @@ public sealed partial class RmmCsvImporter : IImporter
 
         var t = new Table(GpuAllocEvents.Def, rows.Count);
         // Columns bound once: a name lookup per cell was 14 a row.
-        StringColumn source = t.Str("source_id"), host = t.Str("host"), pool = t.Str("pool"), op = t.Str("op"), api = t.Str("api");
-        Int64Column seqColumn = t.I64("seq"), tsColumn = t.I64("ts_ns"), pid = t.I64("pid"), tid = t.I64("tid"), deviceColumn = t.I64("device"),
-            address = t.I64("address"), size = t.I64("size"), requested = t.I64("requested_size"), stream = t.I64("stream");
+        StringColumn source = t[Col.SourceId], host = t[GpuAllocEvents.Host], pool = t[GpuAllocEvents.Pool], op = t[GpuAllocEvents.Op], api = t[GpuAllocEvents.Api];
+        Int64Column seqColumn = t[GpuAllocEvents.Seq], tsColumn = t[GpuAllocEvents.TsNs], pid = t[GpuAllocEvents.Pid], tid = t[GpuAllocEvents.Tid], deviceColumn = t[GpuAllocEvents.Device],
+            address = t[GpuAllocEvents.Address], size = t[GpuAllocEvents.Size], requested = t[GpuAllocEvents.RequestedSize], stream = t[GpuAllocEvents.Stream];
         long seq = 0;
         foreach (var (r, line) in rows)
         {

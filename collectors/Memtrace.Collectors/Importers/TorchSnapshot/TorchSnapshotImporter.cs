@@ -141,23 +141,23 @@ public sealed class TorchSnapshotImporter : IImporter
                     continue;
                 }
                 if (state != "inactive") finalBlocks[(device, addr)] = size;
-                t.Str("source_id").Append(ctx.SourceId);
-                t.I64("ts_ns").Append(ts);
-                t.Str("host").Append(o.Host);
-                t.I64("pid").Append(o.Pid ?? 0);
-                t.I64("device").Append(device);
-                t.Str("pool").Append(Pool);
-                t.I64("segment_address").Append(segAddr);
-                t.I64("segment_size").Append(segSize);
-                t.Str("segment_type").Append(Str(s, "segment_type") ?? "");
-                t.Str("segment_pool_id").Append(PoolId(s));
-                t.I64("stream").Append(Long(s, "stream") ?? 0);
-                t.Bool("is_expandable").Append(Bool(s, "is_expandable"));
-                t.I64("block_address").Append(addr);
-                t.I64("block_size").Append(size);
-                t.I64("block_requested_size").Append(Long(b, "requested_size") ?? 0);
-                t.Str("block_state").Append(state);
-                t.I64("stack_id").Append(frames.StackOf(b));
+                t[Col.SourceId].Append(ctx.SourceId);
+                t[GpuSegmentsSnapshot.TsNs].Append(ts);
+                t[GpuSegmentsSnapshot.Host].Append(o.Host);
+                t[GpuSegmentsSnapshot.Pid].Append(o.Pid ?? 0);
+                t[GpuSegmentsSnapshot.Device].Append(device);
+                t[GpuSegmentsSnapshot.Pool].Append(Pool);
+                t[GpuSegmentsSnapshot.SegmentAddress].Append(segAddr);
+                t[GpuSegmentsSnapshot.SegmentSize].Append(segSize);
+                t[GpuSegmentsSnapshot.SegmentType].Append(Str(s, "segment_type") ?? "");
+                t[GpuSegmentsSnapshot.SegmentPoolId].Append(PoolId(s));
+                t[GpuSegmentsSnapshot.Stream].Append(Long(s, "stream") ?? 0);
+                t[GpuSegmentsSnapshot.IsExpandable].Append(Bool(s, "is_expandable"));
+                t[GpuSegmentsSnapshot.BlockAddress].Append(addr);
+                t[GpuSegmentsSnapshot.BlockSize].Append(size);
+                t[GpuSegmentsSnapshot.BlockRequestedSize].Append(Long(b, "requested_size") ?? 0);
+                t[GpuSegmentsSnapshot.BlockState].Append(state);
+                t[GpuSegmentsSnapshot.StackId].Append(frames.StackOf(b));
                 t.CommitRow();
             }
         }
@@ -181,13 +181,13 @@ public sealed class TorchSnapshotImporter : IImporter
         {
             foreach (var (key, text) in rows)
             {
-                t.Str("source_id").Append(ctx.SourceId);
-                t.Str("host").Append(ctx.Options.Host);
-                t.I64("pid").Append(ctx.Options.Pid ?? 0);
-                t.I64("device").Append(d);
-                t.Str("pool").Append(Pool);
-                t.Str("setting").Append(key);
-                t.Str("value").Append(text);
+                t[Col.SourceId].Append(ctx.SourceId);
+                t[GpuAllocatorSettings.Host].Append(ctx.Options.Host);
+                t[GpuAllocatorSettings.Pid].Append(ctx.Options.Pid ?? 0);
+                t[GpuAllocatorSettings.Device].Append(d);
+                t[GpuAllocatorSettings.Pool].Append(Pool);
+                t[GpuAllocatorSettings.Setting].Append(key);
+                t[GpuAllocatorSettings.Value].Append(text);
                 t.CommitRow();
             }
         }
@@ -305,10 +305,10 @@ public sealed class TorchSnapshotImporter : IImporter
     /// </summary>
     private sealed class TraceRows(ImportContext ctx, Table ev, Table memInfo)
     {
-        private readonly StringColumn _source = ev.Str("source_id"), _host = ev.Str("host"), _pool = ev.Str("pool"), _op = ev.Str("op"), _api = ev.Str("api");
-        private readonly Int64Column _seq = ev.I64("seq"), _ts = ev.I64("ts_ns"), _pid = ev.I64("pid"), _device = ev.I64("device"), _address = ev.I64("address"),
-            _size = ev.I64("size"), _requested = ev.I64("requested_size"), _block = ev.I64("block_size"), _stream = ev.I64("stream"), _stack = ev.I64("stack_id"),
-            _deviceFree = ev.I64("device_free");
+        private readonly StringColumn _source = ev[Col.SourceId], _host = ev[GpuAllocEvents.Host], _pool = ev[GpuAllocEvents.Pool], _op = ev[GpuAllocEvents.Op], _api = ev[GpuAllocEvents.Api];
+        private readonly Int64Column _seq = ev[GpuAllocEvents.Seq], _ts = ev[GpuAllocEvents.TsNs], _pid = ev[GpuAllocEvents.Pid], _device = ev[GpuAllocEvents.Device], _address = ev[GpuAllocEvents.Address],
+            _size = ev[GpuAllocEvents.Size], _requested = ev[GpuAllocEvents.RequestedSize], _block = ev[GpuAllocEvents.BlockSize], _stream = ev[GpuAllocEvents.Stream], _stack = ev[GpuAllocEvents.StackId],
+            _deviceFree = ev[GpuAllocEvents.DeviceFree];
         private long _next;
 
         public void Append(int device, Dictionary<object, object?> e, string op, long ts, long size, long? addr, long? blockSize, long? stackId)
@@ -333,13 +333,13 @@ public sealed class TorchSnapshotImporter : IImporter
             _deviceFree.Append(deviceFree);
             ev.CommitRow();
             if (deviceFree is not { } free) return;
-            memInfo.Str("source_id").Append(ctx.SourceId);
-            memInfo.I64("ts_ns").Append(ts);
-            memInfo.Str("host").Append(o.Host);
-            memInfo.I64("pid").Append(o.Pid ?? 0);
-            memInfo.I64("device").Append(device);
-            memInfo.I64("free").Append(free);
-            memInfo.Str("origin").Append("oom");
+            memInfo[Col.SourceId].Append(ctx.SourceId);
+            memInfo[GpuMemInfo.TsNs].Append(ts);
+            memInfo[GpuMemInfo.Host].Append(o.Host);
+            memInfo[GpuMemInfo.Pid].Append(o.Pid ?? 0);
+            memInfo[GpuMemInfo.Device].Append(device);
+            memInfo[GpuMemInfo.Free].Append(free);
+            memInfo[GpuMemInfo.Origin].Append("oom");
             memInfo.CommitRow();
         }
     }
