@@ -19,24 +19,69 @@ public static class PoolReplay
         var refs = new List<long> { result.RequestP50, result.RequestP99 };
         if (options.RequestSize is { } user and > 0) refs.Add(user);
         var space = new AddressSpace(refs.ToArray(), orderedFree: input.Level == PoolLevel.Driver);
-        long currentSeq = -1, currentTs = 0;
-        space.Anomaly = (stat, addr, size, msg) => result.Record(stat, currentSeq, currentTs, addr, size == 0 ? null : size, msg);
+        var at = new Cursor();
+        space.Anomaly = (stat, addr, size, msg) => result.Record(stat, at.Seq, at.Ts, addr, size == 0 ? null : size, msg);
 
         var everySegment = BuildInitialState(input, scan, options, space, (e, msg) =>
         {
-            currentSeq = e.Seq;
-            currentTs = e.TsNs;
+            at.MoveTo(e);
             space.Anomaly(StatsCatalog.ReplayLiveAtStart, e.Address, e.Size, msg);
         });
         everySegment.AddRange(scan.SegmentAllocs);
 
         var t0 = events.Length > 0 ? events[0].TsNs : 0;
         var t1 = events.Length > 0 ? events[^1].TsNs : 0;
-        var bucket = options.ResolutionNs ?? AutoResolution(events.Length, t1 - t0, options.MaxTimelineRows);
-        var sizeBuffer = new long[256];
-        var timeline = new TimelineAccumulator(bucket, t0, result.Timeline, (seq, ts, n) =>
+        var timeline = NewTimeline(result, space, options, options.ResolutionNs ?? AutoResolution(events.Length, t1 - t0, options.MaxTimelineRows), t0);
+        var heatmaps = Enumerable.Range(0, Math.Max(1, options.HeatmapLevels)).Select(level =>
         {
-            // The cross-check's sizes are copied while they fit its budget (a copy is O(n), bounded in all by MaxCapturedBlocks).
+            var scale = (int)Math.Pow(Math.Max(1, options.HeatmapZoom), level);
+            return new HeatmapSampler(everySegment, t0, t1, options.HeatmapTimeBins * scale, options.HeatmapAddressBins * scale, result.RequestP50, level);
+        }).ToArray();
+        var lifetimes = TrackLifetimes(space, heatmaps);
+
+        var peak = ReplayEvents(input, options, result, space, timeline, heatmaps, lifetimes, at);
+
+        timeline.Flush();
+        foreach (var h in heatmaps)
+        {
+            h.Finish(space);
+            result.HeatmapGrids.Add((h.Level, h.Grid, result.Heatmap.Count));
+            result.Heatmap.AddRange(h.Cells);
+        }
+        result.LiveIntervals = lifetimes?.Finish();
+        result.EventsReplayed = events.Length;
+        if (peak.Counts.Length > 0) AddHistogram(result, "peak_reserved", peak.Seq, peak.Ts, peak.Counts, peak.Bytes);
+        var endSeq = events.Length > 0 ? events[^1].Seq : 0;
+        AddHistogram(result, "end", endSeq, t1, space.Free.HistCount, space.Free.HistBytes);
+        if (result.Ooms.Count == 0) result.Blame.AddRange(Blame.Rank(space, Math.Max(1, result.RequestP50), "end", t1, options.BlameTop));
+
+        result.FinalFree.AddRange(space.Free.Blocks().Select(b => (b.Start, b.End)).OrderBy(b => b.Start));
+        result.FinalLive.AddRange(space.LiveBlocks().Select(b => (b.Start, b.Block.Size)).OrderBy(b => b.Start));
+        if (input.Snapshot.Length > 0) CheckFinalState(input, result);
+        return result;
+    }
+
+    /// <summary>The event being replayed, for anomalies the address space reports from inside an operation.</summary>
+    private sealed class Cursor
+    {
+        public long Seq = -1;
+        public long Ts;
+
+        public void MoveTo(in PoolEvent e) => (Seq, Ts) = (e.Seq, e.TsNs);
+    }
+
+    /// <summary>The free-block histogram at the largest reservation; no counts for a pool without events.</summary>
+    private readonly record struct Peak(long Seq, long Ts, long[] Counts, long[] Bytes);
+
+    /// <summary>
+    /// The timeline, one row per time bucket. At each row the free sizes are copied for the cross-check while they fit
+    /// its budget: a copy is O(n), bounded over the whole run by MaxCapturedBlocks.
+    /// </summary>
+    private static TimelineAccumulator NewTimeline(PoolResult result, AddressSpace space, FragmentationOptions options, long bucket, long t0)
+    {
+        var sizeBuffer = new long[256];
+        return new TimelineAccumulator(bucket, t0, result.Timeline, (seq, ts, n) =>
+        {
             var copied = -1;
             if (result.CapturedSizes.Count + space.Free.Count <= options.MaxCapturedBlocks && result.CapturedEnds.Count == result.Timeline.Count)
             {
@@ -46,34 +91,34 @@ public static class PoolReplay
             }
             return Snapshot(space, space.Free.SeedEntropy(ref sizeBuffer, copied), seq, ts, n, options.RequestSize is > 0);
         });
-        var heatmaps = Enumerable.Range(0, Math.Max(1, options.HeatmapLevels)).Select(level =>
-        {
-            var scale = (int)Math.Pow(Math.Max(1, options.HeatmapZoom), level);
-            return new HeatmapSampler(everySegment, t0, t1, options.HeatmapTimeBins * scale, options.HeatmapAddressBins * scale, result.RequestP50, level);
-        }).ToArray();
+    }
+
+    /// <summary>Live blocks as (offset × time) rectangles for the heatmap rasteriser; blocks live before the trace start at long.MinValue.</summary>
+    private static LiveIntervalRecorder? TrackLifetimes(AddressSpace space, HeatmapSampler[] heatmaps)
+    {
+        if (!heatmaps.Any(h => h.Grid.TimeBins > 0)) return null;
+        var lifetimes = new LiveIntervalRecorder(heatmaps[0].OffsetOf, heatmaps.SelectMany(h => h.Grid.Instants).Distinct().ToArray());
+        foreach (var (start, block) in space.LiveBlocks()) lifetimes.Opened(start, block.Size);
+        space.Lifetimes = lifetimes;
+        return lifetimes;
+    }
+
+    /// <summary>The forward replay: every event applied to the address space, the timeline and heatmaps fed as it goes.</summary>
+    private static Peak ReplayEvents(PoolInput input, FragmentationOptions options, PoolResult result, AddressSpace space, TimelineAccumulator timeline,
+        HeatmapSampler[] heatmaps, LiveIntervalRecorder? lifetimes, Cursor at)
+    {
         var sampled = heatmaps.Where(h => h.Grid.TimeBins > 0).ToArray();
         var eventsAtLastCapture = 0;
-        // Live blocks as (offset × time) rectangles for the heatmap rasteriser; blocks live before the trace start at long.MinValue.
-        LiveIntervalRecorder? lifetimes = null;
-        if (heatmaps.Any(h => h.Grid.TimeBins > 0))
-        {
-            lifetimes = new LiveIntervalRecorder(heatmaps[0].OffsetOf, heatmaps.SelectMany(h => h.Grid.Instants).Distinct().ToArray());
-            foreach (var (start, block) in space.LiveBlocks()) lifetimes.Opened(start, block.Size);
-            space.Lifetimes = lifetimes;
-        }
-
         long peakReserved = -1;
-        (long Seq, long Ts, long[] Counts, long[] Bytes) peak = (0, 0, [], []);
+        var peak = new Peak(0, 0, [], []);
         const long noOom = long.MinValue; // a plain sentinel, not a long?: it is read and reset on every event
         var lastOomRequest = noOom;
-        var blameDone = false;
         // The heatmaps need a look only when an event passes the earliest bin edge still open.
         var heatmapDue = heatmaps.Min(h => h.NextEdge);
         var index = 0;
-        foreach (ref readonly var e in events.AsSpan())
+        foreach (ref readonly var e in input.Events.AsSpan())
         {
-            currentSeq = e.Seq;
-            currentTs = e.TsNs;
+            at.MoveTo(e);
             if (e.TsNs > heatmapDue)
             {
                 KeepHeatmapsPerChange(space, sampled, index - eventsAtLastCapture, options.HeatmapPerChange);
@@ -96,56 +141,42 @@ public static class PoolReplay
                 lastOomRequest = noOom;
                 space.Allocate(e.Address, BlockSizeFor(input, space, in e), e.StackIdOrMin);
             }
-            else
-            {
-                switch (e.Op)
-                {
-                    case AllocOp.Alloc: // failed: the successful ones took the branch above
-                    case AllocOp.Oom:
-                        var origin = e.Op == AllocOp.Oom ? "oom event" : "failed allocation";
-                        result.Ooms.Add(Diagnose(space, e, origin));
-                        AddHistogram(result, $"oom#{e.Seq}", e.Seq, e.TsNs, space.Free.HistCount, space.Free.HistBytes);
-                        if (!blameDone)
-                        {
-                            result.Blame.AddRange(Blame.Rank(space, Math.Max(1, e.Size), $"oom#{e.Seq}", e.TsNs, options.BlameTop));
-                            blameDone = true;
-                        }
-                        lastOomRequest = e.Size;
-                        break;
-                    case AllocOp.SegmentAlloc:
-                        space.AddSegment(e.Address, e.Size, input.TorchRules && TorchRules.IsSmallSegment(e.Size));
-                        lastOomRequest = noOom;
-                        break;
-                    case AllocOp.SegmentFree:
-                        space.RemoveSegment(e.Address);
-                        break;
-                }
-            }
+            else lastOomRequest = ApplyRare(input, options, result, space, in e, lastOomRequest, noOom);
             timeline.After(e.Seq, e.TsNs, space.Free.FreeBytes, space.Free.Largest, space.Reserved, space.Allocated);
             if (space.Reserved > peakReserved)
             {
                 peakReserved = space.Reserved;
-                peak = (e.Seq, e.TsNs, (long[])space.Free.HistCount.Clone(), (long[])space.Free.HistBytes.Clone());
+                peak = new Peak(e.Seq, e.TsNs, (long[])space.Free.HistCount.Clone(), (long[])space.Free.HistBytes.Clone());
             }
         }
-        timeline.Flush();
-        foreach (var h in heatmaps)
-        {
-            h.Finish(space);
-            result.HeatmapGrids.Add((h.Level, h.Grid, result.Heatmap.Count));
-            result.Heatmap.AddRange(h.Cells);
-        }
-        result.LiveIntervals = lifetimes?.Finish();
-        result.EventsReplayed = events.Length;
-        if (peakReserved >= 0) AddHistogram(result, "peak_reserved", peak.Seq, peak.Ts, peak.Counts, peak.Bytes);
-        var endSeq = events.Length > 0 ? events[^1].Seq : 0;
-        AddHistogram(result, "end", endSeq, t1, space.Free.HistCount, space.Free.HistBytes);
-        if (!blameDone) result.Blame.AddRange(Blame.Rank(space, Math.Max(1, result.RequestP50), "end", t1, options.BlameTop));
+        return peak;
+    }
 
-        result.FinalFree.AddRange(space.Free.Blocks().Select(b => (b.Start, b.End)).OrderBy(b => b.Start));
-        result.FinalLive.AddRange(space.LiveBlocks().Select(b => (b.Start, b.Block.Size)).OrderBy(b => b.Start));
-        if (input.Snapshot.Length > 0) CheckFinalState(input, result);
-        return result;
+    /// <summary>
+    /// An OOM (a failed allocation or an oom event), or a segment's allocation or release. Returns the OOM's request,
+    /// kept until the next event so an allocation right after it can be checked against it; no OOM clears it.
+    /// </summary>
+    private static long ApplyRare(PoolInput input, FragmentationOptions options, PoolResult result, AddressSpace space, in PoolEvent e, long lastOomRequest, long noOom)
+    {
+        switch (e.Op)
+        {
+            case AllocOp.Alloc: // failed: the successful ones took the branch above
+            case AllocOp.Oom:
+                var origin = e.Op == AllocOp.Oom ? "oom event" : "failed allocation";
+                result.Ooms.Add(Diagnose(space, e, origin));
+                AddHistogram(result, $"oom#{e.Seq}", e.Seq, e.TsNs, space.Free.HistCount, space.Free.HistBytes);
+                // Blame is ranked at the first OOM only: what broke the space then is what the user must change.
+                if (result.Ooms.Count == 1) result.Blame.AddRange(Blame.Rank(space, Math.Max(1, e.Size), $"oom#{e.Seq}", e.TsNs, options.BlameTop));
+                return e.Size;
+            case AllocOp.SegmentAlloc:
+                space.AddSegment(e.Address, e.Size, input.TorchRules && TorchRules.IsSmallSegment(e.Size));
+                return noOom;
+            case AllocOp.SegmentFree:
+                space.RemoveSegment(e.Address);
+                return lastOomRequest;
+            default:
+                return lastOomRequest;
+        }
     }
 
     /// <summary>
