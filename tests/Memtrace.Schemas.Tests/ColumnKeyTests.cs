@@ -62,6 +62,23 @@ public sealed class ColumnKeyTests
     }
 
     [Fact]
+    public void A_shared_handle_finds_its_column_in_each_table_it_alternates_between()
+    {
+        var tables = new[] { new Table(Results.Heatmap.Def), new Table(Results.WhatIf.Def), new Table(Results.Anomalies.Def) };
+        for (var round = 0; round < 3; round++)
+        {
+            foreach (var t in tables)
+            {
+                Assert.Same(t.Columns[t.Def.IndexOf("source_id")], t[PoolKeyColumns.SourceId]);
+                Assert.Throws<ArgumentException>(() => t[Col.SourceId]);
+            }
+        }
+        var proc = new Table(ProcSamples.Def);
+        Assert.Same(proc.Columns[ProcSamples.Def.IndexOf("source_id")], proc[Col.SourceId]);
+        Assert.Throws<ArgumentException>(() => tables[0][Col.SourceId]);
+    }
+
+    [Fact]
     public void Clock_columns_have_one_type_in_every_table()
     {
         foreach (var t in TableCatalog.All)

@@ -11,6 +11,15 @@ public abstract class ColumnKey(ColumnDef def)
     public ColumnDef Def { get; } = def;
     public string Name => Def.Name;
 
+    /// <summary>
+    /// The table definition this handle was last looked up in and the column's position there, so a lookup in the
+    /// same table costs a reference compare instead of a string hash. One immutable object, swapped whole, so
+    /// threads that read tables at once see a pair that belongs together.
+    /// </summary>
+    internal Slot? LastSlot;
+
+    internal sealed record Slot(TableDef Table, int Index);
+
     public static implicit operator ColumnDef(ColumnKey key) => key.Def;
 
     public override string ToString() => Def.Name;

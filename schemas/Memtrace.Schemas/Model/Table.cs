@@ -34,8 +34,11 @@ public sealed class Table
     /// <summary>The key's column; a handle declared for another table's column of the same name is refused, not read.</summary>
     private Column Of(ColumnKey key)
     {
-        var c = _columns[Def.IndexOf(key.Name)];
-        return ReferenceEquals(c.Def, key.Def) ? c : throw new ArgumentException($"table {Def.Name}: {key.Name} is another table's column handle");
+        if (key.LastSlot is { } slot && ReferenceEquals(slot.Table, Def)) return _columns[slot.Index];
+        var at = Def.IndexOf(key.Name);
+        if (!ReferenceEquals(_columns[at].Def, key.Def)) throw new ArgumentException($"table {Def.Name}: {key.Name} is another table's column handle");
+        key.LastSlot = new ColumnKey.Slot(Def, at);
+        return _columns[at];
     }
 
     /// <summary>Closes the current row: pads unset nullable columns, and rejects a row that set a column twice.</summary>
