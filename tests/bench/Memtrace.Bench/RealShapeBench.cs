@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Memtrace.Collectors.Importers;
 using Memtrace.Pipeline.Fragmentation;
 using Memtrace.Schemas.Archive;
@@ -85,8 +86,15 @@ public static class RealShapeBench
         var clock = Stopwatch.StartNew();
         Process(bin, ["import", "torch-snapshot", file, "--archive", archive]);
         var import = clock.Elapsed.TotalSeconds;
-        Process(bin, ["run", archive, "--out", archive + "-out"]);
-        return (clock.Elapsed.TotalSeconds, import);
+        // A scaled file is K allocators' histories in one pool: a single caching allocator would have reused the earlier
+        // copies' cached blocks, so the what-if model rightly does not reproduce its addresses (magma27 ×10: 13,081
+        // whatif_address_mismatch) and run exits 3. The run is timed whole, what-if included; that counter alone may be nonzero.
+        Process(bin, ["run", archive, "--out", archive + "-out", "--tolerate-errors"]);
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var counters = JsonNode.Parse(File.ReadAllText(Path.Combine(archive + "-out", "run.json")))!["counters"]!.AsObject();
+        var errors = counters.Where(c => (long)c.Value! != 0 && StatsCatalog.Find(c.Key)?.Severity is not Severity.Info && c.Key != StatsCatalog.WhatIfAddressMismatch.Key).ToList();
+        if (errors.Count > 0) throw new InvalidOperationException($"{label}: run counters {string.Join(", ", errors)}");
+        return (elapsed, import);
     }
 
     internal static void Process(string file, string[] args)
