@@ -207,7 +207,7 @@ public static class FleetRun
             ["options_sha256"] = part.OptionsSha256,
             ["timings"] = new JsonObject { ["units_s"] = Math.Round(part.Units.Sum(u => u.Seconds), 3), ["merge_s"] = Math.Round(mergeSeconds, 3), ["total_s"] = Math.Round(totalSeconds, 3) },
             ["peak_rss_bytes"] = PeakMemory.PeakRssBytes(),
-            ["counters"] = JsonSerializer.SerializeToNode(new SortedDictionary<string, long>(combined.Counts.ToDictionary(), StringComparer.Ordinal)),
+            ["counters"] = JsonSerializer.SerializeToNode(new SortedDictionary<string, long>(combined.Counts.ToDictionary(), StringComparer.Ordinal), Run.PipelineJson.Default.SortedDictionaryStringInt64),
             ["unreadable_tables"] = new JsonArray(unitRuns.SelectMany(r => r["unreadable_tables"]!.AsArray()).Select(n => n!.DeepClone()).ToArray()),
             ["refused"] = new JsonArray(part.Refused.Select(r => (JsonNode)JsonValue.Create(r)!).ToArray()),
         };

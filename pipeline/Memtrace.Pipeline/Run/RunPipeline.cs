@@ -118,12 +118,12 @@ public static class RunPipeline
                 ["source_id"] = s.SourceId, ["path"] = s.Path, ["sha256"] = s.Sha256, ["importer"] = s.Importer, ["importer_version"] = s.ImporterVersion,
             }).ToArray()),
             ["options"] = JsonSerializer.SerializeToNode(options.Fragmentation with { }, OptionsJson),
-            ["host_options"] = JsonSerializer.SerializeToNode(options.Host),
-            ["timings"] = JsonSerializer.SerializeToNode(timings),
+            ["host_options"] = JsonSerializer.SerializeToNode(options.Host, PipelineJson.Default.HostOptions),
+            ["timings"] = JsonSerializer.SerializeToNode(timings, PipelineJson.Default.SortedDictionaryStringDouble),
             ["peak_rss_bytes"] = PeakMemory.PeakRssBytes(),
             ["batch_statistics"] = batchJson,
             ["heatmap_raster"] = rasterJson,
-            ["counters"] = JsonSerializer.SerializeToNode(new SortedDictionary<string, long>(counts, StringComparer.Ordinal)),
+            ["counters"] = JsonSerializer.SerializeToNode(new SortedDictionary<string, long>(counts, StringComparer.Ordinal), PipelineJson.Default.SortedDictionaryStringInt64),
             ["unreadable_tables"] = new JsonArray(inputs.Missing.Select(m => (JsonNode)JsonValue.Create(m)!).ToArray()),
         };
         AtomicFile.WriteAllText(Path.Combine(outDir, "run.json"), run.ToJsonString(Indented) + "\n");
@@ -218,7 +218,7 @@ public static class RunPipeline
         return (exit, message);
     }
 
-    private static readonly JsonSerializerOptions OptionsJson = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+    private static readonly JsonSerializerOptions OptionsJson = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() }, TypeInfoResolver = PipelineJson.Default };
 
     /// <summary>
     /// SHA-256 of every option that changes a table (not --fail-on or --tolerate-errors, which only gate the exit):

@@ -84,7 +84,7 @@ public static class ParquetIo
             case StringListColumn c:
             {
                 var vals = new string[n];
-                for (var i = 0; i < n; i++) vals[i] = System.Text.Json.JsonSerializer.Serialize(c[start + i]);
+                for (var i = 0; i < n; i++) vals[i] = System.Text.Json.JsonSerializer.Serialize(c[start + i], SchemasJson.Default.IReadOnlyListString);
                 await rg.WriteAsync(f, (IReadOnlyCollection<string>)vals);
                 break;
             }
@@ -262,7 +262,7 @@ public static class ParquetIo
                 await rg.ReadAsync(f, new Memory<string?>(vals));
                 foreach (var v in vals)
                 {
-                    c.Append(v is null ? [] : System.Text.Json.JsonSerializer.Deserialize<string[]>(v)
+                    c.Append(v is null ? [] : System.Text.Json.JsonSerializer.Deserialize(v, SchemasJson.Default.StringArray)
                         ?? throw new InvalidDataException($"column {f.Name}: not a JSON string array"));
                 }
                 break;

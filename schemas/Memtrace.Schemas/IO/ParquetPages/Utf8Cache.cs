@@ -41,7 +41,7 @@ internal sealed class Utf8Cache
     public string[] List(string json, string column)
     {
         if (ReferenceEquals(json, _lastJson)) return _lastList;
-        _lastList = System.Text.Json.JsonSerializer.Deserialize<string[]>(json) ?? throw new InvalidDataException($"column {column}: not a JSON string array");
+        _lastList = System.Text.Json.JsonSerializer.Deserialize(json, SchemasJson.Default.StringArray) ?? throw new InvalidDataException($"column {column}: not a JSON string array");
         _lastJson = json;
         return _lastList;
     }
