@@ -86,9 +86,9 @@ public static class RealShapeBench
         var clock = Stopwatch.StartNew();
         Process(bin, ["import", "torch-snapshot", file, "--archive", archive]);
         var import = clock.Elapsed.TotalSeconds;
-        // A scaled file is K allocators' histories in one pool: a single caching allocator would have reused the earlier
-        // copies' cached blocks, so the what-if model rightly does not reproduce its addresses (magma27 ×10: 13,081
-        // whatif_address_mismatch) and run exits 3. The run is timed whole, what-if included; that counter alone may be nonzero.
+        // A file scaled without --streams is K allocators' histories on one stream of one pool: a single caching allocator
+        // would have reused the earlier copies' cached blocks, so the what-if model rightly does not reproduce its
+        // addresses (magma27 ×10: 13,081 whatif_address_mismatch) and run exits 3. The run is timed whole, what-if included; that counter alone may be nonzero.
         Process(bin, ["run", archive, "--out", archive + "-out", "--tolerate-errors"]);
         var elapsed = clock.Elapsed.TotalSeconds;
         var counters = JsonNode.Parse(File.ReadAllText(Path.Combine(archive + "-out", "run.json")))!["counters"]!.AsObject();
