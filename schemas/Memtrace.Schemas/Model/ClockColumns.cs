@@ -3,7 +3,7 @@ namespace Memtrace.Schemas.Model;
 /// <summary>
 /// The names every timed table gives its clock columns, for code that works across tables (clock
 /// alignment, file-order checks, time ranges). A table-specific reader uses the table's handles;
-/// <c>ClockColumnsTests</c> holds each table that has one of these names to the type given here.
+/// <c>ColumnKeyTests</c> holds each table that has one of these names to the type given here.
 /// </summary>
 public static class ClockColumns
 {
