@@ -29,7 +29,7 @@ public sealed class ColumnKeyTests
             _ => Array.Empty<ColumnKey>(),
         });
 
-    private static readonly ColumnKey[] Shared = [Col.SourceId, PoolKeyColumns.Host, PoolKeyColumns.Pid, PoolKeyColumns.Device, PoolKeyColumns.Pool, PoolKeyColumns.SourceId];
+    private static readonly ColumnKey[] Shared = [Col.SourceId, .. PoolKeyColumns.All];
 
     [Theory]
     [MemberData(nameof(TableClasses))]

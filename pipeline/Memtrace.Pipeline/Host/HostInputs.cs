@@ -40,7 +40,7 @@ public sealed class HostInputs
     {
         var read = CgroupReader(cgroup);
         foreach (var ((host, path), rows) in GroupRows(cgroup, r => (cgroup[CgroupSamples.Host][r] ?? "", cgroup[CgroupSamples.CgroupPath][r] ?? "")))
-            _cgSeries[(host, path)] = SampleTicks.Coalesce(Ordered(cgroup, "cgroup_samples", rows, read, s => s.Ts), s => s.Fields, _ => false, MergeCgroup, s => s.Ts);
+            _cgSeries[(host, path)] = SampleTicks.Coalesce(Ordered(cgroup, rows, read, s => s.Ts), s => s.Fields, _ => false, MergeCgroup, s => s.Ts);
         for (var r = 0; r < cgroup.RowCount; r++)
         {
             var src = cgroup[Col.SourceId][r] ?? "";
@@ -63,7 +63,7 @@ public sealed class HostInputs
             }
             var path = candidates.Count == 1 ? candidates[0] : "";
             var w = new Workload(host, path, pid);
-            w.Proc.AddRange(SampleTicks.Coalesce(Ordered(proc, "proc_samples", rows, read, s => s.Ts), s => s.Fields, s => !s.Alive, MergeProc, s => s.Ts));
+            w.Proc.AddRange(SampleTicks.Coalesce(Ordered(proc, rows, read, s => s.Ts), s => s.Fields, s => !s.Alive, MergeProc, s => s.Ts));
             if (path.Length > 0)
             {
                 w.Cgroup.AddRange(_cgSeries[(host, path)]);
@@ -88,7 +88,7 @@ public sealed class HostInputs
                 Workloads.Add(w);
             }
             // Normalize puts the merged series (pid-0 reads joining a known pid's) back in time order.
-            var merged = w.Go.Concat(Ordered(go, "go_runtime_samples", rows, read, s => s.Ts)).ToList();
+            var merged = w.Go.Concat(Ordered(go, rows, read, s => s.Ts)).ToList();
             w.Go.Clear();
             w.Go.AddRange(TimeOrder.Normalize(merged, s => s.Ts, out _, out _));
         }
@@ -107,13 +107,14 @@ public sealed class HostInputs
         Workloads.Sort((a, b) => string.CompareOrdinal(a.ToString(), b.ToString()) is var c && c != 0 ? c : a.Pid.CompareTo(b.Pid));
     }
 
-    private List<T> Ordered<T>(Table t, string table, List<int> rows, Func<int, T> read, Func<T, long> ts)
+    private List<T> Ordered<T>(Table t, List<int> rows, Func<int, T> read, Func<T, long> ts)
     {
         var kept = new List<T>();
-        foreach (var bySource in rows.GroupBy(r => t[Col.SourceId][r] ?? ""))
+        var (source, host) = (t[Col.SourceId], ClockColumns.HostOf(t));
+        foreach (var bySource in rows.GroupBy(r => source[r] ?? ""))
         {
             var series = TimeOrder.Normalize(bySource.Select(read).ToList(), ts, out var back, out var dup);
-            Faults.Add(new SeriesFaults(bySource.Key, table, ClockColumns.HostOf(t)[bySource.First()] ?? "", bySource.Count(), back, dup));
+            Faults.Add(new SeriesFaults(bySource.Key, t.Def.Name, host[bySource.First()] ?? "", bySource.Count(), back, dup));
             kept.AddRange(series);
         }
         return TimeOrder.Normalize(kept, ts, out _, out _);

@@ -46,8 +46,8 @@ public static class ClockAligner
             Add(counts, StatsCatalog.ClockBackwards.Key, f.Backwards);
             Add(counts, StatsCatalog.DuplicateSamples.Key, f.Duplicates);
         }
-        var sys = ShiftMonotonic(syscalls, "syscall_events", "monotonic", offsets, alignment, counts);
-        var kern = ShiftMonotonic(kernelLog, "kernel_log", "kernel-uptime", offsets, alignment, counts);
+        var sys = ShiftMonotonic(syscalls, "monotonic", offsets, alignment, counts);
+        var kern = ShiftMonotonic(kernelLog, "kernel-uptime", offsets, alignment, counts);
         var gc = AnchorGctrace(gcEvents, goReads, alignment, counts);
         return new AlignedTimes { Syscalls = sys, KernelLog = kern, GcEvents = gc, Alignment = alignment, Counts = counts };
     }
@@ -67,13 +67,15 @@ public static class ClockAligner
         return result;
     }
 
-    private static long?[] ShiftMonotonic(Table t, string table, string domain, Dictionary<string, Offset> offsets, Table alignment, Dictionary<string, long> counts)
+    private static long?[] ShiftMonotonic(Table t, string domain, Dictionary<string, Offset> offsets, Table alignment, Dictionary<string, long> counts)
     {
         var result = new long?[t.RowCount];
         var ts = ClockColumns.Ts(t);
         var mono = ClockColumns.Mono(t);
         var host = ClockColumns.HostOf(t);
-        foreach (var group in Enumerable.Range(0, t.RowCount).GroupBy(r => (Source: t[Col.SourceId][r] ?? "", Host: host[r] ?? "")).OrderBy(g => g.Key.Source, StringComparer.Ordinal))
+        var source = t[Col.SourceId];
+        var table = t.Def.Name;
+        foreach (var group in Enumerable.Range(0, t.RowCount).GroupBy(r => (Source: source[r] ?? "", Host: host[r] ?? "")).OrderBy(g => g.Key.Source, StringComparer.Ordinal))
         {
             var rows = group.ToList();
             var native = rows.All(r => !ts.IsNull(r));

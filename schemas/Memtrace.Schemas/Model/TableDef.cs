@@ -87,5 +87,5 @@ public static class PoolKeyColumns
     public static readonly StrKey Pool = Col.Str("pool", "Allocator layer.");
     public static readonly StrKey SourceId = Col.Str("source_id", "Archive source the pool's events came from; each source replays on its own.");
 
-    public static ColumnDef[] All => [Host, Pid, Device, Pool, SourceId];
+    public static readonly ColumnKey[] All = [Host, Pid, Device, Pool, SourceId];
 }
