@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Memtrace.Notebooks.Tests;
 
-/// <summary>The report's canvas axes tick where its SVG charts and the notebooks do: the script's ticks() runs under node against AxisTicks.Nice.</summary>
+/// <summary>The report's canvas axes tick where its SVG charts and the notebooks do, in the same byte unit: the script's ticks() and byteUnit() run under node against AxisTicks.</summary>
 public sealed partial class AxisTicksScriptTests
 {
     public static TheoryData<double, double, int> Ranges() => new()
@@ -25,6 +25,24 @@ public sealed partial class AxisTicksScriptTests
         var fromScript = lines.Single().Trim('[', ']').Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => double.Parse(v, r));
         Assert.Equal(AxisTicks.Nice(lo, hi, n), fromScript);
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1_048_576)]
+    [InlineData(3_221_225_471)]
+    [InlineData(3_221_225_472)]
+    [InlineData(1e13)]
+    public void The_scripts_byte_axis_unit_is_the_axis_unit(double span)
+    {
+        var byteUnit = ByteUnit().Match(NodeScript.ReportJs);
+        Assert.True(byteUnit.Success, "the report script's byteUnit() was not found");
+        var line = NodeScript.Lines($"{byteUnit.Value}var u=byteUnit({span.ToString("R", CultureInfo.InvariantCulture)});console.log(u[0]+'|'+u[1]);").Single();
+        var (unit, name) = AxisTicks.ByteUnit(span);
+        Assert.Equal($"{unit}| {name}", line);
+    }
+
+    [GeneratedRegex(@"function byteUnit\(span\)\{.*?\}")]
+    private static partial Regex ByteUnit();
 
     [GeneratedRegex(@"function ticks\(lo,hi,n\)\{.*?return out;\}", RegexOptions.Singleline)]
     private static partial Regex Ticks();

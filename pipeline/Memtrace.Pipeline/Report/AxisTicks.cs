@@ -12,6 +12,16 @@ public static class AxisTicks
 
     public static (long Unit, string Name) ByteUnit(double span) => span >= GiBFromBytes ? (1L << 30, "GiB") : (1L << 20, "MiB");
 
+    /// <summary><see cref="ByteUnit"/> as the report script's <c>byteUnit(span)</c>, which returns [unit, ' name'].</summary>
+    public static string ScriptByteUnit
+    {
+        get
+        {
+            var ((gib, gibName), (mib, mibName)) = (ByteUnit(GiBFromBytes), ByteUnit(0));
+            return $"function byteUnit(span){{return span>={GiBFromBytes}?[{gib},' {gibName}']:[{mib},' {mibName}'];}}";
+        }
+    }
+
     /// <summary>About <paramref name="n"/> ticks from <paramref name="lo"/> to <paramref name="hi"/> at 1, 2 or 5 × 10^k steps; none when the range is empty.</summary>
     public static IEnumerable<double> Nice(double lo, double hi, int n)
     {

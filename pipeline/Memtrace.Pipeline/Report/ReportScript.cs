@@ -24,6 +24,7 @@ internal static class ReportScript
         var STEPS={{{Run.ByteSize.ScriptSteps}}};
         function human(b){var a=Math.abs(b);for(var i=0;i<STEPS.length;i++){var s=STEPS[i];if(a>=s[0])return (b/s[0]).toFixed(s[2])+' '+s[1];}return Math.round(b)+' B';}
         function clock(ms){return new Date(ms).toISOString().substr(11,12);}
+        {{{AxisTicks.ScriptByteUnit}}}
         function ticks(lo,hi,n){var raw=(hi-lo)/n;if(!(raw>0))return [];var mag=Math.pow(10,Math.floor(Math.log10(raw)));var r=raw/mag;
           var step=r<1.5?mag:r<3.5?2*mag:r<7.5?5*mag:10*mag;var out=[];for(var v=Math.ceil(lo/step)*step;v<=hi+step*1e-9;v+=step)out.push(Math.abs(v)<step*1e-9?0:v);return out;}
         function runs(r,n){var out=new Int32Array(n).fill(-1),k=0;for(var i=0;i<r.length;i+=2)for(var j=0;j<r[i+1]&&k<n;j++)out[k++]=r[i];return out;}
@@ -68,7 +69,7 @@ internal static class ReportScript
             var sx=view.t0/span*l.tb,sw=(view.t1-view.t0)/span*l.tb,sy=(total-view.o1)/total*l.ab,sh=(view.o1-view.o0)/total*l.ab;
             g.drawImage(k.img,sx,sy,sw,sh,L,T,W-L-R,H-T-B);g.strokeStyle='#999';g.strokeRect(L-0.5,T-0.5,W-L-R+1,H-T-B+1);
             g.font='11px system-ui,sans-serif';g.fillStyle='#333';
-            var unit=view.o1-view.o0>={{{AxisTicks.GiBFromBytes}}}?1073741824:1048576,name=unit===1073741824?' GiB':' MiB';
+            var bu=byteUnit(view.o1-view.o0),unit=bu[0],name=bu[1];
             ticks(view.o0/unit,view.o1/unit,5).forEach(function(v){var o=v*unit,y=Y(o);g.fillRect(W-R,y,4,1);g.fillRect(L-4,y,4,1);
               g.textAlign='left';g.fillText((+v.toFixed(3))+name,W-R+6,y+4);g.textAlign='right';g.fillText(hex(addrAt(Math.min(o,total-1))),L-6,y+4);});
             g.save();g.translate(12,(T+H-B)/2);g.rotate(-Math.PI/2);g.textAlign='center';g.fillText('device address (segments end to end)',0,0);g.restore();
@@ -81,8 +82,8 @@ internal static class ReportScript
               if(!isFinite(lo)){lo=0;hi=1;}if(c.bytes)lo=Math.min(0,lo);if(hi-lo<1e-9)hi=lo+1;}
             function Yc(v){return T+(1-(v-lo)/(hi-lo))*(TH-T-B);}
             g.strokeStyle='#999';g.strokeRect(L-0.5,T-0.5,W-L-R+1,TH-T-B+1);g.fillStyle='#333';
-            var unit=c.bytes?(hi>={{{AxisTicks.GiBFromBytes}}}?1073741824:1048576):1;
-            ticks(lo/unit,hi/unit,3).forEach(function(v){var y=Yc(v*unit);g.fillRect(L-4,y,4,1);g.textAlign='right';g.fillText(c.bytes?(+v.toFixed(2))+(unit===1073741824?' GiB':' MiB'):String(+v.toFixed(3)),L-6,y+4);});
+            var bu=c.bytes?byteUnit(hi):[1,''],unit=bu[0];
+            ticks(lo/unit,hi/unit,3).forEach(function(v){var y=Yc(v*unit);g.fillRect(L-4,y,4,1);g.textAlign='right';g.fillText(c.bytes?(+v.toFixed(2))+bu[1]:String(+v.toFixed(3)),L-6,y+4);});
             if(c.red!=null){g.strokeStyle='#d00';g.setLineDash([5,4]);g.beginPath();g.moveTo(L,Yc(c.red));g.lineTo(W-R,Yc(c.red));g.stroke();g.setLineDash([]);}
             c.s.forEach(function(s){g.strokeStyle=s[1];g.lineWidth=1.5;g.beginPath();idx.forEach(function(i,k){var x=X(tl.t[i]),y=Yc(tl[s[0]][i]);if(k)g.lineTo(x,y);else g.moveTo(x,y);});g.stroke();});
             g.lineWidth=1;timeAxis(g,TH);ooms(g,TH);}
