@@ -213,7 +213,7 @@ internal static class GpuSections
     public static void Tables(StringBuilder sb, Table ooms, Table blame, Table stacks, Action<StringBuilder>? afterOoms = null)
     {
         HtmlReport.Section(sb, "oom", "OOM diagnoses", ooms,
-            ["pool", "ts_ns", "origin", "request", "free_bytes", "largest_free", "device_free", "verdict", "extra_contiguous_needed"], rowId: i => Run.Findings.OomAnchor(ooms[PoolKeyColumns.SourceId][i] ?? "", ooms[OomDiagnoses.Seq][i]));
+            [PoolKeyColumns.Pool, OomDiagnoses.TsNs, OomDiagnoses.Origin, OomDiagnoses.Request, OomDiagnoses.FreeBytes, OomDiagnoses.LargestFree, OomDiagnoses.DeviceFree, OomDiagnoses.Verdict, OomDiagnoses.ExtraContiguousNeeded], rowId: i => Run.Findings.OomAnchor(ooms[PoolKeyColumns.SourceId][i] ?? "", ooms[OomDiagnoses.Seq][i]));
         afterOoms?.Invoke(sb);
         const string title = "Fragmentation blame: the stacks whose live blocks border small free fragments";
         if (blame.RowCount == 0)

@@ -56,17 +56,17 @@ internal static class HostSections
         string[] severities = ["critical", "warning", "info"];
         var bySeverity = Enumerable.Range(0, flags.RowCount).OrderBy(r => Array.IndexOf(severities, flags[Flags.Severity][r])).ThenBy(r => flags[Flags.StartTsNs][r]).ThenBy(r => r).ToArray();
         var sorted = flags.Permute(bySeverity);
-        HtmlReport.Section(sb, "flags", "Flags (worst first)", sorted, ["pid", "kind", "severity", "start_ts_ns", "end_ts_ns", "evidence"],
+        HtmlReport.Section(sb, "flags", "Flags (worst first)", sorted, [Flags.Pid, Flags.Kind, Flags.Severity, Flags.StartTsNs, Flags.EndTsNs, Flags.Evidence],
             rowId: i => Run.Findings.FlagAnchor(sorted[Flags.Pid][i], sorted[Flags.Kind][i] ?? "", sorted[Flags.StartTsNs][i]));
         HtmlReport.Section(sb, "capacity", "Capacity plan", HtmlReport.Load(outDir, CapacityPlan.Def),
-            ["pid", "cgroup_path", "peak_usage", "peak_working_set", "peak_rss", "peak_go_managed", "limit", "recommended_limit", "recommended_gomemlimit", "alert_rss_a", "alert_rss_b", "ooms"]);
+            [CapacityPlan.Pid, CapacityPlan.CgroupPath, CapacityPlan.PeakUsage, CapacityPlan.PeakWorkingSet, CapacityPlan.PeakRss, CapacityPlan.PeakGoManaged, CapacityPlan.Limit, CapacityPlan.RecommendedLimit, CapacityPlan.RecommendedGomemlimit, CapacityPlan.AlertRssA, CapacityPlan.AlertRssB, CapacityPlan.Ooms]);
         HtmlReport.Section(sb, "alerts", "RSS alerts replayed over the trace (seed 004)", HtmlReport.Load(outDir, AlertBacktest.Def),
-            ["pid", "alert", "threshold_min", "threshold_max", "first_fire_ts_ns", "oom_ts_ns", "fired_before_oom", "lead_time_ns", "episodes", "false_alarms", "basis"]);
+            [AlertBacktest.Pid, AlertBacktest.Alert, AlertBacktest.ThresholdMin, AlertBacktest.ThresholdMax, AlertBacktest.FirstFireTsNs, AlertBacktest.OomTsNs, AlertBacktest.FiredBeforeOom, AlertBacktest.LeadTimeNs, AlertBacktest.Episodes, AlertBacktest.FalseAlarms, AlertBacktest.Basis]);
         var spin = HtmlReport.Load(outDir, SpinWindows.Def);
         HtmlReport.Section(sb, "spin", "epoll windows (suspect first)", spin.Permute(Enumerable.Range(0, spin.RowCount).OrderBy(r => spin[SpinWindows.Suspect][r] ? 0 : 1).ThenBy(r => r).ToArray()),
-            ["pid", "syscall", "window_start_ns", "calls_per_s", "zero_return_fraction", "timeout0_fraction", "cpu_percent", "goroutines_min", "goroutines_max", "suspect", "reason"]);
+            [SpinWindows.Pid, SpinWindows.Syscall, SpinWindows.WindowStartNs, SpinWindows.CallsPerS, SpinWindows.ZeroReturnFraction, SpinWindows.Timeout0Fraction, SpinWindows.CpuPercent, SpinWindows.GoroutinesMin, SpinWindows.GoroutinesMax, SpinWindows.Suspect, SpinWindows.Reason]);
         HtmlReport.Section(sb, "clocks", "Clock alignment", HtmlReport.Load(outDir, ClockAlignment.Def),
-            ["source_id", "table", "domain", "method", "status", "offset_ns", "error_ns", "pairs", "rows", "backwards", "duplicates", "message"]);
+            [Col.SourceId, ClockAlignment.Table, ClockAlignment.Domain, ClockAlignment.Method, ClockAlignment.Status, ClockAlignment.OffsetNs, ClockAlignment.ErrorNs, ClockAlignment.Pairs, ClockAlignment.Rows, ClockAlignment.Backwards, ClockAlignment.Duplicates, ClockAlignment.Message]);
     }
 
     private static long? Capacity(string outDir, long pid)

@@ -67,14 +67,14 @@ public static class HtmlReport
         // would have avoided it, and the stacks that fragmented the pool; then the pools' heatmaps and timelines.
         GpuSections.Tables(sb, ooms, blame, stacks, s => WhatIfSection.Render(s, Load(outDir, WhatIf.Def), Load(outDir, AllocatorModelCheck.Def)));
         sb.Append("<h2 id=\"gpu\">GPU pools: address space over time</h2><div id=\"pools\"></div>");
-        Section(sb, "gpucap", "GPU capacity", Load(outDir, GpuCapacity.Def), ["pool", "peak_allocated", "peak_reserved", "ooms", "fragmentation_ooms", "device_total", "device_needed", "device_needed_if_compacted"]);
+        Section(sb, "gpucap", "GPU capacity", Load(outDir, GpuCapacity.Def), [PoolKeyColumns.Pool, GpuCapacity.PeakAllocated, GpuCapacity.PeakReserved, GpuCapacity.Ooms, GpuCapacity.FragmentationOoms, GpuCapacity.DeviceTotal, GpuCapacity.DeviceNeeded, GpuCapacity.DeviceNeededIfCompacted]);
         HostSections.Render(sb, outDir, hostTimeline);
         // Counters: the non-zero ones first; the zero rows (one per declared counter) behind a disclosure.
         var nonZero = Enumerable.Range(0, stats.RowCount).Where(i => stats[StatsTable.Value][i] != 0).ToArray();
         var zero = Enumerable.Range(0, stats.RowCount).Where(i => stats[StatsTable.Value][i] == 0).ToArray();
-        Section(sb, "stats", "Counters (non-zero)", stats.Permute(nonZero), ["stat_key", "severity", "value", "description"]);
+        Section(sb, "stats", "Counters (non-zero)", stats.Permute(nonZero), [StatsTable.StatKey, StatsTable.Severity, StatsTable.Value, StatsTable.Description]);
         sb.Append($"<details><summary>{zero.Length} counters at zero</summary>");
-        Section(sb, "stats-zero", "Counters at zero", stats.Permute(zero), ["stat_key", "severity", "description"]);
+        Section(sb, "stats-zero", "Counters at zero", stats.Permute(zero), [StatsTable.StatKey, StatsTable.Severity, StatsTable.Description]);
         sb.Append("</details>");
         sb.Append("<div id=\"tip\" class=\"tip\" role=\"tooltip\"></div>");
         sb.Append("<script type=\"application/json\" id=\"data\">").Append(json).Append("</script>");
@@ -131,7 +131,7 @@ public static class HtmlReport
         sb.Append($"<h2 id=\"{id}\" class=\"empty\">{E(title)} <span class=\"muted\">— {E(none)}</span></h2>");
 
     /// <param name="rowId">When set, row i gets this id, for links to it (a finding to its OOM row or its flag).</param>
-    internal static void Section(StringBuilder sb, string id, string title, Table t, string[] cols, Func<int, string>? rowId = null)
+    internal static void Section(StringBuilder sb, string id, string title, Table t, ColumnKey[] cols, Func<int, string>? rowId = null)
     {
         if (t.RowCount == 0)
         {
@@ -141,14 +141,14 @@ public static class HtmlReport
         sb.Append($"<h2 id=\"{id}\">{E(title)}</h2>");
         // Wide tables scroll inside themselves; the page never scrolls sideways.
         sb.Append("<div class=\"scroll\"><table><tr>");
-        foreach (var c in cols) sb.Append($"<th>{E(c)}</th>");
+        foreach (var c in cols) sb.Append($"<th>{E(c.Name)}</th>");
         sb.Append("</tr>");
         for (var i = 0; i < Math.Min(t.RowCount, 500); i++)
         {
             sb.Append(rowId is null ? "<tr>" : $"<tr id=\"{E(rowId(i))}\">");
             foreach (var c in cols)
             {
-                var text = c == "pool" ? $"{t[PoolKeyColumns.Pool][i]} cuda:{t[PoolKeyColumns.Device][i]} ({t[PoolKeyColumns.SourceId][i]})" : Cell(t[c], i);
+                var text = c == PoolKeyColumns.Pool ? $"{t[PoolKeyColumns.Pool][i]} cuda:{t[PoolKeyColumns.Device][i]} ({t[PoolKeyColumns.SourceId][i]})" : Cell(t[c], i);
                 sb.Append($"<td>{E(text)}</td>");
             }
             sb.Append("</tr>");

@@ -31,6 +31,9 @@ public sealed class Table
     public StringColumn this[StrKey key] => (StringColumn)Of(key);
     public StringListColumn this[StrListKey key] => (StringListColumn)Of(key);
 
+    /// <summary>A column of any type by its handle, for code that shows columns whatever their type (a report section's cells).</summary>
+    public Column this[ColumnKey key] => Of(key);
+
     /// <summary>The key's column; a handle declared for another table's column of the same name is refused, not read.</summary>
     private Column Of(ColumnKey key)
     {
