@@ -9,8 +9,8 @@ public static class WhatIfInputs
 {
     public const string TorchPool = "torch-caching";
 
-    public static readonly IReadOnlySet<string> EventColumns = new HashSet<string>(StringComparer.Ordinal)
-        { "seq", "ts_ns", "op", "address", "size", "stream", "device_free" };
+    public static readonly IReadOnlySet<string> EventColumns = ColumnKey.NameSet(
+        GpuAllocEvents.Seq, GpuAllocEvents.TsNs, GpuAllocEvents.Op, GpuAllocEvents.Address, GpuAllocEvents.Size, GpuAllocEvents.Stream, GpuAllocEvents.DeviceFree);
 
     /// <summary>Row reader over one row group's table, columns bound once.</summary>
     public static Func<int, TraceEvent> Reader(Table t)

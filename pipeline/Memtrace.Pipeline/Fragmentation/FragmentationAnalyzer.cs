@@ -220,8 +220,8 @@ public static class FragmentationAnalyzer
     internal sealed class EventReader(Table events)
     {
         /// <summary>The columns a replay event needs (a streamed row group decodes only these and the pool key).</summary>
-        public static readonly IReadOnlySet<string> Columns = new HashSet<string>(StringComparer.Ordinal)
-            { "seq", "ts_ns", "op", "address", "size", "block_size", "stack_id", "device_free", "return_code" };
+        public static readonly IReadOnlySet<string> Columns = ColumnKey.NameSet(
+            GpuAllocEvents.Seq, GpuAllocEvents.TsNs, GpuAllocEvents.Op, GpuAllocEvents.Address, GpuAllocEvents.Size, GpuAllocEvents.BlockSize, GpuAllocEvents.StackId, GpuAllocEvents.DeviceFree, GpuAllocEvents.ReturnCode);
 
         private readonly Int64Column _seq = events[GpuAllocEvents.Seq], _ts = events[GpuAllocEvents.TsNs], _addr = events[GpuAllocEvents.Address], _size = events[GpuAllocEvents.Size],
             _block = events[GpuAllocEvents.BlockSize], _stack = events[GpuAllocEvents.StackId], _devFree = events[GpuAllocEvents.DeviceFree], _rc = events[GpuAllocEvents.ReturnCode];

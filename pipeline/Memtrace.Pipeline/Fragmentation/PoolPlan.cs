@@ -13,7 +13,7 @@ namespace Memtrace.Pipeline.Fragmentation;
 /// </summary>
 public sealed class PoolPlan
 {
-    private static readonly IReadOnlySet<string> KeyColumns = new HashSet<string>(StringComparer.Ordinal) { "source_id", "host", "pid", "device", "pool" };
+    private static readonly IReadOnlySet<string> KeyColumns = ColumnKey.NameSet(Col.SourceId, GpuAllocEvents.Host, GpuAllocEvents.Pid, GpuAllocEvents.Device, GpuAllocEvents.Pool);
 
     /// <summary>Rows [Start, Start + Count) of row group RowGroup of part Part.</summary>
     public readonly record struct Run(int Part, int RowGroup, int Start, int Count);

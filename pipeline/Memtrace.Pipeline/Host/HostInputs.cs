@@ -133,10 +133,12 @@ public sealed class HostInputs
     }
 
     // Field groups, one bit per file a sampler reads: rows of one tick from split files carry disjoint groups.
-    private static readonly string[][] ProcGroups = [["vm_rss", "rss_anon", "vm_hwm", "threads"], ["smaps_rss", "smaps_pss"], ["utime_ticks"], ["num_fds"]];
-    private static readonly string[][] CgroupGroups = [["usage"], ["limit"], ["max_usage"], ["anon", "file", "inactive_file"], ["kmem"], ["oom", "oom_kill"], ["failcnt"], ["psi_some_avg10", "psi_full_avg10"]];
+    private static readonly ColumnKey[][] ProcGroups =
+        [[ProcSamples.VmRss, ProcSamples.RssAnon, ProcSamples.VmHwm, ProcSamples.Threads], [ProcSamples.SmapsRss, ProcSamples.SmapsPss], [ProcSamples.UtimeTicks], [ProcSamples.NumFds]];
+    private static readonly ColumnKey[][] CgroupGroups =
+        [[CgroupSamples.Usage], [CgroupSamples.Limit], [CgroupSamples.MaxUsage], [CgroupSamples.Anon, CgroupSamples.File, CgroupSamples.InactiveFile], [CgroupSamples.Kmem], [CgroupSamples.Oom, CgroupSamples.OomKill], [CgroupSamples.Failcnt], [CgroupSamples.PsiSomeAvg10, CgroupSamples.PsiFullAvg10]];
 
-    private static Func<int, byte> FieldsOf(Table t, string[][] groups)
+    private static Func<int, byte> FieldsOf(Table t, ColumnKey[][] groups)
     {
         var columns = groups.Select(g => g.Select(n => t[n]).ToArray()).ToArray();
         return r =>

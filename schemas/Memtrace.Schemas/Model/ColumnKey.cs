@@ -22,6 +22,9 @@ public abstract class ColumnKey(ColumnDef def)
 
     public static implicit operator ColumnDef(ColumnKey key) => key.Def;
 
+    /// <summary>The handles' names, for a reader that decodes only some columns of a file.</summary>
+    public static IReadOnlySet<string> NameSet(params ColumnKey[] keys) => keys.Select(k => k.Name).ToHashSet(StringComparer.Ordinal);
+
     public override string ToString() => Def.Name;
 }
 
