@@ -174,35 +174,36 @@ internal static class GpuSections
         return runs;
     }
 
-    private static readonly (string Name, string Column)[] Series =
+    private static readonly (string Name, ColumnKey Column)[] Series =
     [
-        ("frag", "frag_rate"), ("ecr", "effective_contiguous_ratio"), ("ent", "entropy_log2"),
-        ("u50", "unusable_p50"), ("u99", "unusable_p99"), ("res", "reserved"), ("alc", "allocated"),
+        ("frag", FragmentationTimeline.FragRate), ("ecr", FragmentationTimeline.EffectiveContiguousRatio), ("ent", FragmentationTimeline.EntropyLog2),
+        ("u50", FragmentationTimeline.UnusableP50), ("u99", FragmentationTimeline.UnusableP99), ("res", FragmentationTimeline.Reserved), ("alc", FragmentationTimeline.Allocated),
     ];
 
     /// <summary>The timeline thinned to at most 2 × TimelineBuckets rows: in each bucket, the rows holding each series' extremes.</summary>
     private static JsonObject Timeline(Table t, List<int> rows, long t0)
     {
+        var series = Series.Select(s => (s.Name, Column: t[s.Column])).ToArray();
         var keep = new SortedSet<int>();
         var per = Math.Max(1, (rows.Count + TimelineBuckets - 1) / TimelineBuckets);
         for (var b = 0; b < rows.Count; b += per)
         {
             var bucket = rows.GetRange(b, Math.Min(per, rows.Count - b));
             if (per == 1) { keep.Add(bucket[0]); continue; }
-            foreach (var (_, col) in Series)
+            foreach (var (_, col) in series)
             {
-                keep.Add(bucket.MinBy(i => Value(t, col, i)));
-                keep.Add(bucket.MaxBy(i => Value(t, col, i)));
+                keep.Add(bucket.MinBy(i => Value(col, i)));
+                keep.Add(bucket.MaxBy(i => Value(col, i)));
             }
         }
         var chosen = keep.ToList();
         var o = new JsonObject { ["t"] = new JsonArray(chosen.Select(i => (JsonNode)Ms(t[FragmentationTimeline.TsNs][i] - t0)).ToArray()) };
-        foreach (var (name, col) in Series)
-            o[name] = new JsonArray(chosen.Select(i => (JsonNode)Math.Round(Value(t, col, i), 6)).ToArray());
+        foreach (var (name, col) in series)
+            o[name] = new JsonArray(chosen.Select(i => (JsonNode)Math.Round(Value(col, i), 6)).ToArray());
         return o;
     }
 
-    private static double Value(Table t, string column, int row) => t[column] switch
+    private static double Value(Column column, int row) => column switch
     {
         Float64Column f => f[row],
         Int64Column l => l[row],
