@@ -10,6 +10,9 @@ namespace Memtrace.Pipeline.Fragmentation;
 /// </summary>
 public static class PoolReplay
 {
+    /// <summary>No OOM request pending: a plain sentinel, not a long?, since it is read and reset on every event.</summary>
+    private const long NoOom = long.MinValue;
+
     public static PoolResult Run(PoolInput input, FragmentationOptions options)
     {
         var result = new PoolResult { Key = input.Key };
@@ -111,8 +114,7 @@ public static class PoolReplay
         var eventsAtLastCapture = 0;
         long peakReserved = -1;
         var peak = new Peak(0, 0, [], []);
-        const long noOom = long.MinValue; // a plain sentinel, not a long?: it is read and reset on every event
-        var lastOomRequest = noOom;
+        var lastOomRequest = NoOom;
         // The heatmaps need a look only when an event passes the earliest bin edge still open.
         var heatmapDue = heatmaps.Min(h => h.NextEdge);
         var index = 0;
@@ -133,15 +135,15 @@ public static class PoolReplay
             if (e.Op == AllocOp.Free)
             {
                 space.FreeBlock(e.Address);
-                lastOomRequest = noOom;
+                lastOomRequest = NoOom;
             }
             else if (e.Op == AllocOp.Alloc && !e.Failed)
             {
-                if (lastOomRequest != noOom) CheckAfterOom(space, e, lastOomRequest);
-                lastOomRequest = noOom;
+                if (lastOomRequest != NoOom) CheckAfterOom(space, e, lastOomRequest);
+                lastOomRequest = NoOom;
                 space.Allocate(e.Address, BlockSizeFor(input, space, in e), e.StackIdOrMin);
             }
-            else lastOomRequest = ApplyRare(input, options, result, space, in e, lastOomRequest, noOom);
+            else lastOomRequest = ApplyRare(input, options, result, space, in e, lastOomRequest);
             timeline.After(e.Seq, e.TsNs, space.Free.FreeBytes, space.Free.Largest, space.Reserved, space.Allocated);
             if (space.Reserved > peakReserved)
             {
@@ -156,7 +158,7 @@ public static class PoolReplay
     /// An OOM (a failed allocation or an oom event), or a segment's allocation or release. Returns the OOM's request,
     /// kept until the next event so an allocation right after it can be checked against it; no OOM clears it.
     /// </summary>
-    private static long ApplyRare(PoolInput input, FragmentationOptions options, PoolResult result, AddressSpace space, in PoolEvent e, long lastOomRequest, long noOom)
+    private static long ApplyRare(PoolInput input, FragmentationOptions options, PoolResult result, AddressSpace space, in PoolEvent e, long lastOomRequest)
     {
         switch (e.Op)
         {
@@ -170,7 +172,7 @@ public static class PoolReplay
                 return e.Size;
             case AllocOp.SegmentAlloc:
                 space.AddSegment(e.Address, e.Size, input.TorchRules && TorchRules.IsSmallSegment(e.Size));
-                return noOom;
+                return NoOom;
             case AllocOp.SegmentFree:
                 space.RemoveSegment(e.Address);
                 return lastOomRequest;

@@ -13,4 +13,4 @@ namespace Memtrace.Pipeline.Run;
 [JsonSerializable(typeof(Allocators.WhatIfOptions))]
 [JsonSerializable(typeof(SortedDictionary<string, double>))]
 [JsonSerializable(typeof(SortedDictionary<string, long>))]
-public sealed partial class PipelineJson : JsonSerializerContext;
+internal sealed partial class PipelineJson : JsonSerializerContext;

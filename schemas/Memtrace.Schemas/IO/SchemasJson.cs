@@ -11,4 +11,4 @@ namespace Memtrace.Schemas.IO;
 [JsonSerializable(typeof(Manifest))]
 [JsonSerializable(typeof(string[]))]
 [JsonSerializable(typeof(IReadOnlyList<string>))]
-public sealed partial class SchemasJson : JsonSerializerContext;
+internal sealed partial class SchemasJson : JsonSerializerContext;
