@@ -107,36 +107,44 @@ public sealed class PageDecoderTests
         foreach (var f in files)
         {
             var def = TableCatalog.Find(Path.GetFileName(Path.GetDirectoryName(f))!)!;
-            var ours = Decoded(def, File.ReadAllBytes(f));
-            using var cmd = con.CreateCommand();
-            cmd.CommandText = $"SELECT * FROM read_parquet('{f.Replace("'", "''")}')";
-            using var reader = cmd.ExecuteReader();
-            Assert.Equal(def.Columns.Select(c => c.Name), Enumerable.Range(0, reader.FieldCount).Select(reader.GetName));
-            var row = 0;
-            while (reader.Read())
-            {
-                for (var c = 0; c < def.Columns.Count; c++, cells++)
-                {
-                    var column = ours.Columns[c];
-                    var theirs = reader.IsDBNull(c) ? null : reader.GetValue(c);
-                    object? mine = column.IsNull(row) ? null : column switch
-                    {
-                        Int64Column x => x[row],
-                        Float64Column x => x[row],
-                        BoolColumn x => x[row],
-                        StringColumn x => x[row],
-                        StringListColumn x => string.Join("\u0001", x[row]),
-                        _ => null,
-                    };
-                    // The archive stores a list column (stacks.frames, stat_extra) as its JSON text in a string column.
-                    if (column is StringListColumn && theirs is string json) theirs = string.Join("\u0001", System.Text.Json.JsonSerializer.Deserialize<string[]>(json)!);
-                    Assert.True(Equals(mine, theirs), $"{Path.GetFileName(f)} ({def.Name}) row {row} column {def.Columns[c].Name}: memtrace {mine ?? "null"}, DuckDB {theirs ?? "null"}");
-                }
-                row++;
-            }
-            Assert.Equal(ours.RowCount, row);
+            cells += AssertDuckDBReads(con, f, Decoded(def, File.ReadAllBytes(f)));
         }
         Assert.True(cells > 100_000, $"only {cells} cells compared");
+    }
+
+    /// <summary>DuckDB's read_parquet of <paramref name="file"/> holds <paramref name="expected"/>'s names, rows and cells; returns the cells compared.</summary>
+    internal static long AssertDuckDBReads(DuckDBConnection con, string file, Table expected)
+    {
+        var def = expected.Def;
+        using var cmd = con.CreateCommand();
+        cmd.CommandText = $"SELECT * FROM read_parquet('{file.Replace("'", "''")}')";
+        using var reader = cmd.ExecuteReader();
+        Assert.Equal(def.Columns.Select(c => c.Name), Enumerable.Range(0, reader.FieldCount).Select(reader.GetName));
+        var row = 0;
+        long cells = 0;
+        while (reader.Read())
+        {
+            for (var c = 0; c < def.Columns.Count; c++, cells++)
+            {
+                var column = expected.Columns[c];
+                var theirs = reader.IsDBNull(c) ? null : reader.GetValue(c);
+                object? mine = column.IsNull(row) ? null : column switch
+                {
+                    Int64Column x => x[row],
+                    Float64Column x => x[row],
+                    BoolColumn x => x[row],
+                    StringColumn x => x[row],
+                    StringListColumn x => string.Join("\u0001", x[row]),
+                    _ => null,
+                };
+                // The archive stores a list column (stacks.frames, stat_extra) as its JSON text in a string column.
+                if (column is StringListColumn && theirs is string json) theirs = string.Join("\u0001", System.Text.Json.JsonSerializer.Deserialize<string[]>(json)!);
+                Assert.True(Equals(mine, theirs), $"{Path.GetFileName(file)} ({def.Name}) row {row} column {def.Columns[c].Name}: memtrace {mine ?? "null"}, DuckDB {theirs ?? "null"}");
+            }
+            row++;
+        }
+        Assert.Equal(expected.RowCount, row);
+        return cells;
     }
 
     /// <summary>

@@ -29,9 +29,22 @@ public static class ParquetIo
     /// <summary>The archive's codec. Measured on 4 M gpu_alloc_events rows (make bench, "parquet_*" figures; schemas/README.md).</summary>
     public const CompressionMethod ArchiveCodec = CompressionMethod.Zstd;
 
-    public static void Write(Table t, Stream s, CompressionMethod codec = ArchiveCodec, int rowGroupRows = RowGroupRows) => WriteAsync(t, s, codec, rowGroupRows).GetAwaiter().GetResult();
+    /// <summary>Key-value metadata of every file: which table, which version of its schema.</summary>
+    private static KeyValuePair<string, string>[] Metadata(TableDef def) =>
+    [
+        new("memtrace.table", def.Name),
+        new("memtrace.version", def.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+    ];
 
-    public static async Task WriteAsync(Table t, Stream s, CompressionMethod codec = ArchiveCodec, int rowGroupRows = RowGroupRows)
+    /// <summary>The archive's codecs (Zstd, none) go through our page writer (see its figures), the others through Parquet.Net.</summary>
+    public static void Write(Table t, Stream s, CompressionMethod codec = ArchiveCodec, int rowGroupRows = RowGroupRows)
+    {
+        if (ParquetPages.PageWriter.Writes(codec)) ParquetPages.PageWriter.Write(t, s, codec, rowGroupRows, Metadata(t.Def));
+        else WriteWithParquetNet(t, s, codec, rowGroupRows).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Parquet.Net's writer: the codecs the page writer lacks, and the oracle its tests compare with.</summary>
+    public static async Task WriteWithParquetNet(Table t, Stream s, CompressionMethod codec = ArchiveCodec, int rowGroupRows = RowGroupRows)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rowGroupRows, 1);
         var schema = SchemaFor(t.Def);
@@ -49,11 +62,7 @@ public static class ParquetIo
             if (c.Type is ColumnType.String or ColumnType.StringList) options.ColumnEncodingHints[c.Name] = EncodingHint.Dictionary;
         }
         await using var writer = await ParquetWriter.CreateAsync(schema, s, options);
-        writer.CustomMetadata = new Dictionary<string, string>
-        {
-            ["memtrace.table"] = t.Def.Name,
-            ["memtrace.version"] = t.Def.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
+        writer.CustomMetadata = new Dictionary<string, string>(Metadata(t.Def));
         var leaves = schema.GetDataFields();
         for (var start = 0; start < Math.Max(t.RowCount, 1); start += rowGroupRows)
         {

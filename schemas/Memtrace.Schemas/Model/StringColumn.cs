@@ -140,6 +140,9 @@ public sealed class StringColumn(ColumnDef def) : Column(def)
 
     internal Span<int> FillCodes() => _codes.AsSpan(0, _count);
 
+    /// <summary>The rows' codes (see <see cref="CodeAt"/>), for a page writer.</summary>
+    internal ReadOnlySpan<int> Codes => _codes.AsSpan(0, _count);
+
     internal override void EndFill()
     {
         if (!Def.Nullable && FillCodes().Contains(0)) throw new InvalidDataException($"column {Def.Name} is not nullable but the file holds nulls in it");

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Memtrace.Schemas.IO.ParquetPages;
 
 /// <summary>
@@ -63,6 +65,74 @@ internal static class RleHybrid
             return false;
         }
         return (header & 1) == 0 && header >> 1 >= (ulong)count && pos < data.Length && data[pos] == 1;
+    }
+
+    /// <summary>
+    /// Encodes <paramref name="values"/> (each below 2^bitWidth, bitWidth 1–32): a run of 8 or more equal values as one RLE
+    /// run, the rest bit-packed in groups of 8, the last group padded with zeros that readers drop by the page's count. A
+    /// column without nulls is one RLE run of 1s, which <see cref="IsAllOnes"/> recognises on the way back.
+    /// </summary>
+    public static void Encode(ReadOnlySpan<int> values, int bitWidth, IBufferWriter<byte> output)
+    {
+        if (bitWidth is < 1 or > 32) throw new ArgumentOutOfRangeException(nameof(bitWidth), bitWidth, "RLE bit width is 1–32");
+        var byteWidth = (bitWidth + 7) / 8;
+        var i = 0;
+        while (i < values.Length)
+        {
+            var run = RunLength(values, i, int.MaxValue);
+            if (run >= 8)
+            {
+                ThriftCompactWriter.Uleb128(output, (ulong)run << 1);
+                var span = output.GetSpan(byteWidth);
+                var v = (uint)values[i];
+                for (var b = 0; b < byteWidth; b++) span[b] = (byte)(v >> (8 * b));
+                output.Advance(byteWidth);
+                i += run;
+                continue;
+            }
+            var start = i;
+            var groups = 0;
+            do
+            {
+                i += 8;
+                groups++;
+            }
+            while (i < values.Length && RunLength(values, i, 8) < 8);
+            ThriftCompactWriter.Uleb128(output, (ulong)groups << 1 | 1);
+            Pack(values[start..Math.Min(i, values.Length)], bitWidth, groups, output);
+        }
+    }
+
+    private static int RunLength(ReadOnlySpan<int> values, int start, int cap)
+    {
+        var v = values[start];
+        var end = (int)Math.Min((long)start + cap, values.Length);
+        var i = start + 1;
+        while (i < end && values[i] == v) i++;
+        return i - start;
+    }
+
+    private static void Pack(ReadOnlySpan<int> values, int bitWidth, int groups, IBufferWriter<byte> output)
+    {
+        var bytes = groups * bitWidth;
+        var span = output.GetSpan(bytes)[..bytes];
+        span.Clear();
+        ulong buffer = 0;
+        var bits = 0;
+        var p = 0;
+        foreach (var v in values)
+        {
+            buffer |= (ulong)(uint)v << bits;
+            bits += bitWidth;
+            while (bits >= 8)
+            {
+                span[p++] = (byte)buffer;
+                buffer >>= 8;
+                bits -= 8;
+            }
+        }
+        if (bits > 0) span[p] = (byte)buffer;
+        output.Advance(bytes);
     }
 
     private static void Unpack(ReadOnlySpan<byte> packed, int bitWidth, Span<int> output)
