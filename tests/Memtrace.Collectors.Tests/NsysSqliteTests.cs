@@ -91,4 +91,95 @@ public sealed class NsysSqliteTests
         Assert.Equal(ImportOutcome.Refused, report.Outcome);
         Assert.Contains("--cuda-memory-usage=true", report.Message);
     }
+
+    /// <summary>
+    /// A seeded export of 250,000 rows (so the scan runs in parts), out of time order with ties, rowid gaps and every kind
+    /// of bad row, against a naive oracle: one ordered ADO.NET query with the validity test in SQL, as the importer read
+    /// it before its parallel scan. Events (by seq), the import_log (by seq) and the counters must all agree.
+    /// </summary>
+    [Fact]
+    public void The_parallel_scan_imports_what_one_ordered_query_reads()
+    {
+        var dir = Repo.TempDir();
+        var path = Path.Combine(dir, "seeded.sqlite");
+        var rng = new Random(41);
+        using (var con = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            con.Open();
+            using (var c = con.CreateCommand())
+            {
+                c.CommandText = "CREATE TABLE TARGET_INFO_SESSION_START_TIME (utcEpochNs INT); INSERT INTO TARGET_INFO_SESSION_START_TIME VALUES (1763900000000000000);"
+                    + "CREATE TABLE CUDA_GPU_MEMORY_USAGE_EVENTS (start INT, globalPid INT, deviceId INT, contextId INT, address INT, pc INT, bytes INT, memKind INT, memoryOperationType INT, streamId INT, correlationId INT, name INT)";
+                c.ExecuteNonQuery();
+            }
+            using var tx = con.BeginTransaction();
+            using var ins = con.CreateCommand();
+            ins.CommandText = "INSERT INTO CUDA_GPU_MEMORY_USAGE_EVENTS VALUES ($s, $g, $d, 1, $a, 0, $b, $k, $o, $st, $i, 0)";
+            var p = new[] { "$s", "$g", "$d", "$a", "$b", "$k", "$o", "$st", "$i" }.Select(n => ins.Parameters.Add(n, SqliteType.Integer)).ToArray();
+            for (var i = 0; i < 250_000; i++)
+            {
+                p[0].Value = rng.Next(5_000) == 0 ? DBNull.Value : rng.NextInt64(0, 1_000_000); // ties and disorder
+                p[1].Value = (long)rng.Next(1, 4) << 24;
+                p[2].Value = (long)rng.Next(4);
+                p[3].Value = rng.Next(3_000) switch { 0 => DBNull.Value, 1 => "0x7f00", _ => 0x7f0000000000L + rng.Next(1 << 20) * 4096L };
+                p[4].Value = rng.Next(3_000) == 0 ? -4096L : rng.Next(1, 1 << 20);
+                p[5].Value = (long)rng.Next(9);
+                p[6].Value = rng.Next(3_000) == 0 ? 9L : rng.Next(2);
+                p[7].Value = rng.Next(10) == 0 ? DBNull.Value : (long)rng.Next(8);
+                p[8].Value = (long)i;
+                ins.ExecuteNonQuery();
+            }
+            using (var del = con.CreateCommand())
+            {
+                del.CommandText = "DELETE FROM CUDA_GPU_MEMORY_USAGE_EVENTS WHERE rowid % 97 = 0";
+                del.ExecuteNonQuery();
+            }
+            tx.Commit();
+        }
+        var (expectedEvents, expectedLog) = Oracle(path);
+        Assert.True(expectedLog.Count is > 100 and < 1_000, $"{expectedLog.Count} bad rows");
+
+        var (report, archive) = Import(path);
+        Assert.Equal(ImportOutcome.Imported, report.Outcome);
+        var ev = archive.ReadTable(GpuAllocEvents.Def);
+        var actualEvents = Enumerable.Range(0, ev.RowCount).OrderBy(i => ev[GpuAllocEvents.Seq][i])
+            .Select(i => $"{ev[GpuAllocEvents.TsNs][i]} {ev[GpuAllocEvents.Pid][i]} {ev[GpuAllocEvents.Device][i]} {ev[GpuAllocEvents.Pool][i]} {ev[GpuAllocEvents.Op][i]} {ev[GpuAllocEvents.Address][i]} {ev[GpuAllocEvents.Size][i]} {ev[GpuAllocEvents.Stream].Get(i)?.ToString() ?? "null"} {ev[GpuAllocEvents.Api][i]}").ToList();
+        Assert.Equal(expectedEvents, actualEvents);
+        var log = archive.ReadTable(ImportLog.Def);
+        var actualLog = Enumerable.Range(0, log.RowCount).OrderBy(i => log[ImportLog.Seq][i]).Select(i => $"{log[ImportLog.Location][i]} | {log[ImportLog.Excerpt][i]} | {log[ImportLog.Message][i]}").ToList();
+        Assert.Equal(expectedLog, actualLog);
+        var stats = archive.Manifest.Sources.Single().Stats;
+        Assert.Equal(expectedLog.Count(l => !l.EndsWith("memoryOperationType 9", StringComparison.Ordinal)), stats[StatsCatalog.NsysBadRow.Key]);
+        Assert.Equal(expectedLog.Count(l => l.EndsWith("memoryOperationType 9", StringComparison.Ordinal)), stats[StatsCatalog.NsysUnknownOperation.Key]);
+    }
+
+    private static (List<string> Events, List<string> Log) Oracle(string path)
+    {
+        using var con = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+        con.Open();
+        using var c = con.CreateCommand();
+        c.CommandText = "SELECT rowid, start, globalPid, deviceId, address, bytes, memKind, memoryOperationType, streamId, correlationId, contextId, "
+            + "(start IS NOT NULL AND globalPid IS NOT NULL AND deviceId IS NOT NULL AND memKind IS NOT NULL AND memoryOperationType IS NOT NULL "
+            + "AND typeof(address) = 'integer' AND typeof(bytes) = 'integer') FROM CUDA_GPU_MEMORY_USAGE_EVENTS ORDER BY start, rowid";
+        using var r = c.ExecuteReader();
+        var events = new List<string>();
+        var log = new List<string>();
+        string[] kinds = ["unknown", "pageable", "pinned", "device", "array", "managed", "device_static", "managed_static"];
+        while (r.Read())
+        {
+            var excerpt = string.Join(",", Enumerable.Range(0, 11).Select(i => r.IsDBNull(i) ? "NULL" : Convert.ToString(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)));
+            var where = $"CUDA_GPU_MEMORY_USAGE_EVENTS rowid {r.GetInt64(0)} | {excerpt} | ";
+            if (r.GetInt64(11) == 0) log.Add(where + "NULL or non-integer field");
+            else if (r.GetInt64(5) < 0) log.Add(where + "negative bytes");
+            else if (r.GetInt64(7) is not (0 or 1) and var op) log.Add(where + $"memoryOperationType {op}");
+            else
+            {
+                var k = r.GetInt64(6);
+                var kind = k < kinds.Length ? kinds[k] : $"kind{k}";
+                var pool = kind is "device" or "device_static" ? "nsys" : "nsys-" + kind;
+                events.Add($"{1763900000000000000L + r.GetInt64(1)} {(r.GetInt64(2) >> 24) & 0xFFFFFF} {r.GetInt64(3)} {pool} {(r.GetInt64(7) == 0 ? "alloc" : "free")} {r.GetInt64(4)} {r.GetInt64(5)} {(r.IsDBNull(8) ? "null" : r.GetInt64(8).ToString(System.Globalization.CultureInfo.InvariantCulture))} nsys memKind={kind}");
+            }
+        }
+        return (events, log);
+    }
 }

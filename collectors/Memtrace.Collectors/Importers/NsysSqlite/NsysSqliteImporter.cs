@@ -71,38 +71,20 @@ public sealed class NsysSqliteImporter : IImporter
         var hasStream = columns.Contains("streamId");
         var hasCorrelation = columns.Contains("correlationId");
         var hasContext = columns.Contains("contextId");
-        using var cmd = con.CreateCommand();
-        // Validity is computed by SQLite in the scan (column 11): one integer per row instead of eight null and type
-        // probes through the ADO.NET reader, which made the per-row work 5× the bare scan.
-        cmd.CommandText = $"SELECT rowid, start, globalPid, deviceId, address, bytes, memKind, memoryOperationType, {(hasStream ? "streamId" : "NULL")}, {(hasCorrelation ? "correlationId" : "NULL")}, {(hasContext ? "contextId" : "NULL")}, "
-            + "(start IS NOT NULL AND globalPid IS NOT NULL AND deviceId IS NOT NULL AND memKind IS NOT NULL AND memoryOperationType IS NOT NULL "
-            + $"AND typeof(address) = 'integer' AND typeof(bytes) = 'integer') FROM {Table} ORDER BY start, rowid";
-        using var r = cmd.ExecuteReader();
-        var t = new Table(GpuAllocEvents.Def);
+        var rows = NsysScan.Read(ctx.Path, con, Table, hasStream);
+        // The archive's order is the old query's, ORDER BY start, rowid: the bad rows are logged in it, then the good
+        // rows are taken in it (rowid order already, so a stable sort by start).
+        rows.Bad.Sort((a, b) => a.Start is null != b.Start is null ? (a.Start is null ? -1 : 1) : a.Start != b.Start ? a.Start!.Value.CompareTo(b.Start!.Value) : a.RowId.CompareTo(b.RowId));
+        foreach (var (rowId, _, stat, reason) in rows.Bad) ctx.Stats.Log(stat, $"{Table} rowid {rowId}", Excerpt(con, rowId, hasStream, hasCorrelation, hasContext), reason);
+        var order = TimeOrder(rows.Start);
+        var t = new Table(GpuAllocEvents.Def, rows.Count);
         var (source, seqs, ts, host, pid, device, pool, ops, address, size, stream, api) = (t[Col.SourceId], t[GpuAllocEvents.Seq], t[GpuAllocEvents.TsNs], t[GpuAllocEvents.Host],
             t[GpuAllocEvents.Pid], t[GpuAllocEvents.Device], t[GpuAllocEvents.Pool], t[GpuAllocEvents.Op], t[GpuAllocEvents.Address], t[GpuAllocEvents.Size], t[GpuAllocEvents.Stream], t[GpuAllocEvents.Api]);
         var kinds = new Dictionary<long, (string Pool, string Api)>();
         long seq = 0;
-        while (r.Read())
+        foreach (var i in order)
         {
-            if (r.GetInt64(11) == 0)
-            {
-                ctx.Stats.Log(StatsCatalog.NsysBadRow, $"{Table} rowid {r.GetInt64(0)}", Row(r), "NULL or non-integer field");
-                continue;
-            }
-            var bytes = r.GetInt64(5);
-            var op = r.GetInt64(7);
-            if (bytes < 0)
-            {
-                ctx.Stats.Log(StatsCatalog.NsysBadRow, $"{Table} rowid {r.GetInt64(0)}", Row(r), "negative bytes");
-                continue;
-            }
-            if (op is not (0 or 1))
-            {
-                ctx.Stats.Log(StatsCatalog.NsysUnknownOperation, $"{Table} rowid {r.GetInt64(0)}", Row(r), $"memoryOperationType {op}");
-                continue;
-            }
-            var kindCode = r.GetInt64(6);
+            var kindCode = rows.Kind[i];
             if (!kinds.TryGetValue(kindCode, out var names))
             {
                 var kind = MemKind(kindCode);
@@ -110,15 +92,15 @@ public sealed class NsysSqliteImporter : IImporter
             }
             source.Append(ctx.SourceId);
             seqs.Append(seq++);
-            ts.Append(sessionStart + r.GetInt64(1));
+            ts.Append(sessionStart + rows.Start[i]);
             host.Append(ctx.Options.Host);
-            pid.Append((r.GetInt64(2) >> 24) & 0xFFFFFF);
-            device.Append(r.GetInt64(3));
+            pid.Append(rows.Pid[i]);
+            device.Append(rows.Device[i]);
             pool.Append(names.Pool);
-            ops.Append(op == 0 ? "alloc" : "free");
-            address.Append(r.GetInt64(4));
-            size.Append(bytes);
-            stream.Append(r.IsDBNull(8) ? null : r.GetInt64(8));
+            ops.Append(rows.Op[i] == 0 ? "alloc" : "free");
+            address.Append(rows.Address[i]);
+            size.Append(rows.Bytes[i]);
+            stream.Append(rows.HasStream[i] ? rows.Stream[i] : null);
             api.Append(names.Api);
             t.CommitRow();
         }
@@ -142,7 +124,25 @@ public sealed class NsysSqliteImporter : IImporter
         return set;
     }
 
-    /// <summary>The row as its excerpt: the selected columns, not the validity flag.</summary>
-    private static string Row(SqliteDataReader r) =>
-        string.Join(",", Enumerable.Range(0, r.FieldCount - 1).Select(i => r.IsDBNull(i) ? "NULL" : Convert.ToString(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)));
+    /// <summary>Row indices in (start, rowid) order: the identity when the export is in time order, as exports usually are.</summary>
+    private static int[] TimeOrder(List<long> start)
+    {
+        var order = new int[start.Count];
+        for (var i = 0; i < order.Length; i++) order[i] = i;
+        var sorted = true;
+        for (var i = 1; i < start.Count && sorted; i++) sorted = start[i] >= start[i - 1];
+        if (!sorted) Array.Sort(order, (a, b) => start[a] != start[b] ? start[a].CompareTo(start[b]) : a.CompareTo(b));
+        return order;
+    }
+
+    /// <summary>A refused row as its excerpt: its columns as the table holds them, NULL where absent.</summary>
+    private static string Excerpt(SqliteConnection con, long rowId, bool hasStream, bool hasCorrelation, bool hasContext)
+    {
+        using var c = con.CreateCommand();
+        c.CommandText = $"SELECT rowid, start, globalPid, deviceId, address, bytes, memKind, memoryOperationType, {(hasStream ? "streamId" : "NULL")}, {(hasCorrelation ? "correlationId" : "NULL")}, {(hasContext ? "contextId" : "NULL")} FROM {Table} WHERE rowid = $r";
+        c.Parameters.AddWithValue("$r", rowId);
+        using var r = c.ExecuteReader();
+        if (!r.Read()) return "";
+        return string.Join(",", Enumerable.Range(0, r.FieldCount).Select(i => r.IsDBNull(i) ? "NULL" : Convert.ToString(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)));
+    }
 }
