@@ -47,15 +47,22 @@ public sealed class RmmCsvTests
                 "1,00:00,allocate,0x30,512,0x0\n" +
                 ",,,,,\n" +
                 "1,1634567890.123456,free,0x10,512,0x0\n" +
-                "1,00:00:01.5,allocate failure,(nil),4096,0x0");
-        Assert.False(RmmCsvImporter.HasQuotes(path));
-        var (plainSink, csvSink) = (new StatsSink("s"), new StatsSink("s"));
-        var plain = RmmCsvImporter.ReadPlain(new ImportContext { Path = path, SourceId = "s", Stats = plainSink });
+                "1,00:00:01.5,allocate failure,(nil),4096,0x0\r" +
+                "1,00:00:01.6,allocate,0x40,\u00e9512,0x0\r\r\n" +
+                "1,00:00:01.7,free,0x40,512,0x0," + new string('z', 300) + "\n" +
+                "1,00:00:01.8,free,0x50,512,0x0");
+        var csvSink = new StatsSink("s");
         var csv = RmmCsvImporter.ReadWithCsvHelper(new ImportContext { Path = path, SourceId = "s", Stats = csvSink });
-        Assert.True(plain.Count >= 3);
-        Assert.Equal(csv, plain);
-        Assert.Equal(csvSink.Counts.OrderBy(k => k.Key), plainSink.Counts.OrderBy(k => k.Key));
-        TableComparer.AssertEqual(csvSink.Log_, plainSink.Log_);
+        Assert.True(csv.Count >= 3);
+        // One part in one block, and many parts in blocks smaller than a line (a \r\n split across blocks, lines grown into).
+        foreach (var (parts, block) in new[] { (1, 1 << 20), (3, 16), (7, 5), (2, 64) })
+        {
+            var plainSink = new StatsSink("s");
+            var plain = RmmCsvImporter.ReadPlain(new ImportContext { Path = path, SourceId = "s", Stats = plainSink }, parts, block);
+            Assert.Equal(csv, plain);
+            Assert.Equal(csvSink.Counts.OrderBy(k => k.Key), plainSink.Counts.OrderBy(k => k.Key));
+            TableComparer.AssertEqual(csvSink.Log_, plainSink.Log_);
+        }
     }
 
     [Fact]
@@ -63,7 +70,7 @@ public sealed class RmmCsvTests
     {
         var path = Path.Combine(Repo.TempDir(), "quoted.csv");
         File.WriteAllText(path, "Thread,Time,Action,Pointer,Size,Stream\n1,00:00:00.000001,\"allocate\",0x10,512,0x0\n");
-        Assert.True(RmmCsvImporter.HasQuotes(path));
+        Assert.Null(RmmCsvImporter.ReadPlain(new ImportContext { Path = path, SourceId = "s", Stats = new StatsSink("s") }, parts: 1, blockBytes: 16));
         var rows = RmmCsvImporter.ReadWithCsvHelper(new ImportContext { Path = path, SourceId = "s", Stats = new StatsSink("s") });
         Assert.Equal(RmmAction.Allocate, Assert.Single(rows).Record.Action);
     }
@@ -131,5 +138,38 @@ public sealed class RmmCsvTests
         var report = new ImportRunner(TraceArchive.OpenOrCreate(Path.Combine(dir, "a")), new ImportOptions()).ImportOne(path, "rmm-csv");
         Assert.Equal(ImportOutcome.Refused, report.Outcome);
         Assert.Contains("other.csv", report.Message);
+    }
+
+    /// <summary>
+    /// The byte fast path against the char parser on seeded lines built from valid and broken field variants: whatever
+    /// the fast path accepts, the char parser accepts as the same record; and RMM's own line shape takes the fast path.
+    /// </summary>
+    [Fact]
+    public void The_byte_fast_path_reads_what_the_char_parser_reads()
+    {
+        string[][] variants =
+        [
+            ["140573312345856", "0", "007", "1234567890123456789", "-1", "1.5", "", " 1"],
+            ["13:45:02.123456", "00:00:00.000001", "23:59:60.5", "24:00:00.000000", "1:02:03.5", "13:45:02", "13:45:02.1234567891", "13:45:02.000000001", "1634567890.123456", "13:4a:02.1", "13:45:02."],
+            ["allocate", "free", "deallocate", "allocate failure", "reallocate", "Allocate"],
+            ["0x7f8a40000000", "0x0", "0X10", "0xfffffffffffffff", "0x7fffffffffffffff", "0x", "(nil)", "0xg", "7f8a"],
+            ["1024", "0", "123456789012345678", "1234567890123456789", "-5", "1e3"],
+            ["0x7f8a38001020", "0x0", "0xABCdef", "0x", "0x1,extra", "nullptr"],
+        ];
+        var rng = new Random(53);
+        var fast = 0;
+        for (var n = 0; n < 20_000; n++)
+        {
+            var fields = variants.Select(v => rng.Next(3) == 0 ? v[rng.Next(v.Length)] : v[0]).ToArray();
+            var line = string.Join(',', fields);
+            if (!RmmRecord.TryParseCommon(System.Text.Encoding.UTF8.GetBytes(line), out var quick)) continue;
+            fast++;
+            var parts = line.Split(',');
+            Assert.Equal(6, parts.Length);
+            Assert.True(RmmRecord.TryParse(parts, out var slow, out _), $"{line}: the fast path accepted what the char parser refuses");
+            Assert.Equal(slow, quick);
+        }
+        Assert.True(fast > 2_000, $"only {fast} lines took the fast path");
+        Assert.True(RmmRecord.TryParseCommon("140573312345856,13:45:02.123456,allocate,0x7f8a40000000,1024,0x7f8a38001020"u8, out _));
     }
 }

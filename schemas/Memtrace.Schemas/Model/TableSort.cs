@@ -5,14 +5,14 @@ public static class TableSort
 {
     public static Table ByKey(Table t)
     {
-        var keys = t.Def.SortKey.Select(k => t[k]).ToArray();
-        if (IsSorted(t, keys)) return t;
+        if (IsSorted(t, t.Def.SortKey)) return t;
+        var keys = t.Def.SortKey.Select(k => RowComparer(t[k])).ToArray();
         var order = Enumerable.Range(0, t.RowCount).ToArray();
         var cmp = Comparer<int>.Create((a, b) =>
         {
             foreach (var k in keys)
             {
-                var c = CompareCell(k, a, b);
+                var c = k(a, b);
                 if (c != 0) return c;
             }
             return a.CompareTo(b);
@@ -21,20 +21,77 @@ public static class TableSort
         return IsIdentity(order) ? t : t.Permute(order);
     }
 
-    /// <summary>Importers mostly emit rows in key order already; one linear check saves the sort.</summary>
-    private static bool IsSorted(Table t, Column[] keys)
+    /// <summary>
+    /// Importers mostly emit rows in key order already; one linear check saves the sort. It runs column by column, each a
+    /// tight loop over the rows still tied on the columns before it (host, pid, device and pool are one value on most
+    /// tables' rows): 5 M rmm rows took 0.31 s checked a row at a time through CompareCell, 0.19 s through a comparer a column.
+    /// </summary>
+    private static bool IsSorted(Table t, IReadOnlyList<string> sortKey)
     {
-        for (var r = 1; r < t.RowCount; r++)
+        var n = t.RowCount;
+        if (n < 2) return true;
+        var tied = new bool[n]; // rows r - 1 and r are equal on the key columns checked so far
+        tied.AsSpan(1).Fill(true);
+        foreach (var key in sortKey)
         {
-            foreach (var k in keys)
-            {
-                var c = CompareCell(k, r - 1, r);
-                if (c < 0) goto next;
-                if (c > 0) return false;
-            }
-        next:;
+            if (!StillSorted(t[key], tied)) return false;
         }
         return true;
+    }
+
+    private static bool StillSorted(Column c, bool[] tied)
+    {
+        switch (c)
+        {
+            case StringColumn s:
+            {
+                var codes = s.Codes;
+                for (var r = 1; r < tied.Length; r++)
+                {
+                    if (!tied[r] || codes[r] == codes[r - 1]) continue;
+                    if (CompareCell(s, r - 1, r) > 0) return false;
+                    tied[r] = false;
+                }
+                return true;
+            }
+            case Int64Column l when l.Stored(0, l.Count) is ({ } stored, null):
+            {
+                var values = stored.Span;
+                for (var r = 1; r < tied.Length; r++)
+                {
+                    if (!tied[r] || values[r] == values[r - 1]) continue;
+                    if (values[r - 1] > values[r]) return false;
+                    tied[r] = false;
+                }
+                return true;
+            }
+            default:
+                for (var r = 1; r < tied.Length; r++)
+                {
+                    if (!tied[r]) continue;
+                    var cmp = CompareCell(c, r - 1, r);
+                    if (cmp > 0) return false;
+                    if (cmp < 0) tied[r] = false;
+                }
+                return true;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="CompareCell(Column, int, int)"/> for one column, its type resolved once: equal string codes are equal
+    /// values, and a column without nulls compares its values directly.
+    /// </summary>
+    private static Func<int, int, int> RowComparer(Column c)
+    {
+        switch (c)
+        {
+            case StringColumn s:
+                return (a, b) => s.CodeAt(a) == s.CodeAt(b) ? 0 : CompareCell(s, a, b);
+            case Int64Column l when l.Stored(0, l.Count) is ({ } values, null):
+                return (a, b) => values.Span[a].CompareTo(values.Span[b]);
+            default:
+                return (a, b) => CompareCell(c, a, b);
+        }
     }
 
     /// <summary>
@@ -45,7 +102,7 @@ public static class TableSort
     public static Table MergeSorted(TableDef def, IReadOnlyList<Table> sorted)
     {
         for (var i = 0; i < sorted.Count; i++)
-            if (!IsSorted(sorted[i], def.SortKey.Select(k => sorted[i][k]).ToArray())) throw new ArgumentException($"{def.Name}: input {i} is not sorted by its key", nameof(sorted));
+            if (!IsSorted(sorted[i], def.SortKey)) throw new ArgumentException($"{def.Name}: input {i} is not sorted by its key", nameof(sorted));
         var all = new Table(def, sorted.Sum(t => t.RowCount));
         if (DisjointOrder(def, sorted) is { } blocks)
         {

@@ -52,6 +52,97 @@ public readonly record struct RmmRecord(long Thread, long TimeOfDayUs, double? E
         return true;
     }
 
+    /// <summary>
+    /// The line as RMM writes it, read straight from its bytes: exactly six fields, Thread and Size of 1–18 digits, Time
+    /// "HH:MM:SS.f" with two-digit fields and 1–9 fraction digits, one of the four actions, and Pointer and Stream "0x" and
+    /// 1–15 hex digits. Anything else returns false and the caller decodes the line for the char parser, which accepts a
+    /// superset and says what is wrong; a line both accept reads alike (a test holds them to each other on seeded lines).
+    /// Parsing through the decoded chars with the BCL's number parsers cost ~500 ns a line here.
+    /// </summary>
+    public static bool TryParseCommon(ReadOnlySpan<byte> line, out RmmRecord record)
+    {
+        record = default;
+        if (!Digits(ref line, 18, out var thread) || !TimeField(ref line, out var tod) || !ActionField(ref line, out var action)
+            || !HexField(ref line, last: false, out var ptr) || !Digits(ref line, 18, out var size) || !HexField(ref line, last: true, out var stream))
+            return false;
+        record = new RmmRecord(thread, tod, null, action, ptr, size, stream);
+        return true;
+    }
+
+    /// <summary>1–<paramref name="max"/> decimal digits and the comma after them.</summary>
+    private static bool Digits(ref ReadOnlySpan<byte> s, int max, out long value) => Digits(ref s, max, out value, out _);
+
+    private static bool Digits(ref ReadOnlySpan<byte> s, int max, out long value, out int count)
+    {
+        value = 0;
+        count = 0;
+        for (; count < s.Length && (uint)(s[count] - '0') <= 9; count++)
+        {
+            if (count == max) return false;
+            value = value * 10 + (s[count] - '0');
+        }
+        if (count == 0 || count >= s.Length || s[count] != ',') return false;
+        s = s[(count + 1)..];
+        return true;
+    }
+
+    private static bool TimeField(ref ReadOnlySpan<byte> s, out long us)
+    {
+        us = 0;
+        if (s.Length < 10 || s[2] != ':' || s[5] != ':' || s[8] != '.') return false;
+        if (!Two(s, 0, out var h) || !Two(s, 3, out var m) || !Two(s, 6, out var sec) || h > 23 || m > 59 || sec > 60) return false;
+        s = s[9..];
+        if (!Digits(ref s, 9, out var frac, out var digits)) return false;
+        for (var i = digits; i < 6; i++) frac *= 10;
+        for (var i = digits; i > 6; i--) frac /= 10;
+        us = ((h * 60L + m) * 60 + sec) * 1_000_000 + frac;
+        return true;
+    }
+
+    private static bool Two(ReadOnlySpan<byte> s, int at, out int value)
+    {
+        var (a, b) = ((uint)(s[at] - '0'), (uint)(s[at + 1] - '0'));
+        value = (int)(a * 10 + b);
+        return a <= 9 && b <= 9;
+    }
+
+    private static bool ActionField(ref ReadOnlySpan<byte> s, out RmmAction action)
+    {
+        (action, var n) = s switch
+        {
+            _ when s.StartsWith("allocate,"u8) => (RmmAction.Allocate, 9),
+            _ when s.StartsWith("free,"u8) => (RmmAction.Free, 5),
+            _ when s.StartsWith("deallocate,"u8) => (RmmAction.Free, 11),
+            _ when s.StartsWith("allocate failure,"u8) => (RmmAction.AllocateFailure, 17),
+            _ => (default, 0),
+        };
+        s = s[n..];
+        return n > 0;
+    }
+
+    /// <summary>"0x" and 1–15 hex digits, then the comma, or the line's end for the last field.</summary>
+    private static bool HexField(ref ReadOnlySpan<byte> s, bool last, out long value)
+    {
+        value = 0;
+        if (!s.StartsWith("0x"u8)) return false;
+        var i = 2;
+        for (; i < s.Length && s[i] != ','; i++)
+        {
+            var nibble = s[i] switch
+            {
+                >= (byte)'0' and <= (byte)'9' => s[i] - '0',
+                >= (byte)'a' and <= (byte)'f' => s[i] - 'a' + 10,
+                >= (byte)'A' and <= (byte)'F' => s[i] - 'A' + 10,
+                _ => -1,
+            };
+            if (i == 17 || nibble < 0) return false;
+            value = value << 4 | (long)nibble;
+        }
+        if (i == 2 || (last ? i != s.Length : i >= s.Length)) return false;
+        s = last ? [] : s[(i + 1)..];
+        return true;
+    }
+
     /// <summary>"HH:MM:SS.ffffff" → microseconds since midnight.</summary>
     public static bool TryTimeOfDay(ReadOnlySpan<char> s, out long us)
     {
