@@ -53,12 +53,20 @@ internal static class NsysScan
         var parts = span < (ulong)PartitionRows ? 1 : Math.Clamp(Environment.ProcessorCount, 1, 8);
         var results = new NsysRows[parts];
         var sql = $"SELECT rowid, start, globalPid, deviceId, address, bytes, memKind, memoryOperationType, {(hasStream ? "streamId" : "NULL")} FROM {table} WHERE rowid >= $lo AND rowid <= $hi";
-        Parallel.For(0, parts, p =>
+        try
         {
-            var lo = min + (long)(span * (ulong)p / (ulong)parts);
-            var hi = p == parts - 1 ? max : min + (long)(span * (ulong)(p + 1) / (ulong)parts) - 1;
-            results[p] = ReadRange(path, sql, lo, hi);
-        });
+            Parallel.For(0, parts, p =>
+            {
+                var lo = min + (long)(span * (ulong)p / (ulong)parts);
+                var hi = p == parts - 1 ? max : min + (long)(span * (ulong)(p + 1) / (ulong)parts) - 1;
+                results[p] = ReadRange(path, sql, lo, hi);
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.OfType<SqliteException>().FirstOrDefault() is { } damaged)
+        {
+            // A damaged page in one part refuses the file as the sequential read did: one SqliteException, not the aggregate.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(damaged);
+        }
         for (var p = 1; p < parts; p++) results[0].AppendRange(results[p]);
         return results[0];
     }

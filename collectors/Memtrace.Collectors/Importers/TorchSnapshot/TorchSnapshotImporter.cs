@@ -35,7 +35,7 @@ public sealed class TorchSnapshotImporter : IImporter
         PickleResult loaded;
         try
         {
-            loaded = SafeUnpickler.Load(bytes);
+            loaded = HeldCollections.Run(HeldCollections.BudgetFor(bytes.Length), () => SafeUnpickler.Load(bytes));
         }
         catch (PickleForbiddenException e)
         {
