@@ -40,7 +40,11 @@ public static class IngestBench
             })) yield return f;
         }
 
-        // The library path the decoder replaced, once, on the archive codec's file: the before figure.
+        // The library paths the page writer and decoder replaced, once each, on the archive codec's file: the before figures.
+        var writerS = Program.Time(() => AtomicFile.Write(Path.Combine(work, "events-pw.parquet"), st => ParquetIo.Write(events, st)));
+        var parquetNetWriteS = Program.Time(() => AtomicFile.Write(Path.Combine(work, "events-parquetnet.parquet"), st => ParquetIo.WriteWithParquetNet(events, st).GetAwaiter().GetResult()));
+        Console.WriteLine($"  Parquet.Net writer (the path before the page writer): {parquetNetWriteS:0.00} s, page writer {writerS:0.00} s");
+        yield return new Figure("archive_write_rows_per_s_vs_parquetnet", rows / writerS, "rows/s", "Parquet.Net writer", rows / parquetNetWriteS, parquetNetWriteS / writerS);
         var archiveFile = Path.Combine(work, "events.parquet");
         var parquetNetS = Program.Time(() => ParquetIo.ReadWithParquetNet(GpuAllocEvents.Def, File.ReadAllBytes(archiveFile)));
         Console.WriteLine($"  Parquet.Net column reader (the path before the page decoder): {parquetNetS:0.00} s");
