@@ -118,4 +118,44 @@ public sealed class ColumnTests
         var required = new StringColumn(Col.Str("s", "test"));
         Assert.Throws<InvalidOperationException>(required.AppendNull);
     }
+
+    /// <summary>The bulk appends an importer builds whole columns with, against a list on seeded runs of mixed appends.</summary>
+    [Fact]
+    public void Repeated_values_and_null_runs_match_a_list_on_seeded_runs()
+    {
+        var rng = new Random(17);
+        for (var trial = 0; trial < 200; trial++)
+        {
+            var c = NewColumn();
+            var strings = new StringColumn(Col.Str("s", "test", nullable: true));
+            var oracle = new List<long?>();
+            var stringOracle = new List<string?>();
+            for (var step = 0; step < 8; step++)
+            {
+                var n = rng.Next(0, 40);
+                switch (rng.Next(4))
+                {
+                    case 0:
+                        var v = rng.NextInt64(-5, 5);
+                        c.AppendRepeated(v, n);
+                        oracle.AddRange(Enumerable.Repeat<long?>(v, n));
+                        break;
+                    case 1:
+                        c.AppendNulls(n);
+                        oracle.AddRange(Enumerable.Repeat<long?>(null, n));
+                        break;
+                    default:
+                        var one = rng.Next(3) == 0 ? null : (long?)rng.NextInt64(100);
+                        c.Append(one);
+                        oracle.Add(one);
+                        break;
+                }
+                var text = rng.Next(3) switch { 0 => null, 1 => "a", _ => "b" };
+                strings.AppendRepeated(text, n);
+                stringOracle.AddRange(Enumerable.Repeat(text, n));
+            }
+            AssertEqual(oracle, c);
+            Assert.Equal(stringOracle, Enumerable.Range(0, strings.Count).Select(i => strings[i]));
+        }
+    }
 }

@@ -109,6 +109,23 @@ public abstract class ValueColumn<T> : Column where T : struct
         _count += values.Length;
     }
 
+    /// <summary>Appends <paramref name="count"/> copies of one value (a file's pid or device on every row) in one fill.</summary>
+    public void AppendRepeated(T value, int count)
+    {
+        Grow(_count + count);
+        _values.AsSpan(_count, count).Fill(value);
+        if (_valid is not null) _valid.AsSpan(_count, count).Fill(true);
+        _count += count;
+    }
+
+    /// <summary>Appends <paramref name="count"/> nulls: a column no row of the source fills (it stays without arrays if it has none).</summary>
+    public void AppendNulls(int count)
+    {
+        if (!Def.Nullable) throw new InvalidOperationException($"column {Def.Name} is not nullable");
+        if (_values is null) _count += count;
+        else for (var i = 0; i < count; i++) AppendNull();
+    }
+
     /// <summary>Bulk append of nullable values (a Parquet or Arrow column read back).</summary>
     public void AppendRange(ReadOnlySpan<T?> values)
     {

@@ -60,6 +60,16 @@ public sealed class StringColumn(ColumnDef def) : Column(def)
         Push(0);
     }
 
+    /// <summary>Appends <paramref name="count"/> copies of one value (a file's source, host or pool on every row) in one fill.</summary>
+    public void AppendRepeated(string? value, int count)
+    {
+        if (value is null && !Def.Nullable) throw new InvalidOperationException($"column {Def.Name} is not nullable");
+        var code = value is null ? 0 : CodeOf(value);
+        Reserve(Math.Max(_count + count, _codes.Length));
+        _codes.AsSpan(_count, count).Fill(code);
+        _count += count;
+    }
+
     /// <summary>Appends every cell of <paramref name="other"/> (the same column of another table, so nulls are allowed alike).</summary>
     public void AppendColumn(StringColumn other)
     {

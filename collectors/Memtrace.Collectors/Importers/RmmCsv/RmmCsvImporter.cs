@@ -39,37 +39,44 @@ public sealed partial class RmmCsvImporter : IImporter
         var timesOfDay = rows.Where(r => r.Record.EpochSeconds is null).Select(r => r.Record.TimeOfDayUs).ToList();
         var clock = new Common.TimeOfDayClock(timesOfDay, o.Date, ctx.Path);
 
-        var t = new Table(GpuAllocEvents.Def, rows.Count);
-        // Columns bound once: a name lookup per cell was 14 a row.
-        StringColumn source = t[Col.SourceId], host = t[GpuAllocEvents.Host], pool = t[GpuAllocEvents.Pool], op = t[GpuAllocEvents.Op], api = t[GpuAllocEvents.Api];
-        Int64Column seqColumn = t[GpuAllocEvents.Seq], tsColumn = t[GpuAllocEvents.TsNs], pid = t[GpuAllocEvents.Pid], tid = t[GpuAllocEvents.Tid], deviceColumn = t[GpuAllocEvents.Device],
-            address = t[GpuAllocEvents.Address], size = t[GpuAllocEvents.Size], requested = t[GpuAllocEvents.RequestedSize], stream = t[GpuAllocEvents.Stream];
-        long seq = 0;
-        foreach (var (r, line) in rows)
+        // Whole columns, then one append each: a row at a time through 18 columns' Append was 0.5 s of 5 M rows.
+        var n = rows.Count;
+        var (ts, tids, sizes, streams) = (new long[n], new long[n], new long[n], new long[n]);
+        var (addresses, ops) = (new long?[n], new string[n]);
+        for (var i = 0; i < n; i++)
         {
-            long ts;
-            if (r.EpochSeconds is { } secs) ts = (long)Math.Round(secs * 1e6) * 1000;
+            var (r, line) = rows[i];
+            if (r.EpochSeconds is { } secs) ts[i] = (long)Math.Round(secs * 1e6) * 1000;
             else
             {
-                ts = clock.Next(r.TimeOfDayUs, out var rolled);
+                ts[i] = clock.Next(r.TimeOfDayUs, out var rolled);
                 if (rolled) ctx.Stats.Log(StatsCatalog.RmmMidnightRollover, $"line {line}", "", "time went back by more than 12 h: next day");
             }
-            source.Append(ctx.SourceId);
-            seqColumn.Append(seq++);
-            tsColumn.Append(ts);
-            host.Append(o.Host);
-            pid.Append(o.Pid ?? 0);
-            tid.Append(r.Thread);
-            deviceColumn.Append(device);
-            pool.Append("rmm");
-            op.Append(r.Action switch { RmmAction.Allocate => "alloc", RmmAction.Free => "free", _ => "oom" });
-            address.Append(r.Action == RmmAction.AllocateFailure ? null : r.Pointer);
-            size.Append(r.Size);
-            requested.Append(r.Size);
-            stream.Append(r.Stream);
-            api.Append("rmm logging_resource_adaptor");
-            t.CommitRow();
+            tids[i] = r.Thread;
+            ops[i] = r.Action switch { RmmAction.Allocate => "alloc", RmmAction.Free => "free", _ => "oom" };
+            addresses[i] = r.Action == RmmAction.AllocateFailure ? null : r.Pointer;
+            sizes[i] = r.Size;
+            streams[i] = r.Stream;
         }
+        var t = new Table(GpuAllocEvents.Def, n);
+        t[Col.SourceId].AppendRepeated(ctx.SourceId, n);
+        t[GpuAllocEvents.Seq].AppendRange(Enumerable.Range(0, n).Select(i => (long)i).ToArray());
+        t[GpuAllocEvents.TsNs].AppendRange(ts);
+        t[GpuAllocEvents.Host].AppendRepeated(o.Host, n);
+        t[GpuAllocEvents.Pid].AppendRepeated(o.Pid ?? 0, n);
+        t[GpuAllocEvents.Tid].AppendRange(tids);
+        t[GpuAllocEvents.Device].AppendRepeated(device, n);
+        t[GpuAllocEvents.Pool].AppendRepeated("rmm", n);
+        var opColumn = t[GpuAllocEvents.Op];
+        foreach (var op in ops) opColumn.Append(op);
+        t[GpuAllocEvents.Address].AppendRange(addresses);
+        t[GpuAllocEvents.Size].AppendRange(sizes);
+        t[GpuAllocEvents.RequestedSize].AppendRange(sizes);
+        t[GpuAllocEvents.BlockSize].AppendNulls(n);
+        t[GpuAllocEvents.Stream].AppendRange(streams);
+        t[GpuAllocEvents.Api].AppendRepeated("rmm logging_resource_adaptor", n);
+        foreach (var empty in new[] { GpuAllocEvents.StackId, GpuAllocEvents.DeviceFree, GpuAllocEvents.ReturnCode }) t[empty].AppendNulls(n);
+        t.SealBulk();
         return new ImportResult
         {
             Tables = [t],
