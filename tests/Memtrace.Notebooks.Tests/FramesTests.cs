@@ -22,15 +22,7 @@ public sealed class FramesTests(DemoRuns runs) : IClassFixture<DemoRuns>
             var f = df.Columns[col.Def.Name];
             for (var r = 0; r < t.RowCount; r++)
             {
-                object? expected = col.IsNull(r) ? null : col switch
-                {
-                    Int64Column c => c[r],
-                    Float64Column c => c[r],
-                    BoolColumn c => c[r],
-                    StringColumn c => c[r],
-                    StringListColumn c => string.Join(" | ", c[r]),
-                    _ => throw new InvalidOperationException(),
-                };
+                var expected = TableComparer.Cell(col, r, " | ");
                 Assert.True(Equals(expected, f[r]), $"{t.Def.Name}.{col.Def.Name}[{r}]: {expected} vs {f[r]}");
             }
         }

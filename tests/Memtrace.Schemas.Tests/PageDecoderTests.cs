@@ -128,15 +128,7 @@ public sealed class PageDecoderTests
             {
                 var column = expected.Columns[c];
                 var theirs = reader.IsDBNull(c) ? null : reader.GetValue(c);
-                object? mine = column.IsNull(row) ? null : column switch
-                {
-                    Int64Column x => x[row],
-                    Float64Column x => x[row],
-                    BoolColumn x => x[row],
-                    StringColumn x => x[row],
-                    StringListColumn x => string.Join("\u0001", x[row]),
-                    _ => null,
-                };
+                var mine = TableComparer.Cell(column, row, "\u0001");
                 // The archive stores a list column (stacks.frames, stat_extra) as its JSON text in a string column.
                 if (column is StringListColumn && theirs is string json) theirs = string.Join("\u0001", System.Text.Json.JsonSerializer.Deserialize<string[]>(json)!);
                 Assert.True(Equals(mine, theirs), $"{Path.GetFileName(file)} ({def.Name}) row {row} column {def.Columns[c].Name}: memtrace {mine ?? "null"}, DuckDB {theirs ?? "null"}");

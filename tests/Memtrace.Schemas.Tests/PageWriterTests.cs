@@ -14,13 +14,6 @@ namespace Memtrace.Schemas.Tests;
 /// </summary>
 public sealed class PageWriterTests
 {
-    public static TheoryData<string> AllTables()
-    {
-        var d = new TheoryData<string>();
-        foreach (var t in TableCatalog.All) d.Add(t.Name);
-        return d;
-    }
-
     private static string WrittenFile(Table t, int rowGroupRows)
     {
         var path = Path.Combine(Repo.TempDir(), t.Def.Name + ".parquet");
@@ -29,7 +22,7 @@ public sealed class PageWriterTests
     }
 
     [Theory]
-    [MemberData(nameof(AllTables))]
+    [MemberData(nameof(RoundTripTests.AllTables), MemberType = typeof(RoundTripTests))]
     public void DuckDB_reads_what_the_page_writer_wrote_cell_for_cell(string name)
     {
         var def = TableCatalog.Find(name)!;

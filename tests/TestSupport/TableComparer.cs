@@ -31,4 +31,15 @@ internal static class TableComparer
             }
         }
     }
+
+    /// <summary>A cell as another reader hands it back (DuckDB, a DataFrame): null, or the boxed value; a list cell joined by <paramref name="listSeparator"/>.</summary>
+    public static object? Cell(Column column, int row, string listSeparator) => column.IsNull(row) ? null : column switch
+    {
+        Int64Column x => x[row],
+        Float64Column x => x[row],
+        BoolColumn x => x[row],
+        StringColumn x => x[row],
+        StringListColumn x => string.Join(listSeparator, x[row]),
+        _ => throw new InvalidOperationException(column.GetType().Name),
+    };
 }
