@@ -31,6 +31,10 @@ public sealed class StatsSink
         _counts[def.Key] = _counts.GetValueOrDefault(def.Key) + n;
     }
 
+    /// <summary>Whether a <see cref="Log"/> of this counter would still write a row (below the cap): an excerpt that costs a
+    /// query need not be fetched for a row the cap drops.</summary>
+    public bool WillLog(StatDef def) => _logged.GetValueOrDefault(def.Key) < MaxLogRowsPerKey;
+
     /// <summary>Counts and records where it happened. Rows per counter are capped so a bad file cannot flood the log.</summary>
     public void Log(StatDef def, string location, ReadOnlySpan<char> excerpt, string message, long count = 1)
     {

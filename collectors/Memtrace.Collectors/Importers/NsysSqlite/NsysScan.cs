@@ -5,20 +5,20 @@ using SQLitePCL;
 
 namespace Memtrace.Collectors.Importers.NsysSqlite;
 
-/// <summary>One event row as the scan keeps it, columns apart; Index is its place in rowid order.</summary>
+/// <summary>The scan's good rows, a list a column, in rowid order; and the rows it refused.</summary>
 internal sealed class NsysRows
 {
-    public readonly List<long> RowId = [], Start = [], Pid = [], Device = [], Address = [], Bytes = [], Kind = [], Op = [], Stream = [];
+    public readonly List<long> Start = [], Pid = [], Device = [], Address = [], Bytes = [], Kind = [], Op = [], Stream = [];
     public readonly List<bool> HasStream = [];
 
-    /// <summary>Rows the scan refused: where, why, and the SQLite sort key (start; NULL first) that placed them in the old ordered query.</summary>
+    /// <summary>Rows the scan refused: their rowid, why, and start (NULL sorts first), by which their log rows are ordered.</summary>
     public readonly List<(long RowId, long? Start, StatDef Stat, string Reason)> Bad = [];
 
     public int Count => Start.Count;
 
     public void AppendRange(NsysRows other)
     {
-        foreach (var (mine, theirs) in new[] { (RowId, other.RowId), (Start, other.Start), (Pid, other.Pid), (Device, other.Device), (Address, other.Address), (Bytes, other.Bytes), (Kind, other.Kind), (Op, other.Op), (Stream, other.Stream) })
+        foreach (var (mine, theirs) in new[] { (Start, other.Start), (Pid, other.Pid), (Device, other.Device), (Address, other.Address), (Bytes, other.Bytes), (Kind, other.Kind), (Op, other.Op), (Stream, other.Stream) })
             mine.AddRange(theirs);
         HasStream.AddRange(other.HasStream);
         Bad.AddRange(other.Bad);
@@ -37,7 +37,7 @@ internal sealed class NsysRows
 internal static class NsysScan
 {
     /// <summary>Below this many rowids one part: a second connection costs more than it saves.</summary>
-    internal static long PartitionRows = 200_000;
+    private const long PartitionRows = 200_000;
 
     public static NsysRows Read(string path, SqliteConnection con, string table, bool hasStream)
     {
@@ -50,7 +50,7 @@ internal static class NsysScan
         }
         if (max < min) return new NsysRows();
         var span = (ulong)(max - min) + 1;
-        var parts = span < (ulong)PartitionRows ? 1 : Math.Clamp(Environment.ProcessorCount, 1, 8);
+        var parts = span < PartitionRows ? 1 : Math.Clamp(Environment.ProcessorCount, 1, 8);
         var results = new NsysRows[parts];
         var sql = $"SELECT rowid, start, globalPid, deviceId, address, bytes, memKind, memoryOperationType, {(hasStream ? "streamId" : "NULL")} FROM {table} WHERE rowid >= $lo AND rowid <= $hi";
         try
@@ -80,8 +80,7 @@ internal static class NsysScan
         {
             var rowId = Int64(stmt, h, 0);
             var start = Type(stmt, h, 1) == raw.SQLITE_NULL ? (long?)null : Int64(stmt, h, 1);
-            // The old query's validity test, column by column: start, globalPid, deviceId, memKind and memoryOperationType
-            // not NULL; address and bytes integers.
+            // A row needs start, globalPid, deviceId, memKind and memoryOperationType, and integer address and bytes.
             var valid = start is not null && Type(stmt, h, 2) != raw.SQLITE_NULL && Type(stmt, h, 3) != raw.SQLITE_NULL && Type(stmt, h, 6) != raw.SQLITE_NULL
                 && Type(stmt, h, 7) != raw.SQLITE_NULL && Type(stmt, h, 4) == raw.SQLITE_INTEGER && Type(stmt, h, 5) == raw.SQLITE_INTEGER;
             if (!valid)
@@ -101,7 +100,6 @@ internal static class NsysScan
                 rows.Bad.Add((rowId, start, StatsCatalog.NsysUnknownOperation, $"memoryOperationType {op}"));
                 continue;
             }
-            rows.RowId.Add(rowId);
             rows.Start.Add(start!.Value);
             rows.Pid.Add((Int64(stmt, h, 2) >> 24) & 0xFFFFFF);
             rows.Device.Add(Int64(stmt, h, 3));

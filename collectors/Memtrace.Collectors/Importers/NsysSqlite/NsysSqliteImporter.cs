@@ -72,10 +72,14 @@ public sealed class NsysSqliteImporter : IImporter
         var hasCorrelation = columns.Contains("correlationId");
         var hasContext = columns.Contains("contextId");
         var rows = NsysScan.Read(ctx.Path, con, Table, hasStream);
-        // The archive's order is the old query's, ORDER BY start, rowid: the bad rows are logged in it, then the good
-        // rows are taken in it (rowid order already, so a stable sort by start).
+        // Events and log rows go in (start, rowid) order: the bad rows are logged in it, then the good rows are taken in
+        // it (they are in rowid order already, so a stable sort by start).
         rows.Bad.Sort((a, b) => a.Start is null != b.Start is null ? (a.Start is null ? -1 : 1) : a.Start != b.Start ? a.Start!.Value.CompareTo(b.Start!.Value) : a.RowId.CompareTo(b.RowId));
-        foreach (var (rowId, _, stat, reason) in rows.Bad) ctx.Stats.Log(stat, $"{Table} rowid {rowId}", Excerpt(con, rowId, hasStream, hasCorrelation, hasContext), reason);
+        using (var excerpt = ExcerptQuery(con, hasStream, hasCorrelation, hasContext))
+        {
+            foreach (var (rowId, _, stat, reason) in rows.Bad)
+                ctx.Stats.Log(stat, $"{Table} rowid {rowId}", ctx.Stats.WillLog(stat) ? Excerpt(excerpt, rowId) : "", reason);
+        }
         var order = TimeOrder(rows.Start);
         var t = new Table(GpuAllocEvents.Def, rows.Count);
         var (source, seqs, ts, host, pid, device, pool, ops, address, size, stream, api) = (t[Col.SourceId], t[GpuAllocEvents.Seq], t[GpuAllocEvents.TsNs], t[GpuAllocEvents.Host],
@@ -135,13 +139,19 @@ public sealed class NsysSqliteImporter : IImporter
         return order;
     }
 
-    /// <summary>A refused row as its excerpt: its columns as the table holds them, NULL where absent.</summary>
-    private static string Excerpt(SqliteConnection con, long rowId, bool hasStream, bool hasCorrelation, bool hasContext)
+    /// <summary>A refused row's columns as the table holds them, NULL where absent; one query for every excerpt.</summary>
+    private static SqliteCommand ExcerptQuery(SqliteConnection con, bool hasStream, bool hasCorrelation, bool hasContext)
     {
-        using var c = con.CreateCommand();
+        var c = con.CreateCommand();
         c.CommandText = $"SELECT rowid, start, globalPid, deviceId, address, bytes, memKind, memoryOperationType, {(hasStream ? "streamId" : "NULL")}, {(hasCorrelation ? "correlationId" : "NULL")}, {(hasContext ? "contextId" : "NULL")} FROM {Table} WHERE rowid = $r";
-        c.Parameters.AddWithValue("$r", rowId);
-        using var r = c.ExecuteReader();
+        c.Parameters.Add("$r", SqliteType.Integer);
+        return c;
+    }
+
+    private static string Excerpt(SqliteCommand query, long rowId)
+    {
+        query.Parameters[0].Value = rowId;
+        using var r = query.ExecuteReader();
         if (!r.Read()) return "";
         return string.Join(",", Enumerable.Range(0, r.FieldCount).Select(i => r.IsDBNull(i) ? "NULL" : Convert.ToString(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)));
     }
