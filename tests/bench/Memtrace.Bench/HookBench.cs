@@ -40,14 +40,17 @@ internal static partial class HookBench
         var files = Directory.GetFiles(logs, "*.mtcu");
         if (files.Length != 15) throw new InvalidOperationException($"expected 15 hook logs, found {files.Length}");
 
-        // Import rate on one log; it must hold every call the bench made (warm-up + timed, 2 per iteration, 2 APIs).
+        // Import rate on one log; every call the bench made (warm-up + timed, 2 per iteration, 2 APIs) must be in it or in
+        // the hook's own count of drops (its chunk memory is capped, and a busy VM can starve the flusher).
         var sw = Stopwatch.StartNew();
         var stats = new StatsSink("bench");
         var result = new CudaHookImporter().Import(new ImportContext { Path = files[0], SourceId = "bench", Stats = stats });
         var seconds = sw.Elapsed.TotalSeconds;
         var rows = result.Tables[0].RowCount;
         var expected = 2L * 2 * (calls + calls / 10 + 1);
-        if (rows != expected) throw new InvalidOperationException($"hook log holds {rows} events, the bench made {expected} calls");
+        var dropped = stats.Counts.GetValueOrDefault(StatsCatalog.CudaHookDropped.Key);
+        if (rows + dropped != expected) throw new InvalidOperationException($"hook log holds {rows} events and {dropped} drops, the bench made {expected} calls");
+        if (dropped > 0) Console.WriteLine($"  the hook dropped {dropped:N0} of {expected:N0} events in the imported log (buffer cap reached while the flusher was behind)");
 
         yield return new Figure("cuda-hook ns/call runtime (stacks 16)", stacks.Rt - bare.Rt, "ns added", "fake libcudart, no hook", bare.Rt, stacks.Rt / bare.Rt);
         yield return new Figure("cuda-hook ns/call driver (stacks 16)", stacks.Drv - bare.Drv, "ns added", "fake libcuda, no hook", bare.Drv, stacks.Drv / bare.Drv);
