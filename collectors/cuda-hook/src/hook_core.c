@@ -37,6 +37,8 @@ struct chunk {
     struct tstate *owner;
     _Atomic uint32_t committed;     /* bytes published by the producer (release) */
     uint32_t flushed;               /* bytes the writer has written (writer only) */
+    _Atomic uint32_t uses;          /* times the owner installed it as its current chunk (owner, before publishing it) */
+    uint32_t live_from;             /* writer only: the uses count from which it is live again after a recycle */
     char data[CHUNK_BYTES];
 };
 
@@ -153,6 +155,10 @@ static void *raw_alloc(size_t bytes) {
 static void recycle(struct chunk *c) {
     struct tstate *owner = c->owner;
     c->flushed = 0; /* writer-only field, so the writer resets it (TSan caught the owner doing it) */
+    /* The owner seals a full chunk before it publishes the next one as current, so for a moment its current still
+     * names this chunk; until the owner installs it again, the live-tail pass must not write it out a second time
+     * while the owner refills it (TSan caught the writer reading data[0] as the owner rewrote it). */
+    c->live_from = atomic_load_explicit(&c->uses, memory_order_relaxed) + 1;
     c->next = atomic_load_explicit(&owner->spare, memory_order_relaxed);
     while (!atomic_compare_exchange_weak_explicit(&owner->spare, &c->next, c, memory_order_release, memory_order_relaxed)) {}
 }
@@ -194,6 +200,7 @@ static struct chunk *fresh_chunk(struct tstate *s) {
         struct chunk *c = s->local_spare;
         s->local_spare = c->next;
         atomic_store_explicit(&c->committed, 0, memory_order_relaxed); /* flushed is the writer's: it reset it */
+        atomic_fetch_add_explicit(&c->uses, 1, memory_order_release); /* after the reset: a writer that sees it sees committed 0 */
         return c;
     }
     if (atomic_fetch_add_explicit(&g_chunk_bytes, sizeof(struct chunk), memory_order_relaxed) + sizeof(struct chunk) > cfg.buffer_cap) {
@@ -207,6 +214,8 @@ static struct chunk *fresh_chunk(struct tstate *s) {
     }
     c->owner = s;
     c->flushed = 0;
+    c->live_from = 0;
+    atomic_store_explicit(&c->uses, 1, memory_order_relaxed);
     atomic_store_explicit(&c->committed, 0, memory_order_relaxed);
     return c;
 }
@@ -349,6 +358,7 @@ static void drain(void) {
     for (struct tstate *s = atomic_load_explicit(&g_threads, memory_order_acquire); s; s = s->next_all) {
         struct chunk *c = atomic_load_explicit(&s->current, memory_order_acquire);
         if (!c || atomic_load_explicit(&s->sealed, memory_order_acquire) != s->taken) continue;
+        if (atomic_load_explicit(&c->uses, memory_order_acquire) < c->live_from) continue; /* drained, not yet reinstalled */
         flush_chunk_tail(c);
     }
 }
