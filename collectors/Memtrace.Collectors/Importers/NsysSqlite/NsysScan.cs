@@ -8,8 +8,8 @@ namespace Memtrace.Collectors.Importers.NsysSqlite;
 /// <summary>The scan's good rows, a list a column, in rowid order; and the rows it refused.</summary>
 internal sealed class NsysRows
 {
-    public readonly List<long> Start = [], Pid = [], Device = [], Address = [], Bytes = [], Kind = [], Op = [], Stream = [];
-    public readonly List<bool> HasStream = [];
+    public readonly List<long> Start = [], Pid = [], Device = [], Address = [], Bytes = [], Kind = [], Op = [];
+    public readonly List<long?> Stream = [];
 
     /// <summary>Rows the scan refused: their rowid, why, and start (NULL sorts first), by which their log rows are ordered.</summary>
     public readonly List<(long RowId, long? Start, StatDef Stat, string Reason)> Bad = [];
@@ -18,9 +18,9 @@ internal sealed class NsysRows
 
     public void AppendRange(NsysRows other)
     {
-        foreach (var (mine, theirs) in new[] { (Start, other.Start), (Pid, other.Pid), (Device, other.Device), (Address, other.Address), (Bytes, other.Bytes), (Kind, other.Kind), (Op, other.Op), (Stream, other.Stream) })
+        foreach (var (mine, theirs) in new[] { (Start, other.Start), (Pid, other.Pid), (Device, other.Device), (Address, other.Address), (Bytes, other.Bytes), (Kind, other.Kind), (Op, other.Op) })
             mine.AddRange(theirs);
-        HasStream.AddRange(other.HasStream);
+        Stream.AddRange(other.Stream);
         Bad.AddRange(other.Bad);
     }
 }
@@ -107,9 +107,7 @@ internal static class NsysScan
             rows.Bytes.Add(bytes);
             rows.Kind.Add(Int64(stmt, h, 6));
             rows.Op.Add(op);
-            var streamNull = Type(stmt, h, 8) == raw.SQLITE_NULL;
-            rows.HasStream.Add(!streamNull);
-            rows.Stream.Add(streamNull ? 0 : Int64(stmt, h, 8));
+            rows.Stream.Add(Type(stmt, h, 8) == raw.SQLITE_NULL ? null : Int64(stmt, h, 8));
         }
         if (rc != raw.SQLITE_DONE) SqliteException.ThrowExceptionForRC(rc, db);
         GC.KeepAlive(stmt);

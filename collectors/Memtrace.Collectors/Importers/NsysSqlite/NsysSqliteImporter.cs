@@ -104,7 +104,7 @@ public sealed class NsysSqliteImporter : IImporter
             ops.Append(rows.Op[i] == 0 ? "alloc" : "free");
             address.Append(rows.Address[i]);
             size.Append(rows.Bytes[i]);
-            stream.Append(rows.HasStream[i] ? rows.Stream[i] : null);
+            stream.Append(rows.Stream[i]);
             api.Append(names.Api);
             t.CommitRow();
         }

@@ -83,7 +83,7 @@ public sealed class TorchSnapshotImporter : IImporter
         {
             foreach (var e in trace ?? [])
             {
-                if (e.Dict is not null && e.HasTime) lastTs = Math.Max(lastTs ?? long.MinValue, e.TimeUs * 1000);
+                if (e.TimeUs is { } t) lastTs = Math.Max(lastTs ?? long.MinValue, t * 1000);
             }
         }
         var snapshotTs = lastTs ?? new DateTimeOffset(File.GetLastWriteTimeUtc(ctx.Path)).ToUnixTimeMilliseconds() * 1_000_000;
@@ -253,22 +253,18 @@ public sealed class TorchSnapshotImporter : IImporter
     /// them. An entry reads, once unpickled, {'action': 'alloc', 'addr': 47294971904, 'size': 25165824, 'stream': 0,
     /// 'time_us': 1776479641085368, 'frames': [...]}; Dict is null when the entry is not a dict.
     /// </summary>
-    private readonly record struct EntryFields(Dictionary<object, object?>? Dict, object? Raw, string? Action, bool HasTime, long TimeUs, bool HasSize, long Size, bool HasAddr, long Addr)
+    private readonly record struct EntryFields(object? Raw, string? Action, long? TimeUs, long? Size, long? Addr)
     {
+        public Dictionary<object, object?>? Dict => Raw as Dictionary<object, object?>;
+
         public static EntryFields[] Of(List<object?> trace)
         {
             var fields = new EntryFields[trace.Count];
             for (var i = 0; i < fields.Length; i++)
             {
-                if (trace[i] is not Dictionary<object, object?> e)
-                {
-                    fields[i] = new EntryFields(null, trace[i], null, false, 0, false, 0, false, 0);
-                    continue;
-                }
-                var hasTime = TryLong(e, "time_us", out var t);
-                var hasSize = TryLong(e, "size", out var size);
-                var hasAddr = TryLong(e, "addr", out var addr);
-                fields[i] = new EntryFields(e, e, Str(e, "action"), hasTime, t, hasSize, size, hasAddr, addr);
+                fields[i] = trace[i] is Dictionary<object, object?> e
+                    ? new EntryFields(e, Str(e, "action"), Long(e, "time_us"), Long(e, "size"), Long(e, "addr"))
+                    : new EntryFields(trace[i], null, null, null, null);
             }
             return fields;
         }
@@ -282,9 +278,9 @@ public sealed class TorchSnapshotImporter : IImporter
         for (var i = 0; i < trace.Length; i++)
         {
             var e = trace[i];
-            if (e.Dict is null || !e.HasAddr) continue;
-            if (e.Action == "alloc") { lastAllocAt[e.Addr] = i; live.Add(e.Addr); }
-            else if (e.Action is "free_completed" or "free") live.Remove(e.Addr);
+            if (e.Addr is not { } a) continue;
+            if (e.Action == "alloc") { lastAllocAt[a] = i; live.Add(a); }
+            else if (e.Action is "free_completed" or "free") live.Remove(a);
         }
         return lastAllocAt.Where(kv => live.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
     }
@@ -309,18 +305,18 @@ public sealed class TorchSnapshotImporter : IImporter
             return null;
         }
         if (action == "annotate") return null;
-        if (!f.HasTime || !f.HasSize || f.Size < 0)
+        if (f.TimeUs is not { } timeUs || f.Size is not { } size || size < 0)
         {
             ctx.Stats.Log(StatsCatalog.TorchBadField, loc(), Describe(e), "entry lacks an integer time_us or size");
             return null;
         }
-        long? addr = f.HasAddr ? f.Addr : null;
+        var addr = f.Addr;
         if (addr is null && action != "oom" && action != "snapshot")
         {
             ctx.Stats.Log(StatsCatalog.TorchBadField, loc(), Describe(e), "entry lacks an integer addr");
             return null;
         }
-        return (e, action == "free" ? "free_completed" : action, f.TimeUs, f.Size, addr);
+        return (e, action == "free" ? "free_completed" : action, timeUs, size, addr);
     }
 
     /// <summary>

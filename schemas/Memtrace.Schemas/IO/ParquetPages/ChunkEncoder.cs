@@ -34,7 +34,6 @@ internal static class ChunkEncoder
         var bodyBytes = 64 + n / 4 + (long)n * (column is StringColumn or StringListColumn ? 4 : 8);
         var pages = new PooledBufferWriter((int)Math.Min(compress ? bodyBytes / 2 : bodyBytes + 256, Array.MaxLength));
         using var body = new PooledBufferWriter((int)Math.Min(bodyBytes, Array.MaxLength));
-        long uncompressed = 0;
         var optional = column.Def.Nullable;
         switch (column)
         {
@@ -62,7 +61,7 @@ internal static class ChunkEncoder
                         indices[nonNull++] = local[code] - 1;
                     }
                     if (optional) Levels(codes, static code => code != 0, nonNull, body);
-                    return Dictionary(dictionary.Count, k => c.ValueOfCode(dictionary[k])!, indices[..nonNull], n, compress, pages, body, optional);
+                    return Dictionary(dictionary.Count, k => c.ValueOfCode(dictionary[k])!, indices[..nonNull], optional);
                 }
                 finally
                 {
@@ -85,40 +84,41 @@ internal static class ChunkEncoder
                     }
                     indices[i] = k;
                 }
-                return Dictionary(texts.Count, k => texts[k], indices, n, compress, pages, body, isOptional: false);
+                return Dictionary(texts.Count, k => texts[k], indices, isOptional: false);
             }
             default: throw new InvalidOperationException(column.GetType().Name);
         }
 
-        EncodedChunk Dictionary(int count, Func<int, string> value, ReadOnlySpan<int> indices, int rows, bool zstd, PooledBufferWriter output, PooledBufferWriter page, bool isOptional)
+        // The levels are in body already; the dictionary page goes out first, then the levels and the indices.
+        EncodedChunk Dictionary(int count, Func<int, string> value, ReadOnlySpan<int> indices, bool isOptional)
         {
             if (count == 0)
             {
                 // Every row null: levels only, no dictionary to index.
-                uncompressed += WritePage(output, dictionaryPage: false, rows, Plain, page.WrittenSpan, zstd);
-                return new EncodedChunk(output, 0, uncompressed, isOptional ? [Plain, Rle] : [Plain], rows);
+                var levelsOnly = WritePage(pages, dictionaryPage: false, n, Plain, body.WrittenSpan, compress);
+                return new EncodedChunk(pages, 0, levelsOnly, isOptional ? [Plain, Rle] : [Plain], n);
             }
-            var levelsAndValues = page.WrittenSpan.ToArray();
-            page.Clear();
+            var levels = body.WrittenSpan.ToArray();
+            body.Clear();
             for (var k = 0; k < count; k++)
             {
                 var text = value(k);
                 var bytes = Encoding.UTF8.GetByteCount(text);
-                var span = page.GetSpan(4 + bytes);
+                var span = body.GetSpan(4 + bytes);
                 BinaryPrimitives.WriteInt32LittleEndian(span, bytes);
                 Encoding.UTF8.GetBytes(text, span[4..]);
-                page.Advance(4 + bytes);
+                body.Advance(4 + bytes);
             }
-            uncompressed += WritePage(output, dictionaryPage: true, count, Plain, page.WrittenSpan, zstd);
-            var dictionaryLength = output.WrittenCount;
-            page.Clear();
-            page.Write(levelsAndValues);
+            var uncompressed = WritePage(pages, dictionaryPage: true, count, Plain, body.WrittenSpan, compress);
+            var dictionaryLength = pages.WrittenCount;
+            body.Clear();
+            body.Write(levels);
             var bitWidth = Math.Max(1, 32 - int.LeadingZeroCount(count - 1));
-            page.GetSpan(1)[0] = (byte)bitWidth;
-            page.Advance(1);
-            RleHybrid.Encode(indices, bitWidth, page);
-            uncompressed += WritePage(output, dictionaryPage: false, rows, RleDictionary, page.WrittenSpan, zstd);
-            return new EncodedChunk(output, dictionaryLength, uncompressed, isOptional ? [Plain, Rle, RleDictionary] : [Plain, RleDictionary], rows);
+            body.GetSpan(1)[0] = (byte)bitWidth;
+            body.Advance(1);
+            RleHybrid.Encode(indices, bitWidth, body);
+            uncompressed += WritePage(pages, dictionaryPage: false, n, RleDictionary, body.WrittenSpan, compress);
+            return new EncodedChunk(pages, dictionaryLength, uncompressed, isOptional ? [Plain, Rle, RleDictionary] : [Plain, RleDictionary], n);
         }
     }
 
