@@ -17,7 +17,7 @@ public sealed class SafeUnpicklerTests
             .Op('u').Op('.').Build();
         var r = SafeUnpickler.Load(p);
         Assert.False(r.Truncated);
-        var d = Assert.IsType<Dictionary<object, object?>>(r.Root);
+        var d = Assert.IsType<PyDict>(r.Root);
         Assert.Equal(new object?[] { 1L, 2.5, true, null }, (List<object?>)d["a"]!);
         var t = Assert.IsType<PyTuple>(d["b"]);
         Assert.Same(t.Items[0], t.Items[1]);
@@ -71,7 +71,7 @@ public sealed class SafeUnpicklerTests
         var cut = full[..(full.Length - 8)];
         var r = SafeUnpickler.Load(cut);
         Assert.True(r.Truncated);
-        var d = Assert.IsType<Dictionary<object, object?>>(r.Root);
+        var d = Assert.IsType<PyDict>(r.Root);
         Assert.Equal(new object?[] { 10L, 20L, 30L }, (List<object?>)d["xs"]!);
     }
 

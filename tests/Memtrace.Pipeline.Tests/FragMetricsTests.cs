@@ -31,9 +31,9 @@ public sealed class FragMetricsTests
         var rng = new Random(5);
         var seed = new SeedThresholds();
         var real = Memtrace.Collectors.Pickle.SafeUnpickler.Load(File.ReadAllBytes(Memtrace.Tests.Repo.Torch("magma27_memory_snapshot.pickle")));
-        var realSizes = ((List<object?>)((Dictionary<object, object?>)real.Root!)["segments"]!)
-            .SelectMany(s => (List<object?>)((Dictionary<object, object?>)s!)["blocks"]!)
-            .Select(b => (long)((Dictionary<object, object?>)b!)["size"]!).ToArray();
+        var realSizes = ((List<object?>)((Memtrace.Collectors.Pickle.PyDict)real.Root!)["segments"]!)
+            .SelectMany(s => (List<object?>)((Memtrace.Collectors.Pickle.PyDict)s!)["blocks"]!)
+            .Select(b => (long)((Memtrace.Collectors.Pickle.PyDict)b!)["size"]!).ToArray();
         for (var trial = 0; trial < 400; trial++)
         {
             var n = rng.Next(1, 300);

@@ -99,7 +99,7 @@ public sealed class SafeUnpickler
                 if (proto is < 2 or > 5) throw new PickleFormatException($"pickle protocol {proto} is not supported (2 to 5 are)", at);
                 break;
             case 0x95: Take(8); break; // FRAME: a length hint only; we hold the whole file already.
-            case (byte)'}': Push(new Dictionary<object, object?>()); break;
+            case (byte)'}': Push(new PyDict()); break;
             case (byte)']': Push(new List<object?>()); break;
             case (byte)')': Push(new PyTuple([])); break;
             case 0x8f: Push(new HashSet<object>()); break; // EMPTY_SET
@@ -118,7 +118,7 @@ public sealed class SafeUnpickler
             case 0x86: { var b = Pop(at); var a = Pop(at); Push(new PyTuple([a, b])); break; }
             case 0x87: { var c = Pop(at); var b = Pop(at); var a = Pop(at); Push(new PyTuple([a, b, c])); break; }
             case (byte)'l': Push(new List<object?>(PopMark(at))); break;
-            case (byte)'d': { var items = PopMark(at); var d = new Dictionary<object, object?>(); for (var i = 0; i + 1 < items.Length; i += 2) DictSet(d, items[i], items[i + 1], at); Push(d); break; }
+            case (byte)'d': { var items = PopMark(at); var d = new PyDict(); for (var i = 0; i + 1 < items.Length; i += 2) DictSet(d, items[i], items[i + 1], at); Push(d); break; }
             case (byte)'J': Push(Box(BinaryPrimitives.ReadInt32LittleEndian(Take(4)))); break;
             case (byte)'K': Push(Box(U8())); break;
             case (byte)'M': Push(Box(BinaryPrimitives.ReadUInt16LittleEndian(Take(2)))); break;
@@ -196,9 +196,9 @@ public sealed class SafeUnpickler
     {
         var m = TakeMark(at);
         if (m == 0) throw new PickleFormatException("stack underflow", at);
-        if (_stack[m - 1] is not Dictionary<object, object?> dict) throw new PickleFormatException("SETITEM on a non-dict", at);
+        if (_stack[m - 1] is not PyDict dict) throw new PickleFormatException("SETITEM on a non-dict", at);
         dict.EnsureCapacity(dict.Count + (_stack.Count - m) / 2);
-        for (var i = m; i + 1 < _stack.Count; i += 2) dict[KeyOf(_stack[i], at)] = _stack[i + 1];
+        for (var i = m; i + 1 < _stack.Count; i += 2) dict.Set(KeyOf(_stack[i], at), _stack[i + 1]);
         _stack.RemoveRange(m, _stack.Count - m);
     }
 
@@ -222,14 +222,14 @@ public sealed class SafeUnpickler
 
     private static void DictSet(object? d, object? k, object? v, int at)
     {
-        if (d is not Dictionary<object, object?> dict) throw new PickleFormatException("SETITEM on a non-dict", at);
-        dict[KeyOf(k, at)] = v;
+        if (d is not PyDict dict) throw new PickleFormatException("SETITEM on a non-dict", at);
+        dict.Set(KeyOf(k, at), v);
     }
 
     private static object KeyOf(object? k, int at) => k switch
     {
         null => NoneKey,
-        List<object?> or Dictionary<object, object?> => throw new PickleFormatException("unhashable dict key", at),
+        List<object?> or PyDict => throw new PickleFormatException("unhashable dict key", at),
         _ => k,
     };
 
@@ -324,7 +324,7 @@ public sealed class SafeUnpickler
             switch (_stack[^1])
             {
                 case List<object?> l: l.AddRange(items); break;
-                case Dictionary<object, object?> d:
+                case PyDict d:
                     // An odd group under a dict means a pending single APPEND: "[..., 'device_traces', outer, inner]"
                     // is the inner list that the cut stopped from being appended to outer.
                     while (items.Count % 2 == 1 && items.Count >= 2 && items[^2] is List<object?> pendingList)
@@ -332,7 +332,7 @@ public sealed class SafeUnpickler
                         pendingList.Add(items[^1]);
                         items.RemoveAt(items.Count - 1);
                     }
-                    for (var i = 0; i + 1 < items.Count; i += 2) d[KeyOf(items[i], _pos)] = items[i + 1];
+                    for (var i = 0; i + 1 < items.Count; i += 2) d.Set(KeyOf(items[i], _pos), items[i + 1]);
                     break;
             }
         }

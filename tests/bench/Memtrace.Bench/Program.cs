@@ -96,10 +96,10 @@ public static class Program
         foreach (var f in new[] { "magma27_memory_snapshot.pickle", "bcrafton_memory_snapshot.pickle" })
         {
             var r = Memtrace.Collectors.Pickle.SafeUnpickler.Load(File.ReadAllBytes(Path.Combine(root, "tests", "data", "torch-snapshots", f)));
-            var traces = (List<object?>)((Dictionary<object, object?>)r.Root!)["device_traces"]!;
+            var traces = (List<object?>)((Memtrace.Collectors.Pickle.PyDict)r.Root!)["device_traces"]!;
             foreach (var e in (List<object?>)traces[0]!)
             {
-                var d = (Dictionary<object, object?>)e!;
+                var d = (Memtrace.Collectors.Pickle.PyDict)e!;
                 if ((string)d["action"]! == "alloc") sizes.Add((long)d["size"]!);
             }
         }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Memtrace.Collectors.Importers.Common;
+using Memtrace.Collectors.Pickle;
 
 namespace Memtrace.Collectors.Importers.TorchSnapshot;
 
@@ -15,7 +16,7 @@ internal sealed class FrameCache(StackInterner stacks)
     private readonly Dictionary<object, long?> _lists = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<string[], long?> _byIdentity = new(IdentitySequence.Instance);
 
-    public long? StackOf(Dictionary<object, object?> record)
+    public long? StackOf(PyDict record)
     {
         if (!record.TryGetValue("frames", out var o) || o is not List<object?> list) return null;
         if (_lists.TryGetValue(list, out var cached)) return cached;
@@ -23,7 +24,7 @@ internal sealed class FrameCache(StackInterner stacks)
         var n = 0;
         foreach (var f in list)
         {
-            if (f is not Dictionary<object, object?> fd) continue;
+            if (f is not PyDict fd) continue;
             if (!_frames.TryGetValue(fd, out var text))
             {
                 text = $"{PyFields.Str(fd, "name") ?? "?"} at {PyFields.Str(fd, "filename") ?? "?"}:{PyFields.Long(fd, "line") ?? 0}";

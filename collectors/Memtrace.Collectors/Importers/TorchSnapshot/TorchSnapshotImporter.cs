@@ -53,13 +53,13 @@ public sealed class TorchSnapshotImporter : IImporter
 
         List<object?>? segments;
         List<object?>? traces = null;
-        Dictionary<object, object?>? settings = null;
+        PyDict? settings = null;
         switch (loaded.Root)
         {
-            case Dictionary<object, object?> root:
+            case PyDict root:
                 segments = List(root, "segments");
                 traces = List(root, "device_traces");
-                settings = root.GetValueOrDefault("allocator_settings") as Dictionary<object, object?>;
+                settings = root.GetValueOrDefault("allocator_settings") as PyDict;
                 if (segments is null && traces is null && !loaded.Truncated)
                     throw new ImportRefusedException("pickle holds a dict without 'segments' or 'device_traces': not a memory snapshot");
                 break;
@@ -116,7 +116,7 @@ public sealed class TorchSnapshotImporter : IImporter
         var o = ctx.Options;
         for (var si = 0; si < segments.Count; si++)
         {
-            if (segments[si] is not Dictionary<object, object?> s
+            if (segments[si] is not PyDict s
                 || !TryLong(s, "address", out var segAddr) || !TryLong(s, "total_size", out var segSize) || segSize < 0
                 || List(s, "blocks") is not { } blockList)
             {
@@ -126,7 +126,7 @@ public sealed class TorchSnapshotImporter : IImporter
             var device = Long(s, "device") ?? 0;
             for (var bi = 0; bi < blockList.Count; bi++)
             {
-                if (blockList[bi] is not Dictionary<object, object?> b || !TryLong(b, "address", out var addr) || !TryLong(b, "size", out var size) || size < 0)
+                if (blockList[bi] is not PyDict b || !TryLong(b, "address", out var addr) || !TryLong(b, "size", out var size) || size < 0)
                 {
                     ctx.Stats.Log(StatsCatalog.TorchBadField, $"segments[{si}].blocks[{bi}]", Describe(blockList[bi]), "block lacks address or size");
                     continue;
@@ -165,7 +165,7 @@ public sealed class TorchSnapshotImporter : IImporter
     /// 'garbage_collection_threshold': 0.0, 'expandable_segments': False, 'roundup_power2_divisions': {'1': 0, '2': 0, …}, …}.
     /// The settings are the process's, so each device with a trace gets the same rows (device 0 when there is no trace).
     /// </summary>
-    private static void ImportSettings(ImportContext ctx, Dictionary<object, object?> settings, int devices, Table t)
+    private static void ImportSettings(ImportContext ctx, PyDict settings, int devices, Table t)
     {
         var rows = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in settings)
@@ -198,7 +198,7 @@ public sealed class TorchSnapshotImporter : IImporter
         System.Numerics.BigInteger bi => bi.ToString(System.Globalization.CultureInfo.InvariantCulture),
         double d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
         // roundup_power2_divisions: interval (MiB, as a string key) → divisions, in interval order.
-        Dictionary<object, object?> dict when dict.All(kv => kv.Key is string && SettingText(kv.Value) is not null) =>
+        PyDict dict when dict.All(kv => kv.Key is string && SettingText(kv.Value) is not null) =>
             string.Join(",", dict.OrderBy(kv => long.TryParse((string)kv.Key, out var n) ? n : long.MaxValue).ThenBy(kv => (string)kv.Key, StringComparer.Ordinal)
                 .Select(kv => $"{kv.Key}:{SettingText(kv.Value)}")),
         _ => null,
@@ -255,18 +255,34 @@ public sealed class TorchSnapshotImporter : IImporter
     /// </summary>
     private readonly record struct EntryFields(object? Raw, string? Action, long? TimeUs, long? Size, long? Addr)
     {
-        public Dictionary<object, object?>? Dict => Raw as Dictionary<object, object?>;
+        public PyDict? Dict => Raw as PyDict;
 
         public static EntryFields[] Of(List<object?> trace)
         {
             var fields = new EntryFields[trace.Count];
             for (var i = 0; i < fields.Length; i++)
             {
-                fields[i] = trace[i] is Dictionary<object, object?> e
-                    ? new EntryFields(e, Str(e, "action"), Long(e, "time_us"), Long(e, "size"), Long(e, "addr"))
-                    : new EntryFields(trace[i], null, null, null, null);
+                fields[i] = trace[i] is PyDict e ? Read(e) : new EntryFields(trace[i], null, null, null, null);
             }
             return fields;
+        }
+
+        /// <summary>One pass over the entry's keys (a dict holds each key once) instead of a lookup per field.</summary>
+        private static EntryFields Read(PyDict e)
+        {
+            string? action = null;
+            long? timeUs = null, size = null, addr = null;
+            foreach (var (key, value) in e)
+            {
+                switch (key as string)
+                {
+                    case "action": action = value as string; break;
+                    case "time_us": timeUs = Long(value); break;
+                    case "size": size = Long(value); break;
+                    case "addr": addr = Long(value); break;
+                }
+            }
+            return new EntryFields(e, action, timeUs, size, addr);
         }
     }
 
@@ -289,7 +305,7 @@ public sealed class TorchSnapshotImporter : IImporter
     /// A trace entry that becomes an event: a dict with a known action (not annotate), an integer time_us and size ≥ 0,
     /// and an integer addr unless it is an oom or a snapshot. Anything else is counted, logged with its location, and skipped.
     /// </summary>
-    private static (Dictionary<object, object?> E, string Op, long TimeUs, long Size, long? Addr)? Entry(ImportContext ctx, in EntryFields f, int device, int index)
+    private static (PyDict E, string Op, long TimeUs, long Size, long? Addr)? Entry(ImportContext ctx, in EntryFields f, int device, int index)
     {
         // Formatted only for a log row: a string per entry was an allocation for each of 516,300 entries (magma27 ×100).
         string loc() => Location(device, index);
@@ -331,7 +347,7 @@ public sealed class TorchSnapshotImporter : IImporter
             _deviceFree = ev[GpuAllocEvents.DeviceFree];
         private long _next;
 
-        public void Append(int device, Dictionary<object, object?> e, string op, long ts, long size, long? addr, long? blockSize, long? stackId)
+        public void Append(int device, PyDict e, string op, long ts, long size, long? addr, long? blockSize, long? stackId)
         {
             var o = ctx.Options;
             long? deviceFree = op == "oom" ? Long(e, "device_free") : null;
@@ -369,7 +385,7 @@ public sealed class TorchSnapshotImporter : IImporter
     private static string Describe(object? o) => o switch
     {
         null => "None",
-        Dictionary<object, object?> d => "{" + string.Join(", ", d.Where(kv => kv.Key is string k && k != "frames").Take(8).Select(kv => $"{kv.Key}: {kv.Value}")) + "}",
+        PyDict d => "{" + string.Join(", ", d.Where(kv => kv.Key is string k && k != "frames").Take(8).Select(kv => $"{kv.Key}: {kv.Value}")) + "}",
         _ => o.ToString() ?? "",
     };
 }
