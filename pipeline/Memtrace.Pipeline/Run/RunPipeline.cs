@@ -18,6 +18,12 @@ public sealed record RunOptions
     /// <summary>The allocator what-if (whatif and allocator_model_check tables); null turns it off (--no-whatif).</summary>
     public Allocators.WhatIfOptions? WhatIf { get; init; } = new();
     public bool TolerateErrors { get; init; }
+    /// <summary>
+    /// Up to this many GPU events the what-if runs beside the fragmentation replay: both are mostly cold code on a small
+    /// archive, and the second core would idle. The pair then holds both stages' memory at once, which a small archive
+    /// can afford and the 10^8-event run (3.6 GB peak against a 4 GB budget) cannot. 0 runs them one after the other.
+    /// </summary>
+    public long WhatIfBesideReplayMaxEvents { get; init; } = 1_000_000;
     /// <summary>The values --fail-on accepts (RunPipeline.FailOnHit tests each); any other is refused when the command line is parsed.</summary>
     public static readonly IReadOnlyList<string> FailOnValues = Verdicts.FailOn;
 
@@ -65,20 +71,25 @@ public static class RunPipeline
         var importLog = inputs.Read(ImportLog.Def);
         timings["read_archive_s"] = clock.Elapsed.TotalSeconds;
 
+        var overlap = options.WhatIf is not null && GpuEvents(inputs) <= options.WhatIfBesideReplayMaxEvents;
+        var whatifSeconds = 0.0;
+        var early = overlap ? Task.Run(() => Timed(() => WhatIf(inputs, snapshot, null, options, null), out whatifSeconds)) : null;
         var t = clock.Elapsed.TotalSeconds;
         var frag = Fragmentation(inputs, snapshot, frames, options, progress);
         timings["fragmentation_s"] = clock.Elapsed.TotalSeconds - t;
-        ReturnReplayMemory();
+        if (!overlap) ReturnReplayMemory();
         Add(counts, frag.Counts);
 
         t = clock.Elapsed.TotalSeconds;
-        var whatif = WhatIf(inputs, snapshot, frag, options, progress);
+        if (early is not null) progress?.Invoke("allocator what-if", 0);
+        var whatif = early is not null ? early.GetAwaiter().GetResult() : Timed(() => WhatIf(inputs, snapshot, frag.Pools.ToDictionary(p => p.Key, p => p.EventsReplayed), options, progress), out whatifSeconds);
         if (whatif is not null)
         {
             Add(counts, whatif.Counts);
             importLog.AppendTable(whatif.Log);
         }
-        timings["whatif_s"] = clock.Elapsed.TotalSeconds - t;
+        timings["whatif_s"] = whatifSeconds;
+        timings["whatif_wait_s"] = clock.Elapsed.TotalSeconds - t;
 
         t = clock.Elapsed.TotalSeconds;
         progress?.Invoke("host analysis", 0.8);
@@ -159,14 +170,27 @@ public static class RunPipeline
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
     }
 
+    /// <summary>gpu_alloc_events rows over the archive's sources, as the manifest records them.</summary>
+    private static long GpuEvents(RunInputs inputs) =>
+        inputs.Archive.Manifest.Sources.Sum(s => s.Rows.GetValueOrDefault(GpuAllocEvents.Def.Name));
+
+    private static T Timed<T>(Func<T> stage, out double seconds)
+    {
+        var clock = Stopwatch.StartNew();
+        var result = stage();
+        seconds = clock.Elapsed.TotalSeconds;
+        return result;
+    }
+
     /// <summary>The allocator what-if over the PyTorch pools (null when --no-whatif); it reads gpu_alloc_events a second time.</summary>
-    private static Allocators.WhatIfOutput? WhatIf(RunInputs inputs, Table snapshot, FragmentationOutput frag, RunOptions options, Action<string, double>? progress)
+    /// <param name="knownEvents">Events per pool that the replay counted (null when the what-if runs beside it).</param>
+    private static Allocators.WhatIfOutput? WhatIf(RunInputs inputs, Table snapshot, IReadOnlyDictionary<PoolKey, long>? knownEvents, RunOptions options, Action<string, double>? progress)
     {
         if (options.WhatIf is not { } whatIfOptions) return null;
         using var events = inputs.Archive.OpenTableReader(GpuAllocEvents.Def, inputs.Refused(GpuAllocEvents.Def));
         return Allocators.WhatIfAnalyzer.Run(events, snapshot, inputs.Read(GpuAllocatorSettings.Def),
             whatIfOptions with { DeviceMemory = whatIfOptions.DeviceMemory ?? options.Fragmentation.DeviceMemory },
-            p => progress?.Invoke("allocator what-if", p), knownEvents: frag.Pools.ToDictionary(p => p.Key, p => p.EventsReplayed));
+            p => progress?.Invoke("allocator what-if", p), knownEvents: knownEvents);
     }
 
     /// <summary>Every table sorted by its key, so the same archive gives byte-identical files.</summary>
