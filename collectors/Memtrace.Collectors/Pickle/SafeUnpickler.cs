@@ -45,14 +45,14 @@ public sealed class SafeUnpickler
     private readonly byte[] _data;
     private readonly int _maxMarks;
     private readonly int _maxMemo;
-    private readonly List<object?> _stack = new(256);
+    private readonly RefList _stack = new(256);
     private readonly List<int> _marks = new(64);
     /// <summary>
     /// The memo. Protocol 4's MEMOIZE numbers entries 0, 1, 2, … and protocol 2's BINPUTs almost always do too, so they
     /// live in a list (a hash insert per container and string was a fifth of a 43 MB snapshot's load); an index out of
     /// that order goes to the dictionary.
     /// </summary>
-    private readonly List<object?> _memoDense = new(1024);
+    private readonly RefList _memoDense = new(1024);
     private readonly Dictionary<long, object?> _memo = new();
     private int _pos;
 
@@ -77,7 +77,7 @@ public sealed class SafeUnpickler
                 if (op == (byte)'.')
                 {
                     if (_stack.Count == 0) throw new PickleFormatException("STOP with an empty stack", opAt);
-                    return new PickleResult(_stack[^1], false, _pos, null);
+                    return new PickleResult(_stack.Last, false, _pos, null);
                 }
                 Step(op, opAt);
             }
@@ -176,18 +176,16 @@ public sealed class SafeUnpickler
     private object? Pop(int at)
     {
         if (_stack.Count == 0 || (_marks.Count > 0 && _marks[^1] == _stack.Count)) throw new PickleFormatException("stack underflow", at);
-        var o = _stack[^1];
-        _stack.RemoveAt(_stack.Count - 1);
-        return o;
+        return _stack.RemoveLast();
     }
 
-    private object? Peek(int at) => _stack.Count == 0 ? throw new PickleFormatException("stack underflow", at) : _stack[^1];
+    private object? Peek(int at) => _stack.Count == 0 ? throw new PickleFormatException("stack underflow", at) : _stack.Last;
 
     private object?[] PopMark(int at)
     {
         var m = TakeMark(at);
-        var items = _stack.GetRange(m, _stack.Count - m).ToArray();
-        _stack.RemoveRange(m, _stack.Count - m);
+        var items = _stack.CopyFrom(m);
+        _stack.TruncateTo(m);
         return items;
     }
 
@@ -199,7 +197,7 @@ public sealed class SafeUnpickler
         if (_stack[m - 1] is not PyDict dict) throw new PickleFormatException("SETITEM on a non-dict", at);
         dict.EnsureCapacity(dict.Count + (_stack.Count - m) / 2);
         for (var i = m; i + 1 < _stack.Count; i += 2) dict.Set(KeyOf(_stack[i], at), _stack[i + 1]);
-        _stack.RemoveRange(m, _stack.Count - m);
+        _stack.TruncateTo(m);
     }
 
     /// <summary>APPENDS straight from the stack.</summary>
@@ -208,8 +206,8 @@ public sealed class SafeUnpickler
         var m = TakeMark(at);
         if (m == 0) throw new PickleFormatException("stack underflow", at);
         var list = ListOf(_stack[m - 1], at);
-        list.AddRange(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_stack)[m..]);
-        _stack.RemoveRange(m, _stack.Count - m);
+        _stack.AppendTo(list, m);
+        _stack.TruncateTo(m);
     }
 
     private int TakeMark(int at)
@@ -240,14 +238,14 @@ public sealed class SafeUnpickler
         if (_stack.Count == 0) throw new PickleFormatException("memo put with an empty stack", at);
         if (index >= 0 && index < _memoDense.Count)
         {
-            _memoDense[(int)index] = _stack[^1];
+            _memoDense[(int)index] = _stack.Last;
             return;
         }
         // MEMOIZE is one byte and a memo entry tens: without a bound a file of MEMOIZEs multiplies into memory.
         if (_memoDense.Count + _memo.Count >= _maxMemo && !_memo.ContainsKey(index))
             throw new PickleFormatException($"memo past {_maxMemo} entries", at, StatsCatalog.LimitPickleMemo);
-        if (index == _memoDense.Count && !_memo.ContainsKey(index)) _memoDense.Add(_stack[^1]);
-        else _memo[index] = _stack[^1];
+        if (index == _memoDense.Count && !_memo.ContainsKey(index)) _memoDense.Add(_stack.Last);
+        else _memo[index] = _stack.Last;
     }
 
     private object? Get(long index, int at) =>
@@ -301,10 +299,10 @@ public sealed class SafeUnpickler
     {
         if (bytes.Length is 0 or > 8) return bytes.Length == 0 ? 0L : Narrow(new BigInteger(bytes, isUnsigned: false, isBigEndian: false));
         // Up to 8 bytes fit a long: sign-extend the little-endian two's complement (addresses and µs stamps are 5–8 bytes).
-        Span<byte> wide = stackalloc byte[8];
-        wide.Fill((bytes[^1] & 0x80) != 0 ? (byte)0xFF : (byte)0);
-        bytes.CopyTo(wide);
-        return Box(BinaryPrimitives.ReadInt64LittleEndian(wide));
+        ulong v = 0;
+        for (var i = bytes.Length - 1; i >= 0; i--) v = (v << 8) | bytes[i];
+        var unused = 64 - 8 * bytes.Length;
+        return Box((long)(v << unused) >> unused);
     }
 
     /// <summary>Small integers (frame lines, sizes in units, counts) boxed once: a snapshot repeats them by the million.</summary>
@@ -321,7 +319,7 @@ public sealed class SafeUnpickler
         {
             var items = PopMark(_pos).ToList();
             if (_stack.Count == 0) return items.Count > 0 ? items[0] : null;
-            switch (_stack[^1])
+            switch (_stack.Last)
             {
                 case List<object?> l: l.AddRange(items); break;
                 case PyDict d:
