@@ -12,7 +12,8 @@ namespace Memtrace.Pipeline.Tests;
 /// Speed work must not move a byte: every result table of the demo archive and of each bundled real snapshot is held
 /// to the SHA-256 it had before the real-shape speed work (tests/data/golden/tables.json; the stats table as of the
 /// capture_read_failed counter's addition). MEMTRACE_UPDATE_GOLDEN=1 rewrites the file, for a change that means to
-/// move results, which its commit must then say.
+/// move results, which its commit must then say. The run's report.html, drawn from the tables in memory, must be the page
+/// drawn from the written files.
 /// </summary>
 public sealed class GoldenTablesTests
 {
@@ -46,6 +47,8 @@ public sealed class GoldenTablesTests
             Update(input, hashes);
             return;
         }
+        // The run's report took its tables from memory; rendered from the files it must be the same page.
+        Assert.True(File.ReadAllText(Path.Combine(outDir, "report.html")) == Report.HtmlReport.Render(outDir), $"{input}: report.html differs from one rendered from the written tables");
         var expected = JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, string>>>(File.ReadAllText(Golden))![input];
         Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), hashes.Keys);
         foreach (var (table, hash) in expected) Assert.True(hash == hashes[table], $"{input}: {table} changed");

@@ -40,17 +40,17 @@ internal static class HostSections
     private static string Bytes(JsonNode? n) => n is null ? "none" : HtmlReport.Human(n.GetValue<long>());
 
     /// <param name="timeline">memory_timeline, which the report loaded already (for the run's start).</param>
-    public static void Render(StringBuilder sb, string outDir, Table timeline)
+    public static void Render(StringBuilder sb, HtmlReport.Tables tables, Table timeline)
     {
-        var wide = HtmlReport.Load(outDir, RssGapWide.Def);
+        var wide = tables.Load(RssGapWide.Def);
         if (wide.RowCount == 0) HtmlReport.EmptySection(sb, "host", "Host memory: where the bytes are", "no workload with /proc samples");
         else sb.Append("<h2 id=\"host\">Host memory: where the bytes are</h2>");
         // Loaded once for every workload's chart (per workload, 20 workloads re-read them 20 times).
-        var flags = HtmlReport.Load(outDir, Flags.Def);
+        var flags = tables.Load(Flags.Def);
         foreach (var group in Enumerable.Range(0, wide.RowCount).GroupBy(r => (wide[RssGapWide.Host][r], wide[RssGapWide.CgroupPath][r], wide[RssGapWide.Pid][r])))
         {
             Chart(sb, wide, group.Key, group.ToList(), Overlays(timeline, flags, group.Key));
-            LayerTable(sb, wide, group.ToList(), Capacity(outDir, group.Key.Item3));
+            LayerTable(sb, wide, group.ToList(), Capacity(tables, group.Key.Item3));
         }
         // The worst first: critical, then warning, then info; in time within each.
         string[] severities = ["critical", "warning", "info"];
@@ -58,20 +58,20 @@ internal static class HostSections
         var sorted = flags.Permute(bySeverity);
         HtmlReport.Section(sb, "flags", "Flags (worst first)", sorted, [Flags.Pid, Flags.Kind, Flags.Severity, Flags.StartTsNs, Flags.EndTsNs, Flags.Evidence],
             rowId: i => Run.Findings.FlagAnchor(sorted[Flags.Pid][i], sorted[Flags.Kind][i] ?? "", sorted[Flags.StartTsNs][i]));
-        HtmlReport.Section(sb, "capacity", "Capacity plan", HtmlReport.Load(outDir, CapacityPlan.Def),
+        HtmlReport.Section(sb, "capacity", "Capacity plan", tables.Load(CapacityPlan.Def),
             [CapacityPlan.Pid, CapacityPlan.CgroupPath, CapacityPlan.PeakUsage, CapacityPlan.PeakWorkingSet, CapacityPlan.PeakRss, CapacityPlan.PeakGoManaged, CapacityPlan.Limit, CapacityPlan.RecommendedLimit, CapacityPlan.RecommendedGomemlimit, CapacityPlan.AlertRssA, CapacityPlan.AlertRssB, CapacityPlan.Ooms]);
-        HtmlReport.Section(sb, "alerts", "RSS alerts replayed over the trace (seed 004)", HtmlReport.Load(outDir, AlertBacktest.Def),
+        HtmlReport.Section(sb, "alerts", "RSS alerts replayed over the trace (seed 004)", tables.Load(AlertBacktest.Def),
             [AlertBacktest.Pid, AlertBacktest.Alert, AlertBacktest.ThresholdMin, AlertBacktest.ThresholdMax, AlertBacktest.FirstFireTsNs, AlertBacktest.OomTsNs, AlertBacktest.FiredBeforeOom, AlertBacktest.LeadTimeNs, AlertBacktest.Episodes, AlertBacktest.FalseAlarms, AlertBacktest.Basis]);
-        var spin = HtmlReport.Load(outDir, SpinWindows.Def);
+        var spin = tables.Load(SpinWindows.Def);
         HtmlReport.Section(sb, "spin", "epoll windows (suspect first)", spin.Permute(Enumerable.Range(0, spin.RowCount).OrderBy(r => spin[SpinWindows.Suspect][r] ? 0 : 1).ThenBy(r => r).ToArray()),
             [SpinWindows.Pid, SpinWindows.Syscall, SpinWindows.WindowStartNs, SpinWindows.CallsPerS, SpinWindows.ZeroReturnFraction, SpinWindows.Timeout0Fraction, SpinWindows.CpuPercent, SpinWindows.GoroutinesMin, SpinWindows.GoroutinesMax, SpinWindows.Suspect, SpinWindows.Reason]);
-        HtmlReport.Section(sb, "clocks", "Clock alignment", HtmlReport.Load(outDir, ClockAlignment.Def),
+        HtmlReport.Section(sb, "clocks", "Clock alignment", tables.Load(ClockAlignment.Def),
             [Col.SourceId, ClockAlignment.Table, ClockAlignment.Domain, ClockAlignment.Method, ClockAlignment.Status, ClockAlignment.OffsetNs, ClockAlignment.ErrorNs, ClockAlignment.Pairs, ClockAlignment.Rows, ClockAlignment.Backwards, ClockAlignment.Duplicates, ClockAlignment.Message]);
     }
 
-    private static long? Capacity(string outDir, long pid)
+    private static long? Capacity(HtmlReport.Tables tables, long pid)
     {
-        var plan = HtmlReport.Load(outDir, CapacityPlan.Def);
+        var plan = tables.Load(CapacityPlan.Def);
         for (var i = 0; i < plan.RowCount; i++)
             if (plan[CapacityPlan.Pid][i] == pid) return plan[CapacityPlan.FirstOomTsNs].Get(i);
         return null;

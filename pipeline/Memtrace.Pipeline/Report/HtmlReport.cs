@@ -15,34 +15,43 @@ namespace Memtrace.Pipeline.Report;
 /// </summary>
 public static class HtmlReport
 {
-    public static void Write(string outDir)
+    /// <param name="written">The tables just written to &lt;outDir&gt;/tables, as written (sorted), by name: a run passes
+    /// them so the report does not read back what it has in memory (the bundled bcrafton run's 15 MB heatmap.arrow read
+    /// back was 8% of its main thread). Without them, or for a table not among them, the file is read.</param>
+    public static void Write(string outDir, IReadOnlyDictionary<string, Table>? written = null)
     {
-        var html = Render(outDir);
+        var html = Render(outDir, written);
         AtomicFile.WriteAllText(Path.Combine(outDir, "report.html"), html);
     }
 
-    internal static Table Load(string outDir, TableDef def)
+    /// <summary>A result table as written to &lt;outDir&gt;/tables (empty when there is none).</summary>
+    internal sealed class Tables(string outDir, IReadOnlyDictionary<string, Table>? written)
     {
-        var path = Path.Combine(outDir, "tables", def.Name + ".arrow");
-        if (!File.Exists(path)) return new Table(def);
-        using var fs = File.OpenRead(path);
-        return ArrowIo.Read(def, fs);
+        public Table Load(TableDef def)
+        {
+            if (written is not null && written.TryGetValue(def.Name, out var t)) return t;
+            var path = Path.Combine(outDir, "tables", def.Name + ".arrow");
+            if (!File.Exists(path)) return new Table(def);
+            using var fs = File.OpenRead(path);
+            return ArrowIo.Read(def, fs);
+        }
     }
 
     /// <summary>The run's first instant (the earliest GPU timeline or host timeline row): instants also show as seconds from it.</summary>
     [ThreadStatic]
     private static long? _runStart;
 
-    public static string Render(string outDir)
+    public static string Render(string outDir, IReadOnlyDictionary<string, Table>? written = null)
     {
-        var timeline = Load(outDir, FragmentationTimeline.Def);
-        var hostTimeline = Load(outDir, MemoryTimeline.Def);
+        var tables = new Tables(outDir, written);
+        var timeline = tables.Load(FragmentationTimeline.Def);
+        var hostTimeline = tables.Load(MemoryTimeline.Def);
         _runStart = RunStart(timeline, hostTimeline);
-        var heat = Load(outDir, Heatmap.Def);
-        var ooms = Load(outDir, OomDiagnoses.Def);
-        var blame = Load(outDir, FragmentationBlame.Def);
-        var stacks = Load(outDir, StackFramesTable.Def);
-        var stats = Load(outDir, StatsTable.Def);
+        var heat = tables.Load(Heatmap.Def);
+        var ooms = tables.Load(OomDiagnoses.Def);
+        var blame = tables.Load(FragmentationBlame.Def);
+        var stacks = tables.Load(StackFramesTable.Def);
+        var stats = tables.Load(StatsTable.Def);
         var summaryPath = Path.Combine(outDir, "summary.json");
         var summary = File.Exists(summaryPath) ? JsonNode.Parse(File.ReadAllText(summaryPath)) : null;
 
@@ -65,10 +74,10 @@ public static class HtmlReport
         HostSections.Cards(sb, summary);
         // The why before the pictures: each OOM's diagnosis (its row links to the heatmap zoomed around it), what
         // would have avoided it, and the stacks that fragmented the pool; then the pools' heatmaps and timelines.
-        GpuSections.Tables(sb, ooms, blame, stacks, s => WhatIfSection.Render(s, Load(outDir, WhatIf.Def), Load(outDir, AllocatorModelCheck.Def)));
+        GpuSections.Tables(sb, ooms, blame, stacks, s => WhatIfSection.Render(s, tables.Load(WhatIf.Def), tables.Load(AllocatorModelCheck.Def)));
         sb.Append("<h2 id=\"gpu\">GPU pools: address space over time</h2><div id=\"pools\"></div>");
-        Section(sb, "gpucap", "GPU capacity", Load(outDir, GpuCapacity.Def), [PoolKeyColumns.Pool, GpuCapacity.PeakAllocated, GpuCapacity.PeakReserved, GpuCapacity.Ooms, GpuCapacity.FragmentationOoms, GpuCapacity.DeviceTotal, GpuCapacity.DeviceNeeded, GpuCapacity.DeviceNeededIfCompacted]);
-        HostSections.Render(sb, outDir, hostTimeline);
+        Section(sb, "gpucap", "GPU capacity", tables.Load(GpuCapacity.Def), [PoolKeyColumns.Pool, GpuCapacity.PeakAllocated, GpuCapacity.PeakReserved, GpuCapacity.Ooms, GpuCapacity.FragmentationOoms, GpuCapacity.DeviceTotal, GpuCapacity.DeviceNeeded, GpuCapacity.DeviceNeededIfCompacted]);
+        HostSections.Render(sb, tables, hostTimeline);
         // Counters: the non-zero ones first; the zero rows (one per declared counter) behind a disclosure.
         var nonZero = Enumerable.Range(0, stats.RowCount).Where(i => stats[StatsTable.Value][i] != 0).ToArray();
         var zero = Enumerable.Range(0, stats.RowCount).Where(i => stats[StatsTable.Value][i] == 0).ToArray();

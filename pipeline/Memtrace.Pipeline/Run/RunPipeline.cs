@@ -102,12 +102,12 @@ public static class RunPipeline
         var whatifTables = whatif is null ? [new Table(Schemas.Results.WhatIf.Def), new Table(AllocatorModelCheck.Def)] : new[] { whatif.WhatIf, whatif.Check };
         var tables = frag.Tables.Concat(host.Tables).Concat(whatifTables).Append(StatsBuilder.Build(counts)).Append(importLog).ToList();
         t = clock.Elapsed.TotalSeconds;
-        WriteTables(outDir, tables);
+        var written = WriteTables(outDir, tables);
         var findings = Findings.Build(frag, host, whatif);
         var summary = WriteSummary(outDir, frag, host, whatif, findings, counts);
         timings["write_tables_s"] = clock.Elapsed.TotalSeconds - t;
-        // Everything still needed of the analyses, taken now: the report reads the written tables back, and
-        // tier-0 code would keep these locals (every result table in memory) alive through it.
+        // Everything still needed of the analyses, taken now: the report takes only the tables as written, and tier-0
+        // code would keep these locals (the analyses' own state besides their tables) alive through it.
         var tableCount = tables.Count;
         var failOnHit = Summary.FailOnHit(summary, options.FailOn);
         var (batchJson, rasterJson) = (BatchJson(frag.Batch), RasterJson(frag.Raster));
@@ -115,8 +115,9 @@ public static class RunPipeline
         if (report)
         {
             progress?.Invoke("report", 0.9);
-            Report.HtmlReport.Write(outDir);
+            Report.HtmlReport.Write(outDir, written);
         }
+        written = null!;
         timings["total_s"] = clock.Elapsed.TotalSeconds;
 
         var run = new JsonObject
@@ -193,14 +194,17 @@ public static class RunPipeline
             p => progress?.Invoke("allocator what-if", p), knownEvents: knownEvents);
     }
 
-    /// <summary>Every table sorted by its key, so the same archive gives byte-identical files.</summary>
-    private static void WriteTables(string outDir, List<Table> tables)
+    /// <summary>Every table sorted by its key, so the same archive gives byte-identical files; returns them as written, by name.</summary>
+    private static Dictionary<string, Table> WriteTables(string outDir, List<Table> tables)
     {
+        var written = new Dictionary<string, Table>(StringComparer.Ordinal);
         foreach (var table in tables)
         {
             var sorted = TableSort.ByKey(table);
             AtomicFile.Write(Path.Combine(outDir, "tables", table.Def.Name + ".arrow"), s => ArrowIo.Write(sorted, s));
+            written[table.Def.Name] = sorted;
         }
+        return written;
     }
 
     private static JsonObject WriteSummary(string outDir, FragmentationOutput frag, Host.HostOutput host, Allocators.WhatIfOutput? whatif,
