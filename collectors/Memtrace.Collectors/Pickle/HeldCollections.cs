@@ -8,8 +8,7 @@ namespace Memtrace.Collectors.Pickle;
 /// GC was a third of the torch import's samples. Measured here on magma27 ×100 (43.5 MB pickle, 516,300 trace entries):
 /// the in-process parse 1.27–1.37 s with collections, 0.74–1.06 s without; the CLI import 2.36–2.55 s against 1.54–1.97 s,
 /// peak RSS 462 MB against 580 MB. Past the budget the runtime ends the region with one collection and the load goes on
-/// as before; a second import in the process while one holds the region runs with collections. The torch importer holds
-/// it over its whole parse, not the unpickle alone: the graph stays live until the rows are taken from it.
+/// as before; a second import in the process while one holds the region runs with collections.
 /// </summary>
 public static class HeldCollections
 {

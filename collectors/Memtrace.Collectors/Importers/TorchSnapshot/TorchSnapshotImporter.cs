@@ -30,22 +30,18 @@ public sealed class TorchSnapshotImporter : IImporter
     }
 
     /// <summary>
-    /// The unpickled graph is live until its rows are taken, so the whole parse runs with collections held off: a
-    /// collection in it only traces the graph (0.3–0.4 s on bcrafton ×100 when one landed in the entry pass). Once this
-    /// returns the graph is garbage, and the next collection finds little alive.
+    /// Only the unpickle runs with collections held off. Holding them over the whole parse saved 0.1–0.2 s on the ×100
+    /// files (a collection in the entry pass traces the live graph), but the region is the process's: with it held that
+    /// long, another thread's work stalled (the Go sampler test, in the same test process, saw its 1 s requests time out
+    /// in 2 of 6 runs, and in none of 5 with the shorter region).
     /// </summary>
     public ImportResult Import(ImportContext ctx)
     {
         var bytes = File.ReadAllBytes(ctx.Path);
-        return HeldCollections.Run(HeldCollections.BudgetFor(bytes.Length), () => Parse(ctx, bytes));
-    }
-
-    private ImportResult Parse(ImportContext ctx, byte[] bytes)
-    {
         PickleResult loaded;
         try
         {
-            loaded = SafeUnpickler.Load(bytes);
+            loaded = HeldCollections.Run(HeldCollections.BudgetFor(bytes.Length), () => SafeUnpickler.Load(bytes));
         }
         catch (PickleForbiddenException e)
         {
@@ -237,7 +233,7 @@ public sealed class TorchSnapshotImporter : IImporter
         for (var d = 0; d < traces.Length; d++)
         {
             if (traces[d] is not { } trace) continue;
-            var lastLiveAlloc = LastLiveAllocs(trace);
+            var liveAtEnd = LiveAtEnd(trace);
             var seenAlloc = new HashSet<long>();
             for (var i = 0; i < trace.Length; i++)
             {
@@ -246,7 +242,7 @@ public sealed class TorchSnapshotImporter : IImporter
                 if (op == "alloc")
                 {
                     seenAlloc.Add(addr!.Value);
-                    if (lastLiveAlloc.TryGetValue(addr.Value, out var at) && at == i && finalBlocks.TryGetValue((d, addr.Value), out var bs))
+                    if (liveAtEnd[i] && finalBlocks.TryGetValue((d, addr.Value), out var bs))
                     {
                         blockSize = bs;
                         ctx.Stats.Count(StatsCatalog.TorchBlockSizeRecovered);
@@ -299,19 +295,21 @@ public sealed class TorchSnapshotImporter : IImporter
         }
     }
 
-    /// <summary>For each address whose last alloc is never freed after it (a block live at the end), the index of that alloc.</summary>
-    private static Dictionary<long, int> LastLiveAllocs(EntryFields[] trace)
+    /// <summary>
+    /// True at each alloc that is its address's last and is never freed after it (a block live at the end). Read from the
+    /// end: an address's last alloc or free decides it, and whatever comes before that is not its last.
+    /// </summary>
+    private static bool[] LiveAtEnd(EntryFields[] trace)
     {
-        var lastAllocAt = new Dictionary<long, int>();
-        var live = new HashSet<long>();
-        for (var i = 0; i < trace.Length; i++)
+        var live = new bool[trace.Length];
+        var decided = new HashSet<long>();
+        for (var i = trace.Length - 1; i >= 0; i--)
         {
             var e = trace[i];
-            if (e.Addr is not { } a) continue;
-            if (e.Action == "alloc") { lastAllocAt[a] = i; live.Add(a); }
-            else if (e.Action is "free_completed" or "free") live.Remove(a);
+            if (e.Addr is not { } a || e.Action is not ("alloc" or "free_completed" or "free")) continue;
+            if (decided.Add(a)) live[i] = e.Action == "alloc";
         }
-        return lastAllocAt.Where(kv => live.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
+        return live;
     }
 
     /// <summary>
