@@ -32,8 +32,8 @@ public sealed class TorchSnapshotImporter : IImporter
     /// <summary>
     /// Only the unpickle runs with collections held off. Holding them over the whole parse saved 0.1–0.2 s on the ×100
     /// files (a collection in the entry pass traces the live graph), but the region is the process's: with it held that
-    /// long, another thread's work stalled (the Go sampler test, in the same test process, saw its 1 s requests time out
-    /// in 2 of 6 runs, and in none of 5 with the shorter region).
+    /// long, another thread's work stalled (the Go sampler test, beside the importer tests in the same process, saw its
+    /// 1 s requests time out in 2 of 6 runs, against 1 of 12 with the shorter region).
     /// </summary>
     public ImportResult Import(ImportContext ctx)
     {
