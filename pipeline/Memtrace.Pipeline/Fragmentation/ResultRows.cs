@@ -6,7 +6,7 @@ namespace Memtrace.Pipeline.Fragmentation;
 /// <summary>Copies one pool's replay rows into the result tables.</summary>
 internal static class ResultRows
 {
-    private static void Key(Table t, PoolKey k) => KeyColumns.Of(t).Append(k);
+    private static void Key(Table t, PoolKey k) => PoolKeyCells.Of(t).Append(k);
 
     /// <summary>
     /// The first pool's rows sized once, not by doubling (a small run's 96,000 heatmap cells grew each column through 17
@@ -18,27 +18,12 @@ internal static class ResultRows
         if (t.RowCount == 0) foreach (var c in t.Columns) c.Reserve(rows);
     }
 
-    /// <summary>A table's pool-key columns, bound once.</summary>
-    private readonly record struct KeyColumns(StringColumn Host, Int64Column Pid, Int64Column Device, StringColumn Pool, StringColumn SourceId)
-    {
-        public static KeyColumns Of(Table t) => new(t[PoolKeyColumns.Host], t[PoolKeyColumns.Pid], t[PoolKeyColumns.Device], t[PoolKeyColumns.Pool], t[PoolKeyColumns.SourceId]);
-
-        public void Append(PoolKey k)
-        {
-            Host.Append(k.Host);
-            Pid.Append(k.Pid);
-            Device.Append(k.Device);
-            Pool.Append(k.Pool);
-            SourceId.Append(k.SourceId);
-        }
-    }
-
     public static void Append(FragmentationOutput o, PoolResult r, Func<long?, string> frameOf)
     {
         var k = r.Key;
         // The two large tables bind their columns once: a name lookup per cell was a fifth of a warm fragmentation stage.
         var t = o.Timeline;
-        var tk = KeyColumns.Of(t);
+        var tk = PoolKeyCells.Of(t);
         Int64Column seq = t[FragmentationTimeline.Seq], ts = t[FragmentationTimeline.TsNs], events = t[FragmentationTimeline.Events], reserved = t[FragmentationTimeline.Reserved], allocated = t[FragmentationTimeline.Allocated],
             free = t[FragmentationTimeline.FreeBytes], largest = t[FragmentationTimeline.LargestFree], blocks = t[FragmentationTimeline.FreeBlocks], p50 = t[FragmentationTimeline.RequestP50], p99 = t[FragmentationTimeline.RequestP99],
             largestMin = t[FragmentationTimeline.LargestFreeMin], reservedMax = t[FragmentationTimeline.ReservedMax], allocatedMax = t[FragmentationTimeline.AllocatedMax];
@@ -90,7 +75,7 @@ internal static class ResultRows
             b.CommitRow();
         }
         var m = o.Heatmap;
-        var mk = KeyColumns.Of(m);
+        var mk = PoolKeyCells.Of(m);
         Int64Column level = m[Heatmap.Level], timeBin = m[Heatmap.TimeBin], addrBin = m[Heatmap.AddrBin], cellTs = m[Heatmap.TsNs], offStart = m[Heatmap.OffsetStart],
             offEnd = m[Heatmap.OffsetEnd], addrStart = m[Heatmap.AddressStart], topStack = m[Heatmap.TopStackId], topBytes = m[Heatmap.TopStackBytes];
         Float64Column allocFraction = m[Heatmap.AllocatedFraction], fragFraction = m[Heatmap.FragmentedFraction];

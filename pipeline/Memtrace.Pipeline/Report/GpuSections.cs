@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Memtrace.Pipeline.Fragmentation;
 using Memtrace.Schemas.Model;
 using Memtrace.Schemas.Results;
 
@@ -22,8 +23,11 @@ internal static class GpuSections
 
     public const string States = "afgu"; // allocated, free, fragmented gap, unmapped
 
-    private static string PoolKey(Table t, int i) =>
-        $"{t[PoolKeyColumns.Pool][i]} · cuda:{t[PoolKeyColumns.Device][i]}{(t[PoolKeyColumns.Host][i] is { Length: > 0 } h ? $" · {h}" : "")}{(t[PoolKeyColumns.Pid][i] != 0 ? $" · pid {t[PoolKeyColumns.Pid][i]}" : "")} · source {t[PoolKeyColumns.SourceId][i]}";
+    private static string Label(Table t, int i) => Label(PoolKeyCells.Of(t).At(i));
+
+    /// <summary>A pool as the page names it.</summary>
+    private static string Label(PoolKey k) =>
+        $"{k.Pool} · cuda:{k.Device}{(k.Host.Length > 0 ? $" · {k.Host}" : "")}{(k.Pid != 0 ? $" · pid {k.Pid}" : "")} · source {k.SourceId}";
 
     public static JsonArray Data(Table timeline, Table heat, Table ooms, Table stacks)
     {
@@ -89,18 +93,18 @@ internal static class GpuSections
     private static Dictionary<string, List<int>> Group(Table t)
     {
         var groups = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        StringColumn host = t[PoolKeyColumns.Host], pool = t[PoolKeyColumns.Pool], source = t[PoolKeyColumns.SourceId];
-        Int64Column pid = t[PoolKeyColumns.Pid], device = t[PoolKeyColumns.Device];
-        List<int>? list = null;
+        var keys = PoolKeyCells.Of(t);
+        (PoolKey Key, List<int> Rows)? current = null;
         for (var i = 0; i < t.RowCount; i++)
         {
-            var same = i > 0 && host[i] == host[i - 1] && pool[i] == pool[i - 1] && source[i] == source[i - 1] && pid[i] == pid[i - 1] && device[i] == device[i - 1];
-            if (!same)
+            var key = keys.At(i);
+            if (current?.Key != key)
             {
-                var k = PoolKey(t, i);
-                if (!groups.TryGetValue(k, out list)) groups[k] = list = [];
+                var label = Label(key);
+                if (!groups.TryGetValue(label, out var rows)) groups[label] = rows = [];
+                current = (key, rows);
             }
-            list!.Add(i);
+            current.Value.Rows.Add(i);
         }
         return groups;
     }
@@ -246,7 +250,7 @@ internal static class GpuSections
         foreach (var i in order)
         {
             var all = blame[FragmentationBlame.StackId].Get(i) is { } id ? frames.GetValueOrDefault(id) ?? [] : [];
-            sb.Append("<tr><td>").Append(HtmlReport.E(PoolKey(blame, i))).Append("</td><td>").Append(HtmlReport.E(blame[FragmentationBlame.Instant][i] ?? ""))
+            sb.Append("<tr><td>").Append(HtmlReport.E(Label(blame, i))).Append("</td><td>").Append(HtmlReport.E(blame[FragmentationBlame.Instant][i] ?? ""))
               .Append("</td><td>").Append(blame[FragmentationBlame.Rank][i]).Append("</td><td><details><summary>")
               .Append(HtmlReport.E(blame[FragmentationBlame.TopFrame][i] ?? "")).Append("</summary><ol class=\"frames\">");
             foreach (var f in all) sb.Append("<li>").Append(HtmlReport.E(f)).Append("</li>");
