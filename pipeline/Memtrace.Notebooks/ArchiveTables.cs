@@ -29,7 +29,7 @@ public sealed class ArchiveTables
     /// <summary>Rows per raw table across every source.</summary>
     public DataFrame TableCounts()
     {
-        var counts = TableCatalog.Raw.Select(d => (d.Name, Rows: _archive.Manifest.Sources.Sum(s => s.Rows.GetValueOrDefault(d.Name))))
+        var counts = TableCatalog.Raw.Select(d => (d.Name, Rows: _archive.Manifest.Rows(d.Name)))
             .Where(x => x.Rows > 0).ToList();
         return new DataFrame(
             new StringDataFrameColumn("table", counts.Select(c => c.Name)),

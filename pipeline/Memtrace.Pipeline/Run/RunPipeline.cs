@@ -71,7 +71,7 @@ public static class RunPipeline
         var importLog = inputs.Read(ImportLog.Def);
         timings["read_archive_s"] = clock.Elapsed.TotalSeconds;
 
-        var overlap = options.WhatIf is not null && GpuEvents(inputs) <= options.WhatIfBesideReplayMaxEvents;
+        var overlap = options.WhatIf is not null && inputs.Archive.Manifest.Rows(GpuAllocEvents.Def.Name) <= options.WhatIfBesideReplayMaxEvents;
         var whatifSeconds = 0.0;
         var early = overlap ? Task.Run(() => Timed(() => WhatIf(inputs, snapshot, null, options, null), out whatifSeconds)) : null;
         var t = clock.Elapsed.TotalSeconds;
@@ -170,10 +170,6 @@ public static class RunPipeline
         System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
     }
-
-    /// <summary>gpu_alloc_events rows over the archive's sources, as the manifest records them.</summary>
-    private static long GpuEvents(RunInputs inputs) =>
-        inputs.Archive.Manifest.Sources.Sum(s => s.Rows.GetValueOrDefault(GpuAllocEvents.Def.Name));
 
     private static T Timed<T>(Func<T> stage, out double seconds)
     {

@@ -39,6 +39,9 @@ public sealed class Manifest
     public string Tool { get; set; } = "memtrace";
     public List<SourceEntry> Sources { get; set; } = new();
 
+    /// <summary>Rows of <paramref name="table"/> over every source, as the importers recorded them.</summary>
+    public long Rows(string table) => Sources.Sum(s => s.Rows.GetValueOrDefault(table));
+
     public static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
