@@ -115,10 +115,10 @@ public static class IngestBench
         }
         ours.Sort();
         peer.Sort();
-        double Median(List<double> x) => x[x.Count / 2];
+        var (oursMedian, peerMedian) = (Program.Median(ours), Program.Median(peer));
         var n = read.RowCount;
-        Console.WriteLine($"  {name}: {n:N0} rows, memtrace median {Median(ours):0.000} s (min {ours[0]:0.000}, max {ours[^1]:0.000}), DuckDB median {Median(peer):0.000} s (min {peer[0]:0.000}, max {peer[^1]:0.000}), ratio {Median(peer) / Median(ours):0.00}");
-        yield return new Figure(name, n / Median(ours), "rows/s", "duckdb read_parquet", n / Median(peer), Median(peer) / Median(ours));
+        Console.WriteLine($"  {name}: {n:N0} rows, memtrace median {oursMedian:0.000} s (min {ours[0]:0.000}, max {ours[^1]:0.000}), DuckDB median {peerMedian:0.000} s (min {peer[0]:0.000}, max {peer[^1]:0.000}), ratio {peerMedian / oursMedian:0.00}");
+        yield return new Figure(name, n / oursMedian, "rows/s", "duckdb read_parquet", n / peerMedian, peerMedian / oursMedian);
         yield return new Figure(name + "_min", n / ours[^1], "rows/s", "duckdb read_parquet", n / peer[^1], peer[^1] / ours[^1]);
         yield return new Figure(name + "_max", n / ours[0], "rows/s", "duckdb read_parquet", n / peer[0], peer[0] / ours[0]);
     }

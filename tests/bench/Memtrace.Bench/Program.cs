@@ -68,6 +68,13 @@ public static class Program
     /// <summary>The fastest of n runs (fresh allocations and page faults dominate a single short run).</summary>
     internal static double Best(int n, Action a) => Enumerable.Range(0, n).Min(_ => Time(a));
 
+    /// <summary>The middle of the values (the upper one of an even count).</summary>
+    internal static double Median(IEnumerable<double> xs)
+    {
+        var sorted = xs.Order().ToArray();
+        return sorted[sorted.Length / 2];
+    }
+
     public static double Time(Action a)
     {
         var sw = Stopwatch.StartNew();

@@ -61,7 +61,7 @@ public static class RealShapeBench
         var archiveDir = Path.Combine(work, label);
         // Each side the median of three loads of the file (a fresh archive each for ours): one load moved by ±30% on this VM.
         ImportReport? report = null;
-        var importS = Median(Enumerable.Range(0, 3).Select(i =>
+        var importS = Program.Median(Enumerable.Range(0, 3).Select(i =>
         {
             var dir = i == 0 ? archiveDir : $"{archiveDir}-{i}";
             var s = Program.Time(() => report = new ImportRunner(TraceArchive.OpenOrCreate(dir), new ImportOptions()).ImportOne(file, "torch-snapshot"));
@@ -71,7 +71,7 @@ public static class RealShapeBench
         }));
         var events = report!.Rows["gpu_alloc_events"];
         Python(["-c", $"import pickle, time\nfor _ in range(3):\n    t = time.perf_counter()\n    d = pickle.load(open(r'{file}', 'rb'))\n    print(time.perf_counter() - t)\n    d = None"], out var peerOut);
-        var pickleS = Median(peerOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => double.Parse(l, CultureInfo.InvariantCulture)));
+        var pickleS = Program.Median(peerOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => double.Parse(l, CultureInfo.InvariantCulture)));
 
         var archive = TraceArchive.Open(archiveDir);
         var snapshot = archive.ReadTable(GpuSegmentsSnapshot.Def);
@@ -97,12 +97,6 @@ public static class RealShapeBench
         yield return new Figure($"real_{label}_import_events_per_s", events / importS, "events/s", "CPython pickle.load", events / pickleS, pickleS / importS);
         yield return new Figure($"real_{label}_fragmentation_events_per_s", events / fragS, "events/s", "issue target (5M/s)", 5e6, events / fragS / 5e6);
         yield return new Figure($"real_{label}_cli_import_run_s", cliS, "s", "-", null, null);
-    }
-
-    private static double Median(IEnumerable<double> xs)
-    {
-        var sorted = xs.Order().ToArray();
-        return sorted[sorted.Length / 2];
     }
 
     /// <summary>import then run, as two processes of the published CLI; (total, import) wall seconds.</summary>
