@@ -6,10 +6,9 @@ namespace Memtrace.Collectors.Tests;
 
 /// <summary>
 /// The torch import's no-GC region: held during the load, given back after it whatever happens, never nested. The class
-/// is its own collection and runs alone: the region is the process's, and another test's import must not hold it meanwhile.
+/// runs alone (<see cref="RunsAlone"/>): the region is the process's, and another test's import must not hold it meanwhile.
 /// </summary>
-[CollectionDefinition(nameof(HeldCollectionsTests), DisableParallelization = true)]
-[Collection(nameof(HeldCollectionsTests))]
+[Collection(RunsAlone.Name)]
 public sealed class HeldCollectionsTests
 {
     [Fact]
