@@ -12,7 +12,7 @@ internal readonly record struct ChunkInfo(string Column, int RowGroup, long Offs
 /// Decodes one flat column chunk, page by page, into rows [rowOffset, rowOffset + NumValues) of a column prepared
 /// with BeginFill. It handles what Parquet writers put in a flat archive table: dictionary pages; data pages V1
 /// (levels and values compressed together, levels behind a 4-byte length) and V2 (levels raw, values compressed
-/// or not); PLAIN and PLAIN_/RLE_DICTIONARY values; uncompressed, Snappy and Zstd pages. Anything else throws
+/// or not); PLAIN, PLAIN_/RLE_DICTIONARY and (INT64) DELTA_BINARY_PACKED values; uncompressed, Snappy and Zstd pages. Anything else throws
 /// <see cref="NotSupportedException"/> and the caller reads the file with Parquet.Net instead. Damaged bytes throw
 /// <see cref="InvalidDataException"/> naming the column, row group and page offset.
 /// </summary>
@@ -183,6 +183,22 @@ internal static class ChunkDecoder
                     indices = ArrayPool<int>.Shared.Rent(nonNull);
                     RleHybrid.Decode(values[1..], values[0], indices.AsSpan(0, nonNull));
                 }
+            }
+            else if (encoding == DeltaBinaryPacked.Encoding)
+            {
+                if (target is not Int64Column ints) throw new NotSupportedException($"DELTA_BINARY_PACKED {target.Def.Name}");
+                Expect(info, Parquet.Meta.Type.INT64);
+                var dense = ArrayPool<long>.Shared.Rent(nonNull);
+                try
+                {
+                    DeltaBinaryPacked.Decode(values, dense.AsSpan(0, nonNull));
+                    Scatter(ints, new ReadOnlySpan<long>(dense, 0, nonNull), levels is null ? default : new ReadOnlySpan<int>(levels, 0, n), n, row);
+                }
+                finally
+                {
+                    ArrayPool<long>.Shared.Return(dense);
+                }
+                return;
             }
             else if (encoding != PageHeader.Plain) throw new NotSupportedException($"value encoding {encoding}");
             var idx = indices is null ? default : new ReadOnlySpan<int>(indices, 0, nonNull);

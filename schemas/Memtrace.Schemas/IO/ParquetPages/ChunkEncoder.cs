@@ -19,7 +19,8 @@ internal sealed record EncodedChunk(PooledBufferWriter Pages, int DictionaryPage
 /// <summary>
 /// Encodes rows [start, start + n) of one column as a Parquet column chunk, the counterpart of <see cref="ChunkDecoder"/>:
 /// an optional dictionary page, then one data page V1 (definition levels behind their 4-byte length when the column is
-/// optional, then the values), each page's body compressed whole. INT64, DOUBLE and BOOLEAN values are PLAIN; strings
+/// optional, then the values), each page's body compressed whole. INT64 values that never decrease, with no null, are
+/// DELTA_BINARY_PACKED (<see cref="DeltaBinaryPacked"/>); other INT64, DOUBLE and BOOLEAN values are PLAIN; strings
 /// are dictionary-coded, which <see cref="StringColumn"/> already is: the chunk's dictionary is the codes its rows use,
 /// in order of first appearance, so a repeated string costs one map lookup instead of a hash of its text.
 /// </summary>
@@ -132,9 +133,15 @@ internal static class ChunkEncoder
             if (valid is { } mask) Levels(mask.Span, static ok => ok, nonNull, body);
             else AllLevels(values is null ? 0 : 1, n, body);
         }
+        var encoding = Plain;
         if (values is { } all)
         {
             if (typeof(T) == typeof(bool)) PackBools(MemoryMarshal.Cast<T, bool>(all.Span), valid is { } m ? m.Span : default, nonNull, body);
+            else if (typeof(T) == typeof(long) && valid is null && DeltaBinaryPacked.Suits(MemoryMarshal.Cast<T, long>(all.Span)))
+            {
+                DeltaBinaryPacked.Encode(MemoryMarshal.Cast<T, long>(all.Span), body);
+                encoding = DeltaBinaryPacked.Encoding;
+            }
             else if (valid is null) body.Write(MemoryMarshal.AsBytes(all.Span));
             else
             {
@@ -150,8 +157,8 @@ internal static class ChunkEncoder
                 body.Advance(bytes);
             }
         }
-        var size = WritePage(pages, dictionaryPage: false, n, Plain, body.WrittenSpan, compress);
-        return new EncodedChunk(pages, 0, size, optional ? [Plain, Rle] : [Plain], n);
+        var size = WritePage(pages, dictionaryPage: false, n, encoding, body.WrittenSpan, compress);
+        return new EncodedChunk(pages, 0, size, optional ? [encoding, Rle] : [encoding], n);
     }
 
     /// <summary>Definition levels (1 present, 0 null) with their 4-byte length, as a V1 data page opens.</summary>
