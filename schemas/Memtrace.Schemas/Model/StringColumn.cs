@@ -150,8 +150,8 @@ public sealed class StringColumn(ColumnDef def) : Column(def)
 
     internal Span<int> FillCodes() => _codes.AsSpan(0, _count);
 
-    /// <summary>The rows' codes (see <see cref="CodeAt"/>), for a page writer.</summary>
-    internal ReadOnlySpan<int> Codes => _codes.AsSpan(0, _count);
+    /// <summary>The rows' codes (see <see cref="CodeAt"/>), for a page writer or a scan that only compares rows.</summary>
+    public ReadOnlySpan<int> Codes => _codes.AsSpan(0, _count);
 
     internal override void EndFill()
     {
