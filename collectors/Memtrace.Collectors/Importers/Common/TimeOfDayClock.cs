@@ -16,9 +16,14 @@ public sealed class TimeOfDayClock
     private long _dayOffsetUs;
     private long _last = -1;
 
-    public TimeOfDayClock(IReadOnlyList<long> timesOfDayUs, DateOnly? date, string path)
+    public TimeOfDayClock(IReadOnlyList<long> timesOfDayUs, DateOnly? date, string path) : this(CountRollovers(timesOfDayUs), date, path)
     {
-        Rollovers = CountRollovers(timesOfDayUs);
+    }
+
+    /// <summary>A clock for times of day with <paramref name="rollovers"/> midnight rollovers among them (counted by the caller with <see cref="IsRollover"/>).</summary>
+    public TimeOfDayClock(int rollovers, DateOnly? date, string path)
+    {
+        Rollovers = rollovers;
         (FirstDate, DateSource) = date is { } d ? (d, "--date") : (DateOnly.FromDateTime(File.GetLastWriteTime(path)).AddDays(-Rollovers), "file mtime");
         Zone = TimeZoneInfo.Local;
         var midnight = new DateTime(FirstDate, TimeOnly.MinValue, DateTimeKind.Unspecified);
@@ -33,7 +38,7 @@ public sealed class TimeOfDayClock
     /// <summary>UTC ns of the next time of day in file order; <paramref name="rolledOver"/> says it crossed midnight.</summary>
     public long Next(long timeOfDayUs, out bool rolledOver)
     {
-        rolledOver = _last >= 0 && _last - timeOfDayUs > DayUs / 2;
+        rolledOver = _last >= 0 && IsRollover(_last, timeOfDayUs);
         if (rolledOver) _dayOffsetUs += DayUs;
         _last = timeOfDayUs;
         return _baseUtcNs + (_dayOffsetUs + timeOfDayUs) * 1000;
@@ -47,12 +52,15 @@ public sealed class TimeOfDayClock
         ["midnight_rollovers"] = Rollovers.ToString(CultureInfo.InvariantCulture),
     };
 
+    /// <summary>A jump back of more than 12 h from one time of day to the next: midnight passed.</summary>
+    public static bool IsRollover(long previousUs, long nextUs) => previousUs - nextUs > DayUs / 2;
+
     public static int CountRollovers(IReadOnlyList<long> timesOfDayUs)
     {
         var n = 0;
         for (var i = 1; i < timesOfDayUs.Count; i++)
         {
-            if (timesOfDayUs[i - 1] - timesOfDayUs[i] > DayUs / 2) n++;
+            if (IsRollover(timesOfDayUs[i - 1], timesOfDayUs[i])) n++;
         }
         return n;
     }

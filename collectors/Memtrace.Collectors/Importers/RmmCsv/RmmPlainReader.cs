@@ -16,15 +16,15 @@ internal static class RmmPlainReader
 {
     private sealed class Part(long bytes)
     {
-        // Sized for RMM's ~74-byte lines, so that the list does not grow through copies of itself.
-        public readonly List<(RmmRecord Record, long Line)> Rows = new((int)Math.Min(bytes / 64 + 16, Array.MaxLength / 2));
+        // Sized for RMM's ~74-byte lines, so that the columns do not grow through copies of themselves.
+        public readonly RmmRows Rows = new((int)Math.Min(bytes / 64 + 16, Array.MaxLength / 2));
         public readonly List<(long Line, string Excerpt, StatDef Stat, string Error)> Bad = [];
         public long Lines;
         public bool Quote;
     }
 
-    /// <summary>The rows with their line numbers, bad rows logged; null when the file needs CsvHelper (a quote, a UTF-16 or UTF-32 byte-order mark).</summary>
-    public static List<(RmmRecord Record, long Line)>? Read(ImportContext ctx, int parts, int blockBytes)
+    /// <summary>The rows, a part's columns each in file order, bad rows logged; null when the file needs CsvHelper (a quote, a UTF-16 or UTF-32 byte-order mark).</summary>
+    public static List<RmmRows>? Read(ImportContext ctx, int parts, int blockBytes)
     {
         using var handle = File.OpenHandle(ctx.Path);
         var length = RandomAccess.GetLength(handle);
@@ -47,11 +47,12 @@ internal static class RmmPlainReader
         Parallel.For(0, parts, k => results[k] = ReadPart(handle, cuts[k], cuts[k + 1], blockBytes));
         if (results.Any(p => p.Quote)) return null;
 
-        var rows = new List<(RmmRecord Record, long Line)>(results.Sum(p => p.Rows.Count));
+        var rows = new List<RmmRows>(results.Length);
         long before = 1; // the header
         foreach (var part in results)
         {
-            foreach (var (record, line) in part.Rows) rows.Add((record, before + line));
+            part.Rows.ShiftLines(before);
+            rows.Add(part.Rows);
             foreach (var (line, excerpt, stat, error) in part.Bad) ctx.Stats.Log(stat, $"line {before + line}", excerpt, error);
             before += part.Lines;
         }
@@ -132,7 +133,7 @@ internal static class RmmPlainReader
         if (bytes.IsEmpty) return;
         if (RmmRecord.TryParseCommon(bytes, out var common))
         {
-            part.Rows.Add((common, line));
+            part.Rows.Add(common, line);
             return;
         }
         // UTF-8 never decodes to more chars than it has bytes.
@@ -147,7 +148,7 @@ internal static class RmmPlainReader
             return;
         }
         if (RmmRecord.TryParse(span[fields[0]], span[fields[1]], span[fields[2]], span[fields[3]], span[fields[4]], span[fields[5]], out var rec, out var error))
-            part.Rows.Add((rec, line));
+            part.Rows.Add(rec, line);
         else part.Bad.Add((line, span.ToString(), RmmCsvImporter.BadRowStat(error), error));
     }
 }

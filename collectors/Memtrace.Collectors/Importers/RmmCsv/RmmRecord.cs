@@ -38,7 +38,7 @@ public readonly record struct RmmRecord(long Thread, long TimeOfDayUs, double? E
         {
             if (!TryTimeOfDay(time, out tod)) { error = "Time is not HH:MM:SS.ffffff"; return false; }
         }
-        else if (double.TryParse(time, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var secs)) epoch = secs;
+        else if (double.TryParse(time, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var secs) && double.IsFinite(secs)) epoch = secs; // "NaN" parses under any style
         else { error = "Time is neither HH:MM:SS.ffffff nor epoch seconds"; return false; }
         RmmAction action;
         if (actionField.SequenceEqual("allocate")) action = RmmAction.Allocate;
