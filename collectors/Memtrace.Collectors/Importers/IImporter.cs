@@ -6,8 +6,21 @@ namespace Memtrace.Collectors.Importers;
 /// <summary>What an importer is given for one file.</summary>
 public sealed class ImportContext
 {
+    private Lazy<string>? _sourceId;
+
     public required string Path { get; init; }
-    public required string SourceId { get; init; }
+
+    /// <summary>The source's id, from the file's SHA-256. The runner may still be hashing the file as the import starts
+    /// (<see cref="PendingSourceId"/>): reading it then waits for the hash, so an importer reads it after its parse.</summary>
+    public string SourceId
+    {
+        get => (_sourceId ?? throw new InvalidOperationException("the import has no source id")).Value;
+        init => _sourceId = new Lazy<string>(value);
+    }
+
+    /// <summary>The source id still being computed (the runner hashes a large file beside its parse).</summary>
+    public Func<string> PendingSourceId { init => _sourceId = new Lazy<string>(value, LazyThreadSafetyMode.ExecutionAndPublication); }
+
     public required StatsSink Stats { get; init; }
     public ImportOptions Options { get; init; } = new();
     /// <summary>Reports progress as a fraction in [0, 1].</summary>

@@ -13,13 +13,25 @@ public sealed class StatsSink
     private readonly Dictionary<string, long> _counts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _logged = new(StringComparer.Ordinal);
 
-    public StatsSink(string sourceId)
+    private readonly Lazy<string> _sourceId;
+
+    public StatsSink(string sourceId) : this(new Lazy<string>(sourceId))
     {
-        SourceId = sourceId;
+    }
+
+    /// <summary>A sink whose source id is still being computed (the import runner hashes a file beside its parse): a
+    /// <see cref="Log"/> row waits for it; counting does not.</summary>
+    public StatsSink(Func<string> pendingSourceId) : this(new Lazy<string>(pendingSourceId, LazyThreadSafetyMode.ExecutionAndPublication))
+    {
+    }
+
+    private StatsSink(Lazy<string> sourceId)
+    {
+        _sourceId = sourceId;
         Log_ = new Table(ImportLog.Def);
     }
 
-    public string SourceId { get; }
+    public string SourceId => _sourceId.Value;
     public Table Log_ { get; }
     public IReadOnlyDictionary<string, long> Counts => _counts;
 
