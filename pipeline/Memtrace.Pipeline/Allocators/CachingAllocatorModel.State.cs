@@ -77,7 +77,7 @@ public sealed partial class CachingAllocatorModel
         var size = RoundSize(origSize);
         var pools = PoolsOf(poolId);
         var pool = size <= SmallSize ? pools.Small : pools.Large;
-        var holder = pool.Blocks.ToList().FirstOrDefault(b => b.Stream == stream && b.Ptr <= address && address + size <= b.Ptr + b.Size);
+        var holder = pool.Holding(address, size, stream);
         if (holder is null) return null;
         pool.Erase(holder);
         if (address > holder.Ptr)

@@ -51,6 +51,8 @@ public sealed partial class CachingAllocatorModel
     public long Allocated { get; private set; }
     public long PeakAllocated { get; private set; }
     public long Retries { get; private set; }
+    /// <summary>Requests the cache could not serve, so that alloc_block consulted the device (its capacity, the memory fraction).</summary>
+    public long CacheMisses { get; private set; }
     /// <summary>Called with each segment event as the model issues it, in order.</summary>
     public Action<SegmentOp>? OnSegmentOp { get; set; }
 
@@ -100,7 +102,10 @@ public sealed partial class CachingAllocatorModel
         return block.Pool.IsSmall || _config.ExpandableSegments ? remaining >= MinBlockSize : size < _config.MaxSplitSize && remaining > SmallSize;
     }
 
-    private bool CollectingGarbage => _allowedMaximum is not null && _config.GarbageCollectionThreshold > 0;
+    private bool CollectingGarbage => CollectsGarbage(_config);
+
+    /// <summary>Whether garbage_collection_threshold is in force: it needs a memory fraction, a share of the device's memory.</summary>
+    public static bool CollectsGarbage(AllocatorConfig config) => config.MemoryFraction is not null && config.GarbageCollectionThreshold > 0;
 
     /// <summary>DeviceCachingAllocator::malloc. Returns null on an OOM (the program's CUDA out-of-memory error).</summary>
     public SimBlock? Malloc(long origSize, long stream, string poolId = DefaultPoolId)
@@ -152,7 +157,7 @@ public sealed partial class CachingAllocatorModel
         var block = set[it];
         if (size < _config.MaxSplitSize && block.Size >= _config.MaxSplitSize) return null;
         if (size >= _config.MaxSplitSize && block.Size >= size + LargeBuffer) return null;
-        if (take) set.RemoveAt(it);
+        if (take) pool.RemoveAt(it);
         return block;
     }
 
@@ -169,6 +174,7 @@ public sealed partial class CachingAllocatorModel
     private SimBlock? AllocBlock(BlockPool pool, long stream, long size, long allocSize, bool isRetry)
     {
         if (isRetry) Retries++;
+        CacheMisses++;
         if (_allowedMaximum is { } max && Reserved + allocSize > max) return null;
         if (_config.ExpandableSegments) return TryAllocateExpandableBlock(pool, stream, size);
         if (!_driver.TryMalloc(allocSize, out var ptr)) return null;

@@ -49,15 +49,49 @@ public sealed class BlockPool(bool isSmall, string poolId)
     /// <summary>Counts get_free_block calls while garbage collection is on; a block's age is the count since it was cached.</summary>
     public long GetFreeBlocksCallCount { get; set; }
 
+    /// <summary>
+    /// The cached blocks of <see cref="Blocks"/> again in address order, for <see cref="Holding"/>: built on its first
+    /// call and kept from then on, so a replay whose every address matches never pays for it. A scan of the blocks per
+    /// call was 80 µs a request on magma27 ×100 (516,300 events, each copy's cached blocks in one pool): 42 s of what-if.
+    /// </summary>
+    private OrderedBlocks? _byAddress;
+
     public void Insert(SimBlock b)
     {
         b.GcCountBase = GetFreeBlocksCallCount;
         if (!Blocks.Add(b.SizeKey, b)) throw new InvalidOperationException($"block 0x{b.Ptr:x} is already cached");
+        _byAddress?.Add(b.AddressKey, b);
     }
 
     public void Erase(SimBlock b)
     {
         if (!(b.Mapped ? Blocks.Remove(b.SizeKey) : Unmapped.Remove(b.AddressKey))) throw new InvalidOperationException($"block 0x{b.Ptr:x} is not cached");
+        if (b.Mapped) _byAddress?.Remove(b.AddressKey);
+    }
+
+    /// <summary>Takes the block at <paramref name="at"/> out of the cache (get_free_block's erase through its iterator).</summary>
+    public void RemoveAt(OrderedBlocks.Cursor at)
+    {
+        var b = Blocks[at];
+        Blocks.RemoveAt(at);
+        _byAddress?.Remove(b.AddressKey);
+    }
+
+    /// <summary>The cached block of <paramref name="stream"/> holding [address, address + size), or null. Cached blocks never
+    /// overlap, so only the one starting last at or before the address can: O(log n).</summary>
+    public SimBlock? Holding(long address, long size, long stream)
+    {
+        if (_byAddress is null)
+        {
+            _byAddress = new OrderedBlocks();
+            foreach (var b in Blocks.ToList()) _byAddress.Add(b.AddressKey, b);
+        }
+        var key = new BlockKey(stream, 0, address);
+        var at = _byAddress.LowerBound(key);
+        if (!at.Valid || _byAddress.KeyAt(at) != key) at = _byAddress.Prev(at);
+        if (!at.Valid) return null;
+        var holder = _byAddress[at];
+        return holder.Stream == stream && holder.Ptr <= address && address + size <= holder.Ptr + holder.Size ? holder : null;
     }
 }
 
