@@ -139,7 +139,7 @@ public static class WhatIfAnalyzer
             if (options.MinimumCapacity)
             {
                 var unlimited = capacity is null ? result : WhatIfReplay.Run(trace, initial.Segments, check.ExternalReleases, config.Config, null, start: start);
-                min = WhatIfReplay.MinimumCapacity(trace, initial.Segments, check.ExternalReleases, config.Config, unlimited.PeakReserved, start,
+                min = WhatIfReplay.MinimumCapacity(trace, initial.Segments, check.ExternalReleases, config.Config, unlimited, start,
                     capacity is { } c ? (c, result.Ooms > 0) : null);
             }
             runs[i] = new WhatIfRun(config, start, result, min);

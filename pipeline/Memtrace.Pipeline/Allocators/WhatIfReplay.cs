@@ -31,6 +31,15 @@ public sealed record WhatIfResult
     public long EndLargestFree { get; init; }
     public long DeviceAllocations { get; init; }
     public long Retries { get; init; }
+    /// <summary>Requests that went past the cache to the device (see <see cref="CachingAllocatorModel.CacheMisses"/>).</summary>
+    public long CacheMisses { get; init; }
+
+    /// <summary>
+    /// The device's capacity never entered this replay: no OOM, every request served from the cache, and no garbage
+    /// collection (whose threshold is a share of the capacity). The model consults the capacity nowhere else, so any
+    /// capacity replays the same requests the same way, without an OOM.
+    /// </summary>
+    public bool CapacityUnused(AllocatorConfig config) => Ooms == 0 && CacheMisses == 0 && !CachingAllocatorModel.CollectsGarbage(config);
 }
 
 /// <summary>
@@ -119,7 +128,7 @@ public static class WhatIfReplay
         {
             Requests = requests, Ooms = ooms, FirstOomSeq = firstSeq, FirstOomTsNs = firstTs, FirstOomRequest = firstRequest,
             RecordedOomsServed = recordedServed, PeakReserved = model.PeakReserved, PeakAllocated = model.PeakAllocated,
-            EndFree = free, EndLargestFree = largest, DeviceAllocations = deviceAllocations, Retries = model.Retries,
+            EndFree = free, EndLargestFree = largest, DeviceAllocations = deviceAllocations, Retries = model.Retries, CacheMisses = model.CacheMisses,
         };
     }
 
@@ -143,11 +152,11 @@ public static class WhatIfReplay
     /// also work: the answer is exact at its step and an upper bound on the true minimum.
     /// </summary>
     /// <param name="replayed">A capacity already replayed (the trace's own) and whether it had an OOM: it narrows the bracket from the start.</param>
-    public static long MinimumCapacity(AllocatorTrace trace, IReadOnlyList<SegmentState> initial, bool[] externalReleases, AllocatorConfig config, long unlimitedPeakReserved,
+    public static long MinimumCapacity(AllocatorTrace trace, IReadOnlyList<SegmentState> initial, bool[] externalReleases, AllocatorConfig config, WhatIfResult unlimited,
         WhatIfStart start = WhatIfStart.Trace, (long Capacity, bool Oom)? replayed = null)
     {
         const long step = 2 << 20;
-        var hi = (unlimitedPeakReserved + step - 1) / step * step;
+        var hi = (unlimited.PeakReserved + step - 1) / step * step;
         var floor = initial.Sum(s => s.Blocks.Where(b => b.Live).Sum(b => b.Size));
         var lo = Math.Max(0, (floor + step - 1) / step * step - step);
         // A capacity on the step grid that was replayed already is a bound: below the answer if it had an OOM, at or above it if not.
@@ -157,13 +166,26 @@ public static class WhatIfReplay
             else hi = r.Capacity;
         }
         if (lo >= hi) return hi;
-        // Invariant: hi has no OOM; lo is below the answer (OOM, or below the live bytes).
+        // Invariant: hi has no OOM; lo is below the answer (OOM, or below the live bytes). Once a replay shows the capacity
+        // unused, every capacity below replays the same and the bisection's remaining steps all find no OOM: they are
+        // taken without replaying (magma27 ×100 from the trace's state, its cache holding every copy's segments: 19
+        // full replays a configuration). The answer is the one the replays would give.
+        var unused = unlimited.CapacityUnused(config);
         while (hi - lo > step)
         {
             var mid = (lo + (hi - lo) / 2) / step * step;
             if (mid <= lo) mid = lo + step;
-            if (Run(trace, initial, externalReleases, config, mid, stopAtFirstOom: true, start).Ooms == 0) hi = mid;
-            else lo = mid;
+            if (!unused)
+            {
+                var probe = Run(trace, initial, externalReleases, config, mid, stopAtFirstOom: true, start);
+                if (probe.Ooms > 0)
+                {
+                    lo = mid;
+                    continue;
+                }
+                unused = probe.CapacityUnused(config);
+            }
+            hi = mid;
         }
         return hi;
     }
