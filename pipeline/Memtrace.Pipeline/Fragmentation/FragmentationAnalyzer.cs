@@ -233,6 +233,43 @@ public static class FragmentationAnalyzer
 
         public PoolEvent At(int i) =>
             new(_seq[i], _ts[i], _opByCode[_op.CodeAt(i)], _addr.Get(i) ?? 0, _size[i], _block.Get(i), _stack.Get(i), _devFree.Get(i), _rc.Get(i) is { } code && code != 0);
+
+        /// <summary>
+        /// Rows [start, start + dst.Length) into <paramref name="dst"/>, each column read as a span: a pool's events decoded
+        /// row by row through nine columns' indexers were 35 ms of magma27 ×100's 516,300 (the fragmentation stage ~0.35 s).
+        /// </summary>
+        public void Fill(Span<PoolEvent> dst, int start)
+        {
+            var n = dst.Length;
+            var (seq, ts, size) = (_seq.Stored(start, n).Values, _ts.Stored(start, n).Values, _size.Stored(start, n).Values);
+            ReadOnlySpan<long> seqs = seq is { } a ? a.Span : new long[n], times = ts is { } b ? b.Span : new long[n], sizes = size is { } c ? c.Span : new long[n];
+            var codes = _op.Codes.Slice(start, n);
+            var addr = new Cells(_addr, start, n);
+            var block = new Cells(_block, start, n);
+            var stack = new Cells(_stack, start, n);
+            var devFree = new Cells(_devFree, start, n);
+            var rc = new Cells(_rc, start, n);
+            for (var i = 0; i < dst.Length; i++)
+                dst[i] = new PoolEvent(seqs[i], times[i], _opByCode[codes[i]], addr[i] ?? 0, sizes[i], block[i], stack[i], devFree[i], rc[i] is { } code && code != 0);
+        }
+
+        /// <summary>A nullable column's cells over a span of rows, as stored (no array is made for an all-null column).</summary>
+        private readonly ref struct Cells
+        {
+            private readonly ReadOnlySpan<long> _values;
+            private readonly ReadOnlySpan<bool> _valid;
+            private readonly bool _allNull;
+
+            public Cells(Int64Column column, int start, int n)
+            {
+                var (values, valid) = column.Stored(start, n);
+                _allNull = values is null;
+                _values = values is { } v ? v.Span : default;
+                _valid = valid is { } ok ? ok.Span : default;
+            }
+
+            public long? this[int i] => _allNull || (!_valid.IsEmpty && !_valid[i]) ? null : _values[i];
+        }
     }
 
     public static AllocOp OpOf(string? op) => op switch

@@ -82,6 +82,14 @@ public sealed class PoolPlan
     {
         StringColumn src = keys[Col.SourceId], host = keys[GpuAllocEvents.Host], pool = keys[GpuAllocEvents.Pool];
         Int64Column pid = keys[GpuAllocEvents.Pid], dev = keys[GpuAllocEvents.Device];
+        if (keys.RowCount == 0) return;
+        // A row group of one pool (a snapshot's single device, any one-pool capture): five vectorised scans, not five
+        // comparisons a row (9 ms of magma27 ×100's 516,300 rows).
+        if (Constant(src) && Constant(host) && Constant(pool) && Constant(pid) && Constant(dev))
+        {
+            found.Add((new PoolKey(host[0] ?? "", pid[0], dev[0], pool[0] ?? "", src[0] ?? ""), new Run(part, rowGroup, 0, keys.RowCount)));
+            return;
+        }
         var start = 0;
         for (var i = 1; i <= keys.RowCount; i++)
         {
@@ -91,6 +99,10 @@ public sealed class PoolPlan
             start = i;
         }
     }
+
+    private static bool Constant(StringColumn c) => c.Codes.IndexOfAnyExcept(c.Codes[0]) < 0;
+
+    private static bool Constant(Int64Column c) => !c.HasNulls && c.Values.IndexOfAnyExcept(c.Values[0]) < 0;
 
     public bool HasSnapshot(int pool) => _snapshots.ContainsKey(_pools[pool].Key);
 
@@ -121,8 +133,8 @@ public sealed class PoolPlan
         foreach (var run in runs.Runs)
         {
             var table = _events.ReadRowGroup(run.Part, run.RowGroup, FragmentationAnalyzer.EventReader.Columns);
-            var read = new FragmentationAnalyzer.EventReader(table);
-            for (var i = 0; i < run.Count; i++) events[at++] = read.At(run.Start + i);
+            new FragmentationAnalyzer.EventReader(table).Fill(events.AsSpan(at, run.Count), run.Start);
+            at += run.Count;
         }
         if (at != events.Length) throw new InvalidOperationException($"pool {key} decoded {at} of its {events.Length} events");
         return FragmentationAnalyzer.NewInput(key, events, _snapshots);

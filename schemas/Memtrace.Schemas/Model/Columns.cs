@@ -54,9 +54,9 @@ public abstract class ValueColumn<T> : Column where T : struct
 
     public T? Get(int row) => IsNull(row) ? null : _values![row];
 
-    /// <summary>For a page writer: the cells [start, start + n) as stored, values null while every cell is null and
-    /// validity null while every cell is valid (what a null cell holds in values is undefined).</summary>
-    internal (ReadOnlyMemory<T>? Values, ReadOnlyMemory<bool>? Valid) Stored(int start, int n) =>
+    /// <summary>For a page writer or a bulk reader: the cells [start, start + n) as stored, values null while every cell is
+    /// null and validity null while every cell is valid (what a null cell holds in values is undefined).</summary>
+    public (ReadOnlyMemory<T>? Values, ReadOnlyMemory<bool>? Valid) Stored(int start, int n) =>
         (_values?.AsMemory(start, n), _values is null ? null : _valid?.AsMemory(start, n));
 
     public override bool IsNull(int row) => _values is null || (_valid is not null && !_valid[row]);
