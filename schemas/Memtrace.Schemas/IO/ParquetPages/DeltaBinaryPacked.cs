@@ -165,18 +165,7 @@ internal static class DeltaBinaryPacked
         }
     }
 
-    private static ulong Uleb(ReadOnlySpan<byte> data, ref int pos)
-    {
-        ulong v = 0;
-        for (var shift = 0; shift < 64; shift += 7)
-        {
-            if (pos >= data.Length) throw new InvalidDataException("delta page ends inside a varint");
-            var b = data[pos++];
-            v |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80) return v;
-        }
-        throw new InvalidDataException("delta varint longer than 10 bytes");
-    }
+    private static ulong Uleb(ReadOnlySpan<byte> data, ref int pos) => RleHybrid.ReadVarint(data, ref pos, "delta page");
 
     private static ulong ZigZag(long v) => (ulong)((v << 1) ^ (v >> 63));
 

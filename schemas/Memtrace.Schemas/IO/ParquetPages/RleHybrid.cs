@@ -164,16 +164,18 @@ internal static class RleHybrid
         }
     }
 
-    private static ulong ReadVarint(ReadOnlySpan<byte> data, ref int pos)
+    /// <summary>An unsigned LEB128 varint at <paramref name="pos"/> (RLE run headers, DELTA_BINARY_PACKED headers); damaged
+    /// bytes throw naming <paramref name="what"/>.</summary>
+    internal static ulong ReadVarint(ReadOnlySpan<byte> data, ref int pos, string what = "RLE run header")
     {
         ulong v = 0;
         for (var shift = 0; shift < 64; shift += 7)
         {
-            if (pos >= data.Length) throw new InvalidDataException("RLE data ends inside a run header");
+            if (pos >= data.Length) throw new InvalidDataException($"data ends inside a varint ({what})");
             var b = data[pos++];
             v |= (ulong)(b & 0x7f) << shift;
             if ((b & 0x80) == 0) return v;
         }
-        throw new InvalidDataException("RLE run header longer than 10 bytes");
+        throw new InvalidDataException($"varint longer than 10 bytes ({what})");
     }
 }
