@@ -14,7 +14,7 @@ internal static class DeltaBinaryPacked
 {
     public const int Encoding = 5;
     private const int BlockValues = 128, MiniblocksPerBlock = 4, MiniblockValues = BlockValues / MiniblocksPerBlock;
-    /// <summary>A block larger than this is a damaged header (writers use 128 or 256 values).</summary>
+    /// <summary>A block larger than this is a damaged header (writers use 128 to a few thousand values).</summary>
     private const ulong MaxBlockValues = 1 << 16;
 
     /// <summary>Whether <paramref name="values"/> never decrease, so that every delta is small and non-negative.</summary>
