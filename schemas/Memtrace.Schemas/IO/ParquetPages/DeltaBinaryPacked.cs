@@ -130,6 +130,12 @@ internal static class DeltaBinaryPacked
                 if (width > 64) throw new InvalidDataException($"delta miniblock of {width}-bit values");
                 for (var group = 0; group < perMiniblock && k < dst.Length; group += MiniblockValues)
                 {
+                    if (width == 0)
+                    {
+                        // Every delta the smallest (a constant column, seq): no bits to read.
+                        for (var end = Math.Min(dst.Length, k + MiniblockValues); k < end; k++) dst[k] = last = unchecked(last + min);
+                        continue;
+                    }
                     var bytes = MiniblockValues * width / 8;
                     if (data.Length - pos < bytes) throw new InvalidDataException("delta miniblock runs past the page");
                     Unpack(data.Slice(pos, bytes), width, unpacked);
@@ -144,13 +150,9 @@ internal static class DeltaBinaryPacked
         }
     }
 
+    /// <summary>32 values of <paramref name="width"/> bits (1 to 64) from their 4 × width bytes.</summary>
     private static void Unpack(ReadOnlySpan<byte> packed, int width, Span<ulong> values)
     {
-        if (width == 0)
-        {
-            values.Clear();
-            return;
-        }
         Span<byte> padded = stackalloc byte[MiniblockValues * 64 / 8 + 16]; // every 8-byte read below stays inside
         packed.CopyTo(padded);
         padded[packed.Length..].Clear();
