@@ -24,7 +24,8 @@ public static class TableSort
     /// <summary>
     /// Importers mostly emit rows in key order already; one linear check saves the sort. It runs column by column, each a
     /// tight loop over the rows still tied on the columns before it (host, pid, device and pool are one value on most
-    /// tables' rows): 5 M rmm rows took 0.31 s checked a row at a time through CompareCell, 0.05 s this way.
+    /// tables' rows): 5 M rmm rows took 0.31 s checked a row at a time through CompareCell, 0.05 s this way. A constant
+    /// column is skipped, and the check ends once no rows are tied.
     /// </summary>
     private static bool IsSorted(Table t, IReadOnlyList<string> sortKey)
     {
@@ -34,10 +35,21 @@ public static class TableSort
         tied.AsSpan(1).Fill(true);
         foreach (var key in sortKey)
         {
+            // No rows tied any more: the columns after decide nothing. A column of one value keeps every tie as it is.
+            if (System.Runtime.InteropServices.MemoryMarshal.Cast<bool, byte>(tied.AsSpan()).IndexOf((byte)1) < 0) return true;
+            if (IsConstant(t[key])) continue;
             if (!StillSorted(t[key], tied)) return false;
         }
         return true;
     }
+
+    /// <summary>Whether every cell holds one value, nulls none (a file's host, pid, device or pool): one vectorised scan.</summary>
+    private static bool IsConstant(Column c) => c switch
+    {
+        StringColumn s => s.Codes.IndexOfAnyExcept(s.Codes[0]) < 0,
+        Int64Column l when l.Stored(0, l.Count) is ({ } values, null) => values.Span.IndexOfAnyExcept(values.Span[0]) < 0,
+        _ => false,
+    };
 
     private static bool StillSorted(Column c, bool[] tied)
     {
