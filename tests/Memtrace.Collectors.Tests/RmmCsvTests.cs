@@ -22,6 +22,8 @@ public sealed class RmmCsvTests
     [InlineData("1,00:00:00.000001,allocate,0xffffffffffffffff,512,0x0", false, "Pointer is not %p hex")]
     [InlineData("x,00:00:00.000001,allocate,0x10,512,0x0", false, "Thread is not an integer")]
     [InlineData("1,00:00:00.000001,reallocate,0x10,512,0x0", false, "unknown action")]
+    [InlineData("1,NaN,free,0x10,512,0x0", false, "Time is neither HH:MM:SS.ffffff nor epoch seconds")]
+    [InlineData("1,99999999999.5,free,0x10,512,0x0", false, "Time is neither HH:MM:SS.ffffff nor epoch seconds")]
     public void Parses_edge_case_lines(string line, bool ok, string error)
     {
         Assert.Equal(ok, RmmRecord.TryParse(line.Split(','), out _, out var e));

@@ -58,11 +58,7 @@ public sealed partial class RmmCsvImporter : IImporter
             {
                 foreach (var empty in new[] { GpuAllocEvents.BlockSize, GpuAllocEvents.StackId, GpuAllocEvents.DeviceFree, GpuAllocEvents.ReturnCode }) t[empty].AppendNulls(n);
             },
-            () =>
-            {
-                var seq = t[GpuAllocEvents.Seq];
-                foreach (var part in parts) seq.AppendRange(Sequence(seq.Count, part.Count));
-            },
+            () => AppendSequence(t[GpuAllocEvents.Seq], parts),
             () => AppendTimes(t[GpuAllocEvents.TsNs], parts, clock, ctx.Stats), // the only task that logs
             () => Each(part => t[GpuAllocEvents.Tid].AppendRange(part.Thread)),
             () => Each(part => AppendOps(t[GpuAllocEvents.Op], part.Action)),
@@ -86,9 +82,9 @@ public sealed partial class RmmCsvImporter : IImporter
         timesOfDay = 0;
         foreach (var part in parts)
         {
-            foreach (var tod in part.TimeOfDayUs)
+            foreach (var tod in part.Time)
             {
-                if (tod < 0) continue; // epoch seconds
+                if (RmmRows.IsEpoch(tod)) continue;
                 if (last >= 0 && Common.TimeOfDayClock.IsRollover(last, tod)) rollovers++;
                 last = tod;
                 timesOfDay++;
@@ -97,34 +93,37 @@ public sealed partial class RmmCsvImporter : IImporter
         return rollovers;
     }
 
-    /// <summary>UTC nanoseconds, part after part: epoch seconds as they are, times of day through the clock (which carries across parts).</summary>
+    /// <summary>UTC nanoseconds, part after part, through one buffer: epoch times as they are, times of day through the clock (which carries across parts).</summary>
     private static void AppendTimes(Int64Column ts, List<RmmRows> parts, Common.TimeOfDayClock clock, StatsSink stats)
     {
+        var ns = new long[parts.Select(p => p.Count).DefaultIfEmpty().Max()];
         foreach (var part in parts)
         {
-            var tods = part.TimeOfDayUs;
-            var epochs = part.EpochSeconds;
+            var times = part.Time;
             var lines = part.Line;
-            var ns = new long[tods.Length];
-            for (var i = 0; i < tods.Length; i++)
+            for (var i = 0; i < times.Length; i++)
             {
-                if (tods[i] < 0)
+                if (RmmRows.IsEpoch(times[i]))
                 {
-                    ns[i] = (long)Math.Round(epochs[i] * 1e6) * 1000;
+                    ns[i] = RmmRows.EpochNs(times[i]);
                     continue;
                 }
-                ns[i] = clock.Next(tods[i], out var rolled);
+                ns[i] = clock.Next(times[i], out var rolled);
                 if (rolled) stats.Log(StatsCatalog.RmmMidnightRollover, $"line {lines[i]}", "", "time went back by more than 12 h: next day");
             }
-            ts.AppendRange(ns);
+            ts.AppendRange(ns.AsSpan(0, times.Length));
         }
     }
 
-    private static long[] Sequence(long first, int count)
+    /// <summary>0, 1, 2, … across the parts, through one buffer.</summary>
+    private static void AppendSequence(Int64Column seq, List<RmmRows> parts)
     {
-        var seq = new long[count];
-        for (var i = 0; i < count; i++) seq[i] = first + i;
-        return seq;
+        var buffer = new long[parts.Select(p => p.Count).DefaultIfEmpty().Max()];
+        foreach (var part in parts)
+        {
+            for (var i = 0; i < part.Count; i++) buffer[i] = seq.Count + i;
+            seq.AppendRange(buffer.AsSpan(0, part.Count));
+        }
     }
 
     /// <summary>The actions as op codes, a run of equal actions in one fill (RMM's rows alternate in short runs).</summary>

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Memtrace.Collectors.Importers.RmmCsv;
 
-public enum RmmAction
+public enum RmmAction : byte
 {
     Allocate,
     Free,
@@ -17,6 +17,9 @@ public enum RmmAction
 /// </summary>
 public readonly record struct RmmRecord(long Thread, long TimeOfDayUs, double? EpochSeconds, RmmAction Action, long Pointer, long Size, long Stream)
 {
+    /// <summary>The latest epoch Time whose nanoseconds fit a long (the year 2262); past it, or NaN, the row is bad.</summary>
+    public const double MaxEpochSeconds = long.MaxValue / 1e9;
+
     /// <summary>Parses the six fields; returns the reason on failure so the caller can log it.</summary>
     public static bool TryParse(ReadOnlySpan<string> f, out RmmRecord record, out string error)
     {
@@ -38,7 +41,7 @@ public readonly record struct RmmRecord(long Thread, long TimeOfDayUs, double? E
         {
             if (!TryTimeOfDay(time, out tod)) { error = "Time is not HH:MM:SS.ffffff"; return false; }
         }
-        else if (double.TryParse(time, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var secs) && double.IsFinite(secs)) epoch = secs; // "NaN" parses under any style
+        else if (double.TryParse(time, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var secs) && secs < MaxEpochSeconds) epoch = secs; // "NaN" parses under any style, and fails this
         else { error = "Time is neither HH:MM:SS.ffffff nor epoch seconds"; return false; }
         RmmAction action;
         if (actionField.SequenceEqual("allocate")) action = RmmAction.Allocate;

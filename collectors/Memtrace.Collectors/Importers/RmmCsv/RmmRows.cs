@@ -7,18 +7,23 @@ namespace Memtrace.Collectors.Importers.RmmCsv;
 /// </summary>
 public sealed class RmmRows(int capacity)
 {
-    private long[] _thread = new long[capacity], _timeOfDayUs = new long[capacity], _pointer = new long[capacity],
+    private long[] _thread = new long[capacity], _time = new long[capacity], _pointer = new long[capacity],
         _size = new long[capacity], _stream = new long[capacity], _line = new long[capacity];
-    private double[] _epoch = new double[capacity];
     private RmmAction[] _action = new RmmAction[capacity];
 
     public int Count { get; private set; }
 
     public ReadOnlySpan<long> Thread => _thread.AsSpan(0, Count);
-    /// <summary>Microseconds since midnight; -1 on a row whose Time was epoch seconds (see <see cref="EpochSeconds"/>).</summary>
-    public ReadOnlySpan<long> TimeOfDayUs => _timeOfDayUs.AsSpan(0, Count);
-    /// <summary>Seconds since the epoch; NaN on a row whose Time was a time of day.</summary>
-    public ReadOnlySpan<double> EpochSeconds => _epoch.AsSpan(0, Count);
+    /// <summary>
+    /// Each row's Time in one long (a column fewer of fresh memory a row): microseconds since midnight (≥ 0), or, where
+    /// Time was epoch seconds, the bitwise complement of its UTC nanoseconds (&lt; 0: the seconds carry no sign). See
+    /// <see cref="IsEpoch"/> and <see cref="EpochNs"/>.
+    /// </summary>
+    public ReadOnlySpan<long> Time => _time.AsSpan(0, Count);
+
+    public static bool IsEpoch(long time) => time < 0;
+
+    public static long EpochNs(long time) => ~time;
     public ReadOnlySpan<RmmAction> Action => _action.AsSpan(0, Count);
     public ReadOnlySpan<long> Pointer => _pointer.AsSpan(0, Count);
     public ReadOnlySpan<long> Size => _size.AsSpan(0, Count);
@@ -31,8 +36,7 @@ public sealed class RmmRows(int capacity)
         if (Count == _thread.Length) Grow();
         var i = Count++;
         _thread[i] = r.Thread;
-        _timeOfDayUs[i] = r.TimeOfDayUs;
-        _epoch[i] = r.EpochSeconds ?? double.NaN;
+        _time[i] = r.EpochSeconds is { } secs ? ~((long)Math.Round(secs * 1e6) * 1000) : r.TimeOfDayUs;
         _action[i] = r.Action;
         _pointer[i] = r.Pointer;
         _size[i] = r.Size;
@@ -46,8 +50,8 @@ public sealed class RmmRows(int capacity)
         foreach (ref var l in _line.AsSpan(0, Count)) l += by;
     }
 
-    /// <summary>Row <paramref name="i"/> as the record it was parsed from.</summary>
-    public RmmRecord this[int i] => new(_thread[i], _timeOfDayUs[i], double.IsNaN(_epoch[i]) ? null : _epoch[i],
+    /// <summary>Row <paramref name="i"/> as a record: epoch seconds come back from their nanoseconds.</summary>
+    public RmmRecord this[int i] => new(_thread[i], IsEpoch(_time[i]) ? -1 : _time[i], IsEpoch(_time[i]) ? EpochNs(_time[i]) / 1e9 : null,
         _action[i], _pointer[i], _size[i], _stream[i]);
 
     public IEnumerable<(RmmRecord Record, long Line)> Records()
@@ -59,8 +63,7 @@ public sealed class RmmRows(int capacity)
     {
         var n = Math.Max(16, _thread.Length * 2);
         Array.Resize(ref _thread, n);
-        Array.Resize(ref _timeOfDayUs, n);
-        Array.Resize(ref _epoch, n);
+        Array.Resize(ref _time, n);
         Array.Resize(ref _action, n);
         Array.Resize(ref _pointer, n);
         Array.Resize(ref _size, n);
