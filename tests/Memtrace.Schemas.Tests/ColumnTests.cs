@@ -19,6 +19,28 @@ public sealed class ColumnTests
         Assert.Equal(oracle.Select(v => v ?? 0), c.Values.ToArray());
     }
 
+    /// <summary>IsConstant: one value on every row and no null; an empty column is not constant.</summary>
+    [Theory]
+    [InlineData("", false)]
+    [InlineData("7", true)]
+    [InlineData("7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7", true)]
+    [InlineData("7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 7 8", false)]
+    [InlineData("8 7 7", false)]
+    [InlineData("7 - 7", false)]
+    [InlineData("- - -", false)]
+    public void A_column_is_constant_with_one_value_on_every_row_and_no_null(string cells, bool constant)
+    {
+        var ints = NewColumn();
+        var strings = new StringColumn(Col.Str("s", "test", nullable: true));
+        foreach (var cell in cells.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            ints.Append(cell == "-" ? null : long.Parse(cell, System.Globalization.CultureInfo.InvariantCulture));
+            strings.Append(cell == "-" ? null : "v" + cell);
+        }
+        Assert.Equal(constant, ints.IsConstant);
+        Assert.Equal(constant, strings.IsConstant);
+    }
+
     [Fact]
     public void Nulls_values_and_whole_column_appends_match_a_list_on_seeded_runs()
     {

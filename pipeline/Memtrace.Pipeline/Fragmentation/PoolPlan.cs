@@ -85,7 +85,7 @@ public sealed class PoolPlan
         if (keys.RowCount == 0) return;
         // A row group of one pool (a snapshot's single device, any one-pool capture): five vectorised scans, not five
         // comparisons a row (9 ms of magma27 ×100's 516,300 rows).
-        if (Constant(src) && Constant(host) && Constant(pool) && Constant(pid) && Constant(dev))
+        if (src.IsConstant && host.IsConstant && pool.IsConstant && pid.IsConstant && dev.IsConstant)
         {
             found.Add((new PoolKey(host[0] ?? "", pid[0], dev[0], pool[0] ?? "", src[0] ?? ""), new Run(part, rowGroup, 0, keys.RowCount)));
             return;
@@ -99,10 +99,6 @@ public sealed class PoolPlan
             start = i;
         }
     }
-
-    private static bool Constant(StringColumn c) => c.Codes.IndexOfAnyExcept(c.Codes[0]) < 0;
-
-    private static bool Constant(Int64Column c) => !c.HasNulls && c.Values.IndexOfAnyExcept(c.Values[0]) < 0;
 
     public bool HasSnapshot(int pool) => _snapshots.ContainsKey(_pools[pool].Key);
 

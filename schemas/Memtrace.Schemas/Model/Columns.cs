@@ -11,6 +11,11 @@ public abstract class Column
     public abstract void AppendNull();
     public abstract void Reserve(int capacity);
 
+    /// <summary>Whether every cell holds one and the same value, none null (a file's host, pid, device or pool), in one
+    /// vectorised scan: scans that only compare rows skip such a column. False for an empty column and for kinds that do
+    /// not say.</summary>
+    public virtual bool IsConstant => false;
+
     /// <summary>Parallel bulk fill (the archive's page decoder): the column becomes <paramref name="rows"/> null cells that decoders overwrite, each in its own rows.</summary>
     internal abstract void BeginFill(int rows);
 
@@ -218,7 +223,10 @@ public abstract class ValueColumn<T> : Column where T : struct
     }
 }
 
-public sealed class Int64Column(ColumnDef def) : ValueColumn<long>(def);
+public sealed class Int64Column(ColumnDef def) : ValueColumn<long>(def)
+{
+    public override bool IsConstant => Count > 0 && Stored(0, Count) is ({ } values, null) && values.Span.IndexOfAnyExcept(values.Span[0]) < 0;
+}
 
 public sealed class Float64Column(ColumnDef def) : ValueColumn<double>(def);
 

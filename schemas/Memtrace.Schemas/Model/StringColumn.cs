@@ -150,6 +150,8 @@ public sealed class StringColumn(ColumnDef def) : Column(def)
 
     internal Span<int> FillCodes() => _codes.AsSpan(0, _count);
 
+    public override bool IsConstant => _count > 0 && _codes[0] != 0 && Codes.IndexOfAnyExcept(_codes[0]) < 0;
+
     /// <summary>The rows' codes (see <see cref="CodeAt"/>), for a page writer or a scan that only compares rows.</summary>
     public ReadOnlySpan<int> Codes => _codes.AsSpan(0, _count);
 

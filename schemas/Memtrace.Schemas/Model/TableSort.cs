@@ -37,19 +37,12 @@ public static class TableSort
         {
             // No rows tied any more: the columns after decide nothing. A column of one value keeps every tie as it is.
             if (System.Runtime.InteropServices.MemoryMarshal.Cast<bool, byte>(tied.AsSpan()).IndexOf((byte)1) < 0) return true;
-            if (IsConstant(t[key])) continue;
+            if (t[key].IsConstant) continue;
             if (!StillSorted(t[key], tied)) return false;
         }
         return true;
     }
 
-    /// <summary>Whether every cell holds one value, nulls none (a file's host, pid, device or pool): one vectorised scan.</summary>
-    private static bool IsConstant(Column c) => c switch
-    {
-        StringColumn s => s.Codes.IndexOfAnyExcept(s.Codes[0]) < 0,
-        Int64Column l when l.Stored(0, l.Count) is ({ } values, null) => values.Span.IndexOfAnyExcept(values.Span[0]) < 0,
-        _ => false,
-    };
 
     private static bool StillSorted(Column c, bool[] tied)
     {

@@ -20,7 +20,7 @@ public static class FileOrderCheck
         var entity = t.Def.SortKey.Take(timeAt).ToArray();
         var entityColumns = entity.Select(c => t[c]).ToArray();
         // A column with one value on every row (an rmm-csv file's host, pid, device and pool) never tells entities apart.
-        var varying = entityColumns.Where(c => !IsConstant(c)).ToArray();
+        var varying = entityColumns.Where(c => !c.IsConstant).ToArray();
         if (varying.Length == 0 && !time.HasNulls)
         {
             OneEntity(t, time.Values, timeAt, entity, entityColumns, stats);
@@ -63,12 +63,6 @@ public static class FileOrderCheck
         stats.Log(StatsCatalog.ClockBackwards, $"{t.Def.Name} row {row}", $"{t.Def.SortKey[timeAt]}={ts} after {previous} for {string.Join(",", entity)}={who.Replace('\u001f', ',')}",
             $"{(previous - ts) / 1e6:0.###} ms earlier than the row before it for the same entity; the archive keeps time order");
 
-    private static bool IsConstant(Column c) => c switch
-    {
-        StringColumn s => s.Codes.IndexOfAnyExcept(s.Codes[0]) < 0,
-        Int64Column i => !i.HasNulls && i.Values.IndexOfAnyExcept(i.Values[0]) < 0,
-        _ => false,
-    };
 
     private static bool SameEntity(Column[] columns, int a, int b)
     {
