@@ -24,6 +24,7 @@ public sealed class RmmRows(int capacity)
     public static bool IsEpoch(long time) => time < 0;
 
     public static long EpochNs(long time) => ~time;
+
     public ReadOnlySpan<RmmAction> Action => _action.AsSpan(0, Count);
     public ReadOnlySpan<long> Pointer => _pointer.AsSpan(0, Count);
     public ReadOnlySpan<long> Size => _size.AsSpan(0, Count);
