@@ -231,8 +231,11 @@ public static class FragmentationAnalyzer
 
         private static AllocOp[] OpsByCode(StringColumn op) => Enumerable.Range(0, op.DistinctCount + 1).Select(c => OpOf(op.ValueOfCode(c))).ToArray();
 
-        public PoolEvent At(int i) =>
-            new(_seq[i], _ts[i], _opByCode[_op.CodeAt(i)], _addr.Get(i) ?? 0, _size[i], _block.Get(i), _stack.Get(i), _devFree.Get(i), _rc.Get(i) is { } code && code != 0);
+        public PoolEvent At(int i) => Event(_seq[i], _ts[i], _opByCode[_op.CodeAt(i)], _addr.Get(i), _size[i], _block.Get(i), _stack.Get(i), _devFree.Get(i), _rc.Get(i));
+
+        /// <summary>A row's cells as a replay event: no address reads as 0, and a nonzero return code marks it failed.</summary>
+        private static PoolEvent Event(long seq, long ts, AllocOp op, long? address, long size, long? block, long? stack, long? deviceFree, long? returnCode) =>
+            new(seq, ts, op, address ?? 0, size, block, stack, deviceFree, returnCode is { } code && code != 0);
 
         /// <summary>
         /// Rows [start, start + dst.Length) into <paramref name="dst"/>, each column read as a span: a pool's events decoded
@@ -250,7 +253,7 @@ public static class FragmentationAnalyzer
             var devFree = new Cells(_devFree, start, n);
             var rc = new Cells(_rc, start, n);
             for (var i = 0; i < dst.Length; i++)
-                dst[i] = new PoolEvent(seqs[i], times[i], _opByCode[codes[i]], addr[i] ?? 0, sizes[i], block[i], stack[i], devFree[i], rc[i] is { } code && code != 0);
+                dst[i] = Event(seqs[i], times[i], _opByCode[codes[i]], addr[i], sizes[i], block[i], stack[i], devFree[i], rc[i]);
         }
 
         /// <summary>A nullable column's cells over a span of rows, as stored (no array is made for an all-null column).</summary>
