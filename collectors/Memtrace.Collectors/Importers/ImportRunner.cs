@@ -130,23 +130,32 @@ public sealed class ImportRunner(TraceArchive archive, ImportOptions options)
         return new ImportReport(path, ImportOutcome.AlreadyImported, existing.Importer, existing.SourceId, $"{path}: already imported as {existing.SourceId}", new Dictionary<string, long>());
     }
 
-    /// <summary>SHA-256 of a file's bytes, read a megabyte at a time (a FileStream's 4 KB reads: 394 ms where this took 334 on 370 MB).</summary>
+    /// <summary>SHA-256 of a file's bytes.</summary>
     private static string HashFile(string path)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        AppendFile(hash, path);
+        return Hex(hash);
+    }
+
+    /// <summary>A file's bytes into the hash, a megabyte at a time (a FileStream's 4 KB reads: 394 ms where this took 334 on 370 MB); returns how many.</summary>
+    private static long AppendFile(IncrementalHash hash, string path)
+    {
         using var handle = File.OpenHandle(path);
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
         try
         {
             long pos = 0;
             for (int n; (n = RandomAccess.Read(handle, buffer, pos)) > 0; pos += n) hash.AppendData(buffer, 0, n);
+            return pos;
         }
         finally
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
-        return Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
     }
+
+    private static string Hex(IncrementalHash hash) => Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
 
     private ImportReport Refuse(string path, string format, string reason)
     {
@@ -163,11 +172,9 @@ public sealed class ImportRunner(TraceArchive archive, ImportOptions options)
         foreach (var f in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             h.AppendData(System.Text.Encoding.UTF8.GetBytes(Path.GetRelativePath(dir, f).Replace('\\', '/') + "\n"));
-            var content = File.ReadAllBytes(f);
-            bytes += content.Length;
-            h.AppendData(content);
+            bytes += AppendFile(h, f);
         }
-        return (Convert.ToHexString(h.GetHashAndReset()).ToLowerInvariant(), bytes);
+        return (Hex(h), bytes);
     }
 
     private static string OneLine(string s) => s.ReplaceLineEndings(" ");
