@@ -172,6 +172,7 @@ internal static class ChunkDecoder
     private static void DecodeValues(ReadOnlySpan<byte> values, int encoding, int nonNull, int[]? levels, int n, in ChunkInfo info, Column target, int row, object? dictionary, Utf8Cache cache)
     {
         int[]? indices = null;
+        var lv = levels is null ? default : new ReadOnlySpan<int>(levels, 0, n);
         try
         {
             if (encoding is PageHeader.PlainDictionary or PageHeader.RleDictionary)
@@ -192,7 +193,7 @@ internal static class ChunkDecoder
                 try
                 {
                     DeltaBinaryPacked.Decode(values, dense.AsSpan(0, nonNull));
-                    Scatter(ints, new ReadOnlySpan<long>(dense, 0, nonNull), levels is null ? default : new ReadOnlySpan<int>(levels, 0, n), n, row);
+                    Scatter(ints, new ReadOnlySpan<long>(dense, 0, nonNull), lv, n, row);
                 }
                 finally
                 {
@@ -202,7 +203,6 @@ internal static class ChunkDecoder
             }
             else if (encoding != PageHeader.Plain) throw new NotSupportedException($"value encoding {encoding}");
             var idx = indices is null ? default : new ReadOnlySpan<int>(indices, 0, nonNull);
-            var lv = levels is null ? default : new ReadOnlySpan<int>(levels, 0, n);
             switch (target)
             {
                 case Int64Column c: Fixed(c, Parquet.Meta.Type.INT64, values, idx, (long[]?)dictionary, nonNull, lv, n, info, row); break;
