@@ -30,14 +30,16 @@ public sealed class RmmCsvTests
         Assert.Equal(error, e);
     }
 
-    public static TheoryData<string> PlainFiles => ["fixture", "edge-cases"];
+    public static TheoryData<string> PlainFiles => ["fixture", "edge-cases", "short-lines"];
 
     [Theory]
     [MemberData(nameof(PlainFiles))]
     public void The_plain_path_gives_the_rows_counters_and_log_lines_of_CsvHelper(string which)
     {
         var path = which == "fixture" ? Repo.Data("rmm", "pool.dev1.csv") : Path.Combine(Repo.TempDir(), "edge.csv");
-        if (which != "fixture")
+        if (which == "short-lines") // lines far shorter than the 64 bytes a part's window is sized for: windows outgrow the shared arrays
+            File.WriteAllText(path, "Thread,Time,Action,Pointer,Size,Stream\n" + string.Concat(Enumerable.Range(0, 400).Select(i => i % 37 == 0 ? "bad\n" : $"1,{i}.5,free,0x{i:x},1,0\n")));
+        else if (which != "fixture")
             File.WriteAllText(path, "\uFEFFThread,Time,Action,Pointer,Size,Stream\n" +
                 "1,00:00:00.000001,allocate,0x10,512,0x0\r\n\n" +
                 "1,00:00:00.000002,allocate,0x10,512\n" +
@@ -61,7 +63,7 @@ public sealed class RmmCsvTests
         {
             var plainSink = new StatsSink("s");
             var plain = RmmCsvImporter.ReadPlain(new ImportContext { Path = path, SourceId = "s", Stats = plainSink }, parts, block);
-            Assert.Equal(csv.Records(), plain!.SelectMany(p => p.Records()));
+            Assert.Equal(csv.Records(), plain!.Records());
             Assert.Equal(csvSink.Counts.OrderBy(k => k.Key), plainSink.Counts.OrderBy(k => k.Key));
             TableComparer.AssertEqual(csvSink.Log_, plainSink.Log_);
         }

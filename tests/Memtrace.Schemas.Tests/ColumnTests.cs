@@ -41,6 +41,25 @@ public sealed class ColumnTests
         Assert.Equal(constant, strings.IsConstant);
     }
 
+    /// <summary>Adopt: an importer's array becomes the column (its first count cells), validity marks nulls, appends go on after it.</summary>
+    [Fact]
+    public void An_adopted_array_is_the_column_and_appends_go_on_after_it()
+    {
+        var a = NewColumn();
+        a.Adopt([5, 6, 0, 8, 99], 4, [true, true, false, true, true]);
+        a.Append(9);
+        a.AppendNull();
+        AssertEqual([5, 6, null, 8, 9, null], a);
+        var b = NewColumn();
+        b.Adopt([1, 2], 2);
+        b.Append(3);
+        AssertEqual([1, 2, 3], b);
+        Assert.Throws<InvalidOperationException>(() => b.Adopt([1], 1));
+        Assert.Throws<ArgumentException>(() => NewColumn().Adopt([1], 2));
+        Assert.Throws<ArgumentException>(() => NewColumn().Adopt([1, 2], 2, [true]));
+        Assert.Throws<InvalidOperationException>(() => new Int64Column(Col.I64("y", "", "test")).Adopt([1], 1, [false]));
+    }
+
     [Fact]
     public void Nulls_values_and_whole_column_appends_match_a_list_on_seeded_runs()
     {

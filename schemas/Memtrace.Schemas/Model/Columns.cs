@@ -114,6 +114,19 @@ public abstract class ValueColumn<T> : Column where T : struct
         _count += values.Length;
     }
 
+    /// <summary>
+    /// Takes <paramref name="values"/> as the column's storage, its first <paramref name="count"/> cells the column's: an
+    /// importer's parsed array becomes the column without a copy (the caller gives the array up). <paramref name="valid"/>,
+    /// as long as the values, marks null cells false. Only an empty column adopts.
+    /// </summary>
+    public void Adopt(T[] values, int count, bool[]? valid = null)
+    {
+        if (_count != 0) throw new InvalidOperationException($"column {Def.Name} adopts an array only while empty");
+        if ((uint)count > (uint)values.Length || (valid is not null && valid.Length != values.Length)) throw new ArgumentException($"column {Def.Name}: {count} cells of a {values.Length}-cell array, validity of {valid?.Length}");
+        if (valid is not null && !Def.Nullable) throw new InvalidOperationException($"column {Def.Name} is not nullable");
+        (_values, _valid, _count) = (values, valid, count);
+    }
+
     /// <summary>Appends <paramref name="count"/> copies of one value (a file's pid or device on every row) in one fill.</summary>
     public void AppendRepeated(T value, int count)
     {

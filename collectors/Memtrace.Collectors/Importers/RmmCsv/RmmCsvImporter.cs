@@ -33,20 +33,18 @@ public sealed partial class RmmCsvImporter : IImporter
     public ImportResult Import(ImportContext ctx)
     {
         var o = ctx.Options;
-        var parts = ReadPlain(ctx) ?? [ReadWithCsvHelper(ctx)];
+        var rows = ReadPlain(ctx) ?? ReadWithCsvHelper(ctx);
 
         var device = o.Device ?? (DeviceSuffix().Match(ctx.Path) is { Success: true } m ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0);
-        var clock = new Common.TimeOfDayClock(Rollovers(parts, out var timesOfDay), o.Date, ctx.Path);
+        var clock = new Common.TimeOfDayClock(Rollovers(rows.Time, out var timesOfDay), o.Date, ctx.Path);
 
-        // Each part's columns go into the table's by span copies, a column a task: a row at a time through 18 columns'
-        // Append was 0.5 s of 5 M rows, and one column after another 0.25 s, most of it first touches of fresh pages.
-        var n = parts.Sum(p => p.Count);
+        // The parsed arrays become the table's columns (Adopt), the times rewritten in place as nanoseconds; the other
+        // columns are filled a column a task. A row at a time through 18 columns' Append was 0.5 s of 5 M rows, and one
+        // column after another 0.25 s, most of it first touches of fresh pages.
+        var n = rows.Count;
         var t = new Table(GpuAllocEvents.Def, n);
         var sourceId = ctx.SourceId;
-        void Each(Action<RmmRows> append)
-        {
-            foreach (var part in parts) append(part);
-        }
+        var (thread, time, pointer, size, stream) = rows.Release();
         Parallel.Invoke(
             () => t[Col.SourceId].AppendRepeated(sourceId, n),
             () => t[GpuAllocEvents.Host].AppendRepeated(o.Host, n),
@@ -58,14 +56,14 @@ public sealed partial class RmmCsvImporter : IImporter
             {
                 foreach (var empty in new[] { GpuAllocEvents.BlockSize, GpuAllocEvents.StackId, GpuAllocEvents.DeviceFree, GpuAllocEvents.ReturnCode }) t[empty].AppendNulls(n);
             },
-            () => AppendSequence(t[GpuAllocEvents.Seq], parts),
-            () => AppendTimes(t[GpuAllocEvents.TsNs], parts, clock, ctx.Stats), // the only task that logs
-            () => Each(part => t[GpuAllocEvents.Tid].AppendRange(part.Thread)),
-            () => Each(part => AppendOps(t[GpuAllocEvents.Op], part.Action)),
-            () => Each(part => AppendAddresses(t[GpuAllocEvents.Address], part)),
-            () => Each(part => t[GpuAllocEvents.Size].AppendRange(part.Size)),
-            () => Each(part => t[GpuAllocEvents.RequestedSize].AppendRange(part.Size)),
-            () => Each(part => t[GpuAllocEvents.Stream].AppendRange(part.Stream)));
+            () => t[GpuAllocEvents.Seq].Adopt(Sequence(n), n),
+            () => t[GpuAllocEvents.TsNs].Adopt(ToNanoseconds(time, rows, clock, ctx.Stats), n), // the only task that logs
+            () => t[GpuAllocEvents.Tid].Adopt(thread, n),
+            () => AppendOps(t[GpuAllocEvents.Op], rows.Action),
+            () => t[GpuAllocEvents.Address].Adopt(pointer, n, FailuresNull(rows.Action, pointer.Length)),
+            () => t[GpuAllocEvents.Size].Adopt(size, n),
+            () => t[GpuAllocEvents.RequestedSize].AppendRange(size.AsSpan(0, n)),
+            () => t[GpuAllocEvents.Stream].Adopt(stream, n));
         t.SealBulk();
         return new ImportResult
         {
@@ -75,55 +73,42 @@ public sealed partial class RmmCsvImporter : IImporter
         };
     }
 
-    /// <summary>Midnight rollovers among the rows' times of day, in file order across the parts; <paramref name="timesOfDay"/> counts those rows.</summary>
-    private static int Rollovers(List<RmmRows> parts, out long timesOfDay)
+    /// <summary>Midnight rollovers among the rows' times of day, in file order; <paramref name="timesOfDay"/> counts those rows.</summary>
+    private static int Rollovers(ReadOnlySpan<long> times, out long timesOfDay)
     {
         var (rollovers, last) = (0, -1L);
         timesOfDay = 0;
-        foreach (var part in parts)
+        foreach (var tod in times)
         {
-            foreach (var tod in part.Time)
-            {
-                if (RmmRows.IsEpoch(tod)) continue;
-                if (last >= 0 && Common.TimeOfDayClock.IsRollover(last, tod)) rollovers++;
-                last = tod;
-                timesOfDay++;
-            }
+            if (RmmRows.IsEpoch(tod)) continue;
+            if (last >= 0 && Common.TimeOfDayClock.IsRollover(last, tod)) rollovers++;
+            last = tod;
+            timesOfDay++;
         }
         return rollovers;
     }
 
-    /// <summary>UTC nanoseconds, part after part, through one buffer: epoch times as they are, times of day through the clock (which carries across parts).</summary>
-    private static void AppendTimes(Int64Column ts, List<RmmRows> parts, Common.TimeOfDayClock clock, StatsSink stats)
+    /// <summary>The rows' times rewritten in place as UTC nanoseconds: epoch times as they are, times of day through the clock.</summary>
+    private static long[] ToNanoseconds(long[] times, RmmRows rows, Common.TimeOfDayClock clock, StatsSink stats)
     {
-        var ns = new long[parts.Select(p => p.Count).DefaultIfEmpty().Max()];
-        foreach (var part in parts)
+        for (var i = 0; i < rows.Count; i++)
         {
-            var times = part.Time;
-            var lines = part.Line;
-            for (var i = 0; i < times.Length; i++)
+            if (RmmRows.IsEpoch(times[i]))
             {
-                if (RmmRows.IsEpoch(times[i]))
-                {
-                    ns[i] = RmmRows.EpochNs(times[i]);
-                    continue;
-                }
-                ns[i] = clock.Next(times[i], out var rolled);
-                if (rolled) stats.Log(StatsCatalog.RmmMidnightRollover, $"line {lines[i]}", "", "time went back by more than 12 h: next day");
+                times[i] = RmmRows.EpochNs(times[i]);
+                continue;
             }
-            ts.AppendRange(ns.AsSpan(0, times.Length));
+            times[i] = clock.Next(times[i], out var rolled);
+            if (rolled) stats.Log(StatsCatalog.RmmMidnightRollover, $"line {rows.LineOf(i)}", "", "time went back by more than 12 h: next day");
         }
+        return times;
     }
 
-    /// <summary>0, 1, 2, … across the parts, through one buffer.</summary>
-    private static void AppendSequence(Int64Column seq, List<RmmRows> parts)
+    private static long[] Sequence(int n)
     {
-        var buffer = new long[parts.Select(p => p.Count).DefaultIfEmpty().Max()];
-        foreach (var part in parts)
-        {
-            for (var i = 0; i < part.Count; i++) buffer[i] = seq.Count + i;
-            seq.AppendRange(buffer.AsSpan(0, part.Count));
-        }
+        var seq = new long[n];
+        for (var i = 0; i < n; i++) seq[i] = i;
+        return seq;
     }
 
     /// <summary>The actions as op codes, a run of equal actions in one fill (RMM's rows alternate in short runs).</summary>
@@ -138,23 +123,17 @@ public sealed partial class RmmCsvImporter : IImporter
         }
     }
 
-    /// <summary>The pointers, null on an "allocate failure" row (it has none): the spans between failures copied whole.</summary>
-    private static void AppendAddresses(Int64Column address, RmmRows part)
+    /// <summary>The pointers' validity: an "allocate failure" row has none (null); null itself when no row failed.</summary>
+    private static bool[]? FailuresNull(ReadOnlySpan<RmmAction> actions, int length)
     {
-        var pointers = part.Pointer;
-        var actions = part.Action;
-        var from = 0;
-        for (var i = 0; i <= pointers.Length; i++)
-        {
-            if (i < pointers.Length && actions[i] != RmmAction.AllocateFailure) continue;
-            address.AppendRange(pointers[from..i]);
-            if (i < pointers.Length) address.AppendNull();
-            from = i + 1;
-        }
+        if (!actions.Contains(RmmAction.AllocateFailure)) return null;
+        var valid = new bool[length];
+        for (var i = 0; i < actions.Length; i++) valid[i] = actions[i] != RmmAction.AllocateFailure;
+        return valid;
     }
 
     /// <summary>The plain path (<see cref="RmmPlainReader"/>), one part a core; null when the file needs CsvHelper.</summary>
-    public static List<RmmRows>? ReadPlain(ImportContext ctx, int parts = 0, int blockBytes = 1 << 20) =>
+    public static RmmRows? ReadPlain(ImportContext ctx, int parts = 0, int blockBytes = 1 << 20) =>
         RmmPlainReader.Read(ctx, parts > 0 ? parts : Environment.ProcessorCount, blockBytes);
 
     public static RmmRows ReadWithCsvHelper(ImportContext ctx)

@@ -14,17 +14,16 @@ namespace Memtrace.Collectors.Importers.RmmCsv;
 /// </summary>
 internal static class RmmPlainReader
 {
-    private sealed class Part(long bytes)
+    private sealed class Part(RmmRows rows)
     {
-        // Sized for RMM's ~74-byte lines, so that the columns do not grow through copies of themselves.
-        public readonly RmmRows Rows = new((int)Math.Min(bytes / 64 + 16, Array.MaxLength / 2));
+        public readonly RmmRows Rows = rows;
         public readonly List<(long Line, string Excerpt, StatDef Stat, string Error)> Bad = [];
         public long Lines;
         public bool Quote;
     }
 
-    /// <summary>The rows, a part's columns each in file order, bad rows logged; null when the file needs CsvHelper (a quote, a UTF-16 or UTF-32 byte-order mark).</summary>
-    public static List<RmmRows>? Read(ImportContext ctx, int parts, int blockBytes)
+    /// <summary>The rows in file order, bad rows logged; null when the file needs CsvHelper (a quote, a UTF-16 or UTF-32 byte-order mark).</summary>
+    public static RmmRows? Read(ImportContext ctx, int parts, int blockBytes)
     {
         using var handle = File.OpenHandle(ctx.Path);
         var length = RandomAccess.GetLength(handle);
@@ -43,20 +42,20 @@ internal static class RmmPlainReader
         cuts[0] = bodyStart;
         cuts[parts] = length;
         for (var k = 1; k < parts; k++) cuts[k] = Math.Max(cuts[k - 1], LineStartAtOrAfter(handle, bodyStart + (length - bodyStart) * k / parts, length));
+        // Each part's window is sized for RMM's ~74-byte lines, so that its columns do not grow through copies of themselves.
+        var windows = RmmRows.Windows([.. Enumerable.Range(0, parts).Select(k => (int)Math.Min((cuts[k + 1] - cuts[k]) / 64 + 16, Array.MaxLength / 2))]);
         var results = new Part[parts];
-        Parallel.For(0, parts, k => results[k] = ReadPart(handle, cuts[k], cuts[k + 1], blockBytes));
+        Parallel.For(0, parts, k => results[k] = ReadPart(handle, cuts[k], cuts[k + 1], blockBytes, windows[k]));
         if (results.Any(p => p.Quote)) return null;
 
-        var rows = new List<RmmRows>(results.Length);
         long before = 1; // the header
         foreach (var part in results)
         {
             part.Rows.ShiftLines(before);
-            rows.Add(part.Rows);
             foreach (var (line, excerpt, stat, error) in part.Bad) ctx.Stats.Log(stat, $"line {before + line}", excerpt, error);
             before += part.Lines;
         }
-        return rows;
+        return RmmRows.Join([.. results.Select(p => p.Rows)]);
     }
 
     /// <summary>Just past the first '\n' at or after <paramref name="from"/>, or the file's end: a cut there never splits a line or a \r\n.</summary>
@@ -74,9 +73,9 @@ internal static class RmmPlainReader
         return length;
     }
 
-    private static Part ReadPart(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long start, long end, int blockBytes)
+    private static Part ReadPart(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long start, long end, int blockBytes, RmmRows window)
     {
-        var part = new Part(end - start);
+        var part = new Part(window);
         var buffer = ArrayPool<byte>.Shared.Rent(blockBytes);
         try
         {
