@@ -26,8 +26,17 @@ public sealed class HeatmapSampler : ISpaceObserver
     private readonly long[] _instants;
     /// <summary>Running sums per address bin, kept current by <see cref="ISpaceObserver"/> calls: mapped, free, fragmented-gap and live bytes.</summary>
     private readonly long[] _mapped, _free, _frag, _live;
-    /// <summary>Live bytes per (address bin, stack); entries that reach zero are removed.</summary>
-    private readonly Dictionary<(int Bin, long Stack), long> _stackBytes = new();
+    /// <summary>Per address bin, live bytes per stack (made on the bin's first live byte); entries that reach zero are removed.</summary>
+    private readonly Dictionary<long, long>?[] _stackBytes;
+    /// <summary>
+    /// Per address bin, the stack holding most of its live bytes as of the last capture, and whether its tally changed
+    /// since. A capture recomputes only the changed bins: magma27 ×100 (54 stacks over 320 bins, 1,400 events between
+    /// captures, most in one copy's few bins) walked every (bin, stack) tally at each of 360 captures, ~8% of the replay.
+    /// </summary>
+    private readonly (long Stack, long Bytes)[] _top;
+    private readonly bool[] _topStale;
+    private readonly int[] _staleBins;
+    private int _staleCount;
     /// <summary>Per segment id: its compacted offset minus its start (long.MinValue: not seen).</summary>
     private long[] _segBase = [];
     private readonly double _width;
@@ -69,6 +78,7 @@ public sealed class HeatmapSampler : ISpaceObserver
         for (var b = 0; b < _addrBins; b++) _bounds[b] = (long)(b * width);
         _bounds[_addrBins] = _total;
         (_mapped, _free, _frag, _live) = (new long[_addrBins], new long[_addrBins], new long[_addrBins], new long[_addrBins]);
+        (_stackBytes, _top, _topStale, _staleBins) = (new Dictionary<long, long>?[_addrBins], new (long, long)[_addrBins], new bool[_addrBins], new int[_addrBins]);
         _instants = new long[_timeBins];
         for (var bin = 0; bin < _timeBins; bin++) _instants[bin] = _t0 + (long)((double)(_t1 - _t0) * (bin + 1) / _timeBins);
     }
@@ -118,7 +128,8 @@ public sealed class HeatmapSampler : ISpaceObserver
         Array.Clear(_free);
         Array.Clear(_frag);
         Array.Clear(_live);
-        _stackBytes.Clear();
+        foreach (var tally in _stackBytes) tally?.Clear();
+        for (var b = 0; b < _addrBins; b++) MarkStale(b);
         foreach (var seg in space.Segments.OrderBy(s => s.Id)) SegmentChanged(seg, +1);
         foreach (var (s, e, segment) in space.Free.Blocks()) FreeChanged(s, e, segment, +1);
         foreach (var (addr, block) in space.LiveBlocks()) LiveChanged(addr, block.Size, block.Segment, block.StackId ?? BlockArena.NoStack, +1);
@@ -162,10 +173,37 @@ public sealed class HeatmapSampler : ISpaceObserver
             if (hi <= lo) continue;
             bins[b] += sign * (hi - lo);
             if (stack == long.MaxValue) continue;
-            ref var bytes = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_stackBytes, (b, stack), out _);
+            var tally = _stackBytes[b] ??= new Dictionary<long, long>();
+            ref var bytes = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(tally, stack, out _);
             bytes += sign * (hi - lo);
-            if (bytes == 0) _stackBytes.Remove((b, stack));
+            if (bytes == 0) tally.Remove(stack);
+            MarkStale(b);
         }
+    }
+
+    private void MarkStale(int bin)
+    {
+        if (_topStale[bin]) return;
+        _topStale[bin] = true;
+        _staleBins[_staleCount++] = bin;
+    }
+
+    /// <summary>Brings each changed bin's top stack up to date: most live bytes, the smaller stack id on a tie.</summary>
+    private void RefreshTop()
+    {
+        for (var i = 0; i < _staleCount; i++)
+        {
+            var b = _staleBins[i];
+            _topStale[b] = false;
+            var top = (Stack: 0L, Bytes: 0L);
+            if (_stackBytes[b] is { } tally)
+            {
+                foreach (var (stack, bytes) in tally)
+                    if (bytes > top.Bytes || (bytes == top.Bytes && stack < top.Stack)) top = (stack, bytes);
+            }
+            _top[b] = top;
+        }
+        _staleCount = 0;
     }
 
     /// <summary><see cref="Gpu.HeatmapGrid.FirstBinEndingAfter"/> from the uniform width's guess, corrected by a step or two.</summary>
@@ -245,14 +283,13 @@ public sealed class HeatmapSampler : ISpaceObserver
         : allocated >= free ? "allocated"
         : fragmented * 2 > free ? "fragmented" : "free";
 
-    /// <summary>One time bin's cells from the sums: O(address bins + the bins' stack tallies) when they are kept per change.</summary>
+    /// <summary>One time bin's cells from the sums: O(address bins + the stack tallies of the bins changed since the last capture) when they are kept per change.</summary>
     private void Capture(AddressSpace space)
     {
         if (!Incremental) Recount(space);
         var bin = _nextBin++;
-        var top = new (long Stack, long Bytes)[_addrBins];
-        foreach (var ((b, stack), bytes) in _stackBytes)
-            if (bytes > top[b].Bytes || (bytes == top[b].Bytes && stack < top[b].Stack)) top[b] = (stack, bytes);
+        RefreshTop();
+        var top = _top;
         var ts = Math.Min(EdgeOf(bin), _t1);
         for (var a = 0; a < _addrBins; a++)
         {

@@ -32,6 +32,7 @@ public static class PoolReplay
             space.Anomaly(StatsCatalog.ReplayLiveAtStart, e.Address, e.Size, msg);
         });
         everySegment.AddRange(scan.SegmentAllocs);
+        space.Free.DropStartsUnlessOrdered();
 
         var t0 = events.Length > 0 ? events[0].TsNs : 0;
         var t1 = events.Length > 0 ? events[^1].TsNs : 0;

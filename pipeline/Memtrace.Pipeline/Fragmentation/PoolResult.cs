@@ -1,6 +1,6 @@
 namespace Memtrace.Pipeline.Fragmentation;
 
-public sealed record TimelineRow(
+public readonly record struct TimelineRow(
     long Seq, long TsNs, long Events, long Reserved, long Allocated, long F, long L, long N,
     double FragRate, double Ecr, double EntropySeed, double EntropyLog2, double EntropyLog2Bytes,
     double UnusableP50, double ExtfragP50, double UnusableP99, double ExtfragP99, double? UnusableUser,
@@ -14,7 +14,7 @@ public sealed record OomRow(
 
 public sealed record BlameRow(string Instant, long TsNs, long ReferenceRequest, int Rank, long? StackId, long FragmentedBytes, long Fragments, long LiveAllocations);
 
-public sealed record HeatmapCell(int Level, int TimeBin, int AddrBin, long TsNs, long OffsetStart, long OffsetEnd, long AddressStart,
+public readonly record struct HeatmapCell(int Level, int TimeBin, int AddrBin, long TsNs, long OffsetStart, long OffsetEnd, long AddressStart,
     double AllocatedFraction, double FragmentedFraction, string State, long? TopStackId, long TopStackBytes)
 {
     /// <summary>Segment bytes in the bin, free bytes, fragmented-gap bytes, and live bytes as the sampler's state walk counted them.</summary>

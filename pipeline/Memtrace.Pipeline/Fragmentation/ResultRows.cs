@@ -31,7 +31,7 @@ internal static class ResultRows
             log2Bytes = t[FragmentationTimeline.EntropyLog2Bytes], unusable50 = t[FragmentationTimeline.UnusableP50], extfrag50 = t[FragmentationTimeline.ExtfragP50], unusable99 = t[FragmentationTimeline.UnusableP99],
             extfrag99 = t[FragmentationTimeline.ExtfragP99], unusableUser = t[FragmentationTimeline.UnusableUser], fragRateMax = t[FragmentationTimeline.FragRateMax];
         Reserve(t, r.Timeline.Count);
-        foreach (var x in r.Timeline)
+        foreach (ref readonly var x in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(r.Timeline))
         {
             tk.Append(k);
             seq.Append(x.Seq); ts.Append(x.TsNs); events.Append(x.Events);
@@ -81,7 +81,7 @@ internal static class ResultRows
         Float64Column allocFraction = m[Heatmap.AllocatedFraction], fragFraction = m[Heatmap.FragmentedFraction];
         var state = m[Heatmap.State];
         Reserve(m, r.Heatmap.Count);
-        foreach (var x in r.Heatmap)
+        foreach (ref readonly var x in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(r.Heatmap))
         {
             mk.Append(k);
             level.Append(x.Level); timeBin.Append(x.TimeBin); addrBin.Append(x.AddrBin); cellTs.Append(x.TsNs);

@@ -14,7 +14,7 @@ public static class Summary
         foreach (var p in frag.Pools)
         {
             var tl = p.Timeline;
-            var last = tl.Count > 0 ? tl[^1] : null;
+            TimelineRow? last = tl.Count > 0 ? tl[^1] : null;
             var verdict = Verdicts.OfPool(p.Ooms.Select(o => o.Verdict).ToList());
             pools.Add(new JsonObject
             {
@@ -31,7 +31,7 @@ public static class Summary
                 ["max_frag_rate"] = tl.Count == 0 ? 0 : tl.Max(r => r.FragRateMax),
                 ["end_frag_rate"] = last?.FragRate ?? 0,
                 ["end_effective_contiguous_ratio"] = last?.Ecr ?? 1,
-                ["end_contiguous_red"] = last is not null && last.F > 0 && last.Ecr < FragmentationTimeline.ContiguousRedLine,
+                ["end_contiguous_red"] = last is { F: > 0 } end && end.Ecr < FragmentationTimeline.ContiguousRedLine,
                 ["request_p50"] = p.RequestP50,
                 ["request_p99"] = p.RequestP99,
                 ["anomalies"] = p.Anomalies.Count,
