@@ -5,15 +5,22 @@ namespace Memtrace.Pipeline.Collections;
 /// backward-shift deletion (no tombstones, so a long replay never degrades). The replay's address
 /// lookups run here: Dictionary&lt;long, T&gt; cost ~20 ns an operation through its bucket and entry
 /// indirections, and the replay makes two or three per event. Block addresses are multiples of 512,
-/// which Fibonacci hashing spreads (the multiply mixes the high bits the low zero bits lack).
+/// which Fibonacci hashing spreads (the multiply mixes the high bits the low zero bits lack). A slot holds its key
+/// and value side by side, so a hit is one cache line: with keys and values in two arrays, magma27 ×100's
+/// replay (50,000 live addresses, 100 copies' blocks in one pool) missed the cache twice a lookup.
 /// </summary>
 public sealed class LongIntMap
 {
     /// <summary>Marks an empty slot. The key long.MinValue itself lives outside the table.</summary>
     private const long Empty = long.MinValue;
 
-    private long[] _keys;
-    private int[] _values;
+    private struct Slot
+    {
+        public long Key;
+        public int Value;
+    }
+
+    private Slot[] _slots;
     private int _shift;
     private bool _hasMinKey;
     private int _minKeyValue;
@@ -22,10 +29,15 @@ public sealed class LongIntMap
     {
         var size = 16;
         while (size < capacity * 2) size <<= 1;
-        _keys = new long[size];
-        Array.Fill(_keys, Empty);
-        _values = new int[size];
+        _slots = NewSlots(size);
         _shift = 64 - System.Numerics.BitOperations.Log2((uint)size);
+    }
+
+    private static Slot[] NewSlots(int size)
+    {
+        var slots = new Slot[size];
+        foreach (ref var slot in slots.AsSpan()) slot.Key = Empty;
+        return slots;
     }
 
     public int Count { get; private set; }
@@ -47,17 +59,17 @@ public sealed class LongIntMap
             value = _hasMinKey ? _minKeyValue : 0;
             return _hasMinKey;
         }
-        var keys = _keys;
-        var mask = keys.Length - 1;
+        var slots = _slots;
+        var mask = slots.Length - 1;
         for (var i = Home(key); ; i = (i + 1) & mask)
         {
-            var k = keys[i];
-            if (k == key)
+            ref readonly var slot = ref slots[i];
+            if (slot.Key == key)
             {
-                value = _values[i];
+                value = slot.Value;
                 return true;
             }
-            if (k == Empty)
+            if (slot.Key == Empty)
             {
                 value = 0;
                 return false;
@@ -77,22 +89,22 @@ public sealed class LongIntMap
             _minKeyValue = value;
             return;
         }
-        if ((Count + 1) * 2 > _keys.Length) Grow();
-        var mask = _keys.Length - 1;
+        if ((Count + 1) * 2 > _slots.Length) Grow();
+        var slots = _slots;
+        var mask = slots.Length - 1;
         var i = Home(key);
         while (true)
         {
-            var k = _keys[i];
-            if (k == key)
+            ref var slot = ref slots[i];
+            if (slot.Key == key)
             {
-                _values[i] = value;
+                slot.Value = value;
                 return;
             }
-            if (k == Empty) break;
+            if (slot.Key == Empty) break;
             i = (i + 1) & mask;
         }
-        _keys[i] = key;
-        _values[i] = value;
+        slots[i] = new Slot { Key = key, Value = value };
         Count++;
     }
 
@@ -105,12 +117,12 @@ public sealed class LongIntMap
             Count--;
             return true;
         }
-        var keys = _keys;
-        var mask = keys.Length - 1;
+        var slots = _slots;
+        var mask = slots.Length - 1;
         var i = Home(key);
-        while (keys[i] != key)
+        while (slots[i].Key != key)
         {
-            if (keys[i] == Empty) return false;
+            if (slots[i].Key == Empty) return false;
             i = (i + 1) & mask;
         }
         // Backward shift: pull each later key of the probe run into the hole when its home allows it.
@@ -118,17 +130,16 @@ public sealed class LongIntMap
         while (true)
         {
             j = (j + 1) & mask;
-            var k = keys[j];
+            var k = slots[j].Key;
             if (k == Empty) break;
             var home = Home(k);
             if (((j - home) & mask) >= ((j - i) & mask))
             {
-                keys[i] = k;
-                _values[i] = _values[j];
+                slots[i] = slots[j];
                 i = j;
             }
         }
-        keys[i] = Empty;
+        slots[i].Key = Empty;
         Count--;
         return true;
     }
@@ -137,34 +148,29 @@ public sealed class LongIntMap
     public IEnumerable<(long Key, int Value)> Entries()
     {
         if (_hasMinKey) yield return (Empty, _minKeyValue);
-        for (var i = 0; i < _keys.Length; i++)
-            if (_keys[i] != Empty) yield return (_keys[i], _values[i]);
+        for (var i = 0; i < _slots.Length; i++)
+            if (_slots[i].Key != Empty) yield return (_slots[i].Key, _slots[i].Value);
     }
 
     public void Clear()
     {
-        Array.Fill(_keys, Empty);
+        foreach (ref var slot in _slots.AsSpan()) slot.Key = Empty;
         _hasMinKey = false;
         Count = 0;
     }
 
     private void Grow()
     {
-        var oldKeys = _keys;
-        var oldValues = _values;
-        _keys = new long[oldKeys.Length * 2];
-        Array.Fill(_keys, Empty);
-        _values = new int[_keys.Length];
+        var old = _slots;
+        _slots = NewSlots(old.Length * 2);
         _shift--;
-        var mask = _keys.Length - 1;
-        for (var s = 0; s < oldKeys.Length; s++)
+        var mask = _slots.Length - 1;
+        foreach (var slot in old)
         {
-            var key = oldKeys[s];
-            if (key == Empty) continue;
-            var i = Home(key);
-            while (_keys[i] != Empty) i = (i + 1) & mask;
-            _keys[i] = key;
-            _values[i] = oldValues[s];
+            if (slot.Key == Empty) continue;
+            var i = Home(slot.Key);
+            while (_slots[i].Key != Empty) i = (i + 1) & mask;
+            _slots[i] = slot;
         }
     }
 }

@@ -80,6 +80,7 @@ public sealed class HeatmapSampler : ISpaceObserver
         (_mapped, _free, _frag, _live) = (new long[_addrBins], new long[_addrBins], new long[_addrBins], new long[_addrBins]);
         (_stackBytes, _top, _topStale, _staleBins) = (new Dictionary<long, long>?[_addrBins], new (long, long)[_addrBins], new bool[_addrBins], new int[_addrBins]);
         _instants = new long[_timeBins];
+        Cells = new List<HeatmapCell>(_timeBins * _addrBins);
         for (var bin = 0; bin < _timeBins; bin++) _instants[bin] = _t0 + (long)((double)(_t1 - _t0) * (bin + 1) / _timeBins);
     }
 
@@ -88,8 +89,8 @@ public sealed class HeatmapSampler : ISpaceObserver
     /// <summary>This level's grid, for the rasteriser.</summary>
     public Gpu.HeatmapGrid Grid => new(_instants, _bounds);
 
-    /// <summary>The cells captured so far, in (time bin, address bin) order.</summary>
-    public List<HeatmapCell> Cells { get; } = new();
+    /// <summary>The cells captured so far, in (time bin, address bin) order; room for every bin's from the start (96,000 cells at the default levels, grown by doubling they were copied and faulted in again).</summary>
+    public List<HeatmapCell> Cells { get; }
 
     private long EdgeOf(int bin) => _instants[bin];
 

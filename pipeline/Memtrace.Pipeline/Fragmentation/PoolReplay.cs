@@ -47,6 +47,7 @@ public static class PoolReplay
         var peak = ReplayEvents(input, options, result, space, timeline, heatmaps, lifetimes, at);
 
         timeline.Flush();
+        result.Heatmap.EnsureCapacity(heatmaps.Sum(h => h.Grid.TimeBins * h.Grid.AddressBins));
         foreach (var h in heatmaps)
         {
             h.Finish(space);
