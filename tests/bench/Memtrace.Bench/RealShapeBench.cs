@@ -73,6 +73,10 @@ public static class RealShapeBench
         Python(["-c", $"import pickle, time\nfor _ in range(3):\n    t = time.perf_counter()\n    d = pickle.load(open(r'{file}', 'rb'))\n    print(time.perf_counter() - t)\n    d = None"], out var peerOut);
         var pickleS = Program.Median(peerOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => double.Parse(l, CultureInfo.InvariantCulture)));
 
+        // `memtrace run` starts in a fresh process: the three imports' object graphs (~0.5 GB each at ×100) are collected
+        // first, or the stage pays for collections of the imports' garbage (magma27 ×100: 0.37–0.53 s left in, 0.24–0.30 s
+        // in a process of its own).
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         var archive = TraceArchive.Open(archiveDir);
         var snapshot = archive.ReadTable(GpuSegmentsSnapshot.Def);
         FragmentationOutput? output = null;
