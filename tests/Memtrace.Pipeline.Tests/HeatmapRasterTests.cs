@@ -126,4 +126,24 @@ public sealed class HeatmapRasterTests
         Assert.True(walked.Count > 1000);
         Assert.Equal(walked, kept);
     }
+
+    /// <summary>A coarser level summed from the finer one is the level sampled on its own, cell for cell (stacks included), walked or kept per change, at zooms 2 and 4 and over three levels.</summary>
+    [Theory]
+    [InlineData("bcrafton_memory_snapshot.pickle", 2, 2)]
+    [InlineData("magma27_memory_snapshot.pickle", 2, 2)]
+    [InlineData("magma27_memory_snapshot.pickle", 3, 2)]
+    [InlineData("bcrafton_memory_snapshot.pickle", 2, 4)]
+    public void Derived_heatmap_levels_are_the_levels_sampled_on_their_own(string snapshot, int levels, int zoom)
+    {
+        var (events, snap) = RealSnapshotReplayTests.Import(snapshot);
+        foreach (var perChange in new[] { false, true })
+        {
+            FragmentationOptions Options(bool derived) => new() { Accelerator = AcceleratorChoice.Cpu, HeatmapPerChange = perChange, HeatmapLevels = levels, HeatmapZoom = zoom, HeatmapDerived = derived, KeepCrossCheckInputs = true };
+            var own = FragmentationAnalyzer.Run(events, snap, Options(false)).Pools.Single().Heatmap;
+            var derived = FragmentationAnalyzer.Run(events, snap, Options(true)).Pools.Single().Heatmap;
+            Assert.Equal(Enumerable.Range(0, levels), derived.Select(c => c.Level).Distinct().Order());
+            Assert.Contains(derived, c => c.TopStackId is not null);
+            Assert.Equal(own, derived);
+        }
+    }
 }

@@ -83,6 +83,8 @@ public sealed record FragmentationOptions
     public int HeatmapZoom { get; init; } = 2;
     /// <summary>Heatmap sums kept per change (true) or recounted by a walk per capture (false); null: whichever costs less (tests force each).</summary>
     public bool? HeatmapPerChange { get; init; }
+    /// <summary>Coarser heatmap levels summed from the next finer one where their bins line up (null: yes), or sampled each on its own (false; tests compare the two). The cells are the same.</summary>
+    public bool? HeatmapDerived { get; init; }
     public int BlameTop { get; init; } = 20;
     /// <summary>Where the batch statistics run (--accelerator).</summary>
     public Gpu.AcceleratorChoice Accelerator { get; init; } = Gpu.AcceleratorChoice.Auto;

@@ -42,15 +42,19 @@ public static class PoolReplay
             var scale = (int)Math.Pow(Math.Max(1, options.HeatmapZoom), level);
             return new HeatmapSampler(everySegment, t0, t1, options.HeatmapTimeBins * scale, options.HeatmapAddressBins * scale, result.RequestP50, level);
         }).ToArray();
+        if (options.HeatmapDerived != false)
+        {
+            for (var level = heatmaps.Length - 2; level >= 0; level--) heatmaps[level + 1].TryFeed(heatmaps[level]);
+        }
         var lifetimes = TrackLifetimes(space, heatmaps);
 
         var peak = ReplayEvents(input, options, result, space, timeline, heatmaps, lifetimes, at);
 
         timeline.Flush();
         result.Heatmap.EnsureCapacity(heatmaps.Sum(h => h.Grid.TimeBins * h.Grid.AddressBins));
+        foreach (var h in Enumerable.Reverse(heatmaps)) h.Finish(space); // the finest first: it emits the derived levels' last bins too
         foreach (var h in heatmaps)
         {
-            h.Finish(space);
             result.HeatmapGrids.Add((h.Level, h.Grid, result.Heatmap.Count));
             result.Heatmap.AddRange(h.Cells);
         }
@@ -113,7 +117,7 @@ public static class PoolReplay
     private static Peak ReplayEvents(PoolInput input, FragmentationOptions options, PoolResult result, AddressSpace space, TimelineAccumulator timeline,
         HeatmapSampler[] heatmaps, LiveIntervalRecorder? lifetimes, Cursor at)
     {
-        var sampled = heatmaps.Where(h => h.Grid.TimeBins > 0).ToArray();
+        var sampled = heatmaps.Where(h => h.Grid.TimeBins > 0 && !h.Derived).ToArray();
         var eventsAtLastCapture = 0;
         long peakReserved = -1;
         var peak = new Peak(0, 0, [], []);
