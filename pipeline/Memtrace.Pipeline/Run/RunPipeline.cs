@@ -191,15 +191,21 @@ public static class RunPipeline
     }
 
     /// <summary>Every table sorted by its key, so the same archive gives byte-identical files; returns them as written, by name.</summary>
+    /// <summary>
+    /// Each table sorted by its key and written, a table a core, the largest first (the bundled bcrafton snapshot's run
+    /// spent 0.10–0.16 s here one table after another, most of it the heatmap's 96,000 rows).
+    /// </summary>
     private static Dictionary<string, Table> WriteTables(string outDir, List<Table> tables)
     {
-        var written = new Dictionary<string, Table>(StringComparer.Ordinal);
-        foreach (var table in tables)
+        var sorted = new Table[tables.Count];
+        var order = Enumerable.Range(0, tables.Count).OrderByDescending(i => (long)tables[i].RowCount * tables[i].Columns.Count).ToArray();
+        Parallel.ForEach(order, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
-            var sorted = TableSort.ByKey(table);
-            AtomicFile.Write(Path.Combine(outDir, "tables", table.Def.Name + ".arrow"), s => ArrowIo.Write(sorted, s));
-            written[table.Def.Name] = sorted;
-        }
+            sorted[i] = TableSort.ByKey(tables[i]);
+            AtomicFile.Write(Path.Combine(outDir, "tables", tables[i].Def.Name + ".arrow"), s => ArrowIo.Write(sorted[i], s));
+        });
+        var written = new Dictionary<string, Table>(StringComparer.Ordinal);
+        for (var i = 0; i < tables.Count; i++) written[tables[i].Def.Name] = sorted[i];
         return written;
     }
 
