@@ -39,7 +39,7 @@ internal static class FormatBench
                 }
             }
         }
-        var (ours, report) = MedianImport(work, "rmm-archive", path, "rmm-csv", new ImportOptions { Date = new DateOnly(2026, 1, 1) }, events);
+        var (ours, report) = Program.MedianImport(Path.Combine(work, "rmm-archive"), path, "rmm-csv", new ImportOptions { Date = new DateOnly(2026, 1, 1) }, rows: events);
         var peer = Program.Median(Enumerable.Range(0, 3).Select(run =>
         {
             long duckRows = 0;
@@ -82,7 +82,7 @@ internal static class FormatBench
             }
             tx.Commit();
         }
-        var (ours, report) = MedianImport(work, "nsys-archive", path, "nsys-sqlite", new ImportOptions(), events);
+        var (ours, report) = Program.MedianImport(Path.Combine(work, "nsys-archive"), path, "nsys-sqlite", new ImportOptions(), rows: events);
         var peer = Program.Median(Enumerable.Range(0, 3).Select(run =>
         {
             long rows = 0;
@@ -100,23 +100,5 @@ internal static class FormatBench
         }));
         Console.WriteLine($"nsys import: {events:N0} rows, {new FileInfo(path).Length / 1e6:0.0} MB, memtrace {ours:0.00} s (median of 3; the last: query {report.Seconds.Parse:0.00} s + Parquet write {report.Seconds.Write:0.00} s), bare SQLite scan {peer:0.00} s (median of 3)");
         yield return new Figure("nsys_import_events_per_s", events / ours, "events/s", "bare SQLite ordered scan", events / peer, peer / ours);
-    }
-
-    /// <summary>
-    /// The median of three imports of the file, each into a fresh archive (the figures are medians: one load moved by
-    /// ±30% on this VM), and the last import's report, checked to have every row.
-    /// </summary>
-    private static (double Seconds, ImportReport Report) MedianImport(string work, string name, string path, string format, ImportOptions options, int events)
-    {
-        ImportReport? report = null;
-        var seconds = Program.Median(Enumerable.Range(0, 3).Select(i =>
-        {
-            var dir = Path.Combine(work, $"{name}-{i}");
-            var s = Program.Time(() => report = new ImportRunner(TraceArchive.OpenOrCreate(dir), options).ImportOne(path, format));
-            if (report!.Outcome != ImportOutcome.Imported || report.Rows["gpu_alloc_events"] != events) throw new InvalidOperationException(report.Message);
-            Directory.Delete(dir, recursive: true);
-            return s;
-        }));
-        return (seconds, report!);
     }
 }

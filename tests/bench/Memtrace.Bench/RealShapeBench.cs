@@ -60,20 +60,11 @@ public static class RealShapeBench
         var label = $"{name}_x{k}";
         var archiveDir = Path.Combine(work, label);
         // Each side the median of three loads of the file (a fresh archive each for ours): one load moved by ±30% on this VM.
-        ImportReport? report = null;
-        var importS = Program.Median(Enumerable.Range(0, 3).Select(i =>
-        {
-            var dir = i == 0 ? archiveDir : $"{archiveDir}-{i}";
-            // Each load starts from a collected heap, as `memtrace import` (a process of its own) does and as CPython's
-            // loads below do (its refcounts free each graph at `d = None`); left in, the previous load's ~0.5 GB graph made
-            // the next one's held-collections region start with a full collection (0.04–0.35 s).
-            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-            var s = Program.Time(() => report = new ImportRunner(TraceArchive.OpenOrCreate(dir), new ImportOptions()).ImportOne(file, "torch-snapshot"));
-            if (report!.Outcome != ImportOutcome.Imported) throw new InvalidOperationException(report.Message);
-            if (i > 0) Directory.Delete(dir, recursive: true);
-            return s;
-        }));
-        var events = report!.Rows["gpu_alloc_events"];
+        // Each of ours starts from a collected heap, as `memtrace import` (a process of its own) does and as CPython's loads
+        // below do (its refcounts free each graph at `d = None`); left in, the previous load's ~0.5 GB graph made the next
+        // one's held-collections region start with a full collection (0.04–0.35 s).
+        var (importS, report) = Program.MedianImport(archiveDir, file, "torch-snapshot", new ImportOptions(), keepFirst: true, fromCollectedHeap: true);
+        var events = report.Rows["gpu_alloc_events"];
         Python(["-c", $"import pickle, time\nfor _ in range(3):\n    t = time.perf_counter()\n    d = pickle.load(open(r'{file}', 'rb'))\n    print(time.perf_counter() - t)\n    d = None"], out var peerOut);
         var pickleS = Program.Median(peerOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => double.Parse(l, CultureInfo.InvariantCulture)));
 
