@@ -51,8 +51,8 @@ public static class PoolReplay
         var peak = ReplayEvents(input, options, result, space, timeline, heatmaps, lifetimes, at);
 
         timeline.Flush();
-        result.Heatmap.EnsureCapacity(heatmaps.Sum(h => h.Grid.TimeBins * h.Grid.AddressBins));
         foreach (var h in Enumerable.Reverse(heatmaps)) h.Finish(space); // the finest first: it emits the derived levels' last bins too
+        result.Heatmap.EnsureCapacity(heatmaps.Sum(h => h.Cells.Count));
         foreach (var h in heatmaps)
         {
             result.HeatmapGrids.Add((h.Level, h.Grid, result.Heatmap.Count));
