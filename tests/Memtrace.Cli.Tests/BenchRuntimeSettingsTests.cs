@@ -10,21 +10,20 @@ namespace Memtrace.Cli.Tests;
 /// </summary>
 public sealed class BenchRuntimeSettingsTests
 {
-    private static Dictionary<string, string> RuntimeOptions(params string[] project)
-    {
-        var doc = XDocument.Load(Path.Combine([Repo.Root, .. project]));
-        return doc.Descendants("RuntimeHostConfigurationOption").ToDictionary(e => (string)e.Attribute("Include")!, e => (string)e.Attribute("Value")!);
-    }
+    private static XDocument Project(params string[] path) => XDocument.Load(Path.Combine([Repo.Root, .. path]));
+
+    private static Dictionary<string, string> RuntimeOptions(XDocument project) =>
+        project.Descendants("RuntimeHostConfigurationOption").ToDictionary(e => (string)e.Attribute("Include")!, e => (string)e.Attribute("Value")!);
 
     [Fact]
     public void The_bench_runs_with_every_runtime_setting_of_the_CLI()
     {
-        var cli = RuntimeOptions("pipeline", "Memtrace.Cli", "Memtrace.Cli.csproj");
-        var bench = RuntimeOptions("tests", "bench", "Memtrace.Bench", "Memtrace.Bench.csproj");
+        var cli = RuntimeOptions(Project("pipeline", "Memtrace.Cli", "Memtrace.Cli.csproj"));
+        var benchProject = Project("tests", "bench", "Memtrace.Bench", "Memtrace.Bench.csproj");
+        var bench = RuntimeOptions(benchProject);
         Assert.Contains("System.GC.Concurrent", cli.Keys);
         foreach (var (name, value) in cli) Assert.Equal((name, value), (name, bench.GetValueOrDefault(name)));
         Assert.Equal("false", bench.GetValueOrDefault("System.GC.Server", "false"));
-        var benchProject = XDocument.Load(Path.Combine(Repo.Root, "tests", "bench", "Memtrace.Bench", "Memtrace.Bench.csproj"));
         Assert.DoesNotContain(benchProject.Descendants("ServerGarbageCollection"), e => e.Value.Trim() == "true");
     }
 }
