@@ -37,5 +37,7 @@ public sealed class LongIntMapTests
             Assert.Equal(v, got);
         }
         Assert.Equal(oracle.OrderBy(kv => kv.Key).Select(kv => (kv.Key, kv.Value)), map.Entries().OrderBy(e => e.Key));
+        var (keys, values) = map.ByKey();
+        Assert.Equal(oracle.OrderBy(kv => kv.Key).Select(kv => (kv.Key, kv.Value)), keys.Zip(values));
     }
 }

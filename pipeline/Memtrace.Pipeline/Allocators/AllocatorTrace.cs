@@ -77,8 +77,19 @@ public sealed class AllocatorTrace
     private Func<long, string>? _poolIdOf;
 
     /// <summary>The end of the highest range the trace names (final segments, every event but an oom): every replay of the what-if's bisection needs it.</summary>
-    public long HighestAddress => (long)(_highestAddress ??= FinalSegments.Select(s => s.Address + s.Size)
-        .Concat(Events.Where(e => e.Op != TraceOp.Oom).Select(e => e.Address + e.Size)).DefaultIfEmpty(0).Max());
+    public long HighestAddress => (long)(_highestAddress ??= Highest());
+
+    /// <summary>One pass over the events (a LINQ Concat and Max took 60–70 ms on magma27 ×100's 516,300); 0 when nothing is named.</summary>
+    private long Highest()
+    {
+        var max = long.MinValue;
+        foreach (var s in FinalSegments) max = Math.Max(max, s.Address + s.Size);
+        foreach (ref readonly var e in Events.AsSpan())
+        {
+            if (e.Op != TraceOp.Oom) max = Math.Max(max, e.Address + e.Size);
+        }
+        return max == long.MinValue && !FinalSegments.Any() && !Events.Any(e => e.Op != TraceOp.Oom) ? 0 : max;
+    }
 
     /// <summary>
     /// Which private pool each recorded allocation address belongs to: the segment_pool_id of the final segment

@@ -57,7 +57,8 @@ public static class WhatIfReplay
         bool stopAtFirstOom = false, WhatIfStart start = WhatIfStart.Trace)
     {
         var events = trace.Events;
-        var driver = new CapacityDriver(capacity, FirstFreeAddress(trace, initial));
+        var prepared = StartState.Of(trace, initial);
+        var driver = new CapacityDriver(capacity, prepared.FirstFreeAddress);
         var model = new CachingAllocatorModel(config, driver, capacity ?? 1L << 40, trackActive: false);
         if (start == WhatIfStart.Trace)
         {
@@ -71,6 +72,7 @@ public static class WhatIfReplay
         };
         var poolOf = trace.PoolIdOf();
         var blocks = new Dictionary<long, SimBlock>(model.Active);
+        blocks.EnsureCapacity(prepared.LiveByAddress.Length); // the empty start requests them all first
         long requests = 0;
         var ooms = 0;
         long? firstSeq = null, firstTs = null, firstRequest = null;
@@ -79,7 +81,7 @@ public static class WhatIfReplay
         {
             // The blocks live at the trace's first event were requested before it: request them first, in address
             // order (the order a fresh allocator hands out one segment's blocks), each on its segment's stream and pool.
-            foreach (var (seg, b) in initial.SelectMany(s => s.Blocks.Where(b => b.Live).Select(b => (s, b))).OrderBy(x => x.b.Address))
+            foreach (var (seg, b) in prepared.LiveByAddress)
             {
                 requests++;
                 var block = model.Malloc(Math.Max(1, b.RequestedSize), seg.Stream, seg.PoolId);
@@ -138,6 +140,34 @@ public static class WhatIfReplay
         var max = trace.HighestAddress;
         foreach (var s in initial) max = Math.Max(max, s.Address + s.Size);
         return max + (2 << 20);
+    }
+
+    /// <summary>
+    /// What every replay of one pool from one initial state starts from, worked out once: the blocks live at the first
+    /// event in address order (the empty start requests them) and the first free address. The bisection replays the same
+    /// pool ~15 times a configuration, and sorted the live blocks each time.
+    /// </summary>
+    private sealed class StartState
+    {
+        /// <summary>By trace, for the initial state it was worked out from (a caller may replay one trace from another).</summary>
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<AllocatorTrace, StartState> Cache = new();
+
+        public required IReadOnlyList<SegmentState> Initial { get; init; }
+        public required (SegmentState Segment, BlockState Block)[] LiveByAddress { get; init; }
+        public required long FirstFreeAddress { get; init; }
+
+        public static StartState Of(AllocatorTrace trace, IReadOnlyList<SegmentState> initial)
+        {
+            if (Cache.TryGetValue(trace, out var known) && ReferenceEquals(known.Initial, initial)) return known;
+            var state = new StartState
+            {
+                Initial = initial,
+                LiveByAddress = initial.SelectMany(s => s.Blocks.Where(b => b.Live).Select(b => (s, b))).OrderBy(x => x.b.Address).ToArray(),
+                FirstFreeAddress = WhatIfReplay.FirstFreeAddress(trace, initial),
+            };
+            Cache.AddOrUpdate(trace, state);
+            return state;
+        }
     }
 
     /// <summary>

@@ -152,6 +152,24 @@ public sealed class LongIntMap
             if (_slots[i].Key != Empty) yield return (_slots[i].Key, _slots[i].Value);
     }
 
+    /// <summary>
+    /// Every (key, value) as two arrays in key order: a primitive key sort, where a LINQ OrderBy over <see cref="Entries"/>
+    /// sorted indices through a comparison delegate (the snapshot rebuild's ~50,000 live addresses of magma27 ×100).
+    /// </summary>
+    public (long[] Keys, int[] Values) ByKey()
+    {
+        var keys = new long[Count];
+        var values = new int[Count];
+        var n = 0;
+        if (_hasMinKey) (keys[n], values[n++]) = (Empty, _minKeyValue);
+        foreach (ref readonly var slot in _slots.AsSpan())
+        {
+            if (slot.Key != Empty) (keys[n], values[n++]) = (slot.Key, slot.Value);
+        }
+        Array.Sort(keys, values); // keys are distinct: the unstable sort has one answer
+        return (keys, values);
+    }
+
     public void Clear()
     {
         foreach (ref var slot in _slots.AsSpan()) slot.Key = Empty;

@@ -133,7 +133,48 @@ public sealed class AddressSpace
     {
         if (size <= 0) size = 1;
         if (!Free.TryFindContaining(addr, size, out int id)) return ReportBadAllocation(addr, size);
+        Place(id, addr, size, stackId);
+        return true;
+    }
+
+    /// <summary>The free block left right after the last <see cref="PlaceInOrder"/>, or −1.</summary>
+    private int _placedRest = -1;
+
+    /// <summary>
+    /// <see cref="Allocate(long, long, long?)"/> for the snapshot rebuild, which places the blocks live at the trace's
+    /// start in address order: the free block holding each is the one the previous placement left after itself, or the
+    /// first block of its segment. So no placement needs the ordered free starts, which a lookup miss builds (one per
+    /// block not at a free block's start): sorted inserts of every free block, kept through the rest of the rebuild.
+    /// </summary>
+    internal bool PlaceInOrder(long segmentStart, long addr, long size, long? stackId)
+    {
+        if (size <= 0) size = 1;
+        var stack = stackId ?? BlockArena.NoStack;
+        var found = _byStart.TryGetValue(addr, out var id)
+            ? Holds(id, addr, size)
+            : Holds(id = _placedRest, addr, size) || (_byStart.TryGetValue(segmentStart, out id) && Holds(id, addr, size));
+        if (found)
+        {
+            _placedRest = Place(id, addr, size, stack);
+            return true;
+        }
+        _placedRest = -1;
+        return Allocate(addr, size, stack); // overlaps, or lies outside its segment: reported as any allocation
+    }
+
+    private bool Holds(int id, long addr, long size)
+    {
+        if (id < 0) return false;
+        ref readonly var b = ref _arena.Items[id];
+        return b.Segment >= 0 && b.Free && b.Start <= addr && addr + size <= b.End;
+    }
+
+    /// <summary>Marks [addr, addr + size) of free block <paramref name="id"/> live; returns the free block left after it, or −1.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private int Place(int id, long addr, long size, long stackId)
+    {
         var (start, end, segment) = (_arena.Items[id].Start, _arena.Items[id].End, _arena.Items[id].Segment);
+        var after = -1;
         var liveEnd = addr + size;
         int liveId;
         if (start != addr)
@@ -149,6 +190,7 @@ public sealed class AddressSpace
                 _arena.LinkAfter(liveId, rest);
                 _byStart.Set(liveEnd, rest);
                 Free.Insert(rest);
+                after = rest;
             }
         }
         else if (liveEnd < end)
@@ -159,6 +201,7 @@ public sealed class AddressSpace
             _byStart.Set(addr, liveId);
             _byStart.Set(liveEnd, id);
             Free.Resize(id, liveEnd, end);
+            after = id;
         }
         else
         {
@@ -170,7 +213,7 @@ public sealed class AddressSpace
         Allocated += size;
         Lifetimes?.Opened(addr, size);
         _observer?.LiveChanged(addr, size, segment, stackId, +1);
-        return true;
+        return after;
     }
 
     /// <summary>Returns a live block to free space, merging with free neighbours of the same segment.</summary>
