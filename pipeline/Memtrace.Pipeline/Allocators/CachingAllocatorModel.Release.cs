@@ -54,7 +54,7 @@ public sealed partial class CachingAllocatorModel
     private void ReleaseBlocks(BlockPool pool)
     {
         var toUnmap = new List<SimBlock>();
-        foreach (var block in pool.Blocks.ToList())
+        foreach (var block in pool.Releasable())
         {
             if (block.Expandable is not null) toUnmap.Add(block);
             else if (!block.IsSplit) ReleaseBlock(block);

@@ -21,6 +21,7 @@ public sealed partial class CachingAllocatorModel
             var pools = PoolsOf(s.PoolId);
             var pool = s.Small ? pools.Small : pools.Large;
             SimBlock? prev = null;
+            var cached = new List<SimBlock>();
             foreach (var b in s.Blocks)
             {
                 var block = new SimBlock(s.Stream, b.Size, pool, b.Address);
@@ -33,8 +34,10 @@ public sealed partial class CachingAllocatorModel
                     _active[block.Ptr] = block;
                     Allocated += block.Size;
                 }
-                else pool.Insert(block);
+                else cached.Add(block);
             }
+            // Cached once the segment is linked whole, so the pool sees whether each block is split.
+            foreach (var block in cached) pool.Insert(block);
             AddReserved(s.Size);
         }
         PeakAllocated = Math.Max(PeakAllocated, Allocated);
