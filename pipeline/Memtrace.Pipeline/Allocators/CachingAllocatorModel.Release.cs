@@ -43,7 +43,11 @@ public sealed partial class CachingAllocatorModel
     /// <summary>release_cached_blocks (also torch.cuda.empty_cache): wait for pending frees, then free every unsplit cached block of the default pools and unmap every free page of their expandable segments.</summary>
     public bool ReleaseCachedBlocks()
     {
-        foreach (var pending in _pending.OrderBy(b => b.Ptr).ToList()) FreeBlock(pending);
+        foreach (var pending in _pending.OrderBy(b => b.Ptr).ToList())
+        {
+            pending.FreedUnderTheProgram = true;
+            FreeBlock(pending);
+        }
         var pools = PoolsOf(DefaultPoolId);
         ReleaseBlocks(pools.Large);
         ReleaseBlocks(pools.Small);

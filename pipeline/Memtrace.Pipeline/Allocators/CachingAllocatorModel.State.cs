@@ -14,8 +14,11 @@ public sealed partial class CachingAllocatorModel
     /// loaded as a fixed one (its page layout is not in the snapshot): it serves requests but never grows or
     /// gives pages back.
     /// </summary>
-    public void Load(IEnumerable<SegmentState> segments)
+    /// <param name="handedOut">Where the live blocks go, by address, when the caller keeps its own map of them (a what-if replay,
+    /// which tracks no active blocks); otherwise they are the model's <see cref="Active"/> blocks.</param>
+    public void Load(IEnumerable<SegmentState> segments, Dictionary<long, SimBlock>? handedOut = null)
     {
+        var live = handedOut ?? _active;
         foreach (var s in segments)
         {
             var pools = PoolsOf(s.PoolId);
@@ -24,14 +27,14 @@ public sealed partial class CachingAllocatorModel
             var cached = new List<SimBlock>();
             foreach (var b in s.Blocks)
             {
-                var block = new SimBlock(s.Stream, b.Size, pool, b.Address);
+                var block = NewBlock(s.Stream, b.Size, pool, b.Address);
                 if (prev is not null) block.Splice(prev, null);
                 prev = block;
                 if (b.Live)
                 {
                     block.Allocated = true;
                     block.RequestedSize = b.RequestedSize;
-                    _active[block.Ptr] = block;
+                    live[block.Ptr] = block;
                     Allocated += block.Size;
                 }
                 else cached.Add(block);

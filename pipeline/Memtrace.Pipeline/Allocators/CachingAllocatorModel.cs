@@ -30,12 +30,15 @@ public sealed partial class CachingAllocatorModel
     private readonly long _deviceTotal;
     private readonly long? _allowedMaximum;
     private readonly (BlockPool Small, BlockPool Large) _defaultPools;
+    private readonly SpareBlocks _spare;
 
     /// <param name="deviceTotal">The device's memory, for the expandable address reservation (9/8 of it) and a memory fraction.</param>
     /// <param name="trackActive">Keep every handed-out block by address (<see cref="Active"/>, <see cref="Snapshot"/>, <see cref="Carve"/>): the
     /// proof needs it; a what-if replay keeps its own map, and two hash updates per request were a fifth of its time.</param>
-    public CachingAllocatorModel(AllocatorConfig config, IDeviceDriver driver, long deviceTotal, bool trackActive = true)
+    /// <param name="spare">Blocks to build from before new ones: those an earlier replay on this worker finished with (<see cref="Retire"/>).</param>
+    public CachingAllocatorModel(AllocatorConfig config, IDeviceDriver driver, long deviceTotal, bool trackActive = true, SpareBlocks? spare = null)
     {
+        _spare = spare ?? new SpareBlocks();
         _trackActive = trackActive;
         _config = config;
         _driver = driver;
@@ -180,8 +183,11 @@ public sealed partial class CachingAllocatorModel
         if (!_driver.TryMalloc(allocSize, out var ptr)) return null;
         AddReserved(allocSize);
         OnSegmentOp?.Invoke(new SegmentOp(SegmentOpKind.Alloc, ptr, allocSize));
-        return new SimBlock(stream, allocSize, pool, ptr);
+        return NewBlock(stream, allocSize, pool, ptr);
     }
+
+    private SimBlock NewBlock(long stream, long size, BlockPool pool, long ptr) =>
+        _spare.TryTake(out var spare) ? spare.Reuse(stream, size, pool, ptr) : new SimBlock(stream, size, pool, ptr);
 
     /// <summary>alloc_found_block: the request takes the block's low end; a remainder worth keeping becomes a free block after it.</summary>
     private SimBlock AllocFoundBlock(SimBlock block, long size, long origSize, bool split)
@@ -189,7 +195,8 @@ public sealed partial class CachingAllocatorModel
         if (split)
         {
             var remaining = block;
-            block = new SimBlock(remaining.Stream, size, remaining.Pool, remaining.Ptr) { Expandable = remaining.Expandable };
+            block = NewBlock(remaining.Stream, size, remaining.Pool, remaining.Ptr);
+            block.Expandable = remaining.Expandable;
             block.Prev = remaining.Prev;
             if (block.Prev is not null) block.Prev.Next = block;
             block.Next = remaining;
@@ -235,9 +242,45 @@ public sealed partial class CachingAllocatorModel
         block.PendingFree = false;
         if (_pending.Count > 0) _pending.Remove(block);
         if (_active.Count > 0) _active.Remove(block.Ptr);
-        TryMergeBlocks(block, block.Prev);
-        TryMergeBlocks(block, block.Next);
+        Recycle(block.Prev, TryMergeBlocks(block, block.Prev));
+        Recycle(block.Next, TryMergeBlocks(block, block.Next));
         block.Pool.Insert(block);
+    }
+
+    /// <summary>A neighbour a free merged away (<paramref name="merged"/> bytes), kept for reuse unless the program may still name it or it belongs to an expandable segment.</summary>
+    private void Recycle(SimBlock? src, long merged)
+    {
+        if (merged > 0 && src is { Expandable: null, FreedUnderTheProgram: false }) _spare.Give(src);
+    }
+
+    /// <summary>
+    /// The replay is over and nothing else holds its blocks: every block of a segment whose first block is cached, pending
+    /// or among <paramref name="handedOut"/> goes to the spare blocks, for the next replay on this worker. Blocks of
+    /// expandable segments and those a release freed under the program are left to the collector.
+    /// </summary>
+    public void Retire(IEnumerable<SimBlock> handedOut)
+    {
+        var heads = new HashSet<SimBlock>(ReferenceEqualityComparer.Instance);
+        void Consider(SimBlock b)
+        {
+            if (b.Prev is null) heads.Add(b);
+        }
+        foreach (var b in handedOut) Consider(b);
+        foreach (var b in _active.Values) Consider(b);
+        foreach (var b in _pending) Consider(b);
+        foreach (var pool in AllPools)
+        {
+            foreach (var b in pool.Blocks.ToList()) Consider(b);
+        }
+        foreach (var head in heads)
+        {
+            for (var b = head; b is not null;)
+            {
+                var next = b.Next;
+                if (b is { Expandable: null, FreedUnderTheProgram: false }) _spare.Give(b);
+                b = next;
+            }
+        }
     }
 
     /// <summary>try_merge_blocks: dst absorbs a free neighbour src of the same mapping; neither may be in the pool's set.</summary>

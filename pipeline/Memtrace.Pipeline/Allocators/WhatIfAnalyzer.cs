@@ -131,19 +131,21 @@ public static class WhatIfAnalyzer
         // Every configuration from both starts: the trace's own state first, then an empty allocator.
         var jobs = new[] { WhatIfStart.Trace, WhatIfStart.Empty }.SelectMany(start => configs.Select(c => (c, start))).ToArray();
         var runs = new WhatIfRun[jobs.Length];
-        Parallel.For(0, jobs.Length, i =>
+        // Each worker's replays pass their blocks on to the next one it runs.
+        Parallel.For(0, jobs.Length, () => new SpareBlocks(), (i, _, spare) =>
         {
             var (config, start) = jobs[i];
-            var result = WhatIfReplay.Run(trace, initial.Segments, check.ExternalReleases, config.Config, capacity, start: start);
+            var result = WhatIfReplay.Run(trace, initial.Segments, check.ExternalReleases, config.Config, capacity, start: start, spare: spare);
             long? min = null;
             if (options.MinimumCapacity)
             {
-                var unlimited = capacity is null ? result : WhatIfReplay.Run(trace, initial.Segments, check.ExternalReleases, config.Config, null, start: start);
+                var unlimited = capacity is null ? result : WhatIfReplay.Run(trace, initial.Segments, check.ExternalReleases, config.Config, null, start: start, spare: spare);
                 min = WhatIfReplay.MinimumCapacity(trace, initial.Segments, check.ExternalReleases, config.Config, unlimited, start,
-                    capacity is { } c ? (c, result.Ooms > 0) : null);
+                    capacity is { } c ? (c, result.Ooms > 0) : null, spare);
             }
             runs[i] = new WhatIfRun(config, start, result, min);
-        });
+            return spare;
+        }, _ => { });
         return new WhatIfPool(trace.Key, check, initial, capacity, origin, runs, "ok") { SettingsRecorded = trace.SettingsRecorded, Trace = options.KeepTraces ? trace : null };
     }
 }

@@ -53,16 +53,19 @@ public sealed record WhatIfResult
 /// </summary>
 public static class WhatIfReplay
 {
+    /// <param name="spare">Blocks earlier replays on this worker finished with: the model builds from them, and this replay's go there at its end.</param>
     public static WhatIfResult Run(AllocatorTrace trace, IReadOnlyList<SegmentState> initial, bool[] externalReleases, AllocatorConfig config, long? capacity,
-        bool stopAtFirstOom = false, WhatIfStart start = WhatIfStart.Trace)
+        bool stopAtFirstOom = false, WhatIfStart start = WhatIfStart.Trace, SpareBlocks? spare = null)
     {
         var events = trace.Events;
         var prepared = StartState.Of(trace, initial);
         var driver = new CapacityDriver(capacity, prepared.FirstFreeAddress);
-        var model = new CachingAllocatorModel(config, driver, capacity ?? 1L << 40, trackActive: false);
+        var model = new CachingAllocatorModel(config, driver, capacity ?? 1L << 40, trackActive: false, spare);
+        // The blocks handed to the program, by address: from the trace's start, those live at its first event.
+        var blocks = new Dictionary<long, SimBlock>(prepared.LiveByAddress.Length);
         if (start == WhatIfStart.Trace)
         {
-            model.Load(initial);
+            model.Load(initial, handedOut: blocks);
             driver.Reserve(model.Reserved);
         }
         long deviceAllocations = 0;
@@ -71,8 +74,6 @@ public static class WhatIfReplay
             if (op.Kind is SegmentOpKind.Alloc or SegmentOpKind.Map) deviceAllocations++;
         };
         var poolOf = trace.PoolIdOf();
-        var blocks = new Dictionary<long, SimBlock>(model.Active);
-        blocks.EnsureCapacity(prepared.LiveByAddress.Length); // the empty start requests them all first
         long requests = 0;
         var ooms = 0;
         long? firstSeq = null, firstTs = null, firstRequest = null;
@@ -90,7 +91,9 @@ public static class WhatIfReplay
                 {
                     ooms++;
                     if (firstSeq is null) (firstSeq, firstTs, firstRequest) = (-1, events.Length > 0 ? events[0].TsNs : 0, b.RequestedSize);
-                    if (stopAtFirstOom) return new WhatIfResult { Requests = requests, Ooms = ooms, FirstOomSeq = firstSeq, FirstOomTsNs = firstTs, FirstOomRequest = firstRequest };
+                    if (!stopAtFirstOom) continue;
+                    model.Retire(blocks.Values);
+                    return new WhatIfResult { Requests = requests, Ooms = ooms, FirstOomSeq = firstSeq, FirstOomTsNs = firstTs, FirstOomRequest = firstRequest };
                 }
             }
         }
@@ -126,6 +129,7 @@ public static class WhatIfReplay
             }
         }
         var (free, largest, _) = model.FreeSpace();
+        model.Retire(blocks.Values);
         return new WhatIfResult
         {
             Requests = requests, Ooms = ooms, FirstOomSeq = firstSeq, FirstOomTsNs = firstTs, FirstOomRequest = firstRequest,
@@ -183,7 +187,7 @@ public static class WhatIfReplay
     /// </summary>
     /// <param name="replayed">A capacity already replayed (the trace's own) and whether it had an OOM: it narrows the bracket from the start.</param>
     public static long MinimumCapacity(AllocatorTrace trace, IReadOnlyList<SegmentState> initial, bool[] externalReleases, AllocatorConfig config, WhatIfResult unlimited,
-        WhatIfStart start = WhatIfStart.Trace, (long Capacity, bool Oom)? replayed = null)
+        WhatIfStart start = WhatIfStart.Trace, (long Capacity, bool Oom)? replayed = null, SpareBlocks? spare = null)
     {
         const long step = 2 << 20;
         var hi = (unlimited.PeakReserved + step - 1) / step * step;
@@ -199,13 +203,13 @@ public static class WhatIfReplay
         // The least candidate first: where it has no OOM it is the answer, exact, without the bisection's ~20 replays (magma27
         // ×100 from the trace's state: its cache holds every copy's segments, and 131 GB of 1.35 TB serves). Where the
         // unlimited replay left the capacity unused, every capacity replays the same, so that one needs no replay either.
-        if (unlimited.CapacityUnused(config) || Run(trace, initial, externalReleases, config, lo + step, stopAtFirstOom: true, start).Ooms == 0) return lo + step;
+        if (unlimited.CapacityUnused(config) || Run(trace, initial, externalReleases, config, lo + step, stopAtFirstOom: true, start, spare).Ooms == 0) return lo + step;
         // Invariant: hi has no OOM; lo is below the answer (OOM, or below the live bytes).
         while (hi - lo > step)
         {
             var mid = (lo + (hi - lo) / 2) / step * step;
             if (mid <= lo) mid = lo + step;
-            if (Run(trace, initial, externalReleases, config, mid, stopAtFirstOom: true, start).Ooms == 0) hi = mid;
+            if (Run(trace, initial, externalReleases, config, mid, stopAtFirstOom: true, start, spare).Ooms == 0) hi = mid;
             else lo = mid;
         }
         return hi;
