@@ -260,26 +260,26 @@ public sealed partial class CachingAllocatorModel
     /// </summary>
     public void Retire(IEnumerable<SimBlock> handedOut)
     {
-        var heads = new HashSet<SimBlock>(ReferenceEqualityComparer.Instance);
-        void Consider(SimBlock b)
-        {
-            if (b.Prev is null) heads.Add(b);
-        }
-        foreach (var b in handedOut) Consider(b);
-        foreach (var b in _active.Values) Consider(b);
-        foreach (var b in _pending) Consider(b);
+        foreach (var b in handedOut) RetireSegmentOf(b);
+        foreach (var b in _active.Values) RetireSegmentOf(b);
+        foreach (var b in _pending) RetireSegmentOf(b);
         foreach (var pool in AllPools)
         {
-            foreach (var b in pool.Blocks.ToList()) Consider(b);
+            var set = pool.Blocks;
+            for (var at = set.First; at.Valid; at = set.Next(at)) RetireSegmentOf(set[at]);
         }
-        foreach (var head in heads)
+    }
+
+    /// <summary>Every block of <paramref name="head"/>'s segment to the spare blocks, once, when it is the segment's first.</summary>
+    private void RetireSegmentOf(SimBlock head)
+    {
+        if (head.Prev is not null || head.Retired) return;
+        head.Retired = true; // named twice (a stale map entry, or pending and handed out): walked once
+        for (var b = head; b is not null;)
         {
-            for (var b = head; b is not null;)
-            {
-                var next = b.Next;
-                if (b is { Expandable: null, FreedUnderTheProgram: false }) _spare.Give(b);
-                b = next;
-            }
+            var next = b.Next;
+            if (b is { Expandable: null, FreedUnderTheProgram: false }) _spare.Give(b);
+            b = next;
         }
     }
 
