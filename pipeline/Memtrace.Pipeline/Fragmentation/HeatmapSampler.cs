@@ -58,7 +58,8 @@ public sealed class HeatmapSampler : ISpaceObserver
         _level = level;
         var merged = new List<(long Start, long End, long Offset)>();
         long offset = 0;
-        foreach (var (s, size) in ByStart(everySegment))
+        // By start; equal starts may come in any order, as their union below is the same.
+        foreach (var (s, size) in KeyOrder.Sorted(everySegment.ToArray(), x => x.Start))
         {
             var e = s + size;
             if (merged.Count > 0 && s <= merged[^1].End)
@@ -95,24 +96,6 @@ public sealed class HeatmapSampler : ISpaceObserver
     }
 
     public int Level => _level;
-
-    /// <summary>
-    /// The segments by start: a primitive key sort, and none when already in order, where OrderBy sorted magma27 ×100's
-    /// 21,600 through a comparison delegate. Equal starts may come in any order: their union below is the same.
-    /// </summary>
-    private static (long Start, long Size)[] ByStart(IEnumerable<(long Start, long Size)> segments)
-    {
-        var items = segments.ToArray();
-        for (var i = 1; i < items.Length; i++)
-        {
-            if (items[i].Start >= items[i - 1].Start) continue;
-            var keys = new long[items.Length];
-            for (var k = 0; k < items.Length; k++) keys[k] = items[k].Start;
-            Array.Sort(keys, items);
-            break;
-        }
-        return items;
-    }
 
     /// <summary>This level's grid, for the rasteriser.</summary>
     public Gpu.HeatmapGrid Grid => new(_instants, _bounds);

@@ -69,12 +69,7 @@ public sealed class LiveIntervalRecorder(Func<long, long> offsetOf, long[] insta
         var open = new List<(long Start, long Size, long Since)>();
         for (var slot = 0; slot < _open.Count; slot++)
             if (_openIndex.TryGetValue(_open[slot].Start, out var s) && s == slot) open.Add(_open[slot]);
-        // By start (distinct: one open block an address), a primitive key sort rather than OrderBy's comparison delegate.
-        var blocks = open.ToArray();
-        var starts = new long[blocks.Length];
-        for (var i = 0; i < blocks.Length; i++) starts[i] = blocks[i].Start;
-        Array.Sort(starts, blocks);
-        foreach (var o in blocks) Keep(o, long.MaxValue);
+        foreach (var o in KeyOrder.Sorted(open.ToArray(), o => o.Start)) Keep(o, long.MaxValue); // one open block an address
         _openIndex.Clear();
         return Intervals;
     }
