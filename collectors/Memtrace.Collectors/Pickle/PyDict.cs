@@ -29,6 +29,12 @@ public sealed class PyDict : IEnumerable<KeyValuePair<object, object?>>
     private int _count;
     private Dictionary<object, int>? _index;
 
+    /// <summary>
+    /// What an importer worked out from this dict once (the torch importer's rendered frame): a pickle memoises a dict
+    /// that recurs, so meeting it again costs a field read here, not a lookup in a map keyed by the dict.
+    /// </summary>
+    internal object? Annotation;
+
     public int Count => _count;
 
     public object? this[object key]

@@ -12,7 +12,6 @@ namespace Memtrace.Collectors.Importers.TorchSnapshot;
 /// </summary>
 internal sealed class FrameCache(StackInterner stacks)
 {
-    private readonly Dictionary<object, string> _frames = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<object, long?> _lists = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<string[], long?> _byIdentity = new(IdentitySequence.Instance);
 
@@ -25,10 +24,12 @@ internal sealed class FrameCache(StackInterner stacks)
         foreach (var f in list)
         {
             if (f is not PyDict fd) continue;
-            if (!_frames.TryGetValue(fd, out var text))
+            // Rendered once per frame dict, kept on the dict itself: a map keyed by the dict was a hash a frame, and frames
+            // are most of an entry (StackOf: 2,006 → 1,149 samples over 60 imports of the bundled bcrafton snapshot).
+            if (fd.Annotation is not string text)
             {
                 text = $"{PyFields.Str(fd, "name") ?? "?"} at {PyFields.Str(fd, "filename") ?? "?"}:{PyFields.Long(fd, "line") ?? 0}";
-                _frames[fd] = text;
+                fd.Annotation = text;
             }
             rendered[n++] = text;
         }
