@@ -39,6 +39,8 @@ public static class Program
             if (Want("realshape")) figures.AddRange(RealShapeBench.Run(work, [10, 100]));
             // Opt-in (a 430–520 MB pickle a snapshot): the ×1000 shape, for the per-event cost at ten times ×100's size.
             if (only == "realshape-1000") figures.AddRange(RealShapeBench.Run(work, [1000]));
+            // Both sizes in one run, for their per-event costs side by side (~7 min).
+            if (only == "realshape-all") figures.AddRange(RealShapeBench.Run(work, [10, 100, 1000]));
             if (Want("whatif")) figures.AddRange(WhatIfBench.Run(work, (int)(10_000_000 * scale), 100));
             if (Want("asof")) figures.AddRange(AsOfBench.Run((int)(10_000_000 * scale), (int)(1_000_000 * scale)));
             if (Want("batch")) figures.AddRange(BatchBench.Run((int)(20_000 * scale)));
