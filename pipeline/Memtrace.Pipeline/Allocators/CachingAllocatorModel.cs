@@ -254,9 +254,9 @@ public sealed partial class CachingAllocatorModel
     }
 
     /// <summary>
-    /// The replay is over and nothing else holds its blocks: every block of a segment whose first block is cached, pending
-    /// or among <paramref name="handedOut"/> goes to the spare blocks, for the next replay on this worker. Blocks of
-    /// expandable segments and those a release freed under the program are left to the collector.
+    /// The replay is over and nothing holds its blocks any more, the caller's map included: every block of a segment whose
+    /// first block is cached (mapped or not), pending or among <paramref name="handedOut"/> goes to the spare blocks, for the
+    /// next replay on this worker; those of expandable segments too (the expandable_segments replays made all of theirs new).
     /// </summary>
     public void Retire(IEnumerable<SimBlock> handedOut)
     {
@@ -265,8 +265,8 @@ public sealed partial class CachingAllocatorModel
         foreach (var b in _pending) RetireSegmentOf(b);
         foreach (var pool in AllPools)
         {
-            var set = pool.Blocks;
-            for (var at = set.First; at.Valid; at = set.Next(at)) RetireSegmentOf(set[at]);
+            foreach (var set in new[] { pool.Blocks, pool.Unmapped })
+                for (var at = set.First; at.Valid; at = set.Next(at)) RetireSegmentOf(set[at]);
         }
     }
 
@@ -278,7 +278,8 @@ public sealed partial class CachingAllocatorModel
         for (var b = head; b is not null;)
         {
             var next = b.Next;
-            if (b is { Expandable: null, FreedUnderTheProgram: false }) _spare.Give(b);
+            b.FreedUnderTheProgram = false; // the map that might have named it is gone with the replay
+            _spare.Give(b);
             b = next;
         }
     }
@@ -300,6 +301,9 @@ public sealed partial class CachingAllocatorModel
             if (dst.Next is not null) dst.Next.Prev = dst;
         }
         dst.Size += src.Size;
+        // Unlinked both ways: a stale reference to src (a pending block a release freed, still in the caller's map) must
+        // not lead into the segment it left.
+        (src.Prev, src.Next) = (null, null);
         return src.Size;
     }
 

@@ -37,4 +37,33 @@ public sealed class SpareBlocksTests
             }
         Assert.True(replays >= 16, $"{file}: {replays} replays");
     }
+
+    /// <summary>
+    /// A pending free that a release completes, then merged away by a later free, stays in the caller's map of handed-out
+    /// blocks; retiring the replay through that stale entry must not give the segment's blocks twice (two new blocks would
+    /// then be one object).
+    /// </summary>
+    [Fact]
+    public void A_block_freed_by_a_release_and_merged_away_is_retired_once()
+    {
+        const long MiB = 1 << 20;
+        var spare = new SpareBlocks();
+        var model = new CachingAllocatorModel(AllocatorConfig.Default, new CapacityDriver(null, 1L << 34), 1L << 40, trackActive: false, spare);
+        var (a, b, c, d, e) = (Take(model), Take(model), Take(model), Take(model), Take(model)); // one 20 MiB segment, split
+        model.Free(b, completed: false);
+        model.Free(a);
+        model.Free(c);
+        model.ReleaseCachedBlocks(); // completes b, which absorbs a and c
+        model.Free(d); // d absorbs b
+        model.Retire([b, e]); // b: the stale entry
+
+        var next = new CachingAllocatorModel(AllocatorConfig.Default, new CapacityDriver(null, 1L << 35), 1L << 40, trackActive: true, spare);
+        var blocks = Enumerable.Range(0, 24).Select(_ => Take(next)).ToList();
+        Assert.Equal(blocks.Count, blocks.Distinct(ReferenceEqualityComparer.Instance).Count());
+        var snapshot = next.Snapshot();
+        Assert.Equal(24, snapshot.Sum(s => s.Blocks.Count(x => x.Live)));
+        Assert.All(snapshot, s => Assert.Equal(s.Size, s.Blocks.Sum(x => x.Size)));
+
+        static SimBlock Take(CachingAllocatorModel m) => m.Malloc(2 * MiB, 0) ?? throw new InvalidOperationException("no block");
+    }
 }
