@@ -30,6 +30,8 @@ public sealed class SimBlock(long stream, long size, BlockPool pool, long ptr)
     internal bool FreedUnderTheProgram;
     /// <summary>The first block of a segment a finished replay gave to the spare blocks (<see cref="CachingAllocatorModel.Retire"/>).</summary>
     internal bool Retired;
+    /// <summary>Among the spare blocks now: given twice, it would become two blocks at once.</summary>
+    internal bool Spare;
 
     /// <summary>This object as a new block: every field as the constructor sets it.</summary>
     internal SimBlock Reuse(long stream, long size, BlockPool pool, long ptr)
@@ -68,11 +70,18 @@ public sealed class SpareBlocks
 
     private readonly Stack<SimBlock> _blocks = new();
 
-    internal bool TryTake(out SimBlock block) => _blocks.TryPop(out block!);
+    internal bool TryTake(out SimBlock block)
+    {
+        if (!_blocks.TryPop(out block!)) return false;
+        block.Spare = false;
+        return true;
+    }
 
     internal void Give(SimBlock block)
     {
-        if (_blocks.Count < Limit) _blocks.Push(block);
+        if (block.Spare || _blocks.Count >= Limit) return;
+        block.Spare = true;
+        _blocks.Push(block);
     }
 }
 
