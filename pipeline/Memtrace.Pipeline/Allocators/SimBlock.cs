@@ -25,7 +25,7 @@ public sealed class SimBlock(long stream, long size, BlockPool pool, long ptr)
     internal int ReleasableAt = -1;
     /// <summary>
     /// Freed by a release while the program still held it (a pending free the release waited for): the caller's map of
-    /// handed-out blocks may still name it, so it is never reused for another block.
+    /// handed-out blocks may still name it, so no free passes it on for reuse while the replay runs (its end does).
     /// </summary>
     internal bool FreedUnderTheProgram;
     /// <summary>The first block of a segment a finished replay gave to the spare blocks (<see cref="CachingAllocatorModel.Retire"/>).</summary>
