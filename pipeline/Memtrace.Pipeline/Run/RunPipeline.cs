@@ -190,10 +190,10 @@ public static class RunPipeline
             p => progress?.Invoke("allocator what-if", p), knownEvents: knownEvents);
     }
 
-    /// <summary>Every table sorted by its key, so the same archive gives byte-identical files; returns them as written, by name.</summary>
     /// <summary>
-    /// Each table sorted by its key and written, a table a core, the largest first (the bundled bcrafton snapshot's run
-    /// spent 0.10–0.16 s here one table after another, most of it the heatmap's 96,000 rows).
+    /// Every table sorted by its key, so the same archive gives byte-identical files, and written, a table a core, the largest
+    /// first (the bundled bcrafton snapshot's run spent 0.10–0.16 s here one table after another, most of it the heatmap's
+    /// 96,000 rows); returns them as written, by name.
     /// </summary>
     private static Dictionary<string, Table> WriteTables(string outDir, List<Table> tables)
     {
