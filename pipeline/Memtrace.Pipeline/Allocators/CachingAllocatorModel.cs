@@ -273,8 +273,9 @@ public sealed partial class CachingAllocatorModel
     /// <summary>Every block of <paramref name="head"/>'s segment to the spare blocks, once, when it is the segment's first.</summary>
     private void RetireSegmentOf(SimBlock head)
     {
-        if (head.Prev is not null || head.Retired) return;
-        head.Retired = true; // named twice (a stale map entry, or pending and handed out): walked once
+        // A segment named twice (a stale map entry, or pending and handed out) is walked once: its first block is spare by then
+        // (past the spare blocks' limit a second walk gives nothing either).
+        if (head.Prev is not null || head.Spare) return;
         for (var b = head; b is not null;)
         {
             var next = b.Next;

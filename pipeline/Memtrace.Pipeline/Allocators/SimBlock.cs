@@ -28,15 +28,13 @@ public sealed class SimBlock(long stream, long size, BlockPool pool, long ptr)
     /// handed-out blocks may still name it, so no free passes it on for reuse while the replay runs (its end does).
     /// </summary>
     internal bool FreedUnderTheProgram;
-    /// <summary>The first block of a segment a finished replay gave to the spare blocks (<see cref="CachingAllocatorModel.Retire"/>).</summary>
-    internal bool Retired;
     /// <summary>Among the spare blocks now: given twice, it would become two blocks at once.</summary>
     internal bool Spare;
 
     /// <summary>This object as a new block: every field as the constructor sets it.</summary>
     internal SimBlock Reuse(long stream, long size, BlockPool pool, long ptr)
     {
-        (Stream, Size, Pool, Ptr, Retired) = (stream, size, pool, ptr, false);
+        (Stream, Size, Pool, Ptr) = (stream, size, pool, ptr);
         (RequestedSize, Allocated, PendingFree, Mapped, Prev, Next, Expandable, GcCountBase, ReleasableAt) = (0, false, false, true, null, null, null, 0, -1);
         return this;
     }
